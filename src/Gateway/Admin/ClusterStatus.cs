@@ -1,0 +1,104 @@
+using Gateway.CircuitBreaking;
+using Gateway.Failover;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Admin;
+
+/// <summary>The body of <c>GET /admin/clusters</c>: what each cluster and destination looks like right now.</summary>
+internal sealed record ClusterStatus(
+    string Id,
+    string? LoadBalancingPolicy,
+    string? FailoverPolicy,
+    string? ResiliencePolicy,
+    int DestinationCount,
+    int AvailableCount,
+    IReadOnlyList<DestinationStatus> Destinations)
+{
+    public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state)
+    {
+        var result = new List<ClusterStatus>();
+        foreach (var cluster in state.GetClusters())
+        {
+            var config = cluster.Model.Config;
+            var available = cluster.DestinationsState.AvailableDestinations;
+            var destinations = new List<DestinationStatus>();
+            foreach (var (id, destination) in cluster.Destinations)
+            {
+                destinations.Add(DestinationStatus.From(id, destination, available));
+            }
+
+            destinations.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+            result.Add(new ClusterStatus(
+                cluster.ClusterId,
+                config.LoadBalancingPolicy,
+                Metadata(config.Metadata, FailoverConstants.PolicyMetadataKey),
+                Metadata(config.Metadata, ResilienceConstants.PolicyMetadataKey),
+                destinations.Count,
+                available.Count,
+                destinations));
+        }
+
+        result.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return result;
+    }
+
+    internal static string? Metadata(IReadOnlyDictionary<string, string>? metadata, string key) =>
+        metadata is not null && metadata.TryGetValue(key, out var value) ? value : null;
+}
+
+/// <summary>One destination in <see cref="ClusterStatus"/>.</summary>
+/// <param name="Health">
+/// <c>healthy</c>, <c>unhealthy</c> or <c>unknown</c>: unhealthy when either the active probe or passive
+/// observation says so, healthy when one says healthy and neither says unhealthy.
+/// </param>
+/// <param name="Available">Whether load balancing may pick it now.</param>
+/// <param name="InFlight">Requests being proxied to it now.</param>
+internal sealed record DestinationStatus(
+    string Id,
+    string Address,
+    string? Region,
+    string Health,
+    string ActiveHealth,
+    string PassiveHealth,
+    bool Available,
+    int InFlight)
+{
+    public static DestinationStatus From(string id, DestinationState destination, IReadOnlyList<DestinationState> available)
+    {
+        var active = destination.Health.Active;
+        var passive = destination.Health.Passive;
+        var health = active == DestinationHealth.Unhealthy || passive == DestinationHealth.Unhealthy ? "unhealthy"
+            : active == DestinationHealth.Healthy || passive == DestinationHealth.Healthy ? "healthy"
+            : "unknown";
+        return new DestinationStatus(
+            id,
+            destination.Model.Config.Address,
+            ClusterStatus.Metadata(destination.Model.Config.Metadata, FailoverConstants.RegionMetadataKey),
+            health,
+            Lower(active),
+            Lower(passive),
+            Contains(available, destination),
+            destination.ConcurrentRequestCount);
+    }
+
+    private static string Lower(DestinationHealth health) => health switch
+    {
+        DestinationHealth.Healthy => "healthy",
+        DestinationHealth.Unhealthy => "unhealthy",
+        _ => "unknown",
+    };
+
+    private static bool Contains(IReadOnlyList<DestinationState> list, DestinationState item)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (ReferenceEquals(list[i], item))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Configuration;
+
+namespace Gateway.Admin;
+
+/// <summary>The body of <c>GET /admin/config</c>: the effective configuration and the last reload's result.</summary>
+internal sealed record ConfigStatus(long Revision, DateTimeOffset AppliedAt, ConfigReloadReport? LastReload, JsonNode? Effective)
+{
+    private const string Redacted = "(redacted)";
+
+    public static ConfigStatus From(ConfigSnapshotSource source)
+    {
+        var snapshot = source.Current;
+        var gateway = snapshot.Gateway with
+        {
+            Admin = snapshot.Gateway.Admin with { ApiKey = snapshot.Gateway.Admin.ApiKey is null ? null : Redacted },
+        };
+        var effective = JsonSerializer.SerializeToNode(
+            new EffectiveConfig(new ProxySection(snapshot.Routes, snapshot.Clusters), gateway),
+            AdminJson.Config);
+        return new ConfigStatus(snapshot.Revision, snapshot.AppliedAt, source.LastReload, effective);
+    }
+
+    private sealed record EffectiveConfig(ProxySection ReverseProxy, GatewayOptions Gateway);
+
+    private sealed record ProxySection(
+        IReadOnlyList<Yarp.ReverseProxy.Configuration.RouteConfig> Routes,
+        IReadOnlyList<Yarp.ReverseProxy.Configuration.ClusterConfig> Clusters);
+}

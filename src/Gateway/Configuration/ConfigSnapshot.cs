@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// One validated, immutable configuration: YARP's routes and clusters together with the <c>Gateway</c> section
+/// they reference. Swapped whole on reload, so a reader never sees a route from one edit and a policy from another.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without a timer holds no unmanaged resource; the token must outlive any reader.")]
+public sealed class ConfigSnapshot : IProxyConfig
+{
+    private readonly CancellationTokenSource _superseded = new();
+
+    internal ConfigSnapshot(long revision, IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, GatewayOptions gateway, DateTimeOffset appliedAt)
+    {
+        Revision = revision;
+        Routes = routes;
+        Clusters = clusters;
+        Gateway = gateway;
+        AppliedAt = appliedAt;
+        ChangeToken = new CancellationChangeToken(_superseded.Token);
+    }
+
+    /// <summary>Increases by one with every applied configuration.</summary>
+    public long Revision { get; }
+
+    public IReadOnlyList<RouteConfig> Routes { get; }
+
+    public IReadOnlyList<ClusterConfig> Clusters { get; }
+
+    public GatewayOptions Gateway { get; }
+
+    public DateTimeOffset AppliedAt { get; }
+
+    /// <summary>Fires when a newer snapshot replaces this one (YARP listens to it).</summary>
+    public IChangeToken ChangeToken { get; }
+
+    string IProxyConfig.RevisionId => Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    internal void MarkSuperseded() => _superseded.Cancel();
+}

@@ -1,0 +1,156 @@
+using Gateway.Telemetry;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Owns the live <see cref="ConfigSnapshot"/>: loads it at start-up, watches the configuration files, validates
+/// each change whole, and either swaps the snapshot atomically or refuses the change and keeps the last good one.
+/// YARP reads its routes and clusters from here, so YARP and the gateway's policies always change together.
+/// </summary>
+internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
+{
+    // File watchers fire several times for one save (truncate, write, rename); one reload per burst is enough.
+    internal static readonly TimeSpan DebounceDelay = TimeSpan.FromMilliseconds(150);
+
+    private readonly IConfiguration _configuration;
+    private readonly ConfigSnapshotLoader _loader;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ConfigSnapshotSource> _logger;
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
+    private readonly ITimer _debounce;
+    private IReadOnlyList<string> _files = [];
+    private HashSet<string> _requiredFiles = [];
+    private IDisposable? _watch;
+    private ConfigSnapshot? _current;
+    private ConfigReloadReport? _lastReload;
+
+    public ConfigSnapshotSource(IConfiguration configuration, ConfigSnapshotLoader loader, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigSnapshotSource> logger)
+    {
+        _configuration = configuration;
+        _loader = loader;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _debounce = time.CreateTimer(_ => _ = ReloadAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The snapshot serving now. Throws before <see cref="InitializeAsync"/> succeeded.</summary>
+    public ConfigSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("The configuration has not been loaded yet.");
+
+    /// <summary>The last load attempt, applied or rejected.</summary>
+    public ConfigReloadReport? LastReload => Volatile.Read(ref _lastReload);
+
+    /// <summary>Raised after a new snapshot was applied.</summary>
+    public event Action<ConfigSnapshot>? Applied;
+
+    IProxyConfig IProxyConfigProvider.GetConfig() => Current;
+
+    /// <summary>Loads and validates the start-up configuration and, when it is valid, starts watching for changes.</summary>
+    /// <returns>The errors that make the configuration unusable; empty on success.</returns>
+    public async Task<IReadOnlyList<ConfigError>> InitializeAsync(bool watch = true)
+    {
+        _files = ConfigFileCheck.JsonFiles(_configuration);
+        _requiredFiles = new HashSet<string>(_files.Where(File.Exists), StringComparer.Ordinal);
+        var report = await LoadAsync();
+        if (report.Outcome == ConfigReloadOutcome.Applied && watch)
+        {
+            _watch = ChangeToken.OnChange(_configuration.GetReloadToken, () => _debounce.Change(DebounceDelay, Timeout.InfiniteTimeSpan));
+        }
+
+        return report.Errors;
+    }
+
+    /// <summary>Re-reads the configuration now; used by the file watcher and by tests.</summary>
+    public async Task<ConfigReloadReport> ReloadAsync()
+    {
+        try
+        {
+            return await LoadAsync();
+        }
+        catch (Exception ex)
+        {
+            // A reload runs on a timer thread; an exception here must not take the process down.
+            Log.ReloadFailed(_logger, ex);
+            return Reject([new ConfigError("(reload)", ex.Message)]);
+        }
+    }
+
+    private async Task<ConfigReloadReport> LoadAsync()
+    {
+        await _reloadGate.WaitAsync();
+        try
+        {
+            var fileErrors = new ConfigErrorList();
+            ConfigFileCheck.Check(_files, _requiredFiles, fileErrors);
+            if (fileErrors.HasErrors)
+            {
+                return Reject(fileErrors.Errors);
+            }
+
+            var (candidate, errors) = await _loader.LoadAsync(_configuration);
+            return candidate is null ? Reject(errors) : Apply(candidate);
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+
+    private ConfigReloadReport Apply(ConfigCandidate candidate)
+    {
+        var previous = _current;
+        var snapshot = new ConfigSnapshot((previous?.Revision ?? 0) + 1, candidate.Routes, candidate.Clusters, candidate.Gateway, _time.GetUtcNow());
+        if (previous is not null)
+        {
+            WarnAboutStartupOnlyKeys(previous.Gateway, snapshot.Gateway);
+        }
+
+        Volatile.Write(ref _current, snapshot);
+        var report = new ConfigReloadReport(snapshot.AppliedAt, ConfigReloadOutcome.Applied, [], snapshot.Revision);
+        Volatile.Write(ref _lastReload, report);
+        Log.ConfigApplied(_logger, snapshot.Revision, snapshot.Routes.Count, snapshot.Clusters.Count);
+        _metrics.ConfigReloaded(ConfigReloadOutcome.Applied);
+
+        previous?.MarkSuperseded();
+        Applied?.Invoke(snapshot);
+        return report;
+    }
+
+    private ConfigReloadReport Reject(IReadOnlyList<ConfigError> errors)
+    {
+        var serving = Volatile.Read(ref _current)?.Revision ?? 0;
+        var report = new ConfigReloadReport(_time.GetUtcNow(), ConfigReloadOutcome.Rejected, errors, serving);
+        Volatile.Write(ref _lastReload, report);
+        Log.ConfigRejected(_logger, errors.Count, serving);
+        foreach (var error in errors)
+        {
+            Log.ConfigError(_logger, error.Path, error.Reason);
+        }
+
+        _metrics.ConfigReloaded(ConfigReloadOutcome.Rejected);
+        return report;
+    }
+
+    private void WarnAboutStartupOnlyKeys(GatewayOptions before, GatewayOptions after)
+    {
+        if (before.Admin.Urls != after.Admin.Urls)
+        {
+            Log.RestartRequired(_logger, "Gateway:Admin:Urls");
+        }
+
+        if (before.Telemetry != after.Telemetry)
+        {
+            Log.RestartRequired(_logger, "Gateway:Telemetry");
+        }
+    }
+
+    public void Dispose()
+    {
+        _watch?.Dispose();
+        _debounce.Dispose();
+        _reloadGate.Dispose();
+    }
+}

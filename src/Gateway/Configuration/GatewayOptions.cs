@@ -1,0 +1,24 @@
+using Gateway.Admin;
+using Gateway.CircuitBreaking;
+using Gateway.Failover;
+using Gateway.Telemetry;
+
+namespace Gateway.Configuration;
+
+/// <summary>The gateway's own settings: the <c>Gateway</c> section. Immutable once bound and validated.</summary>
+public sealed record GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>The admin listener and its key.</summary>
+    public AdminOptions Admin { get; init; } = new();
+
+    /// <summary>OpenTelemetry export.</summary>
+    public TelemetryOptions Telemetry { get; init; } = new();
+
+    /// <summary>Regional failover policies.</summary>
+    public FailoverOptions Failover { get; init; } = new();
+
+    /// <summary>Resilience policies (timeouts; breakers, retries and bulkheads follow).</summary>
+    public ResilienceOptions Resilience { get; init; } = new();
+}

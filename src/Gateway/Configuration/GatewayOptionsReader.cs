@@ -1,0 +1,36 @@
+using Gateway.CircuitBreaking;
+using Gateway.Failover;
+
+namespace Gateway.Configuration;
+
+/// <summary>Binds the <c>Gateway</c> section strictly: an unknown key is an error, not a silent default.</summary>
+internal static class GatewayOptionsReader
+{
+    public static GatewayOptions? Read(IConfiguration root, ConfigErrorList errors)
+    {
+        var section = root.GetSection(GatewayOptions.SectionName);
+        GatewayOptions options;
+        try
+        {
+            options = section.Get<GatewayOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new GatewayOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(section.Path, ex.Message);
+            return null;
+        }
+
+        // Config keys are case-insensitive; the binder's dictionaries are not.
+        return options with
+        {
+            Failover = options.Failover with
+            {
+                Policies = new Dictionary<string, FailoverPolicyOptions>(options.Failover.Policies, StringComparer.OrdinalIgnoreCase),
+            },
+            Resilience = options.Resilience with
+            {
+                Policies = new Dictionary<string, ResiliencePolicyOptions>(options.Resilience.Policies, StringComparer.OrdinalIgnoreCase),
+            },
+        };
+    }
+}

@@ -1,0 +1,117 @@
+using Gateway.Admin;
+using Gateway.CircuitBreaking;
+using Gateway.Failover;
+using Gateway.Hosting;
+using Gateway.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Configuration.Validators;
+
+/// <summary>Rules for the <c>Gateway</c> section, each error naming its key path and the allowed range.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    private const string Root = GatewayOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = Validate(options);
+        return errors.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(errors.Select(e => e.ToString()));
+    }
+
+    public static IReadOnlyList<ConfigError> Validate(GatewayOptions options)
+    {
+        var errors = new ConfigErrorList();
+        ValidateAdmin(options.Admin, errors);
+        ValidateTelemetry(options.Telemetry, errors);
+        foreach (var (name, policy) in options.Failover.Policies)
+        {
+            ValidateFailoverPolicy($"{Root}:Failover:Policies:{name}", policy, errors);
+        }
+
+        foreach (var (name, policy) in options.Resilience.Policies)
+        {
+            ValidateResiliencePolicy($"{Root}:Resilience:Policies:{name}", policy, errors);
+        }
+
+        return errors.Errors;
+    }
+
+    private static void ValidateAdmin(AdminOptions admin, ConfigErrorList errors)
+    {
+        const string path = Root + ":Admin";
+        var listeners = ListenerAddress.ParseList(admin.Urls, out var urlError);
+        if (listeners is null)
+        {
+            errors.Add($"{path}:Urls", urlError!);
+            return;
+        }
+
+        if (admin.ApiKey is not null && admin.ApiKey.Length < AdminConstants.MinApiKeyLength)
+        {
+            errors.Add($"{path}:ApiKey", $"must be at least {AdminConstants.MinApiKeyLength} characters long.");
+        }
+
+        if (string.IsNullOrEmpty(admin.ApiKey) && listeners.Any(l => !l.IsLoopback))
+        {
+            errors.Add($"{path}:ApiKey", "is required when Gateway:Admin:Urls binds a non-loopback address.");
+        }
+    }
+
+    private static void ValidateTelemetry(TelemetryOptions telemetry, ConfigErrorList errors)
+    {
+        const string path = Root + ":Telemetry";
+        if (string.IsNullOrWhiteSpace(telemetry.ServiceName))
+        {
+            errors.Add($"{path}:ServiceName", "must not be empty.");
+        }
+
+        var otlp = telemetry.Otlp;
+        if (otlp.Endpoint is not null &&
+            (!Uri.TryCreate(otlp.Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add($"{path}:Otlp:Endpoint", $"must be an absolute http or https URL (was '{otlp.Endpoint}').");
+        }
+
+        if (otlp.Protocol is not (TelemetryConstants.OtlpGrpc or TelemetryConstants.OtlpHttpProtobuf))
+        {
+            errors.Add($"{path}:Otlp:Protocol", $"must be '{TelemetryConstants.OtlpGrpc}' or '{TelemetryConstants.OtlpHttpProtobuf}' (was '{otlp.Protocol}').");
+        }
+    }
+
+    private static void ValidateFailoverPolicy(string path, FailoverPolicyOptions policy, ConfigErrorList errors)
+    {
+        if (policy.Regions.Count == 0)
+        {
+            errors.Add($"{path}:Regions", "must list at least one region, most preferred first.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < policy.Regions.Count; i++)
+        {
+            var region = policy.Regions[i];
+            if (string.IsNullOrWhiteSpace(region))
+            {
+                errors.Add($"{path}:Regions:{i}", "must not be empty.");
+            }
+            else if (!seen.Add(region))
+            {
+                errors.Add($"{path}:Regions:{i}", $"region '{region}' is listed twice.");
+            }
+        }
+
+        errors.RequireRange($"{path}:MinHealthyFraction", policy.MinHealthyFraction, 0, 1);
+        errors.RequireRange($"{path}:FailbackDelay", policy.FailbackDelay, TimeSpan.Zero, FailoverConstants.MaxDelay);
+        errors.RequireRange($"{path}:SlowStart", policy.SlowStart, TimeSpan.Zero, FailoverConstants.MaxDelay);
+    }
+
+    private static void ValidateResiliencePolicy(string path, ResiliencePolicyOptions policy, ConfigErrorList errors)
+    {
+        errors.RequireRange($"{path}:Timeout", policy.Timeout, ResilienceConstants.MinTimeout, ResilienceConstants.MaxTimeout);
+        if (policy.AttemptTimeout is { } attempt)
+        {
+            errors.RequireRange($"{path}:AttemptTimeout", attempt, ResilienceConstants.MinTimeout, policy.Timeout);
+        }
+    }
+}

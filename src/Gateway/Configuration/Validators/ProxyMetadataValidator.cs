@@ -1,0 +1,91 @@
+using Gateway.CircuitBreaking;
+using Gateway.Failover;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration.Validators;
+
+/// <summary>
+/// Checks what ties YARP's routes and clusters to the <c>Gateway</c> section: policy names, regions, priorities,
+/// and the references between routes and clusters that YARP itself only warns about.
+/// </summary>
+internal static class ProxyMetadataValidator
+{
+    public const string PriorityMetadataKey = "Priority";
+
+    private static readonly string[] s_priorities = ["critical", "default", "sheddable"];
+
+    public static IReadOnlyList<ConfigError> Validate(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, GatewayOptions gateway)
+    {
+        var errors = new ConfigErrorList();
+        var clusterIds = new HashSet<string>(clusters.Select(c => c.ClusterId), StringComparer.OrdinalIgnoreCase);
+        foreach (var route in routes)
+        {
+            var path = $"{ProxyConfigReader.SectionName}:Routes:{route.RouteId}";
+            if (string.IsNullOrEmpty(route.ClusterId))
+            {
+                errors.Add($"{path}:ClusterId", "is required.");
+            }
+            else if (!clusterIds.Contains(route.ClusterId))
+            {
+                errors.Add($"{path}:ClusterId", $"cluster '{route.ClusterId}' does not exist under ReverseProxy:Clusters.");
+            }
+
+            if (route.Metadata?.TryGetValue(PriorityMetadataKey, out var priority) == true &&
+                !s_priorities.Contains(priority, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{path}:Metadata:{PriorityMetadataKey}", $"must be one of {string.Join(", ", s_priorities)} (was '{priority}').");
+            }
+        }
+
+        foreach (var cluster in clusters)
+        {
+            ValidateCluster(cluster, gateway, errors);
+        }
+
+        return errors.Errors;
+    }
+
+    private static void ValidateCluster(ClusterConfig cluster, GatewayOptions gateway, ConfigErrorList errors)
+    {
+        var path = $"{ProxyConfigReader.SectionName}:Clusters:{cluster.ClusterId}";
+        FailoverPolicyOptions? failover = null;
+        string? failoverName = null;
+        if (cluster.Metadata?.TryGetValue(FailoverConstants.PolicyMetadataKey, out failoverName) == true &&
+            !gateway.Failover.Policies.TryGetValue(failoverName, out failover))
+        {
+            errors.Add($"{path}:Metadata:{FailoverConstants.PolicyMetadataKey}", $"policy '{failoverName}' does not exist under Gateway:Failover:Policies.");
+        }
+
+        if (cluster.Metadata?.TryGetValue(ResilienceConstants.PolicyMetadataKey, out var resilienceName) == true &&
+            !gateway.Resilience.Policies.ContainsKey(resilienceName))
+        {
+            errors.Add($"{path}:Metadata:{ResilienceConstants.PolicyMetadataKey}", $"policy '{resilienceName}' does not exist under Gateway:Resilience:Policies.");
+        }
+
+        foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
+        {
+            var destinationPath = $"{path}:Destinations:{id}";
+            if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var address) ||
+                (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"{destinationPath}:Address", $"must be an absolute http or https URL (was '{destination.Address}').");
+            }
+
+            string? region = null;
+            destination.Metadata?.TryGetValue(FailoverConstants.RegionMetadataKey, out region);
+            if (failover is null)
+            {
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(region))
+            {
+                errors.Add($"{destinationPath}:Metadata:{FailoverConstants.RegionMetadataKey}", $"is required: the cluster's failover policy '{failoverName}' routes by region.");
+            }
+            else if (!failover.Regions.Contains(region, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{destinationPath}:Metadata:{FailoverConstants.RegionMetadataKey}", $"region '{region}' is not in failover policy '{failoverName}' (Regions: {string.Join(", ", failover.Regions)}).");
+            }
+        }
+    }
+}

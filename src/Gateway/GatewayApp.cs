@@ -1,0 +1,107 @@
+using Gateway.Configuration;
+using Gateway.Hosting;
+using Gateway.Proxy;
+
+namespace Gateway;
+
+/// <summary>Builds and runs the gateway host; Program.cs and the functional tests both start it from here.</summary>
+public static class GatewayApp
+{
+    /// <summary>Runs the command line: exit 0 on a clean stop, 1 for an invalid configuration, 2 for bad usage.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var cli = GatewayCommandLine.Parse(args, out var usageError);
+        if (cli is null)
+        {
+            await Console.Error.WriteLineAsync($"{usageError}\n{GatewayCommandLine.Usage}");
+            return 2;
+        }
+
+        if (cli.ValidateFile is { } file)
+        {
+            return await ValidateCommand.RunAsync(file, Console.Out, Console.Error);
+        }
+
+        var (app, errors) = await BuildAsync(cli.HostArgs, cli.ConfigFile);
+        if (app is null)
+        {
+            await Console.Error.WriteLineAsync("The gateway did not start: its configuration is invalid.");
+            await ValidateCommand.WriteErrorsAsync(Console.Error, errors);
+            return 1;
+        }
+
+        await using (app)
+        {
+            await app.RunAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Builds the host and loads the start-up configuration. Returns the app ready to start, or null and every
+    /// error when the configuration is invalid.
+    /// </summary>
+    public static async Task<(WebApplication? App, IReadOnlyList<ConfigError> Errors)> BuildAsync(
+        string[] hostArgs, string? configFile = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateBuilder(hostArgs);
+            if (configFile is not null)
+            {
+                if (!File.Exists(configFile))
+                {
+                    return (null, [new ConfigError("--config", $"file '{configFile}' not found.")]);
+                }
+
+                ConfigurationSetup.AddOverlayFile(builder.Configuration, configFile);
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            return (null, [new ConfigError("(config file)", ConfigFileCheck.Describe(ex))]);
+        }
+
+        ConfigurationSetup.IgnoreReloadExceptions(builder.Configuration);
+
+        var proxyUrls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : ProxyConstants.DefaultUrls;
+        var proxyListeners = ListenerAddress.ParseList(proxyUrls, out var urlError);
+        // Kestrel is bound explicitly (to tag the admin listener); clear --urls so it does not bind it a second time.
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
+
+        // Kestrel's options are built with the host, before the snapshot loads: listeners come from the same
+        // section the loader validates, and an invalid one stops start-up below.
+        var startupOptions = GatewayOptionsReader.Read(builder.Configuration, new ConfigErrorList()) ?? new GatewayOptions();
+        var adminListeners = ListenerAddress.ParseList(startupOptions.Admin.Urls, out _) ?? [];
+        builder.Services.AddSingleton(new GatewayListeners(proxyListeners ?? [], adminListeners));
+
+        builder.Services.AddGateway(builder.Configuration);
+        configure?.Invoke(builder);
+        var app = builder.Build();
+
+        var errors = new List<ConfigError>();
+        if (proxyListeners is null)
+        {
+            errors.Add(new ConfigError("urls", urlError!));
+        }
+
+        // The meter provider must listen before the first load, or the start-up load is not counted.
+        _ = app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>();
+        errors.AddRange(await app.Services.GetRequiredService<ConfigSnapshotSource>().InitializeAsync());
+        foreach (var port in adminListeners.Select(a => a.Port).Intersect((proxyListeners ?? []).Select(p => p.Port)).Where(p => p != 0))
+        {
+            errors.Add(new ConfigError("Gateway:Admin:Urls", $"port {port} is also a proxy listener port (--urls); the admin listener needs its own."));
+        }
+
+        if (errors.Count > 0)
+        {
+            await app.DisposeAsync();
+            return (null, errors);
+        }
+
+        app.MapGateway();
+        return (app, []);
+    }
+}

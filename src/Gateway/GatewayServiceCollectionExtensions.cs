@@ -1,0 +1,37 @@
+using Gateway.Admin;
+using Gateway.Configuration;
+using Gateway.Hosting;
+using Gateway.Proxy;
+using Gateway.Telemetry;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway;
+
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>Registers the gateway: YARP fed by the validated config snapshot, the admin API and telemetry.</summary>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Telemetry is wired before the first snapshot exists; a broken Gateway section is reported by the loader.
+        var startup = GatewayOptionsReader.Read(configuration, new ConfigErrorList()) ?? new GatewayOptions();
+        services.AddGatewayTelemetry(startup.Telemetry);
+
+        services.AddSingleton<ConfigSnapshotLoader>();
+        services.AddSingleton<ConfigSnapshotSource>();
+        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<ConfigSnapshotSource>());
+        services.AddReverseProxy()
+            .AddTransforms<ConnectionHeaderTransformProvider>();
+
+        services.AddSingleton<GatewayResponseWriter>();
+        services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
+        services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<GatewayListeners>(KestrelListeners.Bind);
+        return services;
+    }
+}

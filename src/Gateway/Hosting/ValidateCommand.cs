@@ -1,0 +1,53 @@
+using Gateway.Configuration;
+
+namespace Gateway.Hosting;
+
+/// <summary><c>Gateway validate &lt;file&gt;</c>: checks a complete configuration file without starting, like <c>nginx -t</c>.</summary>
+internal static class ValidateCommand
+{
+    public static async Task<int> RunAsync(string file, TextWriter stdout, TextWriter stderr)
+    {
+        var path = Path.GetFullPath(file);
+        if (!File.Exists(path))
+        {
+            await stderr.WriteLineAsync($"{file}: file not found.");
+            return 1;
+        }
+
+        var fileErrors = new ConfigErrorList();
+        ConfigFileCheck.Check([path], new HashSet<string> { path }, fileErrors);
+        if (fileErrors.HasErrors)
+        {
+            await WriteErrorsAsync(stderr, fileErrors.Errors);
+            return 1;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetDirectoryName(path) });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+        builder.Logging.ClearProviders();
+        builder.Services.AddGateway(builder.Configuration);
+        await using var app = builder.Build();
+        var source = app.Services.GetRequiredService<ConfigSnapshotSource>();
+        var errors = await source.InitializeAsync(watch: false);
+        if (errors.Count > 0)
+        {
+            await WriteErrorsAsync(stderr, errors);
+            return 1;
+        }
+
+        var snapshot = source.Current;
+        await stdout.WriteLineAsync($"{file}: valid ({snapshot.Routes.Count} routes, {snapshot.Clusters.Count} clusters).");
+        return 0;
+    }
+
+    internal static async Task WriteErrorsAsync(TextWriter writer, IReadOnlyList<ConfigError> errors)
+    {
+        foreach (var error in errors)
+        {
+            await writer.WriteLineAsync(error.ToString());
+        }
+
+        await writer.WriteLineAsync($"{errors.Count} error(s); configuration is invalid.");
+    }
+}

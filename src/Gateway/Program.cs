@@ -1,0 +1,3 @@
+using Gateway;
+
+return await GatewayApp.RunAsync(args);

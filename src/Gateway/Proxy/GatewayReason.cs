@@ -1,0 +1,14 @@
+namespace Gateway.Proxy;
+
+/// <summary>Values of the <c>X-Gateway-Reason</c> header on every response the gateway gives itself.</summary>
+public static class GatewayReason
+{
+    public const string HeaderName = "X-Gateway-Reason";
+
+    public const string RateLimited = "rate-limited";
+    public const string Overloaded = "overloaded";
+    public const string CircuitOpen = "circuit-open";
+    public const string NoHealthyDestination = "no-healthy-destination";
+    public const string UpstreamTimeout = "upstream-timeout";
+    public const string UpstreamUnreachable = "upstream-unreachable";
+}

@@ -1,0 +1,39 @@
+using Gateway.Telemetry;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Proxy;
+
+/// <summary>The one place that writes the answers the gateway gives itself (RFC 9457 problem details).</summary>
+internal sealed class GatewayResponseWriter(GatewayMetrics metrics)
+{
+    private const string ProblemJson = "application/problem+json";
+
+    /// <summary>Writes <paramref name="problem"/> unless the response has already started.</summary>
+    /// <param name="retryAfter">A <c>Retry-After</c> value in seconds; required on 429 and 503.</param>
+    public Task WriteAsync(HttpContext context, GatewayProblem problem, string? retryAfter = null)
+    {
+        metrics.GatewayResponded(problem.Reason, problem.Status);
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        response.Clear();
+        response.StatusCode = problem.Status;
+        response.ContentType = ProblemJson;
+        response.ContentLength = problem.Body.Length;
+        response.Headers[GatewayReason.HeaderName] = problem.Reason;
+        response.Headers.CacheControl = "no-store";
+        if (retryAfter is not null)
+        {
+            response.Headers[HeaderNames.RetryAfter] = retryAfter;
+        }
+        else if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            throw new ArgumentException("429 and 503 answers must carry Retry-After.", nameof(retryAfter));
+        }
+
+        return response.Body.WriteAsync(problem.Body, context.RequestAborted).AsTask();
+    }
+}

@@ -1,0 +1,21 @@
+namespace Gateway.Telemetry;
+
+/// <summary>OpenTelemetry export: <c>Gateway:Telemetry</c>. Read at start-up; a change needs a restart.</summary>
+public sealed record TelemetryOptions
+{
+    /// <summary>The <c>service.name</c> resource attribute. Default <c>gateway</c>.</summary>
+    public string ServiceName { get; init; } = TelemetryConstants.DefaultServiceName;
+
+    /// <summary>OTLP export of traces and metrics; absent (no endpoint) means no OTLP export.</summary>
+    public OtlpOptions Otlp { get; init; } = new();
+}
+
+/// <summary>OTLP exporter settings: <c>Gateway:Telemetry:Otlp</c>.</summary>
+public sealed record OtlpOptions
+{
+    /// <summary>The collector's absolute URL, e.g. <c>http://127.0.0.1:4317</c>. Default none (no export).</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
+    public string Protocol { get; init; } = TelemetryConstants.OtlpGrpc;
+}

@@ -1,0 +1,56 @@
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Gateway.Telemetry;
+
+internal static class TelemetryServiceCollectionExtensions
+{
+    private static readonly string[] s_runtimeMeters =
+    [
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "System.Net.Http",
+        "System.Net.NameResolution",
+        "System.Runtime",
+    ];
+
+    /// <summary>
+    /// Metrics always (Prometheus text on the admin listener, OTLP when configured); traces only when OTLP is
+    /// configured, since an unexported span is cost without use. W3C trace context reaches backends either way:
+    /// YARP propagates the request's activity.
+    /// </summary>
+    public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, TelemetryOptions options)
+    {
+        services.AddSingleton<GatewayMetrics>();
+        var otlpEndpoint = options.Otlp.Endpoint is { } endpoint && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri : null;
+        var protocol = options.Otlp.Protocol == TelemetryConstants.OtlpHttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+
+        var builder = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(options.ServiceName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(TelemetryConstants.MeterName)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddMeter(s_runtimeMeters)
+                    // Scrapes are rare and cheap; a cache would show operators stale numbers.
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (otlpEndpoint is not null)
+                {
+                    metrics.AddOtlpExporter(o => { o.Endpoint = otlpEndpoint; o.Protocol = protocol; });
+                }
+            });
+
+        if (otlpEndpoint is not null)
+        {
+            builder.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddSource("Yarp.ReverseProxy")
+                .AddOtlpExporter(o => { o.Endpoint = otlpEndpoint; o.Protocol = protocol; }));
+        }
+
+        return services;
+    }
+}

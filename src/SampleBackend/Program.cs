@@ -1,0 +1,60 @@
+using System.Globalization;
+using SampleBackend;
+
+// Usage: SampleBackend --instances eu-1@eu-west:5101,us-1@us-east:5201 [--capacity 64] [--service-time-ms 5] [--control 5100]
+var instances = "eu-1@eu-west:5101,eu-2@eu-west:5102,us-1@us-east:5201,us-2@us-east:5202";
+var capacity = 64;
+var serviceTimeMs = 5.0;
+int? control = 5100;
+try
+{
+    for (var i = 0; i < args.Length; i++)
+    {
+        var value = i + 1 < args.Length ? args[i + 1] : throw new FormatException($"{args[i]} needs a value.");
+        switch (args[i])
+        {
+            case "--instances": instances = value; break;
+            case "--capacity": capacity = int.Parse(value, CultureInfo.InvariantCulture); break;
+            case "--service-time-ms": serviceTimeMs = double.Parse(value, CultureInfo.InvariantCulture); break;
+            case "--control": control = value == "none" ? null : int.Parse(value, CultureInfo.InvariantCulture); break;
+            default: throw new FormatException($"unknown option {args[i]}.");
+        }
+
+        i++;
+    }
+
+    if (capacity < 1 || serviceTimeMs < 0)
+    {
+        throw new FormatException("--capacity must be 1 or more and --service-time-ms 0 or more.");
+    }
+}
+catch (FormatException ex)
+{
+    await Console.Error.WriteLineAsync($"SampleBackend: {ex.Message}\nusage: SampleBackend --instances name@region:port,... [--capacity N] [--service-time-ms MS] [--control PORT|none]");
+    return 2;
+}
+
+await using var host = await SampleBackendHost.StartAsync(new SampleBackendOptions(
+    InstanceSpec.ParseList(instances), capacity, TimeSpan.FromMilliseconds(serviceTimeMs), control));
+foreach (var instance in host.Instances)
+{
+    Console.WriteLine($"instance {instance.Name} ({instance.Region}) on {instance.Url}");
+}
+
+if (host.ControlUrl is not null)
+{
+    Console.WriteLine($"control on {host.ControlUrl}");
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+}
+
+return 0;
