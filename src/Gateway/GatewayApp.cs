@@ -66,31 +66,27 @@ public static class GatewayApp
 
         ConfigurationSetup.IgnoreReloadExceptions(builder.Configuration);
 
-        var proxyUrls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : ProxyConstants.DefaultUrls;
-        var proxyListeners = ListenerAddress.ParseList(proxyUrls, out var urlError);
+        // Kestrel's options are built with the host, before the snapshot loads: listeners come from the same
+        // sections the loader validates, and an invalid one stops start-up below.
+        var listeners = GatewayListeners.From(builder.Configuration, out var urlError);
+        builder.Services.AddSingleton(listeners);
         // Kestrel is bound explicitly (to tag the admin listener); clear --urls so it does not bind it a second time.
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
-
-        // Kestrel's options are built with the host, before the snapshot loads: listeners come from the same
-        // section the loader validates, and an invalid one stops start-up below.
-        var startupOptions = GatewayOptionsReader.Read(builder.Configuration, new ConfigErrorList()) ?? new GatewayOptions();
-        var adminListeners = ListenerAddress.ParseList(startupOptions.Admin.Urls, out _) ?? [];
-        builder.Services.AddSingleton(new GatewayListeners(proxyListeners ?? [], adminListeners));
 
         builder.Services.AddGateway(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
 
         var errors = new List<ConfigError>();
-        if (proxyListeners is null)
+        if (urlError is not null)
         {
-            errors.Add(new ConfigError("urls", urlError!));
+            errors.Add(new ConfigError("urls", urlError));
         }
 
         // The meter provider must listen before the first load, or the start-up load is not counted.
         _ = app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>();
         errors.AddRange(await app.Services.GetRequiredService<ConfigSnapshotSource>().InitializeAsync());
-        foreach (var port in adminListeners.Select(a => a.Port).Intersect((proxyListeners ?? []).Select(p => p.Port)).Where(p => p != 0))
+        foreach (var port in listeners.Admin.Select(a => a.Port).Intersect(listeners.Proxy.Select(p => p.Port)).Where(p => p != 0))
         {
             errors.Add(new ConfigError("Gateway:Admin:Urls", $"port {port} is also a proxy listener port (--urls); the admin listener needs its own."));
         }

@@ -30,6 +30,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
+        services.TryAddSingleton(_ => GatewayListeners.From(configuration, out string? _));
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners>(KestrelListeners.Bind);
         return services;

@@ -1,0 +1,21 @@
+using SampleBackend;
+
+namespace Gateway.Tests.Fixtures;
+
+/// <summary>Starts real sample-backend instances on free loopback ports.</summary>
+public static class Backends
+{
+    /// <param name="specs">Instances as <c>name@region</c>.</param>
+    public static Task<SampleBackendHost> StartAsync(params string[] specs) =>
+        StartAsync(capacity: 64, serviceTime: TimeSpan.Zero, specs);
+
+    public static Task<SampleBackendHost> StartAsync(int capacity, TimeSpan serviceTime, params string[] specs)
+    {
+        var instances = specs.Select(s =>
+        {
+            var at = s.IndexOf('@', StringComparison.Ordinal);
+            return new InstanceSpec(s[..at], s[(at + 1)..], 0);
+        }).ToList();
+        return SampleBackendHost.StartAsync(new SampleBackendOptions(instances, capacity, serviceTime, ControlPort: 0));
+    }
+}
