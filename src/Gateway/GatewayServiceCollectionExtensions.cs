@@ -24,6 +24,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConfigSnapshotLoader>();
         services.AddSingleton<ConfigSnapshotSource>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<ConfigSnapshotSource>());
+        services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
         services.AddReverseProxy()
             .AddTransforms<ConnectionHeaderTransformProvider>();
 

@@ -5,7 +5,9 @@ using Gateway.Configuration;
 namespace Gateway.Admin;
 
 /// <summary>The body of <c>GET /admin/config</c>: the effective configuration and the last reload's result.</summary>
-internal sealed record ConfigStatus(long Revision, DateTimeOffset AppliedAt, ConfigReloadReport? LastReload, JsonNode? Effective)
+/// <param name="Revision">The validated snapshot serving now.</param>
+/// <param name="ProxyRevision">The revision YARP's route table runs; equal to Revision a moment after a reload.</param>
+internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeOffset AppliedAt, ConfigReloadReport? LastReload, JsonNode? Effective)
 {
     private const string Redacted = "(redacted)";
 
@@ -19,7 +21,7 @@ internal sealed record ConfigStatus(long Revision, DateTimeOffset AppliedAt, Con
         var effective = JsonSerializer.SerializeToNode(
             new EffectiveConfig(new ProxySection(snapshot.Routes, snapshot.Clusters), gateway),
             AdminJson.Config);
-        return new ConfigStatus(snapshot.Revision, snapshot.AppliedAt, source.LastReload, effective);
+        return new ConfigStatus(snapshot.Revision, source.ProxyRevision, snapshot.AppliedAt, source.LastReload, effective);
     }
 
     private sealed record EffectiveConfig(ProxySection ReverseProxy, GatewayOptions Gateway);

@@ -26,6 +26,7 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
     private IDisposable? _watch;
     private ConfigSnapshot? _current;
     private ConfigReloadReport? _lastReload;
+    private long _proxyRevision;
 
     public ConfigSnapshotSource(IConfiguration configuration, ConfigSnapshotLoader loader, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigSnapshotSource> logger)
     {
@@ -43,10 +44,28 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
     /// <summary>The last load attempt, applied or rejected.</summary>
     public ConfigReloadReport? LastReload => Volatile.Read(ref _lastReload);
 
+    /// <summary>The revision YARP's route table runs now; trails <see cref="Current"/> by the moment YARP takes to rebuild.</summary>
+    public long ProxyRevision => Interlocked.Read(ref _proxyRevision);
+
     /// <summary>Raised after a new snapshot was applied.</summary>
     public event Action<ConfigSnapshot>? Applied;
 
     IProxyConfig IProxyConfigProvider.GetConfig() => Current;
+
+    internal void MarkProxyApplied(long revision)
+    {
+        var seen = Interlocked.Read(ref _proxyRevision);
+        while (revision > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _proxyRevision, revision, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
 
     /// <summary>Loads and validates the start-up configuration and, when it is valid, starts watching for changes.</summary>
     /// <returns>The errors that make the configuration unusable; empty on success.</returns>

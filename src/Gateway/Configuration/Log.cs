@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Configuration reload failed unexpectedly; the last good config keeps serving")]
     public static partial void ReloadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "YARP could not apply a validated configuration; it keeps its previous routes")]
+    public static partial void ProxyApplyFailed(ILogger logger, Exception exception);
 }

@@ -18,6 +18,8 @@ internal static partial class ProxyConfigReader
     private const string SslProtocolsKey = "HttpClient:SslProtocols";
     private const string VersionKey = "HttpRequest:Version";
 
+    internal const string DefaultAvailableDestinationsPolicy = "HealthyAndUnknown";
+
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Read(IConfiguration root, ConfigErrorList errors)
     {
         var section = root.GetSection(SectionName);
@@ -76,6 +78,16 @@ internal static partial class ProxyConfigReader
             Destinations = destinations,
             Metadata = IgnoreCase(cluster.Metadata),
         };
+
+        // YARP's default, HealthyOrPanic, sends to every destination once all are unhealthy: a wall of connect
+        // errors instead of a fast 503. The gateway refuses instead; the panic threshold is its own, per cluster.
+        if (cluster.HealthCheck?.AvailableDestinationsPolicy is null)
+        {
+            cluster = cluster with
+            {
+                HealthCheck = (cluster.HealthCheck ?? new HealthCheckConfig()) with { AvailableDestinationsPolicy = DefaultAvailableDestinationsPolicy },
+            };
+        }
 
         var ssl = ReadSslProtocols(section.GetSection(SslProtocolsKey), errors);
         if (ssl is not null)

@@ -55,7 +55,9 @@ public sealed class GatewayTestHost : IAsyncDisposable
             $"--Gateway:Admin:Urls=http://127.0.0.1:{adminPort}",
             .. extraArgs,
         ];
-        var (app, errors) = await GatewayApp.BuildAsync(args);
+        var cli = Gateway.Hosting.GatewayCommandLine.Parse(args, out var usageError)
+            ?? throw new ArgumentException(usageError, nameof(extraArgs));
+        var (app, errors) = await GatewayApp.BuildAsync(cli.HostArgs, cli.ConfigFile);
         if (app is null)
         {
             throw new InvalidOperationException("Gateway did not start: " + string.Join("; ", errors));
@@ -81,7 +83,9 @@ public sealed class GatewayTestHost : IAsyncDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
         while (DateTime.UtcNow < deadline)
         {
-            if (ConfigSource.LastReload is { } report && report.At > after)
+            // An applied snapshot counts once YARP's route table runs it too.
+            if (ConfigSource.LastReload is { } report && report.At > after &&
+                (report.Outcome == ConfigReloadOutcome.Rejected || ConfigSource.ProxyRevision >= report.ServingRevision))
             {
                 return report;
             }
