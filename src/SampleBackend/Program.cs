@@ -6,6 +6,7 @@ var instances = "eu-1@eu-west:5101,eu-2@eu-west:5102,us-1@us-east:5201,us-2@us-e
 var capacity = 64;
 var serviceTimeMs = 5.0;
 int? control = 5100;
+IReadOnlyList<InstanceSpec> specs;
 try
 {
     for (var i = 0; i < args.Length; i++)
@@ -23,6 +24,7 @@ try
         i++;
     }
 
+    specs = InstanceSpec.ParseList(instances);
     if (capacity < 1 || serviceTimeMs < 0)
     {
         throw new FormatException("--capacity must be 1 or more and --service-time-ms 0 or more.");
@@ -34,8 +36,19 @@ catch (FormatException ex)
     return 2;
 }
 
-await using var host = await SampleBackendHost.StartAsync(new SampleBackendOptions(
-    InstanceSpec.ParseList(instances), capacity, TimeSpan.FromMilliseconds(serviceTimeMs), control));
+SampleBackendHost host;
+try
+{
+    host = await SampleBackendHost.StartAsync(new SampleBackendOptions(
+        specs, capacity, TimeSpan.FromMilliseconds(serviceTimeMs), control));
+}
+catch (IOException ex)
+{
+    await Console.Error.WriteLineAsync($"SampleBackend: {ex.Message} Is another sample backend running?");
+    return 1;
+}
+
+await using var running = host;
 foreach (var instance in host.Instances)
 {
     Console.WriteLine($"instance {instance.Name} ({instance.Region}) on {instance.Url}");

@@ -27,6 +27,7 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
     private ConfigSnapshot? _current;
     private ConfigReloadReport? _lastReload;
     private long _proxyRevision;
+    private string? _lastFingerprint;
 
     public ConfigSnapshotSource(IConfiguration configuration, ConfigSnapshotLoader loader, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigSnapshotSource> logger)
     {
@@ -104,6 +105,13 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
         {
             var fileErrors = new ConfigErrorList();
             ConfigFileCheck.Check(_files, _requiredFiles, fileErrors);
+            var fingerprint = ConfigFingerprint.Compute(_configuration, fileErrors.Errors);
+            if (fingerprint == _lastFingerprint && _lastReload is { } unchanged)
+            {
+                return unchanged;
+            }
+
+            _lastFingerprint = fingerprint;
             if (fileErrors.HasErrors)
             {
                 return Reject(fileErrors.Errors);

@@ -100,6 +100,21 @@ public sealed class ConfigSnapshotSourceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Reload_UnchangedInput_IsNotAttemptedAgain()
+    {
+        await Source.InitializeAsync(watch: false);
+        var first = Source.LastReload;
+        using var reloads = ReloadCounter();
+        _configuration["Logging:LogLevel:Default"] = "Debug";
+
+        var report = await Source.ReloadAsync();
+
+        Assert.Same(first, report);
+        Assert.Equal(1, Source.Current.Revision);
+        Assert.Empty(reloads.GetMeasurementSnapshot());
+    }
+
+    [Fact]
     public async Task Reload_YarpRejectsRoute_IsRefusedWithYarpsMessage()
     {
         await Source.InitializeAsync(watch: false);
