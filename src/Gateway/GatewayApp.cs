@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
-using Gateway.Proxy;
 
 namespace Gateway;
 
@@ -43,7 +42,7 @@ public static class GatewayApp
     /// error when the configuration is invalid.
     /// </summary>
     public static async Task<(WebApplication? App, IReadOnlyList<ConfigError> Errors)> BuildAsync(
-        string[] hostArgs, string? configFile = null, Action<WebApplicationBuilder>? configure = null)
+        string[] hostArgs, string? configFile = null)
     {
         WebApplicationBuilder builder;
         try
@@ -74,7 +73,6 @@ public static class GatewayApp
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
 
         builder.Services.AddGateway(builder.Configuration);
-        configure?.Invoke(builder);
         var app = builder.Build();
 
         var errors = new List<ConfigError>();

@@ -18,7 +18,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         // Telemetry is wired before the first snapshot exists; a broken Gateway section is reported by the loader.
-        var startup = GatewayOptionsReader.Read(configuration, new ConfigErrorList()) ?? new GatewayOptions();
+        var startup = GatewayOptionsReader.ReadOrDefault(configuration);
         services.AddGatewayTelemetry(startup.Telemetry);
 
         services.AddSingleton<ConfigSnapshotLoader>();

@@ -6,6 +6,12 @@ namespace Gateway.Configuration;
 /// <summary>Binds the <c>Gateway</c> section strictly: an unknown key is an error, not a silent default.</summary>
 internal static class GatewayOptionsReader
 {
+    /// <summary>
+    /// The section as it stands, for what must be wired before the first snapshot is validated (telemetry,
+    /// listeners); defaults when it does not bind. The snapshot loader reports the errors.
+    /// </summary>
+    public static GatewayOptions ReadOrDefault(IConfiguration root) => Read(root, new ConfigErrorList()) ?? new GatewayOptions();
+
     public static GatewayOptions? Read(IConfiguration root, ConfigErrorList errors)
     {
         var section = root.GetSection(GatewayOptions.SectionName);

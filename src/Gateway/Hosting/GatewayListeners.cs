@@ -14,7 +14,7 @@ internal sealed record GatewayListeners(IReadOnlyList<ListenerAddress> Proxy, IR
     {
         var proxyUrls = configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : ProxyConstants.DefaultUrls;
         var proxy = ListenerAddress.ParseList(proxyUrls, out proxyUrlError) ?? [];
-        var options = GatewayOptionsReader.Read(configuration, new ConfigErrorList()) ?? new GatewayOptions();
+        var options = GatewayOptionsReader.ReadOrDefault(configuration);
         var admin = ListenerAddress.ParseList(options.Admin.Urls, out _) ?? [];
         return new GatewayListeners(proxy, admin);
     }
