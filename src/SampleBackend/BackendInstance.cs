@@ -97,6 +97,7 @@ public sealed class BackendInstance : IAsyncDisposable
         serviceTimeMs = Capacity.ServiceTime.TotalMilliseconds,
         inService = Capacity.InService,
         queued = Capacity.Queued,
+        peakQueued = Capacity.PeakQueued,
         served = Capacity.Served,
     };
 

@@ -10,6 +10,7 @@ public sealed class CapacityModel(int capacity, TimeSpan serviceTime) : IDisposa
     private readonly SemaphoreSlim _slots = new(capacity, capacity);
     private long _queued;
     private long _served;
+    private long _peakQueued;
 
     public int Capacity { get; } = capacity;
 
@@ -21,11 +22,29 @@ public sealed class CapacityModel(int capacity, TimeSpan serviceTime) : IDisposa
 
     public long Served => Interlocked.Read(ref _served);
 
+    /// <summary>The longest the queue has been since start or the last <see cref="ResetPeak"/>.</summary>
+    public long PeakQueued => Interlocked.Read(ref _peakQueued);
+
+    public void ResetPeak() => Interlocked.Exchange(ref _peakQueued, Queued);
+
     public async Task ServeAsync(TimeSpan extraLatency)
     {
-        Interlocked.Increment(ref _queued);
-        await _slots.WaitAsync();
-        Interlocked.Decrement(ref _queued);
+        // Only a request that finds every slot taken waits in the queue.
+        if (!_slots.Wait(0))
+        {
+            var queued = Interlocked.Increment(ref _queued);
+            for (var peak = Interlocked.Read(ref _peakQueued); queued > peak; peak = Interlocked.Read(ref _peakQueued))
+            {
+                if (Interlocked.CompareExchange(ref _peakQueued, queued, peak) == peak)
+                {
+                    break;
+                }
+            }
+
+            await _slots.WaitAsync();
+            Interlocked.Decrement(ref _queued);
+        }
+
         try
         {
             var time = ServiceTime + extraLatency;

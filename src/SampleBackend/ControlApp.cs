@@ -36,6 +36,15 @@ internal static class ControlApp
 
             return instances.Count == 0 ? Results.NotFound() : Results.Json(instances.Select(i => i.Describe()));
         });
+        app.MapPost("/stats/reset", () =>
+        {
+            foreach (var instance in host.Instances)
+            {
+                instance.Capacity.ResetPeak();
+            }
+
+            return Results.Json(host.Instances.Select(i => i.Describe()));
+        });
         app.MapPost("/clear", async () =>
         {
             foreach (var instance in host.Instances)

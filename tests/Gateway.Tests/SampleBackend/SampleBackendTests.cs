@@ -141,5 +141,7 @@ public sealed class SampleBackendTests
         Assert.True(narrowTime >= TimeSpan.FromMilliseconds(480), $"narrow took {narrowTime}");
         Assert.True(narrowTime / wideTime > 2.5, $"narrow {narrowTime} vs wide {wideTime}");
         Assert.Equal(10, narrow.Instances[0].Capacity.Served);
+        Assert.InRange(narrow.Instances[0].Capacity.PeakQueued, 3, 4);
+        Assert.Equal(0, wide.Instances[0].Capacity.PeakQueued);
     }
 }
