@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Failover;
 using Gateway.Proxy;
 
 namespace Gateway;
@@ -8,13 +9,17 @@ public static class GatewayApplicationExtensions
     /// <summary>Maps the admin endpoints and the proxy with the gateway's pipeline.</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // Gauges observe the routers; they exist from start so a scrape never misses them.
+        app.Services.GetRequiredService<FailoverGauges>();
         app.UseRouting();
         app.UseMiddleware<AdminKeyMiddleware>();
         app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
+            proxy.UseMiddleware<FailoverMiddleware>();
             proxy.UseMiddleware<NoHealthyDestinationMiddleware>();
+            proxy.UseMiddleware<RetryMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

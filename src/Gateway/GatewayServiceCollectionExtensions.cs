@@ -1,5 +1,7 @@
 using Gateway.Admin;
 using Gateway.Configuration;
+using Gateway.Failover;
+using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Proxy;
 using Gateway.Telemetry;
@@ -25,8 +27,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConfigSnapshotSource>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<ConfigSnapshotSource>());
         services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
+        services.AddGatewayHealth();
+        services.AddGatewayFailover();
         services.AddReverseProxy()
-            .AddTransforms<ConnectionHeaderTransformProvider>();
+            .AddTransforms<ConnectionHeaderTransformProvider>()
+            .AddTransforms<RetryResponseTransformProvider>();
 
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Gateway.Configuration;
+using Gateway.Failover;
+using Gateway.Health;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Yarp.ReverseProxy;
@@ -21,8 +23,35 @@ internal static class AdminEndpoints
 
         var admin = endpoints.MapGroup("/admin").WithMetadata(AdminEndpointMetadata.Keyed);
         admin.MapGet("/config", (ConfigSnapshotSource source) => Results.Json(ConfigStatus.From(source), AdminJson.Api));
-        admin.MapGet("/clusters", (IProxyStateLookup state) => Results.Json(new { clusters = ClusterStatus.From(state) }, AdminJson.Api));
+        admin.MapGet("/clusters", (IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers) =>
+            Results.Json(new { clusters = ClusterStatus.From(state, router, outliers) }, AdminJson.Api));
+        admin.MapGet("/regions", (RegionDrains drains, ConfigSnapshotSource config) => Results.Json(RegionsBody(drains, config), AdminJson.Api));
+        admin.MapPost("/regions/{region}/drain", (string region, RegionDrains drains, ConfigSnapshotSource config) =>
+            ChangeDrain(region, drains, config, drain: true));
+        admin.MapPost("/regions/{region}/undrain", (string region, RegionDrains drains, ConfigSnapshotSource config) =>
+            ChangeDrain(region, drains, config, drain: false));
     }
+
+    private static IResult ChangeDrain(string region, RegionDrains drains, ConfigSnapshotSource config, bool drain)
+    {
+        if (!KnownRegions(config).Contains(region))
+        {
+            return Results.Problem(
+                $"Region '{region}' is not in any failover policy (known: {string.Join(", ", KnownRegions(config))}).",
+                statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var changed = drain ? drains.Drain(region) : drains.Undrain(region);
+        return Results.Json(new { region, drained = drain, changed, all = RegionsBody(drains, config) }, AdminJson.Api);
+    }
+
+    private static RegionsView RegionsBody(RegionDrains drains, ConfigSnapshotSource config) =>
+        new([.. KnownRegions(config).Order(StringComparer.Ordinal)], [.. drains.Drained.Order(StringComparer.Ordinal)]);
+
+    private sealed record RegionsView(string[] Regions, string[] Drained);
+
+    private static HashSet<string> KnownRegions(ConfigSnapshotSource config) =>
+        new(config.Current.Gateway.Failover.Policies.Values.SelectMany(p => p.Regions), StringComparer.OrdinalIgnoreCase);
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {

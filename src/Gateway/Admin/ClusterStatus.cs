@@ -1,5 +1,6 @@
 using Gateway.CircuitBreaking;
 using Gateway.Failover;
+using Gateway.Health;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
@@ -13,19 +14,31 @@ internal sealed record ClusterStatus(
     string? ResiliencePolicy,
     int DestinationCount,
     int AvailableCount,
+    bool Panic,
+    IReadOnlyList<RegionStatus> Regions,
     IReadOnlyList<DestinationStatus> Destinations)
 {
-    public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state)
+    public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers)
     {
         var result = new List<ClusterStatus>();
         foreach (var cluster in state.GetClusters())
         {
             var config = cluster.Model.Config;
             var available = cluster.DestinationsState.AvailableDestinations;
+            var plan = router.GetPlan(cluster);
             var destinations = new List<DestinationStatus>();
             foreach (var (id, destination) in cluster.Destinations)
             {
-                destinations.Add(DestinationStatus.From(id, destination, available));
+                destinations.Add(DestinationStatus.From(id, destination, available, outliers, router.SlowStartWeight(cluster, destination)));
+            }
+
+            var regions = new List<RegionStatus>();
+            foreach (var region in plan.Regions)
+            {
+                if (region.Name.Length > 0)
+                {
+                    regions.Add(new RegionStatus(region.Name, Math.Round(region.Load, 4), region.Healthy, region.Total, region.Drained, region.Recovering));
+                }
             }
 
             destinations.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
@@ -36,6 +49,8 @@ internal sealed record ClusterStatus(
                 Metadata(config.Metadata, ResilienceConstants.PolicyMetadataKey),
                 destinations.Count,
                 available.Count,
+                plan.Panic,
+                regions,
                 destinations));
         }
 
@@ -47,6 +62,11 @@ internal sealed record ClusterStatus(
         metadata is not null && metadata.TryGetValue(key, out var value) ? value : null;
 }
 
+/// <summary>One region of a cluster with a failover policy.</summary>
+/// <param name="Share">The share of the cluster's traffic it carries now, 0 to 1.</param>
+/// <param name="Recovering">Waiting out its failback delay or ramping up (slow start).</param>
+internal sealed record RegionStatus(string Name, double Share, int Healthy, int Total, bool Drained, bool Recovering);
+
 /// <summary>One destination in <see cref="ClusterStatus"/>.</summary>
 /// <param name="Health">
 /// <c>healthy</c>, <c>unhealthy</c> or <c>unknown</c>: unhealthy when either the active probe or passive
@@ -54,6 +74,9 @@ internal sealed record ClusterStatus(
 /// </param>
 /// <param name="Available">Whether load balancing may pick it now.</param>
 /// <param name="InFlight">Requests being proxied to it now.</param>
+/// <param name="Ejections">Times outlier detection ejected it.</param>
+/// <param name="EjectedUntil">When its current ejection ends; null when not ejected.</param>
+/// <param name="SlowStartWeight">Its ramp after coming back, 0 to 1 (1 when not ramping).</param>
 internal sealed record DestinationStatus(
     string Id,
     string Address,
@@ -62,9 +85,12 @@ internal sealed record DestinationStatus(
     string ActiveHealth,
     string PassiveHealth,
     bool Available,
-    int InFlight)
+    int InFlight,
+    long Ejections,
+    DateTimeOffset? EjectedUntil,
+    double SlowStartWeight)
 {
-    public static DestinationStatus From(string id, DestinationState destination, IReadOnlyList<DestinationState> available)
+    public static DestinationStatus From(string id, DestinationState destination, IReadOnlyList<DestinationState> available, OutlierTracker outliers, double slowStartWeight)
     {
         var active = destination.Health.Active;
         var passive = destination.Health.Passive;
@@ -79,7 +105,10 @@ internal sealed record DestinationStatus(
             Lower(active),
             Lower(passive),
             Contains(available, destination),
-            destination.ConcurrentRequestCount);
+            destination.ConcurrentRequestCount,
+            outliers.TotalEjections(destination),
+            outliers.EjectedUntil(destination),
+            Math.Round(slowStartWeight, 4));
     }
 
     private static string Lower(DestinationHealth health) => health switch

@@ -15,7 +15,8 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
     internal static readonly TimeSpan DebounceDelay = TimeSpan.FromMilliseconds(150);
 
     private readonly IConfiguration _configuration;
-    private readonly ConfigSnapshotLoader _loader;
+    private readonly IServiceProvider _services;
+    private ConfigSnapshotLoader? _loader;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfigSnapshotSource> _logger;
@@ -29,10 +30,14 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
     private long _proxyRevision;
     private string? _lastFingerprint;
 
-    public ConfigSnapshotSource(IConfiguration configuration, ConfigSnapshotLoader loader, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigSnapshotSource> logger)
+    /// <param name="services">
+    /// Resolves the loader on first load: it validates with YARP's services, which include the gateway's own
+    /// policies, which read the snapshot from here.
+    /// </param>
+    public ConfigSnapshotSource(IConfiguration configuration, IServiceProvider services, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigSnapshotSource> logger)
     {
         _configuration = configuration;
-        _loader = loader;
+        _services = services;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -117,6 +122,7 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
                 return Reject(fileErrors.Errors);
             }
 
+            _loader ??= _services.GetRequiredService<ConfigSnapshotLoader>();
             var (candidate, errors) = await _loader.LoadAsync(_configuration);
             return candidate is null ? Reject(errors) : Apply(candidate);
         }

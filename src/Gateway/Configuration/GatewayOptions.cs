@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Gateway.CircuitBreaking;
 using Gateway.Failover;
+using Gateway.Health;
 using Gateway.Telemetry;
 
 namespace Gateway.Configuration;
@@ -18,6 +19,9 @@ public sealed record GatewayOptions
 
     /// <summary>Regional failover policies.</summary>
     public FailoverOptions Failover { get; init; } = new();
+
+    /// <summary>Outlier ejection and panic mode, for all clusters.</summary>
+    public HealthOptions Health { get; init; } = new();
 
     /// <summary>Resilience policies (timeouts; breakers, retries and bulkheads follow).</summary>
     public ResilienceOptions Resilience { get; init; } = new();

@@ -81,13 +81,23 @@ internal static partial class ProxyConfigReader
 
         // YARP's default, HealthyOrPanic, sends to every destination once all are unhealthy: a wall of connect
         // errors instead of a fast 503. The gateway refuses instead; the panic threshold is its own, per cluster.
-        if (cluster.HealthCheck?.AvailableDestinationsPolicy is null)
+        var health = cluster.HealthCheck ?? new HealthCheckConfig();
+        if (health.AvailableDestinationsPolicy is null)
         {
-            cluster = cluster with
-            {
-                HealthCheck = (cluster.HealthCheck ?? new HealthCheckConfig()) with { AvailableDestinationsPolicy = DefaultAvailableDestinationsPolicy },
-            };
+            health = health with { AvailableDestinationsPolicy = DefaultAvailableDestinationsPolicy };
         }
+
+        // Outlier ejection is on unless a cluster says otherwise: a resilient default, like Envoy's outlier detection.
+        if (health.Passive is null)
+        {
+            health = health with { Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = Health.HealthConstants.OutlierDetectionPolicyName } };
+        }
+        else if (health.Passive is { Enabled: true, Policy: null })
+        {
+            health = health with { Passive = health.Passive with { Policy = Health.HealthConstants.OutlierDetectionPolicyName } };
+        }
+
+        cluster = cluster with { HealthCheck = health };
 
         var ssl = ReadSslProtocols(section.GetSection(SslProtocolsKey), errors);
         if (ssl is not null)

@@ -8,4 +8,9 @@ internal static class FailoverConstants
     public static readonly TimeSpan DefaultFailbackDelay = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultSlowStart = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromHours(1);
+    public const long DefaultMaxBufferedBodySize = 64 * 1024;
+    public const long MaxBufferedBodySizeLimit = 10 * 1024 * 1024;
+
+    // While a region or destination ramps up, its plan is rebuilt this often; between changes, never.
+    public static readonly TimeSpan RampStep = TimeSpan.FromMilliseconds(100);
 }

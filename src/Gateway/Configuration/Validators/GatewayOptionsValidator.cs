@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Gateway.CircuitBreaking;
 using Gateway.Failover;
+using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Telemetry;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             ValidateFailoverPolicy($"{Root}:Failover:Policies:{name}", policy, errors);
         }
 
+        ValidateHealth(options.Health, errors);
+        errors.RequireRange($"{Root}:Failover:Retry:MaxBufferedBodySize", options.Failover.Retry.MaxBufferedBodySize, 0, FailoverConstants.MaxBufferedBodySizeLimit);
         foreach (var (name, policy) in options.Resilience.Policies)
         {
             ValidateResiliencePolicy($"{Root}:Resilience:Policies:{name}", policy, errors);
@@ -104,6 +107,18 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         errors.RequireRange($"{path}:MinHealthyFraction", policy.MinHealthyFraction, 0, 1);
         errors.RequireRange($"{path}:FailbackDelay", policy.FailbackDelay, TimeSpan.Zero, FailoverConstants.MaxDelay);
         errors.RequireRange($"{path}:SlowStart", policy.SlowStart, TimeSpan.Zero, FailoverConstants.MaxDelay);
+    }
+
+    private static void ValidateHealth(HealthOptions health, ConfigErrorList errors)
+    {
+        const string path = Root + ":Health";
+        var outlier = health.OutlierDetection;
+        errors.RequireRange($"{path}:PanicThreshold", health.PanicThreshold, 0, 1);
+        errors.RequireRange($"{path}:OutlierDetection:ConsecutiveFailures", outlier.ConsecutiveFailures, 1, 1000);
+        errors.RequireRange($"{path}:OutlierDetection:BaseEjectionTime", outlier.BaseEjectionTime, HealthConstants.MinEjectionTime, HealthConstants.MaxEjectionTimeLimit);
+        errors.RequireRange($"{path}:OutlierDetection:EjectionTimeMultiplier", outlier.EjectionTimeMultiplier, 1, 10);
+        errors.RequireRange($"{path}:OutlierDetection:MaxEjectionTime", outlier.MaxEjectionTime, outlier.BaseEjectionTime, HealthConstants.MaxEjectionTimeLimit);
+        errors.RequireRange($"{path}:OutlierDetection:MaxEjectionPercent", outlier.MaxEjectionPercent, 0, 100);
     }
 
     private static void ValidateResiliencePolicy(string path, ResiliencePolicyOptions policy, ConfigErrorList errors)

@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using Gateway.Configuration;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Failover;
+
+/// <summary>
+/// Chooses where a cluster's requests may go: the region plan (failover, failback, slow start, drains, panic) and,
+/// for a retry, the destinations other than the one that failed.
+/// </summary>
+internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains drains, FailoverMetrics metrics, TimeProvider time)
+{
+    private readonly ConditionalWeakTable<ClusterState, ClusterRouting> _clusters = new();
+
+    public RegionDrains Drains => drains;
+
+    public RegionPlan GetPlan(ClusterState cluster)
+    {
+        var routing = _clusters.GetValue(cluster, static _ => new ClusterRouting());
+        var inputs = Inputs(cluster);
+        var before = routing.Current;
+        var plan = routing.GetPlan(cluster, inputs);
+        if (!ReferenceEquals(before, plan))
+        {
+            metrics.PlanChanged(cluster.ClusterId, before, plan);
+        }
+
+        return plan;
+    }
+
+    /// <summary>Slow-start weight of a destination (1 when not ramping), for the admin view.</summary>
+    public double SlowStartWeight(ClusterState cluster, DestinationState destination) =>
+        _clusters.TryGetValue(cluster, out var routing) ? routing.SlowStartWeight(destination, Inputs(cluster)) : 1;
+
+    /// <summary>
+    /// Where a failed attempt may be retried: other healthy destinations, preferring other regions when the
+    /// failed one's region is degraded or the attempt could not connect at all (a dying region refuses first).
+    /// </summary>
+    public IReadOnlyList<DestinationState> RetryCandidates(ClusterState cluster, DestinationState? failed, bool connectionFailure)
+    {
+        var plan = GetPlan(cluster);
+        var region = plan.RegionOf(failed is null ? null : ClusterRouting.Region(failed));
+        if (region is null)
+        {
+            return Without(cluster.DestinationsState.AvailableDestinations, failed);
+        }
+
+        var same = Without(region.Full, failed);
+        var preferOther = connectionFailure || region.Capacity < 1;
+        if (preferOther)
+        {
+            return region.Others.Length > 0 ? region.Others : same;
+        }
+
+        return same.Count > 0 ? same : region.Others;
+    }
+
+    /// <summary>Every cluster's latest plan, for metrics and the admin view.</summary>
+    public IEnumerable<(ClusterState Cluster, RegionPlan Plan)> Plans()
+    {
+        foreach (var (cluster, routing) in _clusters)
+        {
+            if (routing.Current is { } plan)
+            {
+                yield return (cluster, plan);
+            }
+        }
+    }
+
+    private PlanInputs Inputs(ClusterState cluster)
+    {
+        var snapshot = config.Current;
+        FailoverPolicyOptions? policy = null;
+        if (cluster.Model.Config.Metadata is { } metadata &&
+            metadata.TryGetValue(FailoverConstants.PolicyMetadataKey, out var name))
+        {
+            snapshot.Gateway.Failover.Policies.TryGetValue(name, out policy);
+        }
+
+        return new PlanInputs(policy, snapshot.Gateway.Health.PanicThreshold, drains.Drained, drains.Version, snapshot.Revision, time.GetTimestamp(), time);
+    }
+
+    private static List<DestinationState> Without(IReadOnlyList<DestinationState> destinations, DestinationState? failed)
+    {
+        var result = new List<DestinationState>(destinations.Count);
+        foreach (var destination in destinations)
+        {
+            if (!ReferenceEquals(destination, failed))
+            {
+                result.Add(destination);
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,105 @@
+using Gateway.Configuration;
+using Gateway.Health;
+using Polly;
+using Polly.Retry;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Failover;
+
+/// <summary>
+/// Retries a failed idempotent request once on another destination when nothing has reached the client yet:
+/// connection refused or reset before headers, or a 502/503 the response transform held back. Sits before load
+/// balancing, so the retry goes through load balancing and passive health again. Polly runs the retry loop.
+/// </summary>
+internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter router, ConfigSnapshotSource config, FailoverMetrics metrics)
+{
+    private static readonly ResiliencePipeline<bool> s_retryOnce = new ResiliencePipelineBuilder<bool>()
+        .AddRetry(new RetryStrategyOptions<bool>
+        {
+            MaxRetryAttempts = 1,
+            Delay = TimeSpan.Zero,
+            ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result),
+        })
+        .Build();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var options = config.Current.Gateway.Failover.Retry;
+        if (!options.Enabled || !RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
+        {
+            await next(context);
+            return;
+        }
+
+        if (mustBuffer)
+        {
+            context.Request.EnableBuffering((int)Math.Min(options.MaxBufferedBodySize, int.MaxValue));
+        }
+
+        var attempt = new RetryAttempt();
+        context.Features.Set(attempt);
+        var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        try
+        {
+            await s_retryOnce.ExecuteAsync(
+                static (_, state) => state.Self.AttemptAsync(state.Context, state.Attempt),
+                resilience,
+                (Self: this, Context: context, Attempt: attempt));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilience);
+        }
+    }
+
+    /// <returns>Whether to try again.</returns>
+    private async ValueTask<bool> AttemptAsync(HttpContext context, RetryAttempt attempt)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        if (attempt.Candidates is { } candidates)
+        {
+            PrepareRetry(context, proxy, candidates);
+            metrics.Retried(proxy.Cluster.Config.ClusterId, attempt.Reason);
+            attempt.RetriesLeft--;
+            attempt.Candidates = null;
+            attempt.RetryWanted = false;
+        }
+
+        await next(context);
+
+        if (attempt.RetriesLeft <= 0 || context.Response.HasStarted || proxy.Route.Cluster is not { } cluster)
+        {
+            return false;
+        }
+
+        if (attempt.RetryWanted)
+        {
+            return true;
+        }
+
+        if (FailureClassifier.IsConnectionFailure(context))
+        {
+            var next = router.RetryCandidates(cluster, proxy.ProxiedDestination, connectionFailure: true);
+            if (next.Count > 0)
+            {
+                attempt.Candidates = next;
+                attempt.Reason = "connect";
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void PrepareRetry(HttpContext context, Yarp.ReverseProxy.Model.IReverseProxyFeature proxy, IReadOnlyList<Yarp.ReverseProxy.Model.DestinationState> candidates)
+    {
+        context.Response.Clear();
+        context.Features.Set<IForwarderErrorFeature>(null);
+        proxy.ProxiedDestination = null;
+        proxy.AvailableDestinations = candidates;
+        if (context.Request.Body.CanSeek)
+        {
+            context.Request.Body.Position = 0;
+        }
+    }
+}
