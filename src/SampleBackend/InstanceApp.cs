@@ -71,9 +71,19 @@ internal static class InstanceApp
 
         await instance.Capacity.ServeAsync(TimeSpan.FromMilliseconds(instance.Faults.LatencyMs));
         var failed = instance.Faults.ErrorRate > 0 && Random.Shared.NextDouble() < instance.Faults.ErrorRate;
-        context.Response.StatusCode = failed ? 500 : 200;
+        context.Response.StatusCode = failed ? instance.Faults.ErrorStatus : 200;
         context.Response.Headers["X-Instance"] = instance.Name;
         context.Response.Headers["X-Region"] = instance.Region;
+        if (instance.Faults.ResetMidBody)
+        {
+            // The client has the status line and the first bytes, so a proxy can no longer retry elsewhere.
+            await context.Response.WriteAsync("{\"instance\":\"" + instance.Name + "\",", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(50, context.RequestAborted);
+            context.Abort();
+            return;
+        }
+
         await context.Response.WriteAsJsonAsync(new EchoResponse(
             instance.Name,
             instance.Region,
