@@ -56,7 +56,10 @@ need() {
 }
 need wrk:wrk nginx:nginx-light haproxy:haproxy python3:python3
 
-dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+if ! build_log=$(dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1); then
+  echo "$build_log" >&2
+  exit 1
+fi
 gateway_dll="$root/src/Gateway/bin/Release/net10.0/Gateway.dll"
 yarp_dll="$root/load-tests/PlainYarp/bin/Release/net10.0/PlainYarp.dll"
 loadtests_dll="$(ls "$root"/load-tests/bin/Release/net10.0/LoadTests.dll 2>/dev/null || true)"
