@@ -24,7 +24,7 @@ internal static class TelemetryServiceCollectionExtensions
     /// <summary>
     /// Metrics always (Prometheus text on the admin listener, OTLP when configured); traces only when OTLP is
     /// configured, since an unexported span is cost without use. W3C trace context reaches backends either way:
-    /// YARP propagates the request's activity.
+    /// YARP propagates the request's activity, which <see cref="TraceContextListener"/> provides when no tracer does.
     /// </summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, TelemetryOptions options)
     {
@@ -46,7 +46,11 @@ internal static class TelemetryServiceCollectionExtensions
                 }
             });
 
-        if (otlpEndpoint is not null)
+        if (otlpEndpoint is null)
+        {
+            services.AddHostedService<TraceContextListener>();
+        }
+        else
         {
             builder.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
