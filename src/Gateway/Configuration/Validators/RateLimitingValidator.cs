@@ -28,10 +28,13 @@ internal static class RateLimitingValidator
         {
             try
             {
-                StackExchange.Redis.ConfigurationOptions.Parse(configuration);
                 if (string.IsNullOrWhiteSpace(configuration))
                 {
                     errors.Add($"{redisPath}:Configuration", "must not be empty; leave it out for local-only state.");
+                }
+                else if (StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Count == 0)
+                {
+                    errors.Add($"{redisPath}:Configuration", $"names no Redis endpoint, e.g. 127.0.0.1:6379 (was '{configuration}').");
                 }
             }
             catch (ArgumentException ex)
