@@ -34,6 +34,7 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
     private ConnectionMultiplexer? _connection;
     private ITimer? _heartbeat;
     private int _liveInstances = 1;
+    private int _disposed;
 
     public RedisRateLimitStore(RedisOptions options, TimeProvider time, RateLimitMetrics metrics, ILogger<RedisRateLimitStore> logger)
     {
@@ -126,7 +127,11 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _heartbeat?.Dispose();
-        await _stopping.CancelAsync();
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            await _stopping.CancelAsync();
+        }
+
         if (Volatile.Read(ref _connection) is { IsConnected: true } connection)
         {
             // Leave the instances set so the others' shares grow at once rather than after the liveness window.
@@ -252,6 +257,12 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
 
     public void Dispose()
     {
+        // Registered as itself and as a hosted service: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _heartbeat?.Dispose();
         _stopping.Cancel();
         _stopping.Dispose();
