@@ -292,19 +292,22 @@ internal sealed class GlobalPartition(RedisKey[] keys)
             return installed!;
         }
 
-        _ = RunAsync(policy, source);
+        // Off the request's thread: a client library can block before it hands back its task (a write lock on a
+        // dying socket), and the request must still be free to give up after its 5 ms.
+        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Partition.RunAsync(s.Policy, s.Done), (Partition: this, Policy: policy, Done: source), preferLocal: false);
         return source.Task;
 
-        async Task RunAsync(GlobalRateLimitPolicy p, TaskCompletionSource<bool> done)
+    }
+
+    private async Task RunAsync(GlobalRateLimitPolicy policy, TaskCompletionSource<bool> done)
+    {
+        try
         {
-            try
-            {
-                done.TrySetResult(await p.RefillAsync(this));
-            }
-            catch (Exception ex) when (ex is RedisException or InvalidCastException or IndexOutOfRangeException)
-            {
-                done.TrySetResult(false);
-            }
+            done.TrySetResult(await policy.RefillAsync(this));
+        }
+        catch (Exception ex) when (ex is RedisException or InvalidCastException or IndexOutOfRangeException)
+        {
+            done.TrySetResult(false);
         }
     }
 }

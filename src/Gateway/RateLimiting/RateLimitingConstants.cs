@@ -51,7 +51,7 @@ internal static class RateLimitingConstants
     public static readonly TimeSpan MaxBreakDuration = TimeSpan.FromMinutes(1);
     public const string DefaultKeyPrefix = "gw:rl:";
     public const double BreakerFailureRatio = 0.5;
-    public const int BreakerMinimumThroughput = 4;
+    public const int BreakerMinimumThroughput = 10;
     public static readonly TimeSpan BreakerSamplingDuration = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMilliseconds(250);

@@ -14,7 +14,7 @@ public sealed record RedisOptions
 
     /// <summary>
     /// How long the circuit around Redis stays open (every decision local) after Redis failed or was slow for
-    /// half of at least 4 calls within 2 s. Default 2 s, range 500 ms to 1 min.
+    /// half of at least 10 calls within 2 s. Default 2 s, range 500 ms to 1 min.
     /// </summary>
     public TimeSpan BreakDuration { get; init; } = RateLimitingConstants.DefaultBreakDuration;
 

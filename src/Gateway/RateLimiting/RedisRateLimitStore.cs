@@ -157,7 +157,12 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
             options.ReconnectRetryPolicy = new LinearRetry(1000);
             var connection = await ConnectionMultiplexer.ConnectAsync(options);
             connection.ConnectionFailed += (_, e) => Log.RedisConnectionFailed(_logger, e.EndPoint, e.FailureType);
-            connection.ConnectionRestored += (_, e) => Log.RedisConnectionRestored(_logger, e.EndPoint);
+            connection.ConnectionRestored += (_, e) =>
+            {
+                Log.RedisConnectionRestored(_logger, e.EndPoint);
+                // A restarted Redis has lost the scripts; load them again before requests need them.
+                _ = WarmUpAsync(connection);
+            };
             if (_stopping.IsCancellationRequested)
             {
                 await connection.DisposeAsync();
@@ -166,11 +171,43 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
 
             Volatile.Write(ref _connection, connection);
             Log.RedisConnecting(_logger, connection.IsConnected);
+            await WarmUpAsync(connection);
         }
         catch (Exception ex) when (ex is RedisException or ArgumentException)
         {
             Log.RedisConfigurationFailed(_logger, ex);
         }
+    }
+
+    /// <summary>
+    /// Loads the scripts (compiling Lua takes longer than the per-call bound) so that requests send EVALSHA, and
+    /// runs the first heartbeat, which also compiles this path.
+    /// </summary>
+    private async Task WarmUpAsync(ConnectionMultiplexer connection)
+    {
+        try
+        {
+            foreach (var endpoint in connection.GetEndPoints())
+            {
+                var server = connection.GetServer(endpoint);
+                if (server.IsConnected)
+                {
+                    await server.ScriptLoadAsync(RedisScripts.Lease);
+                    await server.ScriptLoadAsync(RedisScripts.Heartbeat);
+                }
+            }
+        }
+        catch (RedisException)
+        {
+            // Not warmed: the first calls may time out and be decided locally; nothing else changes.
+        }
+
+        await HeartbeatAsync();
+
+        // One lease on a throw-away key runs the request path's Redis side once before any request needs it.
+        RedisKey[] warmKey = [_options.KeyPrefix + "warm-up:" + InstanceId];
+        RedisValue[] warmArgs = [RedisScripts.TokenBucket, 1, 1_000_000, 1, 1];
+        await CallAsync(RedisScripts.Lease, warmKey, warmArgs, RateLimitingConstants.HeartbeatTimeout, operation: null);
     }
 
     /// <summary>
@@ -201,7 +238,7 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
         }
     }
 
-    private async Task<RedisResult?> CallAsync(string script, RedisKey[] keys, RedisValue[] args, TimeSpan timeout, string operation)
+    private async Task<RedisResult?> CallAsync(string script, RedisKey[] keys, RedisValue[] args, TimeSpan timeout, string? operation)
     {
         var connection = Volatile.Read(ref _connection);
         if (connection is null || !connection.IsConnected)
@@ -216,11 +253,15 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
             var outcome = await _pipeline.ExecuteOutcomeAsync(static (_, s) => InvokeAsync(s), context, state);
             if (outcome.Exception is null)
             {
-                _metrics.RedisRoundTrip(operation, RateLimitMetrics.Ok);
+                if (operation is not null)
+                {
+                    _metrics.RedisRoundTrip(operation, RateLimitMetrics.Ok);
+                }
+
                 return outcome.Result;
             }
 
-            _metrics.RedisRoundTrip(operation, outcome.Exception switch
+            _metrics.RedisRoundTrip(operation ?? "warm_up", outcome.Exception switch
             {
                 BrokenCircuitException => RateLimitMetrics.CircuitOpen,
                 TimeoutException => RateLimitMetrics.Timeout,
