@@ -11,7 +11,7 @@ namespace Gateway.Tests.RateLimiting;
 /// </summary>
 public sealed class LocalPartitionedRateLimiterTests
 {
-    private static readonly TimeSpan s_period = TimeSpan.FromMilliseconds(60);
+    private static readonly TimeSpan s_period = TimeSpan.FromMilliseconds(200);
 
     private readonly FakeTimeProvider _time = new();
 
@@ -76,7 +76,7 @@ public sealed class LocalPartitionedRateLimiterTests
     [Fact]
     public async Task SlidingWindow_PermitsReturnWhenTheirSegmentLeavesTheWindow()
     {
-        // Window 120 ms in 2 segments of 60 ms.
+        // Window 400 ms in 2 segments of 200 ms.
         using var limiter = new LocalPartitionedRateLimiter(
             new RateLimitPolicyOptions { Algorithm = "SlidingWindow", PermitLimit = 4, Window = s_period * 2, SegmentsPerWindow = 2 }, _time);
 

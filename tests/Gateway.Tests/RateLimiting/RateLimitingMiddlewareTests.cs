@@ -28,6 +28,13 @@ public sealed class RateLimitingMiddlewareTests
         return response.StatusCode;
     }
 
+    /// <summary>The reload report is published just before the rate-limit table is rebuilt from the new snapshot.</summary>
+    private static Task WaitForTableAsync(GatewayTestHost gateway, long revision) =>
+        RateLimitTestConfig.WaitUntilAsync(
+            () => Task.FromResult(gateway.Services.GetRequiredService<Gateway.RateLimiting.RateLimitingTableSource>().Current.Revision >= revision),
+            TimeSpan.FromSeconds(5),
+            $"rate-limit table at revision {revision}");
+
     [Fact]
     public async Task Rejected_Answers429WithRetryAfterAndRateLimitHeaders()
     {
@@ -163,6 +170,7 @@ public sealed class RateLimitingMiddlewareTests
         var report = await gateway.WaitForReloadAsync(before);
 
         Assert.Equal("applied", report.Outcome);
+        await WaitForTableAsync(gateway, report.ServingRevision);
         Assert.Equal(HttpStatusCode.OK, await SendAsync(gateway));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(gateway));
         Assert.Equal(HttpStatusCode.OK, await SendAsync(gateway));

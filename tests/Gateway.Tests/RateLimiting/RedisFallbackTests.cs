@@ -64,15 +64,16 @@ public sealed class RedisFallbackTests(RedisServerFixture redis) : IClassFixture
         await GlobalRateLimitPolicyTests.WaitForSharedAsync(gateway, 1);
         var leasesBefore = trips.GetMeasurementSnapshot().Count(IsLeaseOk);
 
-        // The restarted Redis is empty, so its bucket is whole; the fallback's is spent: what passes now came from Redis.
+        // The restarted Redis is empty, so its bucket is whole; the fallback's is spent (and does not refill): every
+        // request that passes now came through Redis. A busy machine still misses the 5 ms bound now and then.
         var after = new List<HttpStatusCode>();
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 30 && after.Count(s => s == HttpStatusCode.OK) < 5; i++)
         {
             after.Add((await TimedSendAsync(gateway)).Status);
         }
 
         var leasesAfter = trips.GetMeasurementSnapshot().Count(IsLeaseOk);
-        Assert.True(after.Count(s => s == HttpStatusCode.OK) >= 8, string.Join(", ", after));
-        Assert.True(leasesAfter >= leasesBefore + 8, $"lease calls {leasesBefore} -> {leasesAfter}");
+        Assert.True(after.Count(s => s == HttpStatusCode.OK) >= 5, string.Join(", ", after));
+        Assert.True(leasesAfter >= leasesBefore + 5, $"lease calls {leasesBefore} -> {leasesAfter}");
     }
 }
