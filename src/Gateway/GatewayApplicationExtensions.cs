@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Gateway.Failover;
 using Gateway.Proxy;
+using Gateway.RateLimiting;
 
 namespace Gateway;
 
@@ -16,6 +17,7 @@ public static class GatewayApplicationExtensions
         app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<RateLimitingMiddleware>();
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
             proxy.UseMiddleware<FailoverMiddleware>();
             proxy.UseMiddleware<NoHealthyDestinationMiddleware>();
