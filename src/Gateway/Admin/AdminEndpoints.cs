@@ -26,13 +26,13 @@ internal static class AdminEndpoints
         admin.MapGet("/clusters", (IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers) =>
             Results.Json(new { clusters = ClusterStatus.From(state, router, outliers) }, AdminJson.Api));
         admin.MapGet("/regions", (RegionDrains drains, ConfigSnapshotSource config) => Results.Json(RegionsBody(drains, config), AdminJson.Api));
-        admin.MapPost("/regions/{region}/drain", (string region, RegionDrains drains, ConfigSnapshotSource config) =>
-            ChangeDrain(region, drains, config, drain: true));
-        admin.MapPost("/regions/{region}/undrain", (string region, RegionDrains drains, ConfigSnapshotSource config) =>
-            ChangeDrain(region, drains, config, drain: false));
+        admin.MapPost("/regions/{region}/drain", (string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config) =>
+            ChangeDrainAsync(region, sync, drains, config, drain: true));
+        admin.MapPost("/regions/{region}/undrain", (string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config) =>
+            ChangeDrainAsync(region, sync, drains, config, drain: false));
     }
 
-    private static IResult ChangeDrain(string region, RegionDrains drains, ConfigSnapshotSource config, bool drain)
+    private static async Task<IResult> ChangeDrainAsync(string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config, bool drain)
     {
         if (!KnownRegions(config).Contains(region))
         {
@@ -41,8 +41,10 @@ internal static class AdminEndpoints
                 statusCode: StatusCodes.Status404NotFound);
         }
 
-        var changed = drain ? drains.Drain(region) : drains.Undrain(region);
-        return Results.Json(new { region, drained = drain, changed, all = RegionsBody(drains, config) }, AdminJson.Api);
+        var before = drains.Version;
+        var shared = await sync.ChangeAsync(region, drain);
+        var changed = drains.Version != before;
+        return Results.Json(new { region, drained = drain, changed, shared, all = RegionsBody(drains, config) }, AdminJson.Api);
     }
 
     private static RegionsView RegionsBody(RegionDrains drains, ConfigSnapshotSource config) =>

@@ -11,6 +11,15 @@ internal static class FailoverConstants
     public const long DefaultMaxBufferedBodySize = 64 * 1024;
     public const long MaxBufferedBodySizeLimit = 10 * 1024 * 1024;
 
+    public const string DrainsRedisKey = "drains";
+
+    // A drain from another instance arrives by pub/sub at once; the periodic reload catches what a disconnected
+    // instance missed.
+    public static readonly TimeSpan DrainResyncInterval = TimeSpan.FromSeconds(2);
+
+    // Admin calls, not requests, wait on these; still bounded so a hung Redis cannot hang the admin API.
+    public static readonly TimeSpan DrainRedisTimeout = TimeSpan.FromSeconds(1);
+
     // While a region or destination ramps up, its plan is rebuilt this often; between changes, never.
     public static readonly TimeSpan RampStep = TimeSpan.FromMilliseconds(100);
 }

@@ -8,6 +8,8 @@ internal static class FailoverServiceCollectionExtensions
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<FailoverRouter>();
         services.AddSingleton<FailoverGauges>();
+        services.AddSingleton<RegionDrainSync>();
+        services.AddHostedService(sp => sp.GetRequiredService<RegionDrainSync>());
         return services;
     }
 }

@@ -3,8 +3,9 @@ using System.Collections.Immutable;
 namespace Gateway.Failover;
 
 /// <summary>
-/// Regions an operator has drained: they get no new requests (in-flight ones finish). Local to this instance;
-/// read on the request path through an immutable snapshot and a version number, so reads take no lock.
+/// Regions an operator has drained: they get no new requests (in-flight ones finish). Read on the request path
+/// through an immutable snapshot and a version number, so reads take no lock. <see cref="RegionDrainSync"/> shares
+/// the set through Redis when one is configured.
 /// </summary>
 internal sealed class RegionDrains
 {
@@ -23,6 +24,11 @@ internal sealed class RegionDrains
 
     /// <returns>True when the region was drained before.</returns>
     public bool Undrain(string region) => Update(set => set.Remove(region));
+
+    /// <summary>Replaces the whole set, as read from the shared store.</summary>
+    /// <returns>True when the set changed.</returns>
+    public bool Replace(IReadOnlyCollection<string> regions) => Update(set =>
+        set.SetEquals(regions) ? set : ImmutableHashSet.CreateRange(StringComparer.OrdinalIgnoreCase, regions));
 
     private bool Update(Func<ImmutableHashSet<string>, ImmutableHashSet<string>> change)
     {

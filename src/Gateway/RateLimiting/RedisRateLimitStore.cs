@@ -69,6 +69,9 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
 
     public string InstanceId { get; }
 
+    /// <summary>The shared connection once made (it may be disconnected); null before, or when not configured.</summary>
+    public ConnectionMultiplexer? Connection => Volatile.Read(ref _connection);
+
     public RedisOptions Options => _options;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(_options.Configuration);

@@ -1,0 +1,122 @@
+using Gateway.RateLimiting;
+using StackExchange.Redis;
+
+namespace Gateway.Failover;
+
+/// <summary>
+/// Shares region drains between gateway instances through the configured Redis: the drained regions are a Redis set
+/// (so a drain survives a restart of any or all instances), a change is published on a channel so every instance
+/// reloads the set at once, and each instance reloads it every few seconds as well in case a message was missed
+/// while it was disconnected. Without Redis, or while it is down, drains stay local to the instance that got them.
+/// </summary>
+internal sealed class RegionDrainSync(
+    RedisRateLimitStore redis,
+    RegionDrains drains,
+    TimeProvider time,
+    ILogger<RegionDrainSync> logger) : IHostedService, IDisposable
+{
+    private readonly string _setKey = redis.Options.KeyPrefix + FailoverConstants.DrainsRedisKey;
+    private readonly RedisChannel _channel = RedisChannel.Literal(redis.Options.KeyPrefix + FailoverConstants.DrainsRedisKey);
+    private ITimer? _timer;
+    private ConnectionMultiplexer? _subscribed;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (redis.IsConfigured)
+        {
+            _timer = time.CreateTimer(static s => _ = ((RegionDrainSync)s!).RefreshAsync(), this, TimeSpan.Zero, FailoverConstants.DrainResyncInterval);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _timer?.Dispose();
+
+    /// <summary>Applies an operator's drain or undrain here and, when Redis is reachable, on every instance.</summary>
+    /// <returns>Whether the change reached Redis (false: local to this instance).</returns>
+    public async Task<bool> ChangeAsync(string region, bool drain)
+    {
+        if (drain)
+        {
+            drains.Drain(region);
+        }
+        else
+        {
+            drains.Undrain(region);
+        }
+
+        if (redis.Connection is not { IsConnected: true } connection)
+        {
+            return false;
+        }
+
+        try
+        {
+            var database = connection.GetDatabase();
+            var write = drain ? database.SetAddAsync(_setKey, region) : database.SetRemoveAsync(_setKey, region);
+            await write.WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            await connection.GetSubscriber().PublishAsync(_channel, region).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.DrainNotShared(logger, region, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task RefreshAsync()
+    {
+        if (redis.Connection is not { IsConnected: true } connection)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!ReferenceEquals(Volatile.Read(ref _subscribed), connection))
+            {
+                // The client library re-subscribes by itself after a reconnect; this runs once per connection.
+                await connection.GetSubscriber().SubscribeAsync(_channel, (_, _) => _ = LoadAsync(connection));
+                Volatile.Write(ref _subscribed, connection);
+            }
+
+            await LoadAsync(connection);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.DrainsNotLoaded(logger, ex.Message);
+        }
+    }
+
+    private async Task LoadAsync(ConnectionMultiplexer connection)
+    {
+        try
+        {
+            var members = await connection.GetDatabase().SetMembersAsync(_setKey).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            var regions = new List<string>(members.Length);
+            foreach (var member in members)
+            {
+                if (!member.IsNullOrEmpty)
+                {
+                    regions.Add(member.ToString());
+                }
+            }
+
+            if (drains.Replace(regions))
+            {
+                Log.DrainsLoaded(logger, regions);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.DrainsNotLoaded(logger, ex.Message);
+        }
+    }
+}
