@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Admin.OperatorConsole;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
@@ -29,6 +30,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
         services.AddGatewayHealth();
         services.AddGatewayFailover();
+        services.AddOperatorConsole();
         services.AddReverseProxy()
             .AddTransforms<ConnectionHeaderTransformProvider>()
             .AddTransforms<RetryResponseTransformProvider>();

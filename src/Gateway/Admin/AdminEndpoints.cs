@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Admin.OperatorConsole;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
@@ -30,6 +31,7 @@ internal static class AdminEndpoints
             ChangeDrain(region, drains, config, drain: true));
         admin.MapPost("/regions/{region}/undrain", (string region, RegionDrains drains, ConfigSnapshotSource config) =>
             ChangeDrain(region, drains, config, drain: false));
+        endpoints.MapOperatorConsole();
     }
 
     private static IResult ChangeDrain(string region, RegionDrains drains, ConfigSnapshotSource config, bool drain)
