@@ -1,5 +1,3 @@
-using Microsoft.Net.Http.Headers;
-
 namespace Gateway.Admin.OperatorConsole;
 
 /// <summary>
@@ -43,7 +41,7 @@ internal static class OperatorConsoleEndpoints
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XFrameOptions = "DENY";
         headers.XContentTypeOptions = "nosniff";
-        headers[HeaderNames.ReferrerPolicy] = "no-referrer";
+        headers["Referrer-Policy"] = "no-referrer";
         // Revalidated every load so an upgraded gateway never runs an old script against a new API.
         headers.CacheControl = "no-cache";
         headers.ETag = asset.ETag;
