@@ -99,7 +99,7 @@ function renderLive() {
   const fresh = lastOk && Date.now() - lastOk < STALE_AFTER_MS;
   live.dataset.state = fresh ? 'live' : (lastOk ? 'stale' : 'connecting');
   live.textContent = fresh ? 'live' : (lastOk ? `stale for ${Math.round((Date.now() - lastOk) / 1000)} s` : 'connecting');
-  $('clock').textContent = lastOk ? `updated ${new Date(lastOk).toLocaleTimeString()}` : '';
+  $('clock').textContent = lastOk ? `updated ${timeOfDay(lastOk)}` : '';
   $('forget-key').hidden = !adminKey();
 }
 
@@ -120,6 +120,8 @@ function el(tag, attributes = {}, ...children) {
   }
   return node;
 }
+
+function timeOfDay(ms) { return new Date(ms).toLocaleTimeString([], { hour12: false }); }
 
 function serverNow() { return Date.now() + clockOffsetMs; }
 
@@ -162,7 +164,8 @@ function destinationState(d, regionDrained) {
   if (circuit === 'open' || circuit === 'isolated') return { state: 'circuit-open', detail: 'circuit open' };
   if (circuit === 'half-open') return { state: 'half-open', detail: 'circuit half-open: probing' };
   if (d.health === 'unhealthy') {
-    return { state: 'unhealthy', detail: `active ${d.activeHealth} · passive ${d.passiveHealth}` };
+    const failing = [d.activeHealth === 'unhealthy' ? 'probe' : null, d.passiveHealth === 'unhealthy' ? 'traffic' : null].filter(Boolean);
+    return { state: 'unhealthy', detail: `failing ${failing.join(' + ')}` };
   }
   if (regionDrained) return { state: 'drained', detail: 'region drained' };
   if (d.available === false) return { state: 'unavailable', detail: 'not picked' };
@@ -209,7 +212,8 @@ function renderCluster(c) {
 function renderRegion(cluster, r, destinations) {
   const badges = [];
   if (r.drained) badges.push(el('span', { class: 'badge warn', text: 'drained' }));
-  if (r.recovering) badges.push(el('span', { class: 'badge info', title: 'Waiting out its failback delay or ramping up', text: 'recovering' }));
+  if (r.healthy === 0 && r.total > 0) badges.push(el('span', { class: 'badge bad', text: 'down' }));
+  else if (r.recovering) badges.push(el('span', { class: 'badge info', title: 'Waiting out its failback delay or ramping up', text: 'recovering' }));
   if (r.share > 0 && !r.drained) badges.push(el('span', { class: 'badge ok', text: 'active' }));
 
   let button = null;
@@ -241,7 +245,7 @@ function renderTile(d, regionDrained) {
     title: `${d.id} ${d.address}\nhealth ${d.health} (active ${d.activeHealth}, passive ${d.passiveHealth})`,
   },
   el('div', { class: 'name', text: d.id }),
-  el('div', { class: 'inflight', title: 'In flight', text: `${d.inFlight ?? 0} ⇄` }),
+  el('div', { class: 'inflight', title: 'Requests in flight', text: `${d.inFlight ?? 0} in flight` }),
   el('div', { class: 'state', text: STATE_LABELS[s.state] ?? s.state }),
   el('div', { class: 'detail', text: s.detail || d.address }),
   s.weight !== undefined ? el('div', { class: 'weight', style: `width:${(s.weight * 100).toFixed(0)}%` }) : null);
@@ -278,7 +282,7 @@ function renderConfig(config) {
     const at = Date.parse(last.at);
     parts.push(
       el('span', { class: 'muted', text: 'last reload' }),
-      el('span', { title: last.at, text: `${new Date(at).toLocaleTimeString()} (${ago(serverNow() - at)})` }),
+      el('span', { title: last.at, text: `${timeOfDay(at)} (${ago(serverNow() - at)})` }),
       el('span', { class: `badge ${rejected ? 'bad' : 'ok'}`, 'data-reload-outcome': last.outcome, text: last.outcome }));
     if (rejected) {
       parts.push(el('span', { class: 'error', text: `refused; revision ${last.servingRevision} keeps serving` }));
