@@ -16,19 +16,36 @@ namespace Gateway.Tests.Admin.OperatorConsole;
 public sealed class OperatorConsolePageTests(ITestOutputHelper output)
 {
     private const string AdminKey = "console-test-key-0123456789";
+
+    // docs/console.png is this test's failover screenshot with a few minutes of traffic before it:
+    // GATEWAY_CONSOLE_WARMUP_SECONDS=120 dotnet test --filter OperatorConsolePageTests
+    private static readonly int WarmupSeconds =
+        int.TryParse(Environment.GetEnvironmentVariable("GATEWAY_CONSOLE_WARMUP_SECONDS"), out var seconds) ? seconds : 0;
     private static readonly float Timeout = 20_000;
 
     [Fact]
     public async Task Console_InstanceDownedThenRegionDrainedByButton_TilesAndRegionsFollow()
     {
-        await using var backends = await Backends.StartAsync("eu-1@eu-west", "eu-2@eu-west", "us-1@us-east", "us-2@us-east");
-        var config = RegionFailoverTests.Config(backends.Instances, failbackDelay: "00:00:05", slowStart: "00:00:10");
+        // Cluster "api" fails over from eu-west to us-east; cluster "legacy" lives in eu-west only.
+        await using var backends = await Backends.StartAsync("eu-1@eu-west", "eu-2@eu-west", "us-1@us-east", "us-2@us-east", "legacy-1@eu-west");
+        var legacy = backends.Find("legacy-1")!;
+        var config = RegionFailoverTests.Config(backends.Instances.Where(i => i != legacy), failbackDelay: "00:00:05", slowStart: "00:00:10");
+        config["ReverseProxy"]!["Routes"]!["legacy"] = new JsonObject { ["ClusterId"] = "legacy", ["Match"] = new JsonObject { ["Path"] = "/legacy/{**rest}" } };
+        config["ReverseProxy"]!["Clusters"]!["legacy"] = TestConfig.Cluster([legacy], activeHealth: true);
         config["Gateway"]!["Admin"] = new JsonObject { ["ApiKey"] = AdminKey };
         await using var gateway = await GatewayTestHost.StartAsync(config);
         gateway.Admin.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
-        using var load = new SteadyLoad(gateway.Proxy, "/api/console", concurrency: 2);
+        foreach (var remote in backends.InRegion("us-east"))
+        {
+            remote.Faults.LatencyMs = 15; // the fallback region is further away
+        }
+
+        // Paced, not back to back: the request rate stays put when latency changes, as real clients' would.
+        await using var load = new PacedLoad(gateway.Proxy, "/api/console", clients: 4, TimeSpan.FromMilliseconds(20));
+        await using var legacyLoad = new PacedLoad(gateway.Proxy, "/legacy/console", clients: 1, TimeSpan.FromMilliseconds(100));
+        await Task.Delay(TimeSpan.FromSeconds(WarmupSeconds));
         await using var chromium = await HeadlessChromium.StartAsync();
-        var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 600 } });
         var confirms = new List<string>();
         page.Dialog += async (_, dialog) =>
         {
@@ -41,26 +58,26 @@ public sealed class OperatorConsolePageTests(ITestOutputHelper output)
         await page.Locator("#key-input").FillAsync(AdminKey, new LocatorFillOptions { Timeout = Timeout });
         await page.Locator("#key-form button[type=submit]").ClickAsync();
         await WaitForAsync(page, Tile("eu-1", "healthy"));
-        await WaitForAsync(page, Region("eu-west") + " .badge.ok");
+        await WaitForAsync(page, $"[data-cluster='api'] {Region("eu-west")} .badge.ok");
 
         await backends.Find("eu-1")!.DownAsync();
         await WaitForAsync(page, Tile("eu-1", "unhealthy", "ejected", "unavailable"));
         Assert.Equal("healthy", await page.Locator(Tile("eu-2")).GetAttributeAsync("data-state"));
 
-        // A region failover: both eu-west instances gone, us-east carries the traffic.
-        await backends.Find("eu-2")!.DownAsync();
+        // A region failover: eu-west is gone, us-east carries api's traffic and legacy is refused at the gateway.
+        await Task.WhenAll(backends.Find("eu-2")!.DownAsync(), legacy.DownAsync());
         await WaitForAsync(page, Tile("eu-2", "unhealthy", "ejected", "unavailable"));
-        await WaitForTextAsync(page, Region("us-east") + " .share", "100%");
-        await Task.Delay(2500); // a few chart points after the failover
+        await WaitForTextAsync(page, $"[data-cluster='api'] {Region("us-east")} .share", "100%");
+        await WaitForAsync(page, "#rej-legend [data-reason]");
+        await Task.Delay(TimeSpan.FromSeconds(2.5 + (WarmupSeconds / 10.0))); // a few chart points after the failover
         await ScreenshotAsync(page, "console-failover.png");
 
         // The operator drains the failed region from the page.
-        await page.Locator($"button[data-region='eu-west'][data-action='drain']").ClickAsync();
-        await WaitForAsync(page, Region("eu-west") + "[data-drained='true']");
-        await WaitForAsync(page, $"button[data-region='eu-west'][data-action='undrain']");
+        await page.Locator($"[data-cluster='api'] button[data-region='eu-west'][data-action='drain']").ClickAsync();
+        await WaitForAsync(page, $"[data-cluster='api'] {Region("eu-west")}[data-drained='true']");
+        await WaitForAsync(page, $"[data-cluster='api'] button[data-region='eu-west'][data-action='undrain']");
         var regions = await gateway.Admin.GetFromJsonAsync<JsonObject>("/admin/regions");
         await ScreenshotAsync(page, "console-drained.png");
-        await load.StopAsync();
 
         Assert.Contains("eu-west", regions!["drained"]!.AsArray().Select(r => (string?)r));
         var confirm = Assert.Single(confirms);
@@ -91,5 +108,45 @@ public sealed class OperatorConsolePageTests(ITestOutputHelper output)
         var path = Path.Combine(HeadlessChromium.ScreenshotDirectory, name);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         output.WriteLine($"screenshot: {path}");
+    }
+
+    /// <summary>Clients each sending a GET every period (a late answer skips ticks rather than bunching up).</summary>
+    private sealed class PacedLoad : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task[] _clients;
+
+        public PacedLoad(HttpClient client, string path, int clients, TimeSpan period)
+        {
+            _clients = [.. Enumerable.Range(0, clients).Select(_ => Task.Run(() => RunAsync(client, path, period)))];
+        }
+
+        private async Task RunAsync(HttpClient client, string path, TimeSpan period)
+        {
+            using var timer = new PeriodicTimer(period);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(_stop.Token))
+                {
+                    try
+                    {
+                        using var response = await client.GetAsync(path, _stop.Token);
+                    }
+                    catch (HttpRequestException)
+                    {
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_clients);
+            _stop.Dispose();
+        }
     }
 }

@@ -202,18 +202,29 @@ function renderCluster(c) {
 
   const regions = [...(c.regions ?? [])];
   const known = new Set(regions.map((r) => r.name));
-  const strays = (c.destinations ?? []).filter((d) => !known.has(d.region));
-  if (strays.length > 0) regions.push({ name: null, share: null, healthy: null, total: strays.length });
+  // Without a failover policy a cluster is one pool; its destinations are still grouped by the region they name.
+  const strays = new Map();
+  for (const d of c.destinations ?? []) {
+    if (known.has(d.region)) continue;
+    const label = d.region ?? '(no region)';
+    if (!strays.has(label)) strays.set(label, []);
+    strays.get(label).push(d);
+  }
+  const sections = regions.map((r) => renderRegion(r, c.destinations.filter((d) => d.region === r.name)));
+  for (const [label, destinations] of strays) {
+    const healthy = destinations.filter((d) => d.available).length;
+    sections.push(renderRegion({ name: null, label, share: null, healthy, total: destinations.length }, destinations));
+  }
 
-  return el('article', { class: 'panel cluster', 'data-cluster': c.id }, header,
-    el('div', { class: 'regions' }, ...regions.map((r) => renderRegion(c, r, r.name === null ? strays : c.destinations.filter((d) => d.region === r.name)))));
+  return el('article', { class: 'panel cluster', 'data-cluster': c.id }, header, el('div', { class: 'regions' }, ...sections));
 }
 
-function renderRegion(cluster, r, destinations) {
+function renderRegion(r, destinations) {
   const badges = [];
   if (r.drained) badges.push(el('span', { class: 'badge warn', text: 'drained' }));
   if (r.healthy === 0 && r.total > 0) badges.push(el('span', { class: 'badge bad', text: 'down' }));
   else if (r.recovering) badges.push(el('span', { class: 'badge info', title: 'Waiting out its failback delay or ramping up', text: 'recovering' }));
+  if (r.name === null) badges.push(el('span', { class: 'badge', title: 'The cluster has no failover policy', text: 'no failover' }));
   if (r.share > 0 && !r.drained) badges.push(el('span', { class: 'badge ok', text: 'active' }));
 
   let button = null;
@@ -226,14 +237,14 @@ function renderRegion(cluster, r, destinations) {
     });
   }
 
-  return el('section', { class: 'region', 'data-region': r.name ?? '', 'data-drained': String(!!r.drained) },
+  return el('section', { class: 'region', 'data-region': r.name ?? r.label, 'data-drained': String(!!r.drained) },
     el('header', {},
-      el('h3', { text: r.name ?? '(no region)' }),
+      el('h3', { text: r.name ?? r.label }),
       ...badges,
       r.share === null ? null : el('span', { class: 'share', title: 'Share of the cluster\'s traffic now', text: percent(r.share) })),
     r.share === null ? null : el('div', { class: 'sharebar' }, el('div', { style: `width:${(r.share * 100).toFixed(1)}%` })),
     el('div', { class: 'meta' },
-      r.healthy === null ? null : el('span', { text: `${r.healthy}/${r.total} healthy` }),
+      el('span', { text: r.name === null ? `${r.healthy}/${r.total} available` : `${r.healthy}/${r.total} healthy` }),
       button),
     el('div', { class: 'tiles' }, ...destinations.map((d) => renderTile(d, !!r.drained))));
 }
@@ -303,22 +314,24 @@ function renderCharts(stats) {
 
   const lastSum = (values, k) => values.slice(-k).reduce((a, b) => a + (b ?? 0), 0);
   const requests10 = lastSum(stats.requests, 10);
-  $('v-rps').textContent = (lastSum(stats.requests, 5) / 5).toFixed(1);
+  $('v-rps').textContent = (lastSum(stats.requests, 5) / 5).toFixed(0);
   $('v-err').textContent = requests10 > 0 ? percent(lastSum(stats.errors, 10) / requests10, 1) : '–';
   const p99 = [...stats.p99Ms].reverse().find((v) => v !== null && v !== undefined);
   $('v-p99').textContent = p99 === undefined ? '–' : formatMs(p99);
   $('v-rej').textContent = (lastSum(refusals, 5) / 5).toFixed(1);
 
-  drawChart($('c-rps'), n, [{ values: stats.requests, color: '#4c8dff' }], (v) => v.toFixed(0));
+  drawChart($('c-rps'), n, [{ values: stats.requests, color: '#4c8dff' }], count);
   drawChart($('c-err'), n, [{ values: errorRate, color: '#e5484d' }], (v) => percent(v), 0.05);
   drawChart($('c-p99'), n, [{ values: stats.p99Ms, color: '#e2b53b' }, { values: stats.p50Ms, color: '#8593a3', thin: true }], formatMs);
   const active = reasons.filter(([, v]) => v.some((x) => x > 0));
-  drawChart($('c-rej'), n, active.map(([reason, values]) => ({ values, color: REASON_COLORS[reason] ?? '#8593a3' })), (v) => v.toFixed(0));
+  drawChart($('c-rej'), n, active.map(([reason, values]) => ({ values, color: REASON_COLORS[reason] ?? '#8593a3' })), count);
   $('rej-legend').replaceChildren(...(active.length === 0
     ? [el('span', { text: 'none in the last 5 min' })]
     : active.map(([reason, values]) => el('span', { 'data-reason': reason },
       el('i', { style: `background:${REASON_COLORS[reason] ?? '#8593a3'}` }), `${reason} ${values.reduce((a, b) => a + b, 0)}`))));
 }
+
+function count(v) { return v >= 10000 ? `${(v / 1000).toFixed(0)}k` : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0); }
 
 function formatMs(ms) { return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10000 ? 0 : 1)} s` : `${ms} ms`; }
 
