@@ -21,6 +21,7 @@ internal sealed class TrafficStats : IDisposable
     private static readonly int LatencyBucketCount = OperatorConsoleConstants.LatencyBoundsMs.Length + 1;
 
     private readonly TimeProvider _time;
+    private readonly long _frequency;
     private readonly Slot[] _slots = new Slot[SlotCount];
     private readonly long[] _boundsTicks;
     private readonly ITimer _timer;
@@ -30,6 +31,7 @@ internal sealed class TrafficStats : IDisposable
     public TrafficStats(TimeProvider time)
     {
         _time = time;
+        _frequency = time.TimestampFrequency;
         _boundsTicks = new long[OperatorConsoleConstants.LatencyBoundsMs.Length];
         for (var i = 0; i < _boundsTicks.Length; i++)
         {
@@ -56,7 +58,7 @@ internal sealed class TrafficStats : IDisposable
     public void Record(long startTimestamp, int statusCode, string? reason)
     {
         var now = _time.GetTimestamp();
-        var slot = _slots[SlotIndex(now / _time.TimestampFrequency)];
+        var slot = _slots[SlotIndex(now / _frequency)];
         Interlocked.Increment(ref slot.Requests);
         if (statusCode >= 500)
         {
@@ -193,7 +195,7 @@ internal sealed class TrafficStats : IDisposable
         _clearedThrough = target;
     }
 
-    private long CurrentSecond() => _time.GetTimestamp() / _time.TimestampFrequency;
+    private long CurrentSecond() => _time.GetTimestamp() / _frequency;
 
     private static int SlotIndex(long second) => (int)(((second % SlotCount) + SlotCount) % SlotCount);
 
