@@ -84,6 +84,90 @@ public sealed class OperatorConsolePageTests(ITestOutputHelper output)
         Assert.StartsWith("confirm: Drain region eu-west?", confirm, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Console_ClusterStatusWithEveryState_TilesColouredByStateAndFieldsOfLaterFeaturesShown()
+    {
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        await using var gateway = await GatewayTestHost.StartAsync(TestConfig.SingleCluster(backends.Instances));
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 600 } });
+        // The circuit breaker and adaptive concurrency add their fields later; the page must pick them up unchanged.
+        await page.RouteAsync("**/admin/clusters", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "application/json",
+            Body = AllStatesClusters(DateTimeOffset.UtcNow),
+        }));
+
+        await page.GotoAsync(gateway.AdminUrl.ToString());
+        await WaitForAsync(page, Tile("healthy-1", "healthy"));
+
+        Assert.Equal("ejected", await StateOfAsync(page, "ejected-1"));
+        Assert.Matches("^[1-6]?[0-9] s left · ejected 2×$", await page.Locator(Tile("ejected-1") + " .detail").TextContentAsync());
+        Assert.Equal("circuit-open", await StateOfAsync(page, "open-1"));
+        Assert.Equal("half-open", await StateOfAsync(page, "half-1"));
+        Assert.Equal("unhealthy", await StateOfAsync(page, "down-1"));
+        Assert.Equal("slow-start", await StateOfAsync(page, "slow-1"));
+        Assert.Equal("weight 40%", await page.Locator(Tile("slow-1") + " .detail").TextContentAsync());
+        Assert.Equal("drained", await StateOfAsync(page, "drained-1"));
+        Assert.Equal("unknown", await StateOfAsync(page, "new-1"));
+        Assert.Equal("48", await page.Locator("[data-cluster='api'] [data-concurrency-limit]").GetAttributeAsync("data-concurrency-limit"));
+        Assert.Equal("panic", await page.Locator("[data-cluster='api'] .badge.bad").First.TextContentAsync());
+        await ScreenshotAsync(page, "console-all-states.png");
+    }
+
+    private static async Task<string?> StateOfAsync(IPage page, string destination) =>
+        await page.Locator(Tile(destination)).GetAttributeAsync("data-state");
+
+    private static string AllStatesClusters(DateTimeOffset now)
+    {
+        static JsonObject Destination(string id, string region, string health = "healthy", bool available = true) => new()
+        {
+            ["id"] = id,
+            ["address"] = $"http://10.0.0.1/{id}",
+            ["region"] = region,
+            ["health"] = health,
+            ["activeHealth"] = health,
+            ["passiveHealth"] = "unknown",
+            ["available"] = available,
+            ["inFlight"] = 3,
+            ["ejections"] = 0,
+            ["slowStartWeight"] = 1.0,
+        };
+
+        var ejected = Destination("ejected-1", "eu-west", available: false);
+        ejected["ejections"] = 2;
+        ejected["ejectedUntil"] = now.AddSeconds(60).ToString("O");
+        var open = Destination("open-1", "eu-west");
+        open["circuitState"] = "Open";
+        var half = Destination("half-1", "eu-west");
+        half["circuit"] = new JsonObject { ["state"] = "HalfOpen" };
+        var slow = Destination("slow-1", "us-east");
+        slow["slowStartWeight"] = 0.4;
+        var cluster = new JsonObject
+        {
+            ["id"] = "api",
+            ["failoverPolicy"] = "eu-first",
+            ["destinationCount"] = 8,
+            ["availableCount"] = 5,
+            ["panic"] = true,
+            ["concurrencyLimit"] = 48,
+            ["regions"] = new JsonArray(
+                new JsonObject { ["name"] = "eu-west", ["share"] = 0.25, ["healthy"] = 2, ["total"] = 5, ["drained"] = false, ["recovering"] = false },
+                new JsonObject { ["name"] = "us-east", ["share"] = 0.75, ["healthy"] = 2, ["total"] = 2, ["drained"] = false, ["recovering"] = true },
+                new JsonObject { ["name"] = "ap-south", ["share"] = 0, ["healthy"] = 1, ["total"] = 1, ["drained"] = true, ["recovering"] = false }),
+            ["destinations"] = new JsonArray(
+                Destination("healthy-1", "eu-west"),
+                ejected,
+                open,
+                half,
+                Destination("down-1", "eu-west", health: "unhealthy", available: false),
+                slow,
+                Destination("new-1", "us-east", health: "unknown"),
+                Destination("drained-1", "ap-south")),
+        };
+        return new JsonObject { ["clusters"] = new JsonArray(cluster) }.ToJsonString();
+    }
+
     private static string Tile(string destination, params string[] states) =>
         states.Length == 0
             ? $".tile[data-destination='{destination}']"
