@@ -2,6 +2,7 @@ using Gateway.Admin;
 using Gateway.Admin.OperatorConsole;
 using Gateway.Failover;
 using Gateway.Proxy;
+using Gateway.RateLimiting;
 
 namespace Gateway;
 
@@ -19,6 +20,7 @@ public static class GatewayApplicationExtensions
         app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<RateLimitingMiddleware>();
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
             proxy.UseMiddleware<FailoverMiddleware>();
             proxy.UseMiddleware<NoHealthyDestinationMiddleware>();

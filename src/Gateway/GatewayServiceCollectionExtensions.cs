@@ -5,6 +5,7 @@ using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Proxy;
+using Gateway.RateLimiting;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -30,6 +31,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
         services.AddGatewayHealth();
         services.AddGatewayFailover();
+        services.AddGatewayRateLimiting(startup);
         services.AddOperatorConsole();
         services.AddReverseProxy()
             .AddTransforms<ConnectionHeaderTransformProvider>()

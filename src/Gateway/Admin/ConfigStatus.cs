@@ -17,11 +17,31 @@ internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeO
         var gateway = snapshot.Gateway with
         {
             Admin = snapshot.Gateway.Admin with { ApiKey = snapshot.Gateway.Admin.ApiKey is null ? null : Redacted },
+            Redis = snapshot.Gateway.Redis with { Configuration = RedactRedisPassword(snapshot.Gateway.Redis.Configuration) },
         };
         var effective = JsonSerializer.SerializeToNode(
             new EffectiveConfig(new ProxySection(snapshot.Routes, snapshot.Clusters), gateway),
             AdminJson.Config);
         return new ConfigStatus(snapshot.Revision, source.ProxyRevision, snapshot.AppliedAt, source.LastReload, effective);
+    }
+
+    /// <summary>The connection string without its password (validated, so it parses).</summary>
+    private static string? RedactRedisPassword(string? configuration)
+    {
+        if (configuration is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var options = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
+            return options.Password is null ? configuration : options.ToString(includePassword: false) + ",password=" + Redacted;
+        }
+        catch (ArgumentException)
+        {
+            return Redacted;
+        }
     }
 
     private sealed record EffectiveConfig(ProxySection ReverseProxy, GatewayOptions Gateway);

@@ -11,11 +11,13 @@ namespace Gateway.Configuration;
 public sealed class ConfigSnapshot : IProxyConfig
 {
     private readonly CancellationTokenSource _superseded = new();
+    private readonly IReadOnlyList<RouteConfig> _proxyRoutes;
 
     internal ConfigSnapshot(long revision, IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, GatewayOptions gateway, DateTimeOffset appliedAt)
     {
         Revision = revision;
         Routes = routes;
+        _proxyRoutes = RateLimiting.RateLimitingRoutes.ForYarp(routes);
         Clusters = clusters;
         Gateway = gateway;
         AppliedAt = appliedAt;
@@ -25,7 +27,11 @@ public sealed class ConfigSnapshot : IProxyConfig
     /// <summary>Increases by one with every applied configuration.</summary>
     public long Revision { get; }
 
+    /// <summary>The routes as configured, <c>RateLimiterPolicy</c> included.</summary>
     public IReadOnlyList<RouteConfig> Routes { get; }
+
+    /// <summary>What YARP runs: the routes without <c>RateLimiterPolicy</c>, which the gateway applies itself.</summary>
+    IReadOnlyList<RouteConfig> IProxyConfig.Routes => _proxyRoutes;
 
     public IReadOnlyList<ClusterConfig> Clusters { get; }
 

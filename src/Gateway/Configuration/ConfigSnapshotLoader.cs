@@ -1,4 +1,5 @@
 using Gateway.Configuration.Validators;
+using Gateway.RateLimiting;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration;
@@ -19,7 +20,7 @@ internal sealed class ConfigSnapshotLoader(IConfigValidator yarpValidator)
 
         foreach (var route in routes)
         {
-            foreach (var error in await yarpValidator.ValidateRouteAsync(route))
+            foreach (var error in await yarpValidator.ValidateRouteAsync(RateLimitingRoutes.ForYarp(route)))
             {
                 errors.Add($"{ProxyConfigReader.SectionName}:Routes:{route.RouteId}", error.Message);
             }

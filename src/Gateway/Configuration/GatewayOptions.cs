@@ -2,6 +2,7 @@ using Gateway.Admin;
 using Gateway.CircuitBreaking;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.RateLimiting;
 using Gateway.Telemetry;
 
 namespace Gateway.Configuration;
@@ -25,4 +26,13 @@ public sealed record GatewayOptions
 
     /// <summary>Resilience policies (timeouts; breakers, retries and bulkheads follow).</summary>
     public ResilienceOptions Resilience { get; init; } = new();
+
+    /// <summary>Rate-limit policies, referenced by a route's <c>RateLimiterPolicy</c>.</summary>
+    public RateLimitingOptions RateLimiting { get; init; } = new();
+
+    /// <summary>The shared Redis for global rate limits; absent means all state is local.</summary>
+    public RedisOptions Redis { get; init; } = new();
+
+    /// <summary>Who the client is (trusted proxies for <c>X-Forwarded-For</c>).</summary>
+    public ClientIdentityOptions ClientIdentity { get; init; } = new();
 }

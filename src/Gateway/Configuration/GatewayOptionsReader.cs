@@ -1,5 +1,6 @@
 using Gateway.CircuitBreaking;
 using Gateway.Failover;
+using Gateway.RateLimiting;
 
 namespace Gateway.Configuration;
 
@@ -36,6 +37,10 @@ internal static class GatewayOptionsReader
             Resilience = options.Resilience with
             {
                 Policies = new Dictionary<string, ResiliencePolicyOptions>(options.Resilience.Policies, StringComparer.OrdinalIgnoreCase),
+            },
+            RateLimiting = options.RateLimiting with
+            {
+                Policies = new Dictionary<string, RateLimitPolicyOptions>(options.RateLimiting.Policies, StringComparer.OrdinalIgnoreCase),
             },
         };
     }

@@ -10,7 +10,8 @@ internal sealed class GatewayResponseWriter(GatewayMetrics metrics)
 
     /// <summary>Writes <paramref name="problem"/> unless the response has already started.</summary>
     /// <param name="retryAfter">A <c>Retry-After</c> value in seconds; required on 429 and 503.</param>
-    public Task WriteAsync(HttpContext context, GatewayProblem problem, string? retryAfter = null)
+    /// <param name="headers">More headers for this answer (e.g. <c>RateLimit</c> on a 429).</param>
+    public Task WriteAsync(HttpContext context, GatewayProblem problem, string? retryAfter = null, params ReadOnlySpan<KeyValuePair<string, string>> headers)
     {
         metrics.GatewayResponded(problem.Reason, problem.Status);
         var response = context.Response;
@@ -32,6 +33,11 @@ internal sealed class GatewayResponseWriter(GatewayMetrics metrics)
         else if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
         {
             throw new ArgumentException("429 and 503 answers must carry Retry-After.", nameof(retryAfter));
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            response.Headers[name] = value;
         }
 
         return response.Body.WriteAsync(problem.Body, context.RequestAborted).AsTask();

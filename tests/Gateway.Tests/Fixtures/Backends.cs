@@ -14,7 +14,9 @@ public static class Backends
         var instances = specs.Select(s =>
         {
             var at = s.IndexOf('@', StringComparison.Ordinal);
-            return new InstanceSpec(s[..at], s[(at + 1)..], 0);
+            // A fixed free port, not 0: a downed instance must get its own port back, and a kernel-picked port can
+            // be taken by another test's outgoing connection while the instance is down.
+            return new InstanceSpec(s[..at], s[(at + 1)..], FreePort.Next());
         }).ToList();
         return SampleBackendHost.StartAsync(new SampleBackendOptions(instances, capacity, serviceTime, ControlPort: 0));
     }

@@ -15,7 +15,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000";
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync();
+
+    /// <summary>Starts redis-server on <see cref="Port"/> (again, after <see cref="StopAsync"/>: an empty one).</summary>
+    public async Task StartAsync()
     {
         var start = new ProcessStartInfo("redis-server")
         {
@@ -45,7 +48,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
         throw new InvalidOperationException($"redis-server did not listen on port {Port} within 10 s.");
     }
 
-    public Task DisposeAsync()
+    /// <summary>Kills redis-server, as a crash would; <see cref="StartAsync"/> brings it back on the same port.</summary>
+    public Task StopAsync()
     {
         if (_process is { HasExited: false })
         {
@@ -54,6 +58,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
+        _process = null;
         return Task.CompletedTask;
     }
+
+    public Task DisposeAsync() => StopAsync();
 }

@@ -92,13 +92,26 @@ public sealed class SampleBackendTests
         var url = instance.Url;
 
         using var down = await s_client.PostAsync(new Uri(url, "/_fault/down"), null);
-        await Proxy.GatewayAnswerTests.WaitUntilAsync(() => Task.FromResult(!instance.IsUp));
-        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => s_client.GetAsync(new Uri(url, "/x")));
+        // The control answers before the listener has closed; wait (bounded) for the port to refuse.
+        HttpRequestException? refused = null;
+        await Proxy.GatewayAnswerTests.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                using var _ = await s_client.GetAsync(new Uri(url, "/x"));
+                return false;
+            }
+            catch (HttpRequestException ex)
+            {
+                refused = ex;
+                return true;
+            }
+        });
         using var up = await s_client.PostAsync(new Uri(host.ControlUrl!, "/instances/eu-1/up"), null);
         using var back = await s_client.GetAsync(new Uri(url, "/x"));
 
         Assert.Equal(HttpStatusCode.Accepted, down.StatusCode);
-        Assert.Equal(SocketError.ConnectionRefused, Assert.IsType<SocketException>(refused.InnerException).SocketErrorCode);
+        Assert.Equal(SocketError.ConnectionRefused, Assert.IsType<SocketException>(refused!.InnerException).SocketErrorCode);
         Assert.Equal(HttpStatusCode.OK, up.StatusCode);
         Assert.Equal(HttpStatusCode.OK, back.StatusCode);
         Assert.Equal(url, instance.Url);

@@ -22,6 +22,8 @@ public sealed class MetricsEndpointTests
         Assert.Matches("gateway_responses_total\\{[^}]*gateway_reason=\"upstream-unreachable\"[^}]*http_response_status_code=\"502\"[^}]*\\} 1", text);
         Assert.Matches("http_server_request_duration_seconds_count\\{[^}]*http_response_status_code=\"200\"", text);
         Assert.Contains("# TYPE kestrel_active_connections", text, StringComparison.Ordinal);
+        // The forwarder's own HttpClient metrics, from System.Net.Http's meter.
+        Assert.Contains("# TYPE http_client_request_duration_seconds", text, StringComparison.Ordinal);
         Assert.Contains("# HELP gateway_responses_total Responses the gateway gave itself", text, StringComparison.Ordinal);
     }
 }

@@ -38,6 +38,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             ValidateResiliencePolicy($"{Root}:Resilience:Policies:{name}", policy, errors);
         }
 
+        RateLimitingValidator.Validate(options, errors);
         return errors.Errors;
     }
 

@@ -30,6 +30,7 @@ internal static class ProxyMetadataValidator
                 errors.Add($"{path}:ClusterId", $"cluster '{route.ClusterId}' does not exist under ReverseProxy:Clusters.");
             }
 
+            RateLimitingValidator.ValidateRoute(path, route, gateway, errors);
             if (route.Metadata?.TryGetValue(PriorityMetadataKey, out var priority) == true &&
                 !s_priorities.Contains(priority, StringComparer.OrdinalIgnoreCase))
             {

@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# What the gateway costs per request, side by side with the proxies people would use instead, on one machine in
+# one run. One cheap backend (nginx answering a small fixed body from memory); in turn each proxy in front of it:
+#   gateway-full   the gateway with its demo-grade policies on (failover, resilience, a rate limit that never
+#                  trips where the build has rate limiting, metrics)
+#   gateway-none   the gateway with no policies
+#   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
+#   nginx          nginx as a reverse proxy (keep-alive to the backend)
+#   haproxy        HAProxy in http mode
+#   direct         the backend with no proxy
+# Each is driven by wrk (closed model) at several connection counts, and at a fixed request rate (open model, the
+# load-tests tool's `steady` scenario) for latency. Proxies alternate (A B C ... A B C ...) over several rounds;
+# the report gives medians, and each figure as a ratio to plain YARP and to nginx.
+#
+# Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--connections "16 64 256"] [--rate R]
+#                            [--proxies "gateway-full yarp ..."] [--out DIR]
+#   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement.
+# Output: DIR/bench.json (every run and the medians) and DIR/bench.md (the table). DIR defaults to
+# load-tests/reports/bench-<date>. Everything listens on 127.0.0.1; every run is bounded by --duration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+rounds=3
+duration=10
+connections="16 64 256"
+rate=2000
+proxies="gateway-full gateway-none yarp nginx haproxy direct"
+out=""
+quick=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1; rounds=1; duration=1; connections="16"; rate=0; shift ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
+    --proxies) proxies="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+out="${out:-$root/load-tests/reports/bench-$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out"
+work="$(mktemp -d)"
+
+need() {
+  local missing=()
+  for tool in "$@"; do command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} from Debian's packages" >&2
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+need wrk:wrk nginx:nginx-light haproxy:haproxy python3:python3
+
+if ! build_log=$(dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1); then
+  echo "$build_log" >&2
+  exit 1
+fi
+gateway_dll="$root/src/Gateway/bin/Release/net10.0/Gateway.dll"
+yarp_dll="$root/load-tests/PlainYarp/bin/Release/net10.0/PlainYarp.dll"
+loadtests_dll="$(ls "$root"/load-tests/bin/Release/net10.0/LoadTests.dll 2>/dev/null || true)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+backend_port=$(free_port)
+proxy_port=$(free_port)
+admin_port=$(free_port)
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# --- the backend: nginx, one worker, a fixed 128-byte JSON body from memory ---------------------------------
+mkdir -p "$work/nginx-backend"
+cat > "$work/nginx-backend/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx-backend/nginx.pid;
+error_log $work/nginx-backend/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$backend_port reuseport backlog=4096;
+    location / { default_type application/json; return 200 '{"instance":"bench","region":"local","note":"a small fixed body served from memory by the benchmark backend......."}'; }
+  }
+}
+EOF
+nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
+pids+=($!)
+backend_url="http://127.0.0.1:$backend_port/"
+
+# --- proxy configurations --------------------------------------------------------------------------------------
+gateway_config() { # $1: full|none
+  local cluster_meta="" route_extra="" gateway_section='{}'
+  if [ "$1" = full ]; then
+    cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
+    route_extra='"Metadata": { "Priority": "default" },'
+    gateway_section='{
+      "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
+      "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } }
+    }'
+    if grep -q '"RateLimiting"' "$root/README.md" 2>/dev/null && [ -d "$root/src/Gateway/RateLimiting" ]; then
+      route_extra='"RateLimiterPolicy": "never-trips", "Metadata": { "Priority": "default" },'
+      gateway_section='{
+        "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
+        "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } },
+        "RateLimiting": { "Policies": { "never-trips": { "Algorithm": "TokenBucket", "Scope": "Local", "PartitionBy": "ClientIp", "TokenLimit": 100000000, "TokensPerPeriod": 100000000, "ReplenishmentPeriod": "00:00:01" } } }
+      }'
+    fi
+  fi
+  cat <<EOF
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "ReverseProxy": {
+    "Routes": { "all": { "ClusterId": "backend", $route_extra "Match": { "Path": "/{**rest}" } } },
+    "Clusters": { "backend": { $cluster_meta
+      "Destinations": { "b1": { "Address": "$backend_url", "Metadata": { "Region": "local" } } } } }
+  },
+  "Gateway": $gateway_section
+}
+EOF
+}
+
+start_proxy() { # $1: proxy name; sets proxy_pid and target
+  local name="$1" dir="$work/$1"
+  mkdir -p "$dir"
+  target="http://127.0.0.1:$proxy_port/bench"
+  case "$name" in
+    gateway-full|gateway-none)
+      gateway_config "${name#gateway-}" > "$dir/appsettings.json"
+      (cd "$dir" && exec dotnet "$gateway_dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
+      ;;
+    yarp)
+      (cd "$dir" && exec dotnet "$yarp_dll" --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
+      ;;
+    nginx)
+      cat > "$dir/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$backend_port; keepalive 512; }
+  server {
+    listen 127.0.0.1:$proxy_port backlog=4096;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+EOF
+      nginx -c "$dir/nginx.conf" -p "$dir" &
+      ;;
+    haproxy)
+      cat > "$dir/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 8192
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend fe
+  bind 127.0.0.1:$proxy_port
+  default_backend be
+backend be
+  http-reuse always
+  server b1 127.0.0.1:$backend_port
+EOF
+      haproxy -db -f "$dir/haproxy.cfg" >"$dir/out.log" 2>&1 &
+      ;;
+    direct)
+      target="${backend_url}bench"
+      proxy_pid=""
+      return 0
+      ;;
+    *) echo "unknown proxy: $name" >&2; exit 2 ;;
+  esac
+  proxy_pid=$!
+  pids+=("$proxy_pid")
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null -m 1 "$target"; then return 0; fi
+    sleep 0.1
+  done
+  echo "$name did not come up; its log:" >&2
+  cat "$dir"/*.log >&2 || true
+  exit 1
+}
+
+stop_proxy() {
+  [ -n "${proxy_pid:-}" ] || return 0
+  kill "$proxy_pid" 2>/dev/null || true
+  wait "$proxy_pid" 2>/dev/null || true
+  proxy_pid=""
+}
+
+# CPU time (user+system) of a process and its threads, in clock ticks; nginx is counted with its workers.
+cpu_ticks() {
+  local pid="$1" total=0 p
+  [ -n "$pid" ] || { echo 0; return; }
+  for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+
+peak_rss_kib() {
+  local pid="$1" peak=0 p v
+  [ -n "$pid" ] || { echo 0; return; }
+  for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
+    v=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    peak=$((peak + ${v:-0}))
+  done
+  echo "$peak"
+}
+
+cat > "$work/report.lua" <<'EOF'
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
+  io.write(string.format("WRK %d %d %d %.1f %.1f\n", summary.requests, summary.duration, errors,
+    latency:percentile(50), latency:percentile(99)))
+end
+EOF
+
+ticks_per_second=$(getconf CLK_TCK)
+results="$work/results.jsonl"
+: > "$results"
+
+for round in $(seq 1 "$rounds"); do
+  for name in $proxies; do
+    start_proxy "$name"
+    # Warm up (JIT, connection pools) before anything is measured.
+    wrk -t2 -c64 -d"$([ "$quick" -eq 1 ] && echo 1 || echo 3)"s "$target" >/dev/null 2>&1 || true
+    for c in $connections; do
+      threads=2; [ "$c" -lt 2 ] && threads=1
+      before=$(cpu_ticks "$proxy_pid")
+      line=$(wrk -t"$threads" -c"$c" -d"${duration}s" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
+      after=$(cpu_ticks "$proxy_pid")
+      read -r _ requests micros errors p50 p99 <<<"$line"
+      printf '{"round":%d,"proxy":"%s","model":"closed","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d}\n' \
+        "$round" "$name" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "$p50" "$p99" \
+        "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" >> "$results"
+      echo "round $round  $name  c=$c  $(tail -n 1 "$results")" >&2
+    done
+    if [ "$rate" -gt 0 ] && [ -n "$loadtests_dll" ]; then
+      open_json="$work/open-$name-$round.json"
+      if dotnet "$loadtests_dll" steady --target "$target" --rate "$rate" --duration "$duration" --json "$open_json" >/dev/null 2>&1 && [ -f "$open_json" ]; then
+        python3 - "$open_json" "$round" "$name" "$rate" >> "$results" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+overall = report.get("overall", report)
+lat = overall.get("latency", overall)
+def ms(key):
+    for k in (key, key.replace("_ms", "")):
+        if k in lat: return float(lat[k])
+    return 0.0
+print(json.dumps({"round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "open", "rate": int(sys.argv[4]),
+                  "p50_us": ms("p50_ms") * 1000, "p99_us": ms("p99_ms") * 1000,
+                  "requests": overall.get("requests", 0)}))
+EOF
+      fi
+    fi
+    stop_proxy
+  done
+done
+
+python3 - "$results" "$out" "$rounds" "$duration" "$connections" "$rate" <<'EOF'
+import json, statistics, sys, datetime, platform, os
+results_path, out, rounds, duration, connections, rate = sys.argv[1:]
+runs = [json.loads(l) for l in open(results_path) if l.strip()]
+proxies = []
+for r in runs:
+    if r["proxy"] not in proxies: proxies.append(r["proxy"])
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+summary = {}
+for p in proxies:
+    closed = [r for r in runs if r["proxy"] == p and r["model"] == "closed"]
+    rows = {}
+    for c in sorted({r["connections"] for r in closed}):
+        rs = [r for r in closed if r["connections"] == c]
+        rows[c] = {
+            "rps": med([r["requests"] / r["seconds"] for r in rs if r["seconds"] > 0]),
+            "p50_ms": med([r["p50_us"] / 1000 for r in rs]),
+            "p99_ms": med([r["p99_us"] / 1000 for r in rs]),
+            "errors": sum(r["errors"] for r in rs),
+        }
+    cpu = [r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"] for r in closed if r["requests"] > 0 and p != "direct"]
+    opened = [r for r in runs if r["proxy"] == p and r["model"] == "open"]
+    summary[p] = {
+        "closed": rows,
+        "cpu_us_per_request": med(cpu),
+        "peak_rss_mib": med([r["peak_rss_kib"] / 1024 for r in closed]) if p != "direct" else None,
+        "open": {"rate": int(rate), "p50_ms": med([r["p50_us"] / 1000 for r in opened]), "p99_ms": med([r["p99_us"] / 1000 for r in opened])} if opened else None,
+    }
+
+def ratio(value, base):
+    return None if value is None or not base else value / base
+
+def fmt(v, digits=0):
+    return "-" if v is None else f"{v:,.{digits}f}"
+
+conns = sorted({c for p in summary.values() for c in p["closed"]})
+top = conns[-1] if conns else None
+lines = [f"Benchmark {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {rounds} round(s) of {duration} s per run; HTTP/1.1 keep-alive, 128-byte body.", ""]
+header = "| proxy | " + " | ".join(f"req/s c={c}" for c in conns) + f" | p50 c={top} | p99 c={top} | CPU µs/req | peak RSS MiB | req/s ÷ yarp | req/s ÷ nginx | CPU ÷ yarp | CPU ÷ nginx |"
+if any(s["open"] for s in summary.values()):
+    header = header[:-1] + f"| open {rate}/s p50 | open p99 |"
+lines.append(header)
+lines.append("|" + "---|" * (header.count("|") - 1))
+base_y, base_n = summary.get("yarp"), summary.get("nginx")
+for p, s in summary.items():
+    rps_top = s["closed"].get(top, {}).get("rps") if top else None
+    cells = [p] + [fmt(s["closed"][c]["rps"]) if c in s["closed"] else "-" for c in conns]
+    cells += [fmt(s["closed"].get(top, {}).get("p50_ms"), 2), fmt(s["closed"].get(top, {}).get("p99_ms"), 2),
+              fmt(s["cpu_us_per_request"], 1), fmt(s["peak_rss_mib"], 1),
+              fmt(ratio(rps_top, base_y and base_y["closed"].get(top, {}).get("rps")), 2),
+              fmt(ratio(rps_top, base_n and base_n["closed"].get(top, {}).get("rps")), 2),
+              fmt(ratio(s["cpu_us_per_request"], base_y and base_y["cpu_us_per_request"]), 2),
+              fmt(ratio(s["cpu_us_per_request"], base_n and base_n["cpu_us_per_request"]), 2)]
+    if "open" in header:
+        cells += [fmt(s["open"]["p50_ms"], 2) if s["open"] else "-", fmt(s["open"]["p99_ms"], 2) if s["open"] else "-"]
+    lines.append("| " + " | ".join(cells) + " |")
+errors = sum(r.get("errors", 0) for r in runs)
+lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's (nginx: master and workers); `direct` has no proxy."]
+open(os.path.join(out, "bench.md"), "w").write("\n".join(lines) + "\n")
+json.dump({"runs": runs, "summary": summary, "rounds": int(rounds), "duration_s": float(duration)}, open(os.path.join(out, "bench.json"), "w"), indent=2)
+print("\n".join(lines))
+EOF
+echo "written: $out/bench.md and $out/bench.json" >&2

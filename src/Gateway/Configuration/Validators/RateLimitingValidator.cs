@@ -1,0 +1,170 @@
+using Gateway.RateLimiting;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration.Validators;
+
+/// <summary>Rules for <c>Gateway:RateLimiting</c>, <c>Gateway:Redis</c>, <c>Gateway:ClientIdentity</c> and routes' <c>RateLimiterPolicy</c>.</summary>
+internal static class RateLimitingValidator
+{
+    private const string Root = GatewayOptions.SectionName;
+
+    private static readonly string[] s_algorithms =
+    [
+        RateLimitingConstants.TokenBucket, RateLimitingConstants.SlidingWindow, RateLimitingConstants.FixedWindow, RateLimitingConstants.Concurrency,
+    ];
+
+    private static readonly string[] s_scopes = [RateLimitingConstants.Local, RateLimitingConstants.Global];
+
+    public static void Validate(GatewayOptions options, ConfigErrorList errors)
+    {
+        foreach (var (name, policy) in options.RateLimiting.Policies)
+        {
+            ValidatePolicy($"{Root}:RateLimiting:Policies:{name}", name, policy, errors);
+        }
+
+        var redis = options.Redis;
+        const string redisPath = Root + ":Redis";
+        if (redis.Configuration is { } configuration)
+        {
+            try
+            {
+                if (string.IsNullOrWhiteSpace(configuration))
+                {
+                    errors.Add($"{redisPath}:Configuration", "must not be empty; leave it out for local-only state.");
+                }
+                else if (StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Count == 0)
+                {
+                    errors.Add($"{redisPath}:Configuration", $"names no Redis endpoint, e.g. 127.0.0.1:6379 (was '{configuration}').");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{redisPath}:Configuration", $"is not a StackExchange.Redis configuration string: {ex.Message}");
+            }
+        }
+
+        errors.RequireRange($"{redisPath}:Timeout", redis.Timeout, RateLimitingConstants.MinRedisTimeout, RateLimitingConstants.MaxRedisTimeout);
+        errors.RequireRange($"{redisPath}:BreakDuration", redis.BreakDuration, RateLimitingConstants.MinBreakDuration, RateLimitingConstants.MaxBreakDuration);
+        if (string.IsNullOrWhiteSpace(redis.KeyPrefix))
+        {
+            errors.Add($"{redisPath}:KeyPrefix", "must not be empty.");
+        }
+
+        var proxies = options.ClientIdentity.TrustedProxies;
+        for (var i = 0; i < proxies.Count; i++)
+        {
+            if (!ClientIpResolver.TryParseNetwork(proxies[i] ?? string.Empty, out _))
+            {
+                errors.Add($"{Root}:ClientIdentity:TrustedProxies:{i}", $"must be a CIDR such as 10.0.0.0/8 or an IP address (was '{proxies[i]}').");
+            }
+        }
+    }
+
+    public static void ValidateRoute(string routePath, RouteConfig route, GatewayOptions gateway, ConfigErrorList errors)
+    {
+        if (route.RateLimiterPolicy is { } name && !gateway.RateLimiting.Policies.ContainsKey(name))
+        {
+            errors.Add($"{routePath}:RateLimiterPolicy", $"policy '{name}' does not exist under Gateway:RateLimiting:Policies.");
+        }
+    }
+
+    private static void ValidatePolicy(string path, string name, RateLimitPolicyOptions policy, ConfigErrorList errors)
+    {
+        if (!IsToken(name))
+        {
+            errors.Add(path, "a policy name may hold only letters, digits, '-', '_' and '.' (it is sent in the RateLimit headers).");
+        }
+
+        var algorithm = OneOf($"{path}:Algorithm", policy.Algorithm, s_algorithms, errors);
+        var scope = OneOf($"{path}:Scope", policy.Scope, s_scopes, errors);
+        if (PartitionKey.Parse(policy.PartitionBy ?? string.Empty) is null)
+        {
+            errors.Add($"{path}:PartitionBy", $"must be ApiKey, ClientIp, Header:<name>, Route or Global (was '{policy.PartitionBy}').");
+        }
+
+        var global = scope == RateLimitingConstants.Global;
+        if (global && algorithm == RateLimitingConstants.Concurrency)
+        {
+            errors.Add($"{path}:Scope", "Concurrency counts requests in flight in this instance; it cannot be Global.");
+        }
+
+        RequireRange($"{path}:QueueLimit", policy.QueueLimit, 0, RateLimitingConstants.MaxQueueLimit, errors);
+        if (global && policy.QueueLimit != 0)
+        {
+            errors.Add($"{path}:QueueLimit", "must be 0 with Scope Global: a queue would hold requests while Redis decides.");
+        }
+
+        var limit = policy.PermitLimit;
+        switch (algorithm)
+        {
+            case RateLimitingConstants.TokenBucket:
+                limit = policy.TokenLimit;
+                RequireRange($"{path}:TokenLimit", policy.TokenLimit, 1, RateLimitingConstants.MaxLimit, errors);
+                RequireRange($"{path}:TokensPerPeriod", policy.TokensPerPeriod, 1, RateLimitingConstants.MaxLimit, errors);
+                errors.RequireRange($"{path}:ReplenishmentPeriod", policy.ReplenishmentPeriod, RateLimitingConstants.MinPeriod, RateLimitingConstants.MaxPeriod);
+                break;
+            case RateLimitingConstants.FixedWindow:
+            case RateLimitingConstants.SlidingWindow:
+                RequireRange($"{path}:PermitLimit", policy.PermitLimit, 1, RateLimitingConstants.MaxLimit, errors);
+                errors.RequireRange($"{path}:Window", policy.Window, RateLimitingConstants.MinPeriod, RateLimitingConstants.MaxPeriod);
+                if (algorithm == RateLimitingConstants.SlidingWindow)
+                {
+                    RequireRange($"{path}:SegmentsPerWindow", policy.SegmentsPerWindow, 1, RateLimitingConstants.MaxSegments, errors);
+                    if (policy.SegmentsPerWindow >= 1 && policy.Window / policy.SegmentsPerWindow < RateLimitingConstants.MinPeriod)
+                    {
+                        errors.Add($"{path}:SegmentsPerWindow", $"makes segments shorter than {RateLimitingConstants.MinPeriod.TotalMilliseconds:0} ms (Window {policy.Window:c} / {policy.SegmentsPerWindow}).");
+                    }
+                }
+
+                break;
+            case RateLimitingConstants.Concurrency:
+                RequireRange($"{path}:PermitLimit", policy.PermitLimit, 1, RateLimitingConstants.MaxLimit, errors);
+                break;
+        }
+
+        if (policy.LeaseSize is { } lease)
+        {
+            RequireRange($"{path}:LeaseSize", lease, 1, Math.Max(1, limit), errors);
+        }
+    }
+
+    private static string? OneOf(string path, string? value, string[] allowed, ConfigErrorList errors)
+    {
+        foreach (var candidate in allowed)
+        {
+            if (string.Equals(candidate, value, StringComparison.OrdinalIgnoreCase))
+            {
+                return candidate;
+            }
+        }
+
+        errors.Add(path, $"must be one of {string.Join(", ", allowed)} (was '{value}').");
+        return null;
+    }
+
+    private static void RequireRange(string path, int value, int min, int max, ConfigErrorList errors)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(path, $"must be between {min} and {max} (was {value}).");
+        }
+    }
+
+    private static bool IsToken(string name)
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

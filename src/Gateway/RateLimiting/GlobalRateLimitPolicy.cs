@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace Gateway.RateLimiting;
+
+/// <summary>
+/// A policy shared by every gateway instance through Redis (Scope <c>Global</c>). Tokens are taken from Redis in
+/// leases of <see cref="LeaseSize"/> and spent locally, so most requests make no round trip; at most one lease
+/// call per partition is in flight per instance. When Redis is unusable or slower than its timeout, the decision
+/// is taken by a local limiter holding this instance's share of the limit (limit / live instances).
+/// </summary>
+/// <remarks>
+/// Overshoot bound. Tokens leave Redis's bucket when leased, so what is admitted never exceeds what Redis granted;
+/// the only excess is lease tokens granted before an interval and spent inside it. For a token bucket that is at
+/// most (live instances x LeaseSize) tokens per partition in any interval (a lease lives at most 1 s). A window's
+/// lease expires with the window (or segment) it was taken in, so windows never admit more than PermitLimit.
+/// Unspent lease tokens are lost (under-admission, at most the same amount).
+/// </remarks>
+internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
+{
+    private readonly ConcurrentDictionary<string, GlobalPartition> _partitions = new(StringComparer.Ordinal);
+    private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(policy.KeyFor(key));
+    private readonly RedisRateLimitStore _store;
+    private readonly RateLimitMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly RedisValue[] _leaseArgs;
+    private readonly string _keyPrefix;
+    private readonly TimeSpan _fullAfter;
+    private readonly long _tokenLeaseLifetime;
+    private readonly bool _isTokenBucket;
+    private readonly ITimer _evictor;
+    private FallbackLimiter? _fallback;
+
+    public GlobalRateLimitPolicy(string name, RateLimitPolicyOptions options, RedisRateLimitStore store, RateLimitMetrics metrics, TimeProvider time)
+    {
+        Name = name;
+        Options = options;
+        PolicyHeader = RateLimitHeaders.Policy(name, options);
+        _store = store;
+        _metrics = metrics;
+        _time = time;
+        _fullAfter = RateLimitHeaders.FullAfter(options);
+        _isTokenBucket = options.Algorithm == RateLimitingConstants.TokenBucket;
+        _tokenLeaseLifetime = (long)(RateLimitingConstants.TokenLeaseLifetime.TotalSeconds * time.TimestampFrequency);
+        LeaseSize = EffectiveLeaseSize(options);
+        _keyPrefix = $"{store.Options.KeyPrefix}{name}:";
+        _leaseArgs = options.Algorithm switch
+        {
+            RateLimitingConstants.TokenBucket =>
+                [RedisScripts.TokenBucket, options.TokenLimit, Microseconds(options.ReplenishmentPeriod), options.TokensPerPeriod, LeaseSize],
+            RateLimitingConstants.FixedWindow =>
+                [RedisScripts.FixedWindow, options.PermitLimit, Microseconds(options.Window), 1, LeaseSize],
+            _ => [RedisScripts.SlidingWindow, options.PermitLimit, Microseconds(options.Window), options.SegmentsPerWindow, LeaseSize],
+        };
+        _evictor = time.CreateTimer(static s => ((GlobalRateLimitPolicy)s!).EvictIdle(), this, RateLimitingConstants.IdleEviction, RateLimitingConstants.IdleEviction);
+    }
+
+    public string Name { get; }
+
+    public RateLimitPolicyOptions Options { get; }
+
+    public string PolicyHeader { get; }
+
+    /// <summary>Tokens taken from Redis per round trip.</summary>
+    public int LeaseSize { get; }
+
+    public static int EffectiveLeaseSize(RateLimitPolicyOptions options)
+    {
+        var limit = options.Algorithm == RateLimitingConstants.TokenBucket ? options.TokenLimit : options.PermitLimit;
+        return options.LeaseSize ?? Math.Clamp(limit / RateLimitingConstants.AutoLeaseDivisor, 1, RateLimitingConstants.MaxAutoLease);
+    }
+
+    public ValueTask<RateLimitDecision> AcquireAsync(string partition, CancellationToken cancellationToken)
+    {
+        var state = _partitions.GetOrAdd(partition, _createPartition, this);
+        var start = _time.GetTimestamp();
+        state.LastUsed = start;
+        if (state.TryTake(start, out var remaining))
+        {
+            return ValueTask.FromResult(new RateLimitDecision(true, remaining, _fullAfter, null));
+        }
+
+        if (state.DeniedUntil > start)
+        {
+            return ValueTask.FromResult(new RateLimitDecision(false, 0, _time.GetElapsedTime(start, state.DeniedUntil), null));
+        }
+
+        if (!_store.IsAvailable)
+        {
+            return FallbackAsync(partition, _store.UnavailableReason, cancellationToken);
+        }
+
+        return RefillAndDecideAsync(state, partition, start, cancellationToken);
+    }
+
+    private async ValueTask<RateLimitDecision> RefillAndDecideAsync(GlobalPartition state, string partition, long start, CancellationToken cancellationToken)
+    {
+        var budget = _store.Options.Timeout;
+        while (true)
+        {
+            var refill = state.GetOrStartRefill(this);
+            var left = budget - _time.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero)
+            {
+                return await FallbackAsync(partition, RateLimitMetrics.Timeout, cancellationToken);
+            }
+
+            bool ok;
+            try
+            {
+                ok = await refill.WaitAsync(left, _time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return await FallbackAsync(partition, RateLimitMetrics.Timeout, cancellationToken);
+            }
+
+            if (!ok)
+            {
+                return await FallbackAsync(partition, _store.IsAvailable ? RateLimitMetrics.Error : _store.UnavailableReason, cancellationToken);
+            }
+
+            var now = _time.GetTimestamp();
+            if (state.TryTake(now, out var remaining))
+            {
+                return new RateLimitDecision(true, remaining, _fullAfter, null);
+            }
+
+            if (state.DeniedUntil > now)
+            {
+                return new RateLimitDecision(false, 0, _time.GetElapsedTime(now, state.DeniedUntil), null);
+            }
+
+            // Others spent the new lease first; try another while the time budget lasts.
+        }
+    }
+
+    /// <summary>One lease round trip for <paramref name="state"/>; false when Redis gave no answer in time.</summary>
+    internal async Task<bool> RefillAsync(GlobalPartition state)
+    {
+        var sent = _time.GetTimestamp();
+        var result = await _store.LeaseAsync(state.Keys, _leaseArgs);
+        if (result is null)
+        {
+            return false;
+        }
+
+        var granted = (long)result[0];
+        var remaining = (long)result[1];
+        var waitUs = (long)result[2];
+        var validUs = (long)result[3];
+        var frequency = _time.TimestampFrequency;
+
+        // Measured from when the call was sent, so a lease never outlives its window here even if the answer
+        // was slow to arrive.
+        var expires = _isTokenBucket ? sent + _tokenLeaseLifetime : sent + (validUs * frequency / 1_000_000);
+        var deniedUntil = granted == 0 ? sent + Math.Max(1, waitUs * frequency / 1_000_000) : 0;
+        state.Apply(granted, remaining, expires, deniedUntil);
+        return true;
+    }
+
+    private ValueTask<RateLimitDecision> FallbackAsync(string partition, string reason, CancellationToken cancellationToken)
+    {
+        _metrics.FellBack(Name, reason);
+        var instances = _store.LiveInstances;
+        var fallback = Volatile.Read(ref _fallback);
+        if (fallback is null || fallback.Instances != instances)
+        {
+            var created = new FallbackLimiter(instances, new LocalRateLimitPolicy(Name, Share(Options, instances), _time));
+            var previous = Interlocked.CompareExchange(ref _fallback, created, fallback);
+            if (previous == fallback)
+            {
+                previous?.Policy.Dispose();
+                fallback = created;
+            }
+            else
+            {
+                created.Policy.Dispose();
+                fallback = previous!;
+            }
+        }
+
+        return fallback.Policy.AcquireAsync(partition, cancellationToken);
+    }
+
+    /// <summary>This instance's share of a global limit: each limit divided by the live instances, rounded up.</summary>
+    public static RateLimitPolicyOptions Share(RateLimitPolicyOptions options, int instances)
+    {
+        if (instances <= 1)
+        {
+            return options with { Scope = RateLimitingConstants.Local };
+        }
+
+        static int Part(int value, int n) => Math.Max(1, (value + n - 1) / n);
+        return options with
+        {
+            Scope = RateLimitingConstants.Local,
+            TokenLimit = Part(options.TokenLimit, instances),
+            TokensPerPeriod = Part(options.TokensPerPeriod, instances),
+            PermitLimit = Part(options.PermitLimit, instances),
+        };
+    }
+
+    private RedisKey[] KeyFor(string partition) => [_keyPrefix + partition];
+
+    private static long Microseconds(TimeSpan value) => value.Ticks / TimeSpan.TicksPerMicrosecond;
+
+    private void EvictIdle()
+    {
+        var cutoff = _time.GetTimestamp() - (long)(RateLimitingConstants.IdleEviction.TotalSeconds * _time.TimestampFrequency);
+        foreach (var (key, state) in _partitions)
+        {
+            if (state.LastUsed < cutoff)
+            {
+                _partitions.TryRemove(new KeyValuePair<string, GlobalPartition>(key, state));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _evictor.Dispose();
+        Volatile.Read(ref _fallback)?.Policy.Dispose();
+    }
+
+    private sealed record FallbackLimiter(int Instances, LocalRateLimitPolicy Policy);
+}
+
+/// <summary>One partition's lease on this instance: tokens granted by Redis and not yet spent.</summary>
+internal sealed class GlobalPartition(RedisKey[] keys)
+{
+    private long _tokens;
+    private long _expires;
+    private long _deniedUntil;
+    private long _remaining;
+    private Task<bool>? _refill;
+
+    public RedisKey[] Keys { get; } = keys;
+
+    public long LastUsed { get; set; }
+
+    public bool TryTake(long now, out long remaining)
+    {
+        remaining = 0;
+        if (now >= Volatile.Read(ref _expires))
+        {
+            return false;
+        }
+
+        var tokens = Volatile.Read(ref _tokens);
+        while (tokens > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _tokens, tokens - 1, tokens);
+            if (seen == tokens)
+            {
+                // What Redis has left plus what this instance still holds.
+                remaining = Volatile.Read(ref _remaining) + tokens - 1;
+                return true;
+            }
+
+            tokens = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>When Redis expects the next token, after it answered "none left"; 0 otherwise.</summary>
+    public long DeniedUntil => Volatile.Read(ref _deniedUntil);
+
+    public void Apply(long granted, long remaining, long expires, long deniedUntil)
+    {
+        // Tokens first, then the expiry that makes them spendable: a reader sees either the old lease or the new.
+        Volatile.Write(ref _remaining, remaining);
+        Volatile.Write(ref _deniedUntil, deniedUntil);
+        Volatile.Write(ref _tokens, granted);
+        Volatile.Write(ref _expires, expires);
+    }
+
+    /// <summary>The lease call in flight for this partition, or a new one: never two at once per instance.</summary>
+    public Task<bool> GetOrStartRefill(GlobalRateLimitPolicy policy)
+    {
+        var current = Volatile.Read(ref _refill);
+        if (current is { IsCompleted: false })
+        {
+            return current;
+        }
+
+        var source = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var installed = Interlocked.CompareExchange(ref _refill, source.Task, current);
+        if (installed != current)
+        {
+            return installed!;
+        }
+
+        // Off the request's thread: a client library can block before it hands back its task (a write lock on a
+        // dying socket), and the request must still be free to give up after its 5 ms.
+        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Partition.RunAsync(s.Policy, s.Done), (Partition: this, Policy: policy, Done: source), preferLocal: false);
+        return source.Task;
+
+    }
+
+    private async Task RunAsync(GlobalRateLimitPolicy policy, TaskCompletionSource<bool> done)
+    {
+        try
+        {
+            done.TrySetResult(await policy.RefillAsync(this));
+        }
+        catch (Exception ex) when (ex is RedisException or InvalidCastException or IndexOutOfRangeException)
+        {
+            done.TrySetResult(false);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.RateLimiting;
+
+/// <summary>How a policy names a request's bucket, parsed once from <c>PartitionBy</c>.</summary>
+internal sealed class PartitionKey
+{
+    private enum Kind
+    {
+        ApiKey,
+        ClientIp,
+        Header,
+        Route,
+        Global,
+    }
+
+    private readonly Kind _kind;
+    private readonly string _header;
+
+    private PartitionKey(Kind kind, string header)
+    {
+        _kind = kind;
+        _header = header;
+    }
+
+    /// <summary>Parses a validated <c>PartitionBy</c> value; null when it is not one.</summary>
+    public static PartitionKey? Parse(string partitionBy)
+    {
+        if (partitionBy.StartsWith(RateLimitingConstants.HeaderPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var name = partitionBy[RateLimitingConstants.HeaderPrefix.Length..].Trim();
+            return name.Length == 0 ? null : new PartitionKey(Kind.Header, name);
+        }
+
+        return partitionBy.ToUpperInvariant() switch
+        {
+            "APIKEY" => new PartitionKey(Kind.ApiKey, RateLimitingConstants.ApiKeyHeader),
+            "CLIENTIP" => new PartitionKey(Kind.ClientIp, string.Empty),
+            "ROUTE" => new PartitionKey(Kind.Route, string.Empty),
+            "GLOBAL" => new PartitionKey(Kind.Global, string.Empty),
+            _ => null,
+        };
+    }
+
+    /// <summary>The request's partition; <see cref="RateLimitingConstants.MissingPartition"/> when it has no value.</summary>
+    public string Resolve(HttpContext context, ClientIpResolver clientIp, RouteModel route)
+    {
+        switch (_kind)
+        {
+            case Kind.ApiKey:
+            case Kind.Header:
+                var value = context.Request.Headers[_header];
+                // A client that sends "(missing)" only joins the shared bucket of clients without a value.
+                return StringValues.IsNullOrEmpty(value) || value[0] is not { Length: > 0 } first
+                    ? RateLimitingConstants.MissingPartition
+                    : first;
+            case Kind.ClientIp:
+                var address = clientIp.Resolve(context.Connection.RemoteIpAddress, context.Request.Headers[RateLimitingConstants.ForwardedForHeader]);
+                return address is null ? RateLimitingConstants.MissingPartition : address.ToString();
+            case Kind.Route:
+                return route.Config.RouteId;
+            default:
+                return string.Empty;
+        }
+    }
+}

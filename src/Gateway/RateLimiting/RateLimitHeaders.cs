@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Proxy;
+
+namespace Gateway.RateLimiting;
+
+/// <summary>
+/// The IETF httpapi draft's fields (draft-ietf-httpapi-ratelimit-headers-08 and later):
+/// <c>RateLimit-Policy: "name";q=quota;w=window</c> and <c>RateLimit: "name";r=remaining;t=seconds</c>.
+/// </summary>
+internal static class RateLimitHeaders
+{
+    public const string PolicyHeaderName = "RateLimit-Policy";
+    public const string RateLimitHeaderName = "RateLimit";
+
+    public static string Policy(string name, RateLimitPolicyOptions options)
+    {
+        var quoted = Quote(name);
+        return options.Algorithm switch
+        {
+            // A concurrency limit has no window; the quota is what may be in flight at once.
+            RateLimitingConstants.Concurrency => string.Create(CultureInfo.InvariantCulture, $"{quoted};q={options.PermitLimit}"),
+            RateLimitingConstants.TokenBucket => string.Create(CultureInfo.InvariantCulture, $"{quoted};q={options.TokenLimit};w={Seconds(FullAfter(options))}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{quoted};q={options.PermitLimit};w={Seconds(options.Window)}"),
+        };
+    }
+
+    /// <summary>The longest until an emptied bucket is whole again: what <c>t</c> says on an allowed request.</summary>
+    public static TimeSpan FullAfter(RateLimitPolicyOptions options) => options.Algorithm switch
+    {
+        RateLimitingConstants.TokenBucket => options.ReplenishmentPeriod * Math.Ceiling((double)options.TokenLimit / options.TokensPerPeriod),
+        RateLimitingConstants.Concurrency => TimeSpan.Zero,
+        _ => options.Window,
+    };
+
+    public static string RateLimit(string quotedName, long remaining, TimeSpan reset) =>
+        string.Create(CultureInfo.InvariantCulture, $"{quotedName};r={Math.Max(0, remaining)};t={Seconds(reset)}");
+
+    /// <summary>Whole seconds, rounded up: a client told 0 would come back at once.</summary>
+    public static int Seconds(TimeSpan value) => value <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalSeconds));
+
+    /// <summary><c>Retry-After</c>: when the next permit is due, in whole seconds (at least 1), plus jitter.</summary>
+    public static string RetryAfterValue(TimeSpan due)
+    {
+        var seconds = Math.Max(RateLimitingConstants.MinRetryAfterSeconds, Seconds(due));
+        return RetryAfter.Jittered(seconds, seconds + Math.Max(1, seconds / 2));
+    }
+
+    /// <summary>A structured-field string: printable ASCII, with <c>"</c> and <c>\</c> escaped.</summary>
+    public static string Quote(string name)
+    {
+        var builder = new StringBuilder(name.Length + 2).Append('"');
+        foreach (var c in name)
+        {
+            if (c is '"' or '\\')
+            {
+                builder.Append('\\').Append(c);
+            }
+            else
+            {
+                builder.Append(c is >= ' ' and <= '~' ? c : '_');
+            }
+        }
+
+        return builder.Append('"').ToString();
+    }
+}

@@ -1,0 +1,78 @@
+namespace Gateway.RateLimiting;
+
+internal static class RateLimitingConstants
+{
+    // Algorithm names (Gateway:RateLimiting:Policies:<name>:Algorithm).
+    public const string TokenBucket = "TokenBucket";
+    public const string SlidingWindow = "SlidingWindow";
+    public const string FixedWindow = "FixedWindow";
+    public const string Concurrency = "Concurrency";
+
+    // Scope names.
+    public const string Local = "Local";
+    public const string Global = "Global";
+
+    // PartitionBy values; Header takes a name after the colon.
+    public const string ApiKey = "ApiKey";
+    public const string ClientIp = "ClientIp";
+    public const string HeaderPrefix = "Header:";
+    public const string Route = "Route";
+    public const string GlobalPartition = "Global";
+
+    public const string ApiKeyHeader = "X-Api-Key";
+    public const string ForwardedForHeader = "X-Forwarded-For";
+
+    /// <summary>The partition of every request that lacks the partition value: one shared bucket, never a bypass.</summary>
+    public const string MissingPartition = "(missing)";
+
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1_000_000;
+    public const int MaxQueueLimit = 10_000;
+    public const int MaxSegments = 100;
+    public static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(1);
+
+    // The local limiters are replenished from a timer; below 10 ms its cost outweighs any use.
+    public static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(10);
+    public static readonly TimeSpan MaxPeriod = TimeSpan.FromHours(1);
+
+    // A replenishment tick of a tenth of the period (10-100 ms) bounds how late a window resets, as
+    // PartitionedRateLimiter.Create's own 100 ms heartbeat does.
+    public static readonly TimeSpan MaxTick = TimeSpan.FromMilliseconds(100);
+
+    // Partitions idle this long are full again; dropping them loses nothing and bounds memory.
+    public static readonly TimeSpan IdleEviction = TimeSpan.FromMinutes(1);
+
+    // Redis.
+    public static readonly TimeSpan DefaultRedisTimeout = TimeSpan.FromMilliseconds(5);
+    public static readonly TimeSpan MinRedisTimeout = TimeSpan.FromMilliseconds(1);
+    public static readonly TimeSpan MaxRedisTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultBreakDuration = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan MinBreakDuration = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan MaxBreakDuration = TimeSpan.FromMinutes(1);
+    public const string DefaultKeyPrefix = "gw:rl:";
+    public const double BreakerFailureRatio = 0.5;
+    public const int BreakerMinimumThroughput = 10;
+    public static readonly TimeSpan BreakerSamplingDuration = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMilliseconds(250);
+
+    // An instance that missed this many heartbeats no longer counts towards the share of a global limit.
+    public static readonly TimeSpan InstanceLiveness = TimeSpan.FromSeconds(5);
+
+    // Token-bucket leases not spent within this time are dropped, which bounds how long a lease can defer tokens.
+    public static readonly TimeSpan TokenLeaseLifetime = TimeSpan.FromSeconds(1);
+
+    // Automatic lease: a twentieth of the limit, 1 to 100 tokens.
+    public const int AutoLeaseDivisor = 20;
+    public const int MaxAutoLease = 100;
+
+    // Retry-After: whole seconds, at least 1, plus up to half again (at least 1 s) of jitter.
+    public const int MinRetryAfterSeconds = 1;
+
+    // Metric tag keys.
+    public const string PolicyTag = "gateway.ratelimit.policy";
+    public const string OutcomeTag = "outcome";
+    public const string ReasonTag = "reason";
+    public const string Allowed = "allowed";
+    public const string Rejected = "rejected";
+}
