@@ -43,6 +43,11 @@ public sealed partial class GrafanaDashboardTests(ITestOutputHelper output)
         await using var backends = await Backends.StartAsync("eu-1@eu-west", "eu-2@eu-west", "us-1@us-east", "us-2@us-east");
         var config = RegionFailoverTests.Config(backends.Instances, failbackDelay: "00:00:01", slowStart: "00:00:01");
         config["Gateway"]!["Health"]!["OutlierDetection"]!["ConsecutiveFailures"] = 1;
+        config["ReverseProxy"]!["Routes"]!["api"]!["RateLimiterPolicy"] = "dashboard";
+        config["Gateway"]!["RateLimiting"] = new JsonObject
+        {
+            ["Policies"] = new JsonObject { ["dashboard"] = new JsonObject { ["TokenLimit"] = 100_000, ["PartitionBy"] = "Global" } },
+        };
         await using var gateway = await GatewayTestHost.StartAsync(config);
         for (var i = 0; i < 10; i++)
         {
