@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (unit and functional tests on real Kestrel, sample backends and redis-server, all on
-# loopback). Installs redis-server when it is missing. Ends with one line: "N passed, N failed, N skipped".
+# loopback; headless chromium for the operator console). Installs redis-server and chromium when they are missing.
+# Ends with one line: "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+fi
+
+# The operator console's browser test drives Debian's chromium through Playwright (never Playwright's own download).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "chromium is missing; installing it from Debian's packages" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
 results="$(mktemp -d)"

@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Admin.OperatorConsole;
 using Gateway.Failover;
 using Gateway.Proxy;
 using Gateway.RateLimiting;
@@ -12,6 +13,8 @@ public static class GatewayApplicationExtensions
     {
         // Gauges observe the routers; they exist from start so a scrape never misses them.
         app.Services.GetRequiredService<FailoverGauges>();
+        // First, so the console's request series also counts what later middleware refuses.
+        app.UseMiddleware<TrafficStatsMiddleware>();
         app.UseRouting();
         app.UseMiddleware<AdminKeyMiddleware>();
         app.MapAdminEndpoints();

@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Admin.OperatorConsole;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
@@ -31,6 +32,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayHealth();
         services.AddGatewayFailover();
         services.AddGatewayRateLimiting(startup);
+        services.AddOperatorConsole();
         services.AddReverseProxy()
             .AddTransforms<ConnectionHeaderTransformProvider>()
             .AddTransforms<RetryResponseTransformProvider>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Admin.OperatorConsole;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
@@ -30,6 +31,7 @@ internal static class AdminEndpoints
             ChangeDrainAsync(region, sync, drains, config, drain: true));
         admin.MapPost("/regions/{region}/undrain", (string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config) =>
             ChangeDrainAsync(region, sync, drains, config, drain: false));
+        endpoints.MapOperatorConsole();
     }
 
     private static async Task<IResult> ChangeDrainAsync(string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config, bool drain)

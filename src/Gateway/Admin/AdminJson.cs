@@ -13,6 +13,9 @@ internal static class AdminJson
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>Like <see cref="Api"/> without indentation, for bodies polled every second (the console's series).</summary>
+    public static readonly JsonSerializerOptions Compact = new(Api) { WriteIndented = false };
+
     /// <summary>Configuration echoed back: the same key names as in appsettings.json.</summary>
     public static readonly JsonSerializerOptions Config = new()
     {

@@ -1,0 +1,11 @@
+namespace Gateway.Admin.OperatorConsole;
+
+internal static class OperatorConsoleServiceCollectionExtensions
+{
+    public static IServiceCollection AddOperatorConsole(this IServiceCollection services)
+    {
+        services.AddSingleton<TrafficStats>();
+        services.AddSingleton<ConsoleAssets>();
+        return services;
+    }
+}
