@@ -201,7 +201,16 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         };
     }
 
-    private RedisKey[] KeyFor(string partition) => [_keyPrefix + partition];
+    /// <summary>
+    /// The partition's Redis key. The value is hashed: partitions can be API keys, which must not be readable by
+    /// whoever can list Redis keys, and a client-sent header must not choose the key's length.
+    /// </summary>
+    private RedisKey[] KeyFor(string partition)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(partition), hash);
+        return [_keyPrefix + Convert.ToHexStringLower(hash[..16])];
+    }
 
     private static long Microseconds(TimeSpan value) => value.Ticks / TimeSpan.TicksPerMicrosecond;
 
