@@ -11,10 +11,11 @@ namespace Gateway.RateLimiting;
 /// </summary>
 /// <remarks>
 /// Overshoot bound. Tokens leave Redis's bucket when leased, so what is admitted never exceeds what Redis granted;
-/// the only excess is lease tokens granted before an interval and spent inside it. For a token bucket that is at
-/// most (live instances x LeaseSize) tokens per partition in any interval (a lease lives at most 1 s). A window's
-/// lease expires with the window (or segment) it was taken in, so windows never admit more than PermitLimit.
-/// Unspent lease tokens are lost (under-admission, at most the same amount).
+/// the only excess is lease tokens granted before an interval and spent inside it. An instance holds at most
+/// LeaseSize + LeaseSize/4 tokens (a lease, plus what was left when the next was prefetched), so for a token bucket
+/// the excess is at most (live instances x 1.25 x LeaseSize) tokens per partition in any interval (an unspent lease
+/// is dropped after 1 s). A window's lease expires with the window (or segment) it was taken in, so windows never
+/// admit more than PermitLimit. Unspent lease tokens are lost (under-admission, at most the same amount).
 /// </remarks>
 internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 {
@@ -27,6 +28,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     private readonly string _keyPrefix;
     private readonly TimeSpan _fullAfter;
     private readonly long _tokenLeaseLifetime;
+    private readonly long _sameWindowTolerance;
     private readonly bool _isTokenBucket;
     private readonly ITimer _evictor;
     private FallbackLimiter? _fallback;
@@ -43,6 +45,9 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         _isTokenBucket = options.Algorithm == RateLimitingConstants.TokenBucket;
         _tokenLeaseLifetime = (long)(RateLimitingConstants.TokenLeaseLifetime.TotalSeconds * time.TimestampFrequency);
         LeaseSize = EffectiveLeaseSize(options);
+        PrefetchAt = LeaseSize / RateLimitingConstants.PrefetchDivisor;
+        var interval = LocalPartitionedRateLimiter.ReplenishmentPeriod(options) ?? RateLimitingConstants.TokenLeaseLifetime;
+        _sameWindowTolerance = (long)(interval.TotalSeconds * time.TimestampFrequency / 2);
         _keyPrefix = $"{store.Options.KeyPrefix}{name}:";
         _leaseArgs = options.Algorithm switch
         {
@@ -64,6 +69,12 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     /// <summary>Tokens taken from Redis per round trip.</summary>
     public int LeaseSize { get; }
 
+    /// <summary>
+    /// When a lease is down to this many tokens the next one is fetched in the background, so that requests
+    /// rarely wait on Redis; 0 (leases under 4) turns that off.
+    /// </summary>
+    public int PrefetchAt { get; }
+
     public static int EffectiveLeaseSize(RateLimitPolicyOptions options)
     {
         var limit = options.Algorithm == RateLimitingConstants.TokenBucket ? options.TokenLimit : options.PermitLimit;
@@ -75,8 +86,13 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         var state = _partitions.GetOrAdd(partition, _createPartition, this);
         var start = _time.GetTimestamp();
         state.LastUsed = start;
-        if (state.TryTake(start, out var remaining))
+        if (state.TryTake(start, PrefetchAt, out var remaining, out var prefetch))
         {
+            if (prefetch && _store.IsAvailable)
+            {
+                _ = state.GetOrStartRefill(this);
+            }
+
             return ValueTask.FromResult(new RateLimitDecision(true, remaining, _fullAfter, null));
         }
 
@@ -121,7 +137,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
             }
 
             var now = _time.GetTimestamp();
-            if (state.TryTake(now, out var remaining))
+            if (state.TryTake(now, 0, out var remaining, out _))
             {
                 return new RateLimitDecision(true, remaining, _fullAfter, null);
             }
@@ -155,7 +171,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         // was slow to arrive.
         var expires = _isTokenBucket ? sent + _tokenLeaseLifetime : sent + (validUs * frequency / 1_000_000);
         var deniedUntil = granted == 0 ? sent + Math.Max(1, waitUs * frequency / 1_000_000) : 0;
-        state.Apply(granted, remaining, expires, deniedUntil);
+        state.Apply(granted, remaining, expires, deniedUntil, _time.GetTimestamp(), _isTokenBucket, _sameWindowTolerance);
         return true;
     }
 
@@ -201,7 +217,16 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         };
     }
 
-    private RedisKey[] KeyFor(string partition) => [_keyPrefix + partition];
+    /// <summary>
+    /// The partition's Redis key. The value is hashed: partitions can be API keys, which must not be readable by
+    /// whoever can list Redis keys, and a client-sent header must not choose the key's length.
+    /// </summary>
+    private RedisKey[] KeyFor(string partition)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(partition), hash);
+        return [_keyPrefix + Convert.ToHexStringLower(hash[..16])];
+    }
 
     private static long Microseconds(TimeSpan value) => value.Ticks / TimeSpan.TicksPerMicrosecond;
 
@@ -239,9 +264,11 @@ internal sealed class GlobalPartition(RedisKey[] keys)
 
     public long LastUsed { get; set; }
 
-    public bool TryTake(long now, out long remaining)
+    /// <param name="prefetchAt">Sets <paramref name="prefetch"/> for the one taker that leaves exactly this many tokens.</param>
+    public bool TryTake(long now, int prefetchAt, out long remaining, out bool prefetch)
     {
         remaining = 0;
+        prefetch = false;
         if (now >= Volatile.Read(ref _expires))
         {
             return false;
@@ -255,6 +282,7 @@ internal sealed class GlobalPartition(RedisKey[] keys)
             {
                 // What Redis has left plus what this instance still holds.
                 remaining = Volatile.Read(ref _remaining) + tokens - 1;
+                prefetch = prefetchAt > 0 && tokens - 1 == prefetchAt;
                 return true;
             }
 
@@ -267,11 +295,24 @@ internal sealed class GlobalPartition(RedisKey[] keys)
     /// <summary>When Redis expects the next token, after it answered "none left"; 0 otherwise.</summary>
     public long DeniedUntil => Volatile.Read(ref _deniedUntil);
 
-    public void Apply(long granted, long remaining, long expires, long deniedUntil)
+    /// <summary>
+    /// Takes a new lease. Tokens still valid from the previous one are kept (a prefetch arrives before they run out)
+    /// when they may still be spent: a token bucket's always, a window's only if both leases are of the same
+    /// window or segment, since a token granted in one window must not be spent in the next.
+    /// </summary>
+    public void Apply(long granted, long remaining, long expires, long deniedUntil, long now, bool tokenBucket, long sameWindowTolerance)
     {
-        // Tokens first, then the expiry that makes them spendable: a reader sees either the old lease or the new.
         Volatile.Write(ref _remaining, remaining);
         Volatile.Write(ref _deniedUntil, deniedUntil);
+        var previous = Volatile.Read(ref _expires);
+        if (now < previous && (tokenBucket || Math.Abs(expires - previous) < sameWindowTolerance))
+        {
+            Interlocked.Add(ref _tokens, granted);
+            Volatile.Write(ref _expires, tokenBucket ? expires : Math.Min(expires, previous));
+            return;
+        }
+
+        // Tokens first, then the expiry that makes them spendable: a reader sees either the old lease or the new.
         Volatile.Write(ref _tokens, granted);
         Volatile.Write(ref _expires, expires);
     }

@@ -66,6 +66,9 @@ internal static class RateLimitingConstants
     public const int AutoLeaseDivisor = 20;
     public const int MaxAutoLease = 100;
 
+    // The next lease is fetched in the background when a quarter of the current one is left.
+    public const int PrefetchDivisor = 4;
+
     // Retry-After: whole seconds, at least 1, plus up to half again (at least 1 s) of jitter.
     public const int MinRetryAfterSeconds = 1;
 

@@ -65,8 +65,9 @@ public sealed record RateLimitPolicyOptions
 
     /// <summary>
     /// Global scope: tokens one instance takes from Redis at a time and spends locally. Default automatic (a
-    /// twentieth of the limit, 1 to 100); range 1 to the limit. A token bucket may admit up to
-    /// (instances x LeaseSize) more than its own math in any interval; windows never exceed their limit.
+    /// twentieth of the limit, 1 to 100); range 1 to the limit. The next lease is fetched in the background when a
+    /// quarter is left. A token bucket may admit up to (instances x 1.25 x LeaseSize) more than its own math in any
+    /// interval; windows never exceed their limit.
     /// </summary>
     public int? LeaseSize { get; init; }
 }
