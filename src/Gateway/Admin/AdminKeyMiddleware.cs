@@ -4,15 +4,28 @@ using Gateway.Configuration;
 
 namespace Gateway.Admin;
 
-/// <summary>Checks <c>X-Admin-Key</c> on keyed admin endpoints when <c>Gateway:Admin:ApiKey</c> is set.</summary>
+/// <summary>
+/// Checks <c>X-Admin-Key</c> on keyed admin endpoints when <c>Gateway:Admin:ApiKey</c> is set, after
+/// <see cref="BrowserRequestGuard"/> has turned away requests a browser made on another site's behalf.
+/// </summary>
 internal sealed class AdminKeyMiddleware(RequestDelegate next, ConfigSnapshotSource config)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var metadata = context.GetEndpoint()?.Metadata.GetMetadata<AdminEndpointMetadata>();
-        if (metadata is not { RequiresKey: true } ||
-            config.Current.Gateway.Admin.ApiKey is not { Length: > 0 } expected ||
-            KeyMatches(context.Request.Headers[AdminConstants.ApiKeyHeader], expected))
+        if (metadata is null)
+        {
+            return next(context);
+        }
+
+        var expected = config.Current.Gateway.Admin.ApiKey;
+        if (metadata.RequiresKey && BrowserRequestGuard.Check(context.Request, keyConfigured: expected is { Length: > 0 }) is { } refusal)
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return context.Response.WriteAsync($"Refused: {refusal}.");
+        }
+
+        if (!metadata.RequiresKey || expected is not { Length: > 0 } || KeyMatches(context.Request.Headers[AdminConstants.ApiKeyHeader], expected))
         {
             return next(context);
         }

@@ -131,6 +131,19 @@ public sealed class RegionFailoverTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Drain_FromAnotherSitesPage_IsRefusedAndNothingIsDrained()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/regions/eu-west/drain");
+        request.Headers.TryAddWithoutValidation("Origin", "http://evil.example");
+
+        using var response = await _gateway.Admin.SendAsync(request);
+        using var regions = await _gateway.GetAdminJsonAsync("/admin/regions");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty(regions.RootElement.GetProperty("drained").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Drain_UnknownRegion_IsNotFound()
     {
         using var response = await _gateway.Admin.PostAsync("/admin/regions/mars/drain", null);
