@@ -142,13 +142,15 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
         }
 
         Volatile.Write(ref _current, snapshot);
+        // Subscribers rebuild what depends on the snapshot before the reload is reported, so whoever waits for the
+        // report (an operator, /admin/config, a test) never sees "applied" with a half-rebuilt gateway.
+        previous?.MarkSuperseded();
+        Applied?.Invoke(snapshot);
+
         var report = new ConfigReloadReport(snapshot.AppliedAt, ConfigReloadOutcome.Applied, [], snapshot.Revision);
         Volatile.Write(ref _lastReload, report);
         Log.ConfigApplied(_logger, snapshot.Revision, snapshot.Routes.Count, snapshot.Clusters.Count);
         _metrics.ConfigReloaded(ConfigReloadOutcome.Applied);
-
-        previous?.MarkSuperseded();
-        Applied?.Invoke(snapshot);
         return report;
     }
 
