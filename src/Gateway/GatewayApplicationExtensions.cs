@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Proxy;
 
@@ -11,6 +12,8 @@ public static class GatewayApplicationExtensions
     {
         // Gauges observe the routers; they exist from start so a scrape never misses them.
         app.Services.GetRequiredService<FailoverGauges>();
+        // Before routing: what it refuses must not be matched against any route, proxy or admin.
+        app.UseMiddleware<EdgeGuardMiddleware>();
         app.UseRouting();
         app.UseMiddleware<AdminKeyMiddleware>();
         app.MapAdminEndpoints();

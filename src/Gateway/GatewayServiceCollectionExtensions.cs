@@ -1,12 +1,12 @@
 using Gateway.Admin;
 using Gateway.Configuration;
+using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Proxy;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 
@@ -29,7 +29,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
         services.AddGatewayHealth();
         services.AddGatewayFailover();
+        services.AddGatewayEdge(startup.Limits);
         services.AddReverseProxy()
+            .AddTransforms<InternalHeaderTransformProvider>()
             .AddTransforms<ConnectionHeaderTransformProvider>()
             .AddTransforms<RetryResponseTransformProvider>();
 
@@ -37,8 +39,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
         services.TryAddSingleton(_ => GatewayListeners.From(configuration, out string? _));
-        services.AddOptions<KestrelServerOptions>()
-            .Configure<GatewayListeners>(KestrelListeners.Bind);
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.CircuitBreaking;
+using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Telemetry;
@@ -25,4 +26,7 @@ public sealed record GatewayOptions
 
     /// <summary>Resilience policies (timeouts; breakers, retries and bulkheads follow).</summary>
     public ResilienceOptions Resilience { get; init; } = new();
+
+    /// <summary>Client connection and request limits and upstream timeouts: the edge's safe defaults.</summary>
+    public LimitsOptions Limits { get; init; } = new();
 }

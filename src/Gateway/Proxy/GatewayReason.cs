@@ -11,4 +11,7 @@ public static class GatewayReason
     public const string NoHealthyDestination = "no-healthy-destination";
     public const string UpstreamTimeout = "upstream-timeout";
     public const string UpstreamUnreachable = "upstream-unreachable";
+
+    /// <summary>A request refused at the edge before routing (underscore header, CONNECT, absolute or * target).</summary>
+    public const string BadRequest = "bad-request";
 }
