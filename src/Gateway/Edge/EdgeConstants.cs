@@ -24,8 +24,9 @@ internal static class EdgeConstants
     public const double MaxMinDataRate = 1_000_000;
     public static readonly TimeSpan DefaultMinDataRateGracePeriod = TimeSpan.FromSeconds(5);
 
-    // Kestrel checks data rates once per second (its heartbeat) and refuses a grace period not longer than that.
-    public static readonly TimeSpan MinMinDataRateGracePeriod = TimeSpan.FromSeconds(1.001);
+    // Kestrel checks data rates once per second (its heartbeat) and refuses a grace period not longer than that;
+    // two beats is the shortest that measures a rate at all.
+    public static readonly TimeSpan MinMinDataRateGracePeriod = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan MaxMinDataRateGracePeriod = TimeSpan.FromMinutes(1);
 
     public const int DefaultMaxRequestHeaderCount = 100;

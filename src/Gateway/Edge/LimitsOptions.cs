@@ -37,8 +37,8 @@ public sealed record LimitsOptions
     public double MinResponseDataRate { get; init; } = EdgeConstants.DefaultMinDataRate;
 
     /// <summary>
-    /// Time before the minimum data rates are enforced. Default 5 s, range just over 1 s (Kestrel checks once a
-    /// second) to 1 min. Start-up only.
+    /// Time before the minimum data rates are enforced. Default 5 s, range 2 s (Kestrel measures once a second) to
+    /// 1 min. Start-up only.
     /// </summary>
     public TimeSpan MinDataRateGracePeriod { get; init; } = EdgeConstants.DefaultMinDataRateGracePeriod;
 
