@@ -70,6 +70,9 @@ public static class RawHttp
         }
     }
 
+    /// <summary>The first status code in <paramref name="responses"/>, 0 when there is none.</summary>
+    public static int FirstStatus(string responses) => StatusCodes(responses) is [var first, ..] ? first : 0;
+
     /// <summary>The status codes of the HTTP/1.1 responses in <paramref name="responses"/>, in order.</summary>
     public static IReadOnlyList<int> StatusCodes(string responses)
     {
