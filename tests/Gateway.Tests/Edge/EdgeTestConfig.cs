@@ -33,7 +33,7 @@ internal static class EdgeTestConfig
     }
 
     /// <summary>One route <c>/api/{**rest}</c> onto one destination at <paramref name="destination"/> (no health checks).</summary>
-    public static JsonObject ToAddress(Uri destination, JsonObject? limits = null)
+    public static JsonObject ToAddress(Uri destination, JsonObject? limits = null, int consecutiveFailures = 1)
     {
         var config = TestConfig.SingleCluster([]);
         config["ReverseProxy"]!["Clusters"]!["api"] = new JsonObject
@@ -45,7 +45,7 @@ internal static class EdgeTestConfig
             ["Limits"] = limits ?? new JsonObject(),
             ["Health"] = new JsonObject
             {
-                ["OutlierDetection"] = new JsonObject { ["ConsecutiveFailures"] = 1, ["MaxEjectionPercent"] = 100 },
+                ["OutlierDetection"] = new JsonObject { ["ConsecutiveFailures"] = consecutiveFailures, ["MaxEjectionPercent"] = 100 },
             },
             ["Failover"] = new JsonObject { ["Retry"] = new JsonObject { ["Enabled"] = false } },
         };
