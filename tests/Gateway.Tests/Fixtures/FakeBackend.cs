@@ -16,13 +16,17 @@ public sealed class FakeBackend : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly Func<string, string?> _answer;
+    private readonly long _streamBytes;
+    private long _bytesStreamed;
     private int _openConnections;
     private int _closedByPeer;
 
     /// <param name="answer">The raw response for a request head; null means hold the connection open without answering.</param>
-    public FakeBackend(Func<string, string?> answer)
+    /// <param name="streamBytes">Bytes of body written after the answer, 64 KiB at a time, as fast as the peer takes them.</param>
+    public FakeBackend(Func<string, string?> answer, long streamBytes = 0)
     {
         _answer = answer;
+        _streamBytes = streamBytes;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Url = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
@@ -35,6 +39,9 @@ public sealed class FakeBackend : IAsyncDisposable
     public ConcurrentQueue<string> Requests { get; } = new();
 
     public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    /// <summary>Body bytes the gateway has taken from this backend so far (all connections).</summary>
+    public long BytesStreamed => Interlocked.Read(ref _bytesStreamed);
 
     /// <summary>Connections the gateway closed while this backend had not answered (a cancelled upstream request).</summary>
     public int ClosedByPeer => Volatile.Read(ref _closedByPeer);
@@ -94,6 +101,13 @@ public sealed class FakeBackend : IAsyncDisposable
                 }
 
                 await stream.WriteAsync(Encoding.Latin1.GetBytes(answer), _stop.Token);
+                var chunk = new byte[64 * 1024];
+                for (long sent = 0; sent < _streamBytes; sent += chunk.Length)
+                {
+                    await stream.WriteAsync(chunk, _stop.Token);
+                    Interlocked.Add(ref _bytesStreamed, chunk.Length);
+                }
+
                 await stream.FlushAsync(_stop.Token);
             }
         }
