@@ -15,7 +15,9 @@ internal static class EdgeConstants
     public static readonly TimeSpan MinRequestHeadersTimeout = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan MaxRequestHeadersTimeout = TimeSpan.FromMinutes(5);
 
-    public static readonly TimeSpan DefaultKeepAliveTimeout = TimeSpan.FromSeconds(60);
+    // Longer than the 60 s idle timeout of common load balancers in front (AWS ALB, nginx upstream keepalive),
+    // so the balancer closes an idle connection first and never sends on one the gateway has just closed.
+    public static readonly TimeSpan DefaultKeepAliveTimeout = TimeSpan.FromSeconds(75);
     public static readonly TimeSpan MinKeepAliveTimeout = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxKeepAliveTimeout = TimeSpan.FromHours(1);
 

@@ -20,7 +20,7 @@ public sealed record LimitsOptions
     /// </summary>
     public TimeSpan RequestHeadersTimeout { get; init; } = EdgeConstants.DefaultRequestHeadersTimeout;
 
-    /// <summary>How long an idle keep-alive connection stays open. Default 60 s, range 1 s to 1 h. Start-up only.</summary>
+    /// <summary>How long an idle keep-alive connection stays open (also how long a new connection may wait before its first byte). Default 75 s, range 1 s to 1 h. Start-up only.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = EdgeConstants.DefaultKeepAliveTimeout;
 
     /// <summary>

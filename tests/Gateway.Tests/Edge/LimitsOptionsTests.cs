@@ -19,7 +19,7 @@ public sealed class LimitsOptionsTests
         Assert.Empty(Validate(options));
         Assert.Equal(10_000, options.MaxConcurrentConnections);
         Assert.Equal(TimeSpan.FromSeconds(10), options.RequestHeadersTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(60), options.KeepAliveTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(75), options.KeepAliveTimeout);
         Assert.Equal(240, options.MinRequestBodyDataRate);
         Assert.Equal(240, options.MinResponseDataRate);
         Assert.Equal(TimeSpan.FromSeconds(5), options.MinDataRateGracePeriod);
@@ -94,7 +94,7 @@ public sealed class LimitsOptionsTests
         KestrelLimits.Apply(kestrel, options);
 
         Assert.Equal(TimeSpan.FromSeconds(10), kestrel.Limits.RequestHeadersTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(60), kestrel.Limits.KeepAliveTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(75), kestrel.Limits.KeepAliveTimeout);
         Assert.Equal(240, kestrel.Limits.MinRequestBodyDataRate!.BytesPerSecond);
         Assert.Equal(TimeSpan.FromSeconds(5), kestrel.Limits.MinRequestBodyDataRate.GracePeriod);
         Assert.Null(kestrel.Limits.MinResponseDataRate);
