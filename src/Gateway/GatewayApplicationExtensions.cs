@@ -19,6 +19,7 @@ public static class GatewayApplicationExtensions
         app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<RequestBodyLimitMiddleware>();
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
             proxy.UseMiddleware<FailoverMiddleware>();
             proxy.UseMiddleware<NoHealthyDestinationMiddleware>();

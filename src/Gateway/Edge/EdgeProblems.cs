@@ -28,4 +28,10 @@ internal static class EdgeProblems
         GatewayReason.BadRequest,
         "CONNECT refused",
         "The gateway does not open tunnels; CONNECT is refused.");
+
+    public static GatewayProblem RequestTooLarge { get; } = GatewayProblem.Create(
+        StatusCodes.Status413PayloadTooLarge,
+        GatewayReason.RequestTooLarge,
+        "Request body too large",
+        "The request's Content-Length is over the route's MaxRequestBodySize.");
 }

@@ -14,4 +14,7 @@ public static class GatewayReason
 
     /// <summary>A request refused at the edge before routing (underscore header, CONNECT, absolute or * target).</summary>
     public const string BadRequest = "bad-request";
+
+    /// <summary>A request body declared larger than its route's <c>MaxRequestBodySize</c> (413).</summary>
+    public const string RequestTooLarge = "request-too-large";
 }

@@ -50,6 +50,20 @@ public sealed class HeaderLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BodyOverTheLimitByContentLength_IsRefusedBeforeAnythingIsForwarded()
+    {
+        await using var backend = new FakeBackend(_ => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        await using var gateway = await GatewayTestHost.StartAsync(EdgeTestConfig.ToAddress(backend.Url));
+
+        var response = await RawHttp.SendAsync(gateway.ProxyUrl, "POST /api/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 10485761\r\n\r\nabc");
+        await Task.Delay(200);
+
+        Assert.Equal(413, RawHttp.FirstStatus(response));
+        Assert.Contains("X-Gateway-Reason: request-too-large", response, StringComparison.Ordinal);
+        Assert.Empty(backend.Requests);
+    }
+
+    [Fact]
     public async Task BodyWithinTheRouteLimit_IsForwarded()
     {
         using var response = await _gateway.Proxy.PostAsync("/small/x", new ByteArrayContent(new byte[1000]));
