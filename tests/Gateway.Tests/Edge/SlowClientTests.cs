@@ -109,7 +109,8 @@ public sealed class SlowClientTests(ITestOutputHelper output)
     /// Clients that never read a 256 MiB response. Pass: the gateway does not buffer it (backpressure: at most
     /// 32 MiB per stalled client leaves the backend, kernel socket buffers included) and normal clients see no
     /// errors. Whether the minimum response data rate (100 KiB/s here) has disconnected them is measured and
-    /// reported, not asserted: in these runs Kestrel had not within 7 s (see the report).
+    /// reported, not asserted: Kestrel credits each write with size / rate, so the megabytes that went into socket
+    /// buffers before the client stalled buy it a long time; in these runs none was cut within 12 s.
     /// </summary>
     [Fact]
     public async Task ClientNeverReads_ResponseNotBuffered_OthersServed()
