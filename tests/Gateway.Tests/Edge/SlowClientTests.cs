@@ -20,7 +20,8 @@ public sealed class SlowClientTests(ITestOutputHelper output)
     /// <summary>
     /// Slowloris: 80 connections trickle header lines every 250 ms. Pass: normal clients see no errors, their p99
     /// stays within 2x the baseline p99 (or 50 ms, whichever is larger: loopback baselines of 1-2 ms are noise),
-    /// and every slow connection is closed within the 1 s header timeout plus 2.5 s (Kestrel checks once a second).
+    /// and every slow connection is closed within the 1 s header timeout plus 3 s (Kestrel checks once a second, and
+    /// 80 connections share two cores with the load and the backend).
     /// </summary>
     [Fact]
     public async Task Slowloris_SlowConnectionsClosedAtTheHeaderTimeout_NormalClientsUnaffected()
@@ -43,7 +44,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
         Assert.Equal(0, baseline.Errors);
         Assert.Equal(0, underAttack.Errors);
         Assert.True(underAttack.P99 <= Max(2 * baseline.P99, TimeSpan.FromMilliseconds(50)), $"p99 {underAttack.P99} vs baseline {baseline.P99}");
-        Assert.All(closedAfter, t => Assert.InRange(t, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3.5)));
+        Assert.All(closedAfter, t => Assert.InRange(t, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4)));
         Assert.Equal((0L, 0), await EdgeTestConfig.BlameAsync(gateway));
     }
 
