@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.Admin.OperatorConsole;
+using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Proxy;
 using Gateway.RateLimiting;
@@ -15,11 +16,14 @@ public static class GatewayApplicationExtensions
         app.Services.GetRequiredService<FailoverGauges>();
         // First, so the console's request series also counts what later middleware refuses.
         app.UseMiddleware<TrafficStatsMiddleware>();
+        // Before routing: what it refuses must not be matched against any route, proxy or admin.
+        app.UseMiddleware<EdgeGuardMiddleware>();
         app.UseRouting();
         app.UseMiddleware<AdminKeyMiddleware>();
         app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<RequestBodyLimitMiddleware>();
             proxy.UseMiddleware<RateLimitingMiddleware>();
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
             proxy.UseMiddleware<FailoverMiddleware>();

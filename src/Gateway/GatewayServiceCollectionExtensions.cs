@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Gateway.Admin.OperatorConsole;
 using Gateway.Configuration;
+using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
@@ -8,7 +9,6 @@ using Gateway.Proxy;
 using Gateway.RateLimiting;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 
@@ -33,7 +33,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayFailover();
         services.AddGatewayRateLimiting(startup);
         services.AddOperatorConsole();
+        services.AddGatewayEdge(startup.Limits);
         services.AddReverseProxy()
+            .AddTransforms<InternalHeaderTransformProvider>()
             .AddTransforms<ConnectionHeaderTransformProvider>()
             .AddTransforms<RetryResponseTransformProvider>();
 
@@ -41,8 +43,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
         services.TryAddSingleton(_ => GatewayListeners.From(configuration, out string? _));
-        services.AddOptions<KestrelServerOptions>()
-            .Configure<GatewayListeners>(KestrelListeners.Bind);
         return services;
     }
 }

@@ -180,6 +180,13 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
         {
             Log.RestartRequired(_logger, "Gateway:Telemetry");
         }
+
+        // The body size and upstream timeouts apply on reload; the rest of Limits is Kestrel's, read at start-up.
+        if (before.Limits with { MaxRequestBodySize = 0, UpstreamActivityTimeout = default } !=
+            after.Limits with { MaxRequestBodySize = 0, UpstreamActivityTimeout = default })
+        {
+            Log.RestartRequired(_logger, Edge.EdgeConstants.SectionPath);
+        }
     }
 
     public void Dispose()

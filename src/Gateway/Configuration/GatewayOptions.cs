@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.CircuitBreaking;
+using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.RateLimiting;
@@ -35,4 +36,7 @@ public sealed record GatewayOptions
 
     /// <summary>Who the client is (trusted proxies for <c>X-Forwarded-For</c>).</summary>
     public ClientIdentityOptions ClientIdentity { get; init; } = new();
+
+    /// <summary>Client connection and request limits and upstream timeouts: the edge's safe defaults.</summary>
+    public LimitsOptions Limits { get; init; } = new();
 }

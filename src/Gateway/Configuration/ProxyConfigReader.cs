@@ -54,6 +54,32 @@ internal static partial class ProxyConfigReader
         return (routes, clusters);
     }
 
+    /// <summary>
+    /// Fills in the edge defaults YARP would otherwise take from itself: a route's <c>MaxRequestBodySize</c> (else
+    /// Kestrel's start-up value) and a cluster's <c>HttpRequest:ActivityTimeout</c> (else YARP's 100 s). Values a
+    /// route or cluster sets are kept.
+    /// </summary>
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) ApplyGatewayDefaults(
+        IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, Edge.LimitsOptions limits)
+    {
+        var withBodyLimit = new List<RouteConfig>(routes.Count);
+        foreach (var route in routes)
+        {
+            withBodyLimit.Add(route.MaxRequestBodySize is null ? route with { MaxRequestBodySize = limits.MaxRequestBodySize } : route);
+        }
+
+        var withTimeout = new List<ClusterConfig>(clusters.Count);
+        foreach (var cluster in clusters)
+        {
+            var request = cluster.HttpRequest ?? new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig();
+            withTimeout.Add(request.ActivityTimeout is null
+                ? cluster with { HttpRequest = request with { ActivityTimeout = limits.UpstreamActivityTimeout } }
+                : cluster);
+        }
+
+        return (withBodyLimit, withTimeout);
+    }
+
     private static ClusterConfig? ReadCluster(IConfigurationSection section, ConfigErrorList errors)
     {
         var bindable = new ConfigurationBuilder()

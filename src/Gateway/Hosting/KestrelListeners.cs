@@ -6,11 +6,12 @@ namespace Gateway.Hosting;
 /// <summary>Binds the proxy and admin listeners; admin connections are tagged so routing can tell them apart.</summary>
 internal static class KestrelListeners
 {
-    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners)
+    /// <param name="configureProxy">Applied to each proxy listener (protocols, connection cap).</param>
+    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners, Action<ListenOptions> configureProxy)
     {
         foreach (var address in listeners.Proxy)
         {
-            Listen(kestrel, address, static _ => { });
+            Listen(kestrel, address, configureProxy);
         }
 
         foreach (var address in listeners.Admin)

@@ -12,12 +12,15 @@ internal sealed class GatewayProblem
     {
         Status = status;
         Reason = reason;
+        Title = title;
         Body = JsonSerializer.SerializeToUtf8Bytes(new ProblemBody($"urn:gateway:problem:{reason}", title, status, detail, reason), ProblemJsonContext.Default.ProblemBody);
     }
 
     public int Status { get; }
 
     public string Reason { get; }
+
+    public string Title { get; }
 
     public byte[] Body { get; }
 

@@ -11,4 +11,10 @@ public static class GatewayReason
     public const string NoHealthyDestination = "no-healthy-destination";
     public const string UpstreamTimeout = "upstream-timeout";
     public const string UpstreamUnreachable = "upstream-unreachable";
+
+    /// <summary>A request refused at the edge before routing (underscore header, CONNECT, absolute or * target).</summary>
+    public const string BadRequest = "bad-request";
+
+    /// <summary>A request body declared larger than its route's <c>MaxRequestBodySize</c> (413).</summary>
+    public const string RequestTooLarge = "request-too-large";
 }

@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.CircuitBreaking;
+using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
@@ -39,6 +40,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         RateLimitingValidator.Validate(options, errors);
+        ValidateLimits(options.Limits, errors);
         return errors.Errors;
     }
 
@@ -129,5 +131,29 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.RequireRange($"{path}:AttemptTimeout", attempt, ResilienceConstants.MinTimeout, policy.Timeout);
         }
+    }
+
+    private static void ValidateLimits(LimitsOptions limits, ConfigErrorList errors)
+    {
+        const string path = EdgeConstants.SectionPath;
+        errors.RequireRange($"{path}:MaxConcurrentConnections", limits.MaxConcurrentConnections, 1, EdgeConstants.MaxConcurrentConnectionsLimit);
+        errors.RequireRange($"{path}:RequestHeadersTimeout", limits.RequestHeadersTimeout, EdgeConstants.MinRequestHeadersTimeout, EdgeConstants.MaxRequestHeadersTimeout);
+        errors.RequireRange($"{path}:KeepAliveTimeout", limits.KeepAliveTimeout, EdgeConstants.MinKeepAliveTimeout, EdgeConstants.MaxKeepAliveTimeout);
+        errors.RequireRange($"{path}:MinRequestBodyDataRate", limits.MinRequestBodyDataRate, 0, EdgeConstants.MaxMinDataRate);
+        errors.RequireRange($"{path}:MinResponseDataRate", limits.MinResponseDataRate, 0, EdgeConstants.MaxMinDataRate);
+        errors.RequireRange($"{path}:MinDataRateGracePeriod", limits.MinDataRateGracePeriod, EdgeConstants.MinMinDataRateGracePeriod, EdgeConstants.MaxMinDataRateGracePeriod);
+        errors.RequireRange($"{path}:MaxRequestHeaderCount", limits.MaxRequestHeaderCount, 1, EdgeConstants.MaxRequestHeaderCountLimit);
+        errors.RequireRange($"{path}:MaxRequestHeadersTotalSize", limits.MaxRequestHeadersTotalSize, EdgeConstants.MinRequestHeadersTotalSize, EdgeConstants.MaxRequestHeadersTotalSizeLimit);
+        errors.RequireRange($"{path}:MaxRequestLineSize", limits.MaxRequestLineSize, EdgeConstants.MinRequestLineSize, EdgeConstants.MaxRequestLineSizeLimit);
+        errors.RequireRange($"{path}:MaxRequestBodySize", limits.MaxRequestBodySize, 0, EdgeConstants.MaxRequestBodySizeLimit);
+        errors.RequireRange($"{path}:Http2MaxStreamsPerConnection", limits.Http2MaxStreamsPerConnection, 1, EdgeConstants.MaxHttp2MaxStreamsPerConnection);
+        if (!string.Equals(limits.Protocols, EdgeConstants.ProtocolsHttp1, StringComparison.OrdinalIgnoreCase) &&
+            !string.Equals(limits.Protocols, EdgeConstants.ProtocolsHttp2, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{path}:Protocols", $"must be '{EdgeConstants.ProtocolsHttp1}' or '{EdgeConstants.ProtocolsHttp2}' (was '{limits.Protocols}').");
+        }
+
+        errors.RequireRange($"{path}:UpstreamConnectTimeout", limits.UpstreamConnectTimeout, EdgeConstants.MinUpstreamTimeout, EdgeConstants.MaxUpstreamConnectTimeout);
+        errors.RequireRange($"{path}:UpstreamActivityTimeout", limits.UpstreamActivityTimeout, EdgeConstants.MinUpstreamTimeout, EdgeConstants.MaxUpstreamActivityTimeout);
     }
 }

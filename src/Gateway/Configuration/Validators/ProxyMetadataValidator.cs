@@ -31,6 +31,12 @@ internal static class ProxyMetadataValidator
             }
 
             RateLimitingValidator.ValidateRoute(path, route, gateway, errors);
+            // YARP takes any value; -1 means no limit there, which the gateway allows only explicitly.
+            if (route.MaxRequestBodySize is { } bodySize && (bodySize < -1 || bodySize > Edge.EdgeConstants.MaxRequestBodySizeLimit))
+            {
+                errors.Add($"{path}:MaxRequestBodySize", $"must be between 0 and {Edge.EdgeConstants.MaxRequestBodySizeLimit} bytes, or -1 for no limit (was {bodySize}).");
+            }
+
             if (route.Metadata?.TryGetValue(PriorityMetadataKey, out var priority) == true &&
                 !s_priorities.Contains(priority, StringComparer.OrdinalIgnoreCase))
             {

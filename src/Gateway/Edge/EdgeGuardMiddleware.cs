@@ -1,0 +1,59 @@
+using Gateway.Proxy;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gateway.Edge;
+
+/// <summary>
+/// Refuses, before routing, requests that must never reach a route: header names with an underscore, CONNECT
+/// (except HTTP/2 extended CONNECT, which carries WebSockets), and request targets in absolute or asterisk form.
+/// </summary>
+internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseWriter writer, ILogger<EdgeGuardMiddleware> logger)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var problem = Check(context);
+        if (problem is null)
+        {
+            return next(context);
+        }
+
+        Log.RequestRefused(logger, problem.Title, context.Connection.RemoteIpAddress);
+        if (HttpProtocol.IsHttp11(context.Request.Protocol))
+        {
+            // The request is well framed, but a client that sends these is probing; it does not get to reuse the
+            // connection. Set when the answer starts, since the writer clears the response first.
+            context.Response.OnStarting(static state =>
+            {
+                ((HttpResponse)state).Headers.Connection = "close";
+                return Task.CompletedTask;
+            }, context.Response);
+        }
+
+        return writer.WriteAsync(context, problem);
+    }
+
+    internal static GatewayProblem? Check(HttpContext context)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
+        {
+            return EdgeProblems.ConnectMethod;
+        }
+
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (target is { Length: > 0 } && target[0] != '/')
+        {
+            return target == "*" ? EdgeProblems.AsteriskTarget : EdgeProblems.AbsoluteFormTarget;
+        }
+
+        foreach (var header in request.Headers)
+        {
+            if (header.Key.Contains('_', StringComparison.Ordinal))
+            {
+                return EdgeProblems.UnderscoreHeader;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,95 @@
+using Gateway.Edge;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gateway.Tests.Edge;
+
+/// <summary>The edge guard's decisions, without a server.</summary>
+public sealed class EdgeGuardMiddlewareTests
+{
+    private static DefaultHttpContext Request(string method, string rawTarget, params (string Name, string Value)[] headers)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Features.Get<IHttpRequestFeature>()!.RawTarget = rawTarget;
+        foreach (var (name, value) in headers)
+        {
+            context.Request.Headers[name] = value;
+        }
+
+        return context;
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/x")]
+    [InlineData("POST", "/")]
+    [InlineData("OPTIONS", "/api/x")]
+    public void Check_OrdinaryRequest_Passes(string method, string target)
+    {
+        Assert.Null(EdgeGuardMiddleware.Check(Request(method, target, ("X-Api-Key", "k"), ("Accept", "*/*"))));
+    }
+
+    [Fact]
+    public void Check_HeaderNameWithUnderscore_IsRefused()
+    {
+        Assert.Same(EdgeProblems.UnderscoreHeader, EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("X_Api_Key", "k"))));
+    }
+
+    [Fact]
+    public void Check_UnderscoreInValueOnly_Passes()
+    {
+        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("X-Api-Key", "a_b"))));
+    }
+
+    [Theory]
+    [InlineData("GET", "http://evil.example/api/x")]
+    [InlineData("GET", "https://127.0.0.1/api/x")]
+    public void Check_AbsoluteFormTarget_IsRefused(string method, string target)
+    {
+        Assert.Same(EdgeProblems.AbsoluteFormTarget, EdgeGuardMiddleware.Check(Request(method, target)));
+    }
+
+    [Fact]
+    public void Check_AsteriskTarget_IsRefused()
+    {
+        Assert.Same(EdgeProblems.AsteriskTarget, EdgeGuardMiddleware.Check(Request("OPTIONS", "*")));
+    }
+
+    [Fact]
+    public void Check_Connect_IsRefused()
+    {
+        Assert.Same(EdgeProblems.ConnectMethod, EdgeGuardMiddleware.Check(Request("CONNECT", "evil.example:443")));
+    }
+
+    [Fact]
+    public void Check_ExtendedConnect_PassesForWebSocketsOverHttp2()
+    {
+        var context = Request("CONNECT", "/chat");
+        context.Features.Set<IHttpExtendedConnectFeature>(new ExtendedConnect());
+
+        Assert.Null(EdgeGuardMiddleware.Check(context));
+    }
+
+    [Theory]
+    [InlineData("X-Gateway-Reason", true)]
+    [InlineData("x-gateway-anything", true)]
+    [InlineData("X-Request-Deadline", true)]
+    [InlineData("x-request-deadline", true)]
+    [InlineData("X-Gateway", false)]
+    [InlineData("X-Gatewayish", false)]
+    [InlineData("X-Request-Deadline-Hint", false)]
+    [InlineData("X-Forwarded-For", false)]
+    public void IsInternal_NamesTheGatewaysOwnHeadersOnly(string name, bool expected)
+    {
+        Assert.Equal(expected, InternalHeaderTransformProvider.IsInternal(name));
+    }
+
+    private sealed class ExtendedConnect : IHttpExtendedConnectFeature
+    {
+        public bool IsExtendedConnect => true;
+
+        public string? Protocol => "websocket";
+
+        public ValueTask<Stream> AcceptAsync() => ValueTask.FromResult(Stream.Null);
+    }
+}

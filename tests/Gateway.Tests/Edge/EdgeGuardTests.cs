@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using Gateway.Tests.Fixtures;
+using SampleBackend;
+
+namespace Gateway.Tests.Edge;
+
+/// <summary>
+/// Header trust and what may be proxied at all. Pass criterion for each: the refused request gets the stated status
+/// and never reaches the backend (its served count does not move); a forged header never reaches it as sent.
+/// </summary>
+public sealed class EdgeGuardTests : IAsyncLifetime
+{
+    private static readonly System.Text.Json.JsonSerializerOptions s_web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private SampleBackendHost _backends = null!;
+    private GatewayTestHost _gateway = null!;
+
+    private BackendInstance Backend => _backends.Instances[0];
+
+    public async Task InitializeAsync()
+    {
+        _backends = await Backends.StartAsync("eu-1@eu-west");
+        _gateway = await GatewayTestHost.StartAsync(EdgeTestConfig.Create(_backends.Instances));
+    }
+
+    [Theory]
+    [InlineData("X_Forwarded_For: 6.6.6.6")]
+    [InlineData("X-Api_Key: secret")]
+    [InlineData("_: x")]
+    public async Task Request_HeaderNameWithUnderscore_Is400AndNeverForwarded(string header)
+    {
+        var served = Backend.Capacity.Served;
+
+        var response = await RawHttp.SendAsync(_gateway.ProxyUrl, $"GET /api/x HTTP/1.1\r\nHost: gw\r\n{header}\r\n\r\n");
+
+        Assert.Equal([400], RawHttp.StatusCodes(response));
+        Assert.Contains("X-Gateway-Reason: bad-request", response, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", response, StringComparison.Ordinal);
+        Assert.Equal(served, Backend.Capacity.Served);
+    }
+
+    [Theory]
+    [InlineData("GET http://evil.example/api/x HTTP/1.1\r\nHost: evil.example\r\n\r\n")]
+    [InlineData("GET http://127.0.0.1/api/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")]
+    [InlineData("CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n")]
+    [InlineData("CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n")]
+    [InlineData("OPTIONS * HTTP/1.1\r\nHost: gw\r\n\r\n")]
+    public async Task Request_TargetOutsideTheRoutes_Is400AndNeverForwarded(string request)
+    {
+        var served = Backend.Capacity.Served;
+
+        var response = await RawHttp.SendAsync(_gateway.ProxyUrl, request);
+
+        Assert.Equal([400], RawHttp.StatusCodes(response));
+        Assert.DoesNotContain("\"instance\"", response, StringComparison.Ordinal);
+        Assert.Equal(served, Backend.Capacity.Served);
+    }
+
+    [Theory]
+    [InlineData("/admin/config")]
+    [InlineData("/admin/clusters")]
+    [InlineData("/metrics")]
+    [InlineData("/healthz")]
+    public async Task ProxyPort_WithTheAdminListenersHost_Is404(string path)
+    {
+        var served = Backend.Capacity.Served;
+
+        var response = await RawHttp.SendAsync(_gateway.ProxyUrl, $"GET {path} HTTP/1.1\r\nHost: {_gateway.AdminUrl.Authority}\r\n\r\n");
+
+        Assert.Equal([404], RawHttp.StatusCodes(response));
+        Assert.Equal(served, Backend.Capacity.Served);
+    }
+
+    [Fact]
+    public async Task Request_ForgedInternalHeaders_AreStrippedBeforeTheBackend()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/internal");
+        request.Headers.TryAddWithoutValidation("X-Gateway-Reason", "forged");
+        request.Headers.TryAddWithoutValidation("X-Gateway-Client", "admin");
+        request.Headers.TryAddWithoutValidation("x-gateway-priority", "critical");
+        request.Headers.TryAddWithoutValidation("X-Request-Deadline", "2099-01-01T00:00:00Z");
+        request.Headers.TryAddWithoutValidation("X-Gatewayish", "kept: not the prefix");
+        // Naming a stripped header in Connection must not resurrect or confuse anything either.
+        request.Headers.Connection.Add("X-Request-Deadline");
+
+        using var response = await _gateway.Proxy.SendAsync(request);
+        var echo = (await response.Content.ReadFromJsonAsync<EchoResponse>())!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(echo.Headers.Keys, k => k.StartsWith("X-Gateway-", StringComparison.OrdinalIgnoreCase));
+        Assert.False(echo.Headers.ContainsKey("X-Request-Deadline"));
+        Assert.Equal("kept: not the prefix", echo.Headers["X-Gatewayish"]);
+    }
+
+    [Fact]
+    public async Task Request_SpoofedForwardingHeaders_DoNotReachTheBackendAsSent()
+    {
+        var response = await RawHttp.SendAsync(
+            _gateway.ProxyUrl,
+            "GET /api/spoof HTTP/1.1\r\nHost: evil.example\r\nX-Forwarded-For: 6.6.6.6, 7.7.7.7\r\nX-Forwarded-Proto: https\r\n" +
+            "X-Forwarded-Host: bank.example\r\nX-Forwarded-Prefix: /evil\r\nForwarded: for=6.6.6.6;proto=https;host=bank.example\r\n\r\n");
+        var body = response[response.IndexOf("{\"instance\"", StringComparison.Ordinal)..];
+        var echo = System.Text.Json.JsonSerializer.Deserialize<EchoResponse>(
+            body[..(body.LastIndexOf('}') + 1)], s_web)!;
+
+        Assert.Equal("127.0.0.1", echo.Headers["X-Forwarded-For"]);
+        Assert.Equal("http", echo.Headers["X-Forwarded-Proto"]);
+        // The backend is addressed by its own authority, never the client's Host.
+        Assert.Equal(Backend.Url.Authority, echo.Headers["Host"]);
+        // X-Forwarded-Host is what the client sent as Host (the gateway saw nothing else); never its own X-Forwarded-Host.
+        Assert.Equal("evil.example", echo.Headers["X-Forwarded-Host"]);
+        Assert.False(echo.Headers.ContainsKey("X-Forwarded-Prefix"));
+        Assert.False(echo.Headers.ContainsKey("Forwarded"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _backends.DisposeAsync();
+    }
+}
