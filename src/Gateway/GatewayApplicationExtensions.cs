@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.CircuitBreaking;
 using Gateway.Failover;
 using Gateway.Proxy;
 
@@ -11,6 +12,7 @@ public static class GatewayApplicationExtensions
     {
         // Gauges observe the routers; they exist from start so a scrape never misses them.
         app.Services.GetRequiredService<FailoverGauges>();
+        app.Services.GetRequiredService<ResilienceRegistry>();
         app.UseRouting();
         app.UseMiddleware<AdminKeyMiddleware>();
         app.MapAdminEndpoints();
@@ -19,10 +21,16 @@ public static class GatewayApplicationExtensions
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
             proxy.UseMiddleware<FailoverMiddleware>();
             proxy.UseMiddleware<NoHealthyDestinationMiddleware>();
+            // Resilience: bulkhead and total timeout around the retries; per attempt, open circuits are taken out
+            // before load balancing and the chosen destination's breaker wraps the forwarding (inside passive
+            // health, so a timed-out attempt counts there too).
+            proxy.UseMiddleware<ResilienceMiddleware>();
             proxy.UseMiddleware<RetryMiddleware>();
+            proxy.UseMiddleware<CircuitFilterMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+            proxy.UseMiddleware<CircuitBreakerMiddleware>();
         });
         return app;
     }

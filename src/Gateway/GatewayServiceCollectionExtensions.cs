@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.CircuitBreaking;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
@@ -29,9 +30,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
         services.AddGatewayHealth();
         services.AddGatewayFailover();
+        services.AddGatewayResilience();
         services.AddReverseProxy()
             .AddTransforms<ConnectionHeaderTransformProvider>()
-            .AddTransforms<RetryResponseTransformProvider>();
+            .AddTransforms<RetryResponseTransformProvider>()
+            .AddTransforms<DeadlineTransformProvider>();
 
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
