@@ -14,8 +14,8 @@ public sealed record BulkheadOptions
     public int MaxQueue { get; init; }
 
     /// <summary>
-    /// The longest a request waits in the queue before it is refused. Default 1 s, range 1 ms to the policy's
-    /// <c>Timeout</c>. Used only when <see cref="MaxQueue"/> is above 0.
+    /// The longest a request waits in the queue before it is refused, and never longer than its timeout. Default 1 s,
+    /// range 1 ms to 10 min. Used only when <see cref="MaxQueue"/> is above 0.
     /// </summary>
     public TimeSpan QueueTimeout { get; init; } = ResilienceConstants.DefaultQueueTimeout;
 }

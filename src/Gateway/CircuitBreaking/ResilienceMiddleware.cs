@@ -32,11 +32,12 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
     private async Task InvokeAsync(HttpContext context, RouteModel route, ClusterResilience resilience)
     {
         resilience.Budget.RecordRequest();
+        var timeout = RouteTimeoutOf(route) ?? resilience.Options.Timeout;
         var lease = resilience.Bulkhead.AttemptAcquire();
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            lease = await WaitInQueueAsync(context, resilience);
+            lease = await WaitInQueueAsync(context, resilience, timeout);
             if (!lease.IsAcquired)
             {
                 lease.Dispose();
@@ -52,7 +53,6 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
         using (lease)
         {
             var clientAborted = context.RequestAborted;
-            var timeout = RouteTimeoutOf(route) ?? resilience.Options.Timeout;
             var feature = new ResilienceFeature(resilience, timeout, time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency), clientAborted);
             context.Features.Set(feature);
             var polly = ResilienceContextPool.Shared.Get(clientAborted);
@@ -117,7 +117,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
         }
     }
 
-    private async ValueTask<RateLimitLease> WaitInQueueAsync(HttpContext context, ClusterResilience resilience)
+    private async ValueTask<RateLimitLease> WaitInQueueAsync(HttpContext context, ClusterResilience resilience, TimeSpan timeout)
     {
         var bulkhead = resilience.Options.Bulkhead;
         if (bulkhead.MaxQueue == 0)
@@ -125,7 +125,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             return FailedLease.Instance;
         }
 
-        using var queueTimeout = new CancellationTokenSource(bulkhead.QueueTimeout, time);
+        using var queueTimeout = new CancellationTokenSource(bulkhead.QueueTimeout < timeout ? bulkhead.QueueTimeout : timeout, time);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, queueTimeout.Token);
         try
         {

@@ -152,7 +152,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         var bulkhead = policy.Bulkhead;
         errors.RequireRange($"{path}:Bulkhead:MaxConcurrentRequests", bulkhead.MaxConcurrentRequests, 1, ResilienceConstants.MaxConcurrentRequestsLimit);
         errors.RequireRange($"{path}:Bulkhead:MaxQueue", bulkhead.MaxQueue, 0, ResilienceConstants.MaxQueueLimit);
-        errors.RequireRange($"{path}:Bulkhead:QueueTimeout", bulkhead.QueueTimeout, ResilienceConstants.MinTimeout, policy.Timeout);
+        errors.RequireRange($"{path}:Bulkhead:QueueTimeout", bulkhead.QueueTimeout, ResilienceConstants.MinTimeout, ResilienceConstants.MaxTimeout);
     }
 
     private static void RequireStatusCodes(string path, IReadOnlyList<int>? statuses, ConfigErrorList errors)
