@@ -9,8 +9,8 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.CircuitBreaking;
 
 /// <summary>
-/// The cluster-wide part of a resilience policy, around everything else a request does: it counts the request for
-/// the retry budget, takes a bulkhead slot (503 <c>overloaded</c> at once when none is free), and runs the rest under
+/// The cluster-wide part of a resilience policy, around everything else a request does: it takes a bulkhead slot
+/// (503 <c>overloaded</c> at once when none is free), counts the request for the retry budget, and runs the rest under
 /// the total timeout (504 <c>upstream-timeout</c>). While the rest runs, <see cref="HttpContext.RequestAborted"/> is
 /// the timeout's token, so the forwarder cancels the backend request when the time is up.
 /// </summary>
@@ -31,7 +31,6 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
 
     private async Task InvokeAsync(HttpContext context, RouteModel route, ClusterResilience resilience)
     {
-        resilience.Budget.RecordRequest();
         var timeout = RouteTimeoutOf(route) ?? resilience.Options.Timeout;
         var lease = resilience.Bulkhead.AttemptAcquire();
         if (!lease.IsAcquired)
@@ -52,6 +51,8 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
 
         using (lease)
         {
+            // Only admitted requests earn retries: a refused one must not grow the budget of a cluster in trouble.
+            resilience.Budget.RecordRequest();
             var clientAborted = context.RequestAborted;
             var feature = new ResilienceFeature(resilience, timeout, time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency), clientAborted);
             context.Features.Set(feature);
