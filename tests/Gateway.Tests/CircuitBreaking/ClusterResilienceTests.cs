@@ -172,5 +172,83 @@ public sealed class ClusterResilienceTests : IDisposable
         Assert.Equal(CircuitState.Closed, circuit.State);
     }
 
+    private Microsoft.AspNetCore.Http.DefaultHttpContext RequestWithBudget(ClusterResilience cluster, TimeSpan timeout)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        context.Features.Set(new ResilienceFeature(cluster, timeout, deadline, CancellationToken.None));
+        return context;
+    }
+
+    [Fact]
+    public void TryAcquireRetry_RetryAfterWithinTheTimeLeft_IsWaitedOut()
+    {
+        var cluster = Create();
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(2));
+
+        Assert.True(cluster.TryAcquireRetry(context, [_a], TimeSpan.FromSeconds(1), out var delay));
+        Assert.Equal(TimeSpan.FromSeconds(1), delay);
+    }
+
+    [Fact]
+    public void TryAcquireRetry_RetryAfterBeyondTheTimeLeft_GivesTheFailureToTheClient()
+    {
+        var cluster = Create();
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(2));
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+
+        Assert.False(cluster.TryAcquireRetry(context, [_a], TimeSpan.FromSeconds(1), out _));
+    }
+
+    [Fact]
+    public async Task TryAcquireRetry_OnlyOpenCandidates_IsRefused()
+    {
+        var cluster = Create();
+        await RunManyAsync(cluster.Circuit(_a), 20, fails: true);
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(30));
+
+        Assert.False(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.True(cluster.TryAcquireRetry(context, [_a, _b], null, out _));
+    }
+
+    [Fact]
+    public void TryAcquireRetry_BudgetSpent_IsRefusedAndCounted()
+    {
+        var cluster = new ClusterResilience(
+            "api",
+            "p",
+            new ResiliencePolicyOptions { Retry = new RetryPolicyOptions { BudgetPercent = 50, MinRetriesPerSecond = 0 } },
+            _time,
+            new ResilienceMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            NullLogger.Instance);
+        using var exhausted = new MetricCollector<long>(
+            _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Gateway", "gateway.retry.budget_exhausted");
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 4; i++)
+        {
+            cluster.Budget.RecordRequest();
+        }
+
+        Assert.True(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.True(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.False(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.Equal(1, exhausted.GetMeasurementSnapshot().EvaluateAsCounter());
+    }
+
+    [Theory]
+    [InlineData(500, true, false)]
+    [InlineData(502, true, true)]
+    [InlineData(503, true, true)]
+    [InlineData(504, true, false)]
+    [InlineData(501, false, false)]
+    [InlineData(404, false, false)]
+    public void StatusLists_DefaultToTheDocumentedOnes(int status, bool failure, bool retried)
+    {
+        var cluster = Create();
+
+        Assert.Equal(failure, cluster.IsFailureStatus(status));
+        Assert.Equal(retried, cluster.IsRetryableStatus(status));
+    }
+
     public void Dispose() => _services.Dispose();
 }

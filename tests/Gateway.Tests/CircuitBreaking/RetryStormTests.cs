@@ -68,4 +68,23 @@ public sealed class RetryStormTests(ITestOutputHelper output)
         output.WriteLine($"no budget (100%), MaxAttempts 2: {Requests} client requests -> {seen} backend requests");
         Assert.Equal(Requests * 2, seen);
     }
+
+    [Fact]
+    public async Task NotIdempotent_IsNeverRetried()
+    {
+        await using var backends = await Backends.StartAsync("eu-1@eu-west", "eu-2@eu-west");
+        foreach (var instance in backends.Instances)
+        {
+            instance.Faults.ErrorRate = 1;
+        }
+
+        await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, Policy(budgetPercent: 100, minRetriesPerSecond: 10_000)));
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await gateway.Proxy.PostAsync("/api/x", new StringContent("{}"));
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        }
+
+        Assert.Equal(10, backends.Instances.Sum(i => i.Capacity.Served));
+    }
 }
