@@ -28,7 +28,9 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     public async Task InvokeAsync(HttpContext context)
     {
         var options = config.Current.Gateway.Failover.Retry;
-        if (!options.Enabled || !RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
+        var policy = context.Features.Get<ResilienceFeature>()?.Cluster;
+        if (!options.Enabled || policy is { RetryPipeline: null } ||
+            !RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
         {
             await next(context);
             return;
@@ -37,13 +39,6 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         if (mustBuffer)
         {
             context.Request.EnableBuffering((int)Math.Min(options.MaxBufferedBodySize, int.MaxValue));
-        }
-
-        var policy = context.Features.Get<ResilienceFeature>()?.Cluster;
-        if (policy is { RetryPipeline: null })
-        {
-            await next(context);
-            return;
         }
 
         var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1 };
