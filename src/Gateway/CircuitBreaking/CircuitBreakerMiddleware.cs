@@ -36,7 +36,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
     {
         var polly = ResilienceContextPool.Shared.Get(context.RequestAborted);
         polly.Properties.Set(ResilienceFeature.PropertyKey, feature);
-        feature.AttemptDeadline = feature.Cluster.Options.AttemptTimeout is { } attemptTimeout
+        feature.AttemptDeadline = feature.Cluster.Options.AttemptTimeout is { } attemptTimeout && !feature.Unbounded
             ? time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency)
             : long.MaxValue;
         Outcome<bool> outcome;

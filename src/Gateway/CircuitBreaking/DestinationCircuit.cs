@@ -40,13 +40,14 @@ internal sealed class DestinationCircuit
             });
         }
 
-        if (owner.Options.AttemptTimeout is { } attemptTimeout)
+        if (owner.Options.AttemptTimeout is not null)
         {
             builder.AddTimeout(new TimeoutStrategyOptions
             {
                 // Polly refuses timeouts under 10 ms in its options; the generator is not bound by that.
                 Timeout = TimeSpan.FromSeconds(1),
-                TimeoutGenerator = _ => new ValueTask<TimeSpan>(attemptTimeout),
+                TimeoutGenerator = static args => new ValueTask<TimeSpan>(
+                    ResilienceFeature.From(args.Context) is { Unbounded: true } ? System.Threading.Timeout.InfiniteTimeSpan : AttemptTimeoutOf(args.Context)),
             });
         }
 
@@ -78,6 +79,9 @@ internal sealed class DestinationCircuit
             _ => false,
         };
     }
+
+    private static TimeSpan AttemptTimeoutOf(ResilienceContext context) =>
+        ResilienceFeature.From(context)?.Cluster.Options.AttemptTimeout ?? System.Threading.Timeout.InfiniteTimeSpan;
 
     private static bool IsFailure(Exception exception, ResilienceContext context) => exception switch
     {

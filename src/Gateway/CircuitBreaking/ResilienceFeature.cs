@@ -16,14 +16,20 @@ internal sealed class ResilienceFeature(ClusterResilience cluster, TimeSpan time
     /// <summary>The token that fires when the client goes away, and only then.</summary>
     public CancellationToken ClientAborted { get; } = clientAborted;
 
-    /// <summary>The request's total time budget (the policy's, or the route's override).</summary>
+    /// <summary>
+    /// The request's total time budget (the policy's, or the route's override); infinite for an upgraded request
+    /// (WebSocket), which then has no attempt timeout and no deadline header either.
+    /// </summary>
     public TimeSpan Timeout { get; } = timeout;
 
-    /// <summary>TimeProvider timestamp when the total budget is spent.</summary>
+    /// <summary>TimeProvider timestamp when the total budget is spent; <see cref="long.MaxValue"/> when unbounded.</summary>
     public long Deadline { get; } = deadline;
 
     /// <summary>TimeProvider timestamp when the current attempt's budget is spent; <see cref="long.MaxValue"/> when none.</summary>
     public long AttemptDeadline { get; set; } = long.MaxValue;
+
+    /// <summary>Whether the request runs without a time budget (an upgraded request).</summary>
+    public bool Unbounded => Deadline == long.MaxValue;
 
     public static ResilienceFeature? From(ResilienceContext context) =>
         context.Properties.TryGetValue(PropertyKey, out var feature) ? feature : null;

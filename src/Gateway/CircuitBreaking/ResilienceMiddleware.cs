@@ -54,7 +54,15 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             // Only admitted requests earn retries: a refused one must not grow the budget of a cluster in trouble.
             resilience.Budget.RecordRequest();
             var clientAborted = context.RequestAborted;
-            var feature = new ResilienceFeature(resilience, timeout, time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency), clientAborted);
+            if (IsUpgrade(context))
+            {
+                // A WebSocket lives as long as its conversation: a total or attempt timeout would cut it. YARP's
+                // ActivityTimeout (idle time) bounds it instead.
+                timeout = System.Threading.Timeout.InfiniteTimeSpan;
+            }
+
+            var deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+            var feature = new ResilienceFeature(resilience, timeout, deadline, clientAborted);
             context.Features.Set(feature);
             var polly = ResilienceContextPool.Shared.Get(clientAborted);
             polly.Properties.Set(ResilienceFeature.PropertyKey, feature);
@@ -137,6 +145,10 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             return FailedLease.Instance;
         }
     }
+
+    private static bool IsUpgrade(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>()?.IsUpgradableRequest == true ||
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
 
     private static TimeSpan? RouteTimeoutOf(RouteModel route)
     {
