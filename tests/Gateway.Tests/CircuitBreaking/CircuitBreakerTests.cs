@@ -74,7 +74,8 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
 
         Assert.Equal(21, backend.Capacity.Served);
         Assert.Equal("open", await CircuitAsync(gateway, "eu-1"));
-        Assert.InRange(await BreakLeftAsync(gateway, "eu-1"), TimeSpan.FromSeconds(1.3), TimeSpan.FromSeconds(2.1));
+        // Anything above the first break (1 s) shows it doubled, however slow this machine answers the admin call.
+        Assert.InRange(await BreakLeftAsync(gateway, "eu-1"), TimeSpan.FromSeconds(1.05), TimeSpan.FromSeconds(2.1));
         using (var refused = await gateway.Proxy.GetAsync("/api/x"))
         {
             Assert.Equal("circuit-open", Reason(refused));
