@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.Admin.OperatorConsole;
+using Gateway.CircuitBreaking;
 using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Proxy;
@@ -14,6 +15,7 @@ public static class GatewayApplicationExtensions
     {
         // Gauges observe the routers; they exist from start so a scrape never misses them.
         app.Services.GetRequiredService<FailoverGauges>();
+        app.Services.GetRequiredService<ResilienceRegistry>();
         // First, so the console's request series also counts what later middleware refuses.
         app.UseMiddleware<TrafficStatsMiddleware>();
         // Before routing: what it refuses must not be matched against any route, proxy or admin.
@@ -28,10 +30,16 @@ public static class GatewayApplicationExtensions
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
             proxy.UseMiddleware<FailoverMiddleware>();
             proxy.UseMiddleware<NoHealthyDestinationMiddleware>();
+            // Resilience: bulkhead and total timeout around the retries; per attempt, open circuits are taken out
+            // before load balancing and the chosen destination's breaker wraps the forwarding (inside passive
+            // health, so a timed-out attempt counts there too).
+            proxy.UseMiddleware<ResilienceMiddleware>();
             proxy.UseMiddleware<RetryMiddleware>();
+            proxy.UseMiddleware<CircuitFilterMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+            proxy.UseMiddleware<CircuitBreakerMiddleware>();
         });
         return app;
     }

@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.Admin.OperatorConsole;
+using Gateway.CircuitBreaking;
 using Gateway.Configuration;
 using Gateway.Edge;
 using Gateway.Failover;
@@ -34,10 +35,12 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayRateLimiting(startup);
         services.AddOperatorConsole();
         services.AddGatewayEdge(startup.Limits);
+        services.AddGatewayResilience();
         services.AddReverseProxy()
             .AddTransforms<InternalHeaderTransformProvider>()
             .AddTransforms<ConnectionHeaderTransformProvider>()
-            .AddTransforms<RetryResponseTransformProvider>();
+            .AddTransforms<RetryResponseTransformProvider>()
+            .AddTransforms<DeadlineTransformProvider>();
 
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Admin.OperatorConsole;
+using Gateway.CircuitBreaking;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
@@ -24,8 +25,8 @@ internal static class AdminEndpoints
 
         var admin = endpoints.MapGroup("/admin").WithMetadata(AdminEndpointMetadata.Keyed);
         admin.MapGet("/config", (ConfigSnapshotSource source) => Results.Json(ConfigStatus.From(source), AdminJson.Api));
-        admin.MapGet("/clusters", (IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers) =>
-            Results.Json(new { clusters = ClusterStatus.From(state, router, outliers) }, AdminJson.Api));
+        admin.MapGet("/clusters", (IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience) =>
+            Results.Json(new { clusters = ClusterStatus.From(state, router, outliers, resilience) }, AdminJson.Api));
         admin.MapGet("/regions", (RegionDrains drains, ConfigSnapshotSource config) => Results.Json(RegionsBody(drains, config), AdminJson.Api));
         admin.MapPost("/regions/{region}/drain", (string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config) =>
             ChangeDrainAsync(region, sync, drains, config, drain: true));

@@ -18,7 +18,7 @@ internal sealed record ClusterStatus(
     IReadOnlyList<RegionStatus> Regions,
     IReadOnlyList<DestinationStatus> Destinations)
 {
-    public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers)
+    public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience)
     {
         var result = new List<ClusterStatus>();
         foreach (var cluster in state.GetClusters())
@@ -26,10 +26,16 @@ internal sealed record ClusterStatus(
             var config = cluster.Model.Config;
             var available = cluster.DestinationsState.AvailableDestinations;
             var plan = router.GetPlan(cluster);
+            var policy = resilience.Get(cluster);
             var destinations = new List<DestinationStatus>();
             foreach (var (id, destination) in cluster.Destinations)
             {
-                destinations.Add(DestinationStatus.From(id, destination, available, outliers, router.SlowStartWeight(cluster, destination)));
+                var circuit = policy?.FindCircuit(destination);
+                destinations.Add(DestinationStatus.From(id, destination, available, outliers, router.SlowStartWeight(cluster, destination)) with
+                {
+                    Circuit = policy is null ? null : ResilienceMetrics.StateName(circuit?.State ?? Polly.CircuitBreaker.CircuitState.Closed),
+                    CircuitOpenUntil = circuit?.OpenUntil,
+                });
             }
 
             var regions = new List<RegionStatus>();
@@ -77,6 +83,10 @@ internal sealed record RegionStatus(string Name, double Share, int Healthy, int 
 /// <param name="Ejections">Times outlier detection ejected it.</param>
 /// <param name="EjectedUntil">When its current ejection ends; null when not ejected.</param>
 /// <param name="SlowStartWeight">Its ramp after coming back, 0 to 1 (1 when not ramping).</param>
+/// <remarks>
+/// <see cref="Circuit"/>: <c>closed</c>, <c>open</c>, <c>half_open</c> (its probe is out) or <c>isolated</c>; null
+/// when the cluster has no resilience policy. <see cref="CircuitOpenUntil"/>: when the current break ends.
+/// </remarks>
 internal sealed record DestinationStatus(
     string Id,
     string Address,
@@ -90,6 +100,10 @@ internal sealed record DestinationStatus(
     DateTimeOffset? EjectedUntil,
     double SlowStartWeight)
 {
+    public string? Circuit { get; init; }
+
+    public DateTimeOffset? CircuitOpenUntil { get; init; }
+
     public static DestinationStatus From(string id, DestinationState destination, IReadOnlyList<DestinationState> available, OutlierTracker outliers, double slowStartWeight)
     {
         var active = destination.Health.Active;

@@ -25,7 +25,7 @@ public sealed record GatewayOptions
     /// <summary>Outlier ejection and panic mode, for all clusters.</summary>
     public HealthOptions Health { get; init; } = new();
 
-    /// <summary>Resilience policies (timeouts; breakers, retries and bulkheads follow).</summary>
+    /// <summary>Resilience policies: timeouts, circuit breakers, budgeted retries, bulkheads.</summary>
     public ResilienceOptions Resilience { get; init; } = new();
 
     /// <summary>Rate-limit policies, referenced by a route's <c>RateLimiterPolicy</c>.</summary>

@@ -1,3 +1,5 @@
+using Gateway.CircuitBreaking;
+using Polly;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Failover;
@@ -8,7 +10,16 @@ namespace Gateway.Failover;
 /// </summary>
 internal sealed class RetryAttempt
 {
+    /// <summary>Where the retry pipeline's delay generator finds the attempt (for a backend's Retry-After).</summary>
+    public static readonly ResiliencePropertyKey<RetryAttempt> PropertyKey = new("Gateway.RetryAttempt");
+
     public int RetriesLeft { get; set; } = 1;
+
+    /// <summary>The cluster's resilience policy (retry budget, retryable statuses); null retries once, unbudgeted.</summary>
+    public ClusterResilience? Resilience { get; init; }
+
+    /// <summary>A backend's Retry-After to wait before the next attempt, when the policy honours it.</summary>
+    public TimeSpan? RetryAfter { get; set; }
 
     /// <summary>Set by the transform when it held back a retryable response.</summary>
     public bool RetryWanted { get; set; }

@@ -1,3 +1,4 @@
+using Gateway.CircuitBreaking;
 using Gateway.Configuration;
 using Gateway.Health;
 using Polly;
@@ -9,7 +10,9 @@ namespace Gateway.Failover;
 /// <summary>
 /// Retries a failed idempotent request once on another destination when nothing has reached the client yet:
 /// connection refused or reset before headers, or a 502/503 the response transform held back. Sits before load
-/// balancing, so the retry goes through load balancing and passive health again. Polly runs the retry loop.
+/// balancing, so the retry goes through load balancing and passive health again. Polly runs the retry loop: for a
+/// cluster with a resilience policy its budgeted pipeline (MaxAttempts, backoff, Retry-After, retry budget, the
+/// policy's retryable statuses and attempt timeouts), otherwise one immediate retry.
 /// </summary>
 internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter router, ConfigSnapshotSource config, FailoverMetrics metrics)
 {
@@ -25,7 +28,9 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     public async Task InvokeAsync(HttpContext context)
     {
         var options = config.Current.Gateway.Failover.Retry;
-        if (!options.Enabled || !RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
+        var policy = context.Features.Get<ResilienceFeature>()?.Cluster;
+        if (!options.Enabled || policy is { RetryPipeline: null } ||
+            !RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
         {
             await next(context);
             return;
@@ -36,12 +41,13 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
             context.Request.EnableBuffering((int)Math.Min(options.MaxBufferedBodySize, int.MaxValue));
         }
 
-        var attempt = new RetryAttempt();
+        var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1 };
         context.Features.Set(attempt);
         var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        resilience.Properties.Set(RetryAttempt.PropertyKey, attempt);
         try
         {
-            await s_retryOnce.ExecuteAsync(
+            await (policy?.RetryPipeline ?? s_retryOnce).ExecuteAsync(
                 static (_, state) => state.Self.AttemptAsync(state.Context, state.Attempt),
                 resilience,
                 (Self: this, Context: context, Attempt: attempt));
@@ -77,13 +83,17 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
             return true;
         }
 
-        if (FailureClassifier.IsConnectionFailure(context))
+        var connectFailure = FailureClassifier.IsConnectionFailure(context);
+        var timedOut = !connectFailure && attempt.Resilience is not null &&
+                       context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut;
+        if (connectFailure || timedOut)
         {
             var next = router.RetryCandidates(cluster, proxy.ProxiedDestination, connectionFailure: true);
-            if (next.Count > 0)
+            if (next.Count > 0 && (attempt.Resilience is null || attempt.Resilience.TryAcquireRetry(context, next, null, out _)))
             {
                 attempt.Candidates = next;
-                attempt.Reason = "connect";
+                attempt.Reason = connectFailure ? "connect" : "timeout";
+                attempt.RetryAfter = null;
                 return true;
             }
         }

@@ -37,6 +37,7 @@ internal static class ProxyMetadataValidator
                 errors.Add($"{path}:MaxRequestBodySize", $"must be between 0 and {Edge.EdgeConstants.MaxRequestBodySizeLimit} bytes, or -1 for no limit (was {bodySize}).");
             }
 
+            ValidateRouteTimeout(route, path, clusters, errors);
             if (route.Metadata?.TryGetValue(PriorityMetadataKey, out var priority) == true &&
                 !s_priorities.Contains(priority, StringComparer.OrdinalIgnoreCase))
             {
@@ -50,6 +51,29 @@ internal static class ProxyMetadataValidator
         }
 
         return errors.Errors;
+    }
+
+    /// <summary>A route's <c>Metadata.Timeout</c> overrides its cluster's resilience policy timeout, so it needs one.</summary>
+    private static void ValidateRouteTimeout(RouteConfig route, string path, IReadOnlyList<ClusterConfig> clusters, ConfigErrorList errors)
+    {
+        if (route.Metadata?.TryGetValue(ResilienceConstants.RouteTimeoutMetadataKey, out var text) != true)
+        {
+            return;
+        }
+
+        var key = $"{path}:Metadata:{ResilienceConstants.RouteTimeoutMetadataKey}";
+        if (!TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var timeout))
+        {
+            errors.Add(key, $"must be a duration hh:mm:ss[.fff] (was '{text}').");
+            return;
+        }
+
+        errors.RequireRange(key, timeout, ResilienceConstants.MinTimeout, ResilienceConstants.MaxTimeout);
+        var cluster = clusters.FirstOrDefault(c => string.Equals(c.ClusterId, route.ClusterId, StringComparison.OrdinalIgnoreCase));
+        if (cluster is not null && cluster.Metadata?.ContainsKey(ResilienceConstants.PolicyMetadataKey) != true)
+        {
+            errors.Add(key, $"needs a resilience policy on cluster '{route.ClusterId}' (Metadata.{ResilienceConstants.PolicyMetadataKey}); the timeout overrides that policy's Timeout.");
+        }
     }
 
     private static void ValidateCluster(ClusterConfig cluster, GatewayOptions gateway, ConfigErrorList errors)

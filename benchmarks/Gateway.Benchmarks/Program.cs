@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Gateway.Benchmarks.ResiliencePipelineBenchmarks).Assembly).Run(args);

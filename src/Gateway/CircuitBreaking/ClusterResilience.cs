@@ -1,0 +1,291 @@
+using System.Runtime.CompilerServices;
+using System.Threading.RateLimiting;
+using Gateway.Failover;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.CircuitBreaking;
+
+/// <summary>
+/// One cluster's resilience policy, built once from its options and replaced whole (never mutated) when they change:
+/// the total-timeout pipeline, the retry pipeline and its budget, the bulkhead, and a circuit per destination.
+/// The three Polly pipelines are one policy cut where YARP's own steps sit between them: the retry must run load
+/// balancing again for each attempt, and the breaker can only wrap a destination once load balancing chose it.
+/// </summary>
+internal sealed class ClusterResilience
+{
+    private const int StatusBase = 500;
+
+    private readonly TimeProvider _time;
+    private readonly ResilienceMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly ConditionalWeakTable<DestinationState, DestinationCircuit> _circuits = new();
+    private readonly ConditionalWeakTable<DestinationState, DestinationCircuit>.CreateValueCallback _createCircuit;
+    private readonly bool[] _failureStatus = new bool[100];
+    private readonly bool[] _retryStatus = new bool[100];
+    private int _notClosed;
+    private long _version;
+    private AvailableCache? _available;
+
+    public ClusterResilience(string clusterId, string policyName, ResiliencePolicyOptions options, TimeProvider time, ResilienceMetrics metrics, ILogger logger)
+    {
+        ClusterId = clusterId;
+        PolicyName = policyName;
+        Options = options;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _createCircuit = destination => new DestinationCircuit(this, destination, _time);
+        Mark(_failureStatus, options.CircuitBreaker.EffectiveFailureStatusCodes);
+        Mark(_retryStatus, options.Retry.EffectiveStatusCodes);
+
+        Budget = new RetryBudget(options.Retry.BudgetPercent, options.Retry.MinRetriesPerSecond, time);
+        Bulkhead = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = options.Bulkhead.MaxConcurrentRequests,
+            QueueLimit = options.Bulkhead.MaxQueue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+
+        TotalPipeline = new ResiliencePipelineBuilder<bool> { TimeProvider = time, Name = clusterId }
+            .AddTimeout(new TimeoutStrategyOptions
+            {
+                // The route may override the policy's timeout, so each request brings its own; Polly's options refuse
+                // values under 10 ms, which the generator is not bound by.
+                Timeout = TimeSpan.FromSeconds(1),
+                TimeoutGenerator = static args => new ValueTask<TimeSpan>(ResilienceFeature.From(args.Context)?.Timeout ?? ResilienceConstants.DefaultTimeout),
+            })
+            .Build();
+
+        MaxRetries = options.Retry.MaxAttempts - 1;
+        if (MaxRetries > 0)
+        {
+            RetryPipeline = new ResiliencePipelineBuilder<bool> { TimeProvider = time, Name = clusterId }
+                .AddRetry(new RetryStrategyOptions<bool>
+                {
+                    MaxRetryAttempts = MaxRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.Retry.BackoffBaseDelay,
+                    MaxDelay = options.Retry.BackoffMaxDelay,
+                    // Whether to retry was decided (budget included) where the failure was seen; see RetryMiddleware.
+                    ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is null && args.Outcome.Result),
+                    DelayGenerator = static args => new ValueTask<TimeSpan?>(
+                        args.Context.Properties.TryGetValue(RetryAttempt.PropertyKey, out var attempt) ? attempt.RetryAfter : null),
+                })
+                .Build();
+        }
+    }
+
+    public string ClusterId { get; }
+
+    public string PolicyName { get; }
+
+    public ResiliencePolicyOptions Options { get; }
+
+    /// <summary>The total timeout, around everything the request does (retries and backoff included).</summary>
+    public ResiliencePipeline<bool> TotalPipeline { get; }
+
+    /// <summary>The budgeted retry, run by the failover retry middleware; null when retries are off.</summary>
+    public ResiliencePipeline<bool>? RetryPipeline { get; }
+
+    public int MaxRetries { get; }
+
+    public RetryBudget Budget { get; }
+
+    public ConcurrencyLimiter Bulkhead { get; }
+
+    /// <summary>Destinations whose circuit is not closed now.</summary>
+    public int NotClosedCount => Volatile.Read(ref _notClosed);
+
+    public DestinationCircuit Circuit(DestinationState destination) => _circuits.GetValue(destination, _createCircuit);
+
+    public DestinationCircuit? FindCircuit(DestinationState destination) =>
+        _circuits.TryGetValue(destination, out var circuit) ? circuit : null;
+
+    /// <summary>Every circuit made so far, for metrics.</summary>
+    public IEnumerable<KeyValuePair<DestinationState, DestinationCircuit>> Circuits => _circuits;
+
+    public bool IsFailureStatus(int status) => status is >= StatusBase and < StatusBase + 100 && _failureStatus[status - StatusBase];
+
+    public bool IsRetryableStatus(int status) => status is >= StatusBase and < StatusBase + 100 && _retryStatus[status - StatusBase];
+
+    /// <summary>
+    /// Whether the attempt failed because of the destination: a failure status, a connect error, a reset, a broken
+    /// response. A client's own fault (it went away, sent a broken body) never counts. Timeouts are judged by the
+    /// attempt pipeline itself.
+    /// </summary>
+    public bool IsDestinationFailure(HttpContext context)
+    {
+        var error = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
+        return error switch
+        {
+            ForwarderError.None => IsFailureStatus(context.Response.StatusCode),
+            ForwarderError.Request or
+            ForwarderError.RequestTimedOut or
+            ForwarderError.RequestBodyDestination or
+            ForwarderError.ResponseBodyDestination or
+            ForwarderError.ResponseHeaders or
+            ForwarderError.UpgradeRequestDestination or
+            ForwarderError.UpgradeResponseDestination => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Decides a retry for a failed attempt that reached nothing to the client: there must be a destination whose
+    /// circuit lets it through, a backend's <c>Retry-After</c> must fit in the time left, and the budget must allow
+    /// it. A refusal for the budget is counted.
+    /// </summary>
+    /// <param name="delay">The backend's <c>Retry-After</c> to wait before retrying, when it sent one.</param>
+    public bool TryAcquireRetry(HttpContext context, IReadOnlyList<DestinationState> candidates, TimeSpan? retryAfter, out TimeSpan? delay)
+    {
+        delay = null;
+        var now = _time.GetTimestamp();
+        // The total timeout already fired: Polly will not retry, so the budget must not pay for it.
+        if (context.RequestAborted.IsCancellationRequested || !AnyPassable(candidates, now))
+        {
+            return false;
+        }
+
+        if (retryAfter is { } wait && wait > TimeSpan.Zero)
+        {
+            var feature = context.Features.Get<ResilienceFeature>();
+            if (feature is not null && wait >= feature.Remaining(now, _time))
+            {
+                return false;
+            }
+
+            delay = wait;
+        }
+
+        if (!Budget.TryWithdraw())
+        {
+            _metrics.RetryBudgetExhausted(ClusterId);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The destinations load balancing may pick: <paramref name="available"/> without those whose circuit is open
+    /// (or half-open with its probe out). Returns the same list when nothing is skipped; a filtered list is cached
+    /// until a circuit changes or a break ends, so a storm of requests does not rebuild it each time.
+    /// </summary>
+    /// <param name="retryAfterSeconds">When nothing is left: whole seconds until the first break ends (at least 1).</param>
+    public IReadOnlyList<DestinationState> FilterAvailable(IReadOnlyList<DestinationState> available, out int retryAfterSeconds)
+    {
+        retryAfterSeconds = 0;
+        var now = _time.GetTimestamp();
+        var version = Volatile.Read(ref _version);
+        var cache = Volatile.Read(ref _available);
+        if (cache is not null && ReferenceEquals(cache.Source, available) && cache.Version == version && now < cache.ValidUntil)
+        {
+            retryAfterSeconds = cache.RetryAfterSeconds;
+            return cache.Result;
+        }
+
+        List<DestinationState>? result = null;
+        var firstEnd = long.MaxValue;
+        for (var i = 0; i < available.Count; i++)
+        {
+            var destination = available[i];
+            if (FindCircuit(destination) is { } circuit && circuit.IsSkipped(now, out var until))
+            {
+                if (result is null)
+                {
+                    result = new List<DestinationState>(available.Count);
+                    for (var j = 0; j < i; j++)
+                    {
+                        result.Add(available[j]);
+                    }
+                }
+
+                // A half-open circuit ends its probe any moment: it says "soon", not "never".
+                firstEnd = Math.Min(firstEnd, circuit.State == CircuitState.Open ? until : now);
+            }
+            else
+            {
+                result?.Add(destination);
+            }
+        }
+
+        if (result is null)
+        {
+            return available;
+        }
+
+        if (result.Count == 0)
+        {
+            var seconds = (firstEnd - now) / (double)_time.TimestampFrequency;
+            retryAfterSeconds = Math.Max(1, (int)Math.Ceiling(Math.Min(seconds, int.MaxValue)));
+        }
+
+        var validUntil = firstEnd > now ? firstEnd : now;
+        Volatile.Write(ref _available, new AvailableCache(available, version, validUntil, result, retryAfterSeconds));
+        return result;
+    }
+
+    internal void Transitioned(DestinationCircuit circuit, CircuitState before, CircuitState after, TimeSpan breakDuration)
+    {
+        if (before == after)
+        {
+            return;
+        }
+
+        if (before == CircuitState.Closed)
+        {
+            Interlocked.Increment(ref _notClosed);
+        }
+        else if (after == CircuitState.Closed)
+        {
+            Interlocked.Decrement(ref _notClosed);
+        }
+
+        Interlocked.Increment(ref _version);
+        _metrics.CircuitTransitioned(ClusterId, circuit.DestinationId, after);
+        switch (after)
+        {
+            case CircuitState.Open:
+                Log.CircuitOpened(_logger, circuit.DestinationId, ClusterId, breakDuration);
+                break;
+            case CircuitState.HalfOpen:
+                Log.CircuitHalfOpened(_logger, circuit.DestinationId, ClusterId);
+                break;
+            case CircuitState.Closed:
+                Log.CircuitClosed(_logger, circuit.DestinationId, ClusterId);
+                break;
+        }
+    }
+
+    private bool AnyPassable(IReadOnlyList<DestinationState> candidates, long now)
+    {
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (FindCircuit(candidates[i]) is not { } circuit || !circuit.IsSkipped(now, out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void Mark(bool[] table, IReadOnlyList<int> statuses)
+    {
+        foreach (var status in statuses)
+        {
+            if (status is >= StatusBase and < StatusBase + 100)
+            {
+                table[status - StatusBase] = true;
+            }
+        }
+    }
+
+    private sealed record AvailableCache(IReadOnlyList<DestinationState> Source, long Version, long ValidUntil, IReadOnlyList<DestinationState> Result, int RetryAfterSeconds);
+}

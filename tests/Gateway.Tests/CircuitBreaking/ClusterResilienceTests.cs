@@ -1,0 +1,254 @@
+using Gateway.CircuitBreaking;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Polly;
+using Polly.CircuitBreaker;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Tests.CircuitBreaking;
+
+/// <summary>The breaker's state machine and the filter before load balancing, on fake time.</summary>
+public sealed class ClusterResilienceTests : IDisposable
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly DestinationState _a = new("a");
+    private readonly DestinationState _b = new("b");
+
+    private ClusterResilience Create(CircuitBreakerOptions? breaker = null) => new(
+        "api",
+        "p",
+        new ResiliencePolicyOptions { CircuitBreaker = breaker ?? new CircuitBreakerOptions() },
+        _time,
+        new ResilienceMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+        NullLogger.Instance);
+
+    private static async Task<Outcome<bool>> RunAsync(DestinationCircuit circuit, bool fails)
+    {
+        var context = ResilienceContextPool.Shared.Get();
+        try
+        {
+            return await circuit.Pipeline.ExecuteOutcomeAsync(static (_, fails) => ValueTask.FromResult(Outcome.FromResult(fails)), context, fails);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private static async Task RunManyAsync(DestinationCircuit circuit, int count, bool fails)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await RunAsync(circuit, fails);
+        }
+    }
+
+    [Fact]
+    public async Task Breaker_FailureRatioAtThroughput_OpensAndFilterSkipsTheDestination()
+    {
+        var cluster = Create();
+        var circuit = cluster.Circuit(_a);
+
+        await RunManyAsync(circuit, 19, fails: true);
+        Assert.Equal(CircuitState.Closed, circuit.State);
+        await RunAsync(circuit, fails: true);
+
+        Assert.Equal(CircuitState.Open, circuit.State);
+        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(5), circuit.OpenUntil);
+        Assert.Equal(1, cluster.NotClosedCount);
+        var available = cluster.FilterAvailable([_a, _b], out _);
+        Assert.Same(_b, Assert.Single(available));
+        Assert.Empty(cluster.FilterAvailable([_a], out var retryAfter));
+        Assert.Equal(5, retryAfter);
+        Assert.IsType<BrokenCircuitException>((await RunAsync(circuit, fails: false)).Exception);
+    }
+
+    [Fact]
+    public async Task Breaker_BelowRatio_StaysClosed()
+    {
+        var cluster = Create();
+        var circuit = cluster.Circuit(_a);
+        for (var i = 0; i < 50; i++)
+        {
+            await RunAsync(circuit, fails: i % 3 == 0);
+        }
+
+        Assert.Equal(CircuitState.Closed, circuit.State);
+        IReadOnlyList<DestinationState> all = [_a, _b];
+        Assert.Same(all, cluster.FilterAvailable(all, out _));
+    }
+
+    [Fact]
+    public async Task Breaker_FailedProbes_DoubleTheBreakUpToTheMax_SuccessCloses()
+    {
+        var cluster = Create();
+        var circuit = cluster.Circuit(_a);
+        await RunManyAsync(circuit, 20, fails: true);
+        var expected = new[] { 10, 20, 40, 60, 60 };
+
+        foreach (var seconds in expected)
+        {
+            var left = circuit.OpenUntil!.Value - _time.GetUtcNow();
+            _time.Advance(left - TimeSpan.FromMilliseconds(1));
+            Assert.Empty(cluster.FilterAvailable([_a], out _));
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            Assert.Single(cluster.FilterAvailable([_a], out _));
+
+            await RunAsync(circuit, fails: true);
+
+            Assert.Equal(CircuitState.Open, circuit.State);
+            Assert.Equal(TimeSpan.FromSeconds(seconds), circuit.OpenUntil!.Value - _time.GetUtcNow());
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.True((await RunAsync(circuit, fails: false)).Result is false);
+        Assert.Equal(CircuitState.Closed, circuit.State);
+        Assert.Equal(0, cluster.NotClosedCount);
+
+        // A later break starts from the base again.
+        await RunManyAsync(circuit, 20, fails: true);
+        Assert.Equal(TimeSpan.FromSeconds(5), circuit.OpenUntil!.Value - _time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task Breaker_HalfOpen_LetsOneProbeThroughAndSkipsTheDestinationMeanwhile()
+    {
+        var cluster = Create();
+        var circuit = cluster.Circuit(_a);
+        await RunManyAsync(circuit, 20, fails: true);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var probeStarted = new TaskCompletionSource();
+        var release = new TaskCompletionSource<bool>();
+        var context = ResilienceContextPool.Shared.Get();
+        var probe = circuit.Pipeline.ExecuteOutcomeAsync(
+            async (_, state) =>
+            {
+                state.probeStarted.SetResult();
+                return Outcome.FromResult(await state.release.Task);
+            },
+            context,
+            (probeStarted, release)).AsTask();
+        await probeStarted.Task;
+
+        Assert.Equal(CircuitState.HalfOpen, circuit.State);
+        Assert.Empty(cluster.FilterAvailable([_a], out var retryAfter));
+        Assert.Equal(1, retryAfter);
+        Assert.IsType<BrokenCircuitException>((await RunAsync(circuit, fails: false)).Exception);
+
+        release.SetResult(false);
+        await probe;
+        Assert.Equal(CircuitState.Closed, circuit.State);
+        Assert.Single(cluster.FilterAvailable([_a], out _));
+    }
+
+    [Fact]
+    public async Task Breaker_Transitions_AreCountedOnceEach()
+    {
+        var cluster = Create();
+        using var transitions = new MetricCollector<long>(
+            _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Gateway", "gateway.circuit.transitions");
+        var circuit = cluster.Circuit(_a);
+
+        await RunManyAsync(circuit, 40, fails: true);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await RunAsync(circuit, fails: false);
+
+        var states = transitions.GetMeasurementSnapshot().Select(m => (string)m.Tags["state"]!).ToArray();
+        Assert.Equal(["open", "half_open", "closed"], states);
+    }
+
+    [Fact]
+    public async Task Breaker_Disabled_NeverOpens()
+    {
+        var cluster = Create(new CircuitBreakerOptions { Enabled = false });
+        var circuit = cluster.Circuit(_a);
+
+        await RunManyAsync(circuit, 100, fails: true);
+
+        Assert.Equal(CircuitState.Closed, circuit.State);
+    }
+
+    private Microsoft.AspNetCore.Http.DefaultHttpContext RequestWithBudget(ClusterResilience cluster, TimeSpan timeout)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        context.Features.Set(new ResilienceFeature(cluster, timeout, deadline, CancellationToken.None));
+        return context;
+    }
+
+    [Fact]
+    public void TryAcquireRetry_RetryAfterWithinTheTimeLeft_IsWaitedOut()
+    {
+        var cluster = Create();
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(2));
+
+        Assert.True(cluster.TryAcquireRetry(context, [_a], TimeSpan.FromSeconds(1), out var delay));
+        Assert.Equal(TimeSpan.FromSeconds(1), delay);
+    }
+
+    [Fact]
+    public void TryAcquireRetry_RetryAfterBeyondTheTimeLeft_GivesTheFailureToTheClient()
+    {
+        var cluster = Create();
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(2));
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+
+        Assert.False(cluster.TryAcquireRetry(context, [_a], TimeSpan.FromSeconds(1), out _));
+    }
+
+    [Fact]
+    public async Task TryAcquireRetry_OnlyOpenCandidates_IsRefused()
+    {
+        var cluster = Create();
+        await RunManyAsync(cluster.Circuit(_a), 20, fails: true);
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(30));
+
+        Assert.False(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.True(cluster.TryAcquireRetry(context, [_a, _b], null, out _));
+    }
+
+    [Fact]
+    public void TryAcquireRetry_BudgetSpent_IsRefusedAndCounted()
+    {
+        var cluster = new ClusterResilience(
+            "api",
+            "p",
+            new ResiliencePolicyOptions { Retry = new RetryPolicyOptions { BudgetPercent = 50, MinRetriesPerSecond = 0 } },
+            _time,
+            new ResilienceMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            NullLogger.Instance);
+        using var exhausted = new MetricCollector<long>(
+            _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Gateway", "gateway.retry.budget_exhausted");
+        var context = RequestWithBudget(cluster, TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 4; i++)
+        {
+            cluster.Budget.RecordRequest();
+        }
+
+        Assert.True(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.True(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.False(cluster.TryAcquireRetry(context, [_a], null, out _));
+        Assert.Equal(1, exhausted.GetMeasurementSnapshot().EvaluateAsCounter());
+    }
+
+    [Theory]
+    [InlineData(500, true, false)]
+    [InlineData(502, true, true)]
+    [InlineData(503, true, true)]
+    [InlineData(504, true, false)]
+    [InlineData(501, false, false)]
+    [InlineData(404, false, false)]
+    public void StatusLists_DefaultToTheDocumentedOnes(int status, bool failure, bool retried)
+    {
+        var cluster = Create();
+
+        Assert.Equal(failure, cluster.IsFailureStatus(status));
+        Assert.Equal(retried, cluster.IsRetryableStatus(status));
+    }
+
+    public void Dispose() => _services.Dispose();
+}
