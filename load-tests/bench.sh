@@ -108,12 +108,12 @@ gateway_config() { # $1: full|none
       "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
       "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } }
     }'
-    if grep -q '"RateLimiting"' "$root/README.md" 2>/dev/null && [ -d "$root/src/Gateway/RateLimiting" ]; then
+    if [ -d "$root/src/Gateway/RateLimiting" ]; then
       route_extra='"RateLimiterPolicy": "never-trips", "Metadata": { "Priority": "default" },'
       gateway_section='{
         "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
         "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } },
-        "RateLimiting": { "Policies": { "never-trips": { "Algorithm": "TokenBucket", "Scope": "Local", "PartitionBy": "ClientIp", "TokenLimit": 100000000, "TokensPerPeriod": 100000000, "ReplenishmentPeriod": "00:00:01" } } }
+        "RateLimiting": { "Policies": { "never-trips": { "Algorithm": "TokenBucket", "Scope": "Local", "PartitionBy": "ClientIp", "TokenLimit": 1000000, "TokensPerPeriod": 1000000, "ReplenishmentPeriod": "00:00:01" } } }
       }'
     fi
   fi
