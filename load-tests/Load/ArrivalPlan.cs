@@ -44,6 +44,7 @@ internal static class ArrivalPlan
             seconds = (-a + Math.Sqrt(discriminant)) / b;
         }
 
-        return TimeSpan.FromSeconds(Math.Clamp(seconds, 0, phase.Duration.TotalSeconds));
+        // Rounded to whole ticks so a rate that divides a second (50/s: every 20 ms) lands exactly on it.
+        return TimeSpan.FromTicks((long)Math.Round(Math.Clamp(seconds, 0, phase.Duration.TotalSeconds) * TimeSpan.TicksPerSecond));
     }
 }
