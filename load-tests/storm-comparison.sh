@@ -17,10 +17,16 @@ backend=$!
 dotnet src/Gateway/bin/Release/net10.0/Gateway.dll --config load-tests/gateway-overlay.json \
   --urls http://127.0.0.1:18080 --Gateway:Admin:Urls=http://127.0.0.1:19901 >"$logs/gateway.log" 2>&1 &
 gateway=$!
-trap 'kill "$gateway" "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
+# SIGKILL for the sample backend: it does not stop on SIGTERM or SIGINT unless they come from a terminal.
+trap 'kill "$gateway" 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
 
-for _ in $(seq 1 100); do
-  curl -fs -o /dev/null http://127.0.0.1:18080/api/ready && break
+for _ in $(seq 1 150); do
+  if ! kill -0 "$backend" 2>/dev/null || ! kill -0 "$gateway" 2>/dev/null; then
+    echo "the sample backend or the gateway did not start (ports taken?):" >&2
+    cat "$logs/backend.log" "$logs/gateway.log" >&2
+    exit 1
+  fi
+  curl -fs -o /dev/null http://127.0.0.1:15100/instances && curl -fs -o /dev/null http://127.0.0.1:18080/api/ready && break
   sleep 0.2
 done
 

@@ -43,6 +43,10 @@ internal sealed record StepReport(
 
 /// <summary>Sessions (arrivals of the open model, iterations of the closed one) and how soon all were served.</summary>
 /// <param name="FullyServedSeconds">From the first scheduled arrival until the last session finished its bootstrap; null when some never did.</param>
+/// <param name="StartLag">
+/// How late sessions began running against their schedule: large values mean the load generator, not the target,
+/// could not keep up (the latencies, counted from the schedule, then include its lag).
+/// </param>
 internal sealed record SessionReport(
     long Planned,
     long Started,
@@ -50,7 +54,8 @@ internal sealed record SessionReport(
     long Failed,
     double? FullyServedSeconds,
     double? HalfServedSeconds,
-    double? Served99Seconds);
+    double? Served99Seconds,
+    LatencySummary StartLag);
 
 /// <summary>A sample-backend instance over the run: its longest queue and how many requests it served.</summary>
 internal sealed record BackendInstanceReport(string Name, string Region, long PeakQueued, long Served);

@@ -14,6 +14,7 @@ internal sealed class RunStats
     private readonly List<StepStats> _steps = [];
     private readonly List<TimelineBucket> _timeline = [];
     private readonly List<long> _bootstrappedAt = [];
+    private readonly LongHistogram _startLag = Histograms.Create(2);
     private long _attempts;
     private long _inFlight;
     private long _sessionsStarted;
@@ -55,7 +56,16 @@ internal sealed class RunStats
         }
     }
 
-    public void SessionStarted() => Interlocked.Increment(ref _sessionsStarted);
+    /// <summary>Counts a session and how late it started against its schedule (the load generator's own lag).</summary>
+    public void SessionStarted(long scheduled)
+    {
+        Interlocked.Increment(ref _sessionsStarted);
+        var lag = _time.GetElapsedTime(scheduled);
+        lock (_lock)
+        {
+            Histograms.Record(_startLag, lag > TimeSpan.Zero ? lag : TimeSpan.Zero);
+        }
+    }
 
     public void SessionFailed() => Interlocked.Increment(ref _sessionsFailed);
 
@@ -177,7 +187,7 @@ internal sealed class RunStats
                 return needed == 0 || served.Count < needed ? null : Math.Round(Seconds(served[(int)needed - 1]), 3);
             }
 
-            return new SessionReport(planned, SessionsStarted, served.Count, SessionsFailed, At(1.0), At(0.5), At(0.99));
+            return new SessionReport(planned, SessionsStarted, served.Count, SessionsFailed, At(1.0), At(0.5), At(0.99), LatencySummary.From(_startLag));
         }
     }
 

@@ -34,7 +34,7 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
             runs.Add(await RunPolicyAsync(scenario, policy, options, backend, cancellationToken));
         }
 
-        return new LoadReport(scenario.Name, options.Target.ToString(), commandLine, startedAt, $"{Environment.MachineName}, {Environment.ProcessorCount} cores", runs);
+        return new LoadReport(scenario.Name, options.Target.ToString(), commandLine, startedAt, Machine(), runs);
     }
 
     private async Task<RunReport> RunPolicyAsync(
@@ -150,6 +150,25 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
         lock (events)
         {
             events.Add(new RunEvent(Math.Round(at, 2), what));
+        }
+    }
+
+    /// <summary>The machine and how busy it was at the start: a load test on a shared machine says so.</summary>
+    private static string Machine()
+    {
+        var text = $"{Environment.MachineName}, {Environment.ProcessorCount} cores";
+        try
+        {
+            var load = File.ReadAllText("/proc/loadavg").Split(' ');
+            return $"{text}, load average {load[0]} {load[1]} {load[2]} at start";
+        }
+        catch (IOException)
+        {
+            return text;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return text;
         }
     }
 

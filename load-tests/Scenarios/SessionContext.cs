@@ -23,7 +23,7 @@ internal sealed class SessionContext(
     {
         // Sessions start from the scheduler's loop; get off it at once so a slow connect never delays the next start.
         await Task.Yield();
-        stats.SessionStarted();
+        stats.SessionStarted(scheduled);
         var token = run.Token;
         HttpMessageInvoker? own = shared is null ? new HttpMessageInvoker(ScenarioRunner.NewHandler(options, 1)) : null;
         var client = shared ?? own!;
