@@ -84,12 +84,21 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
                 long.MaxValue,
                 run.Token);
             var all = Task.WhenAll(sessions);
-            if (await Task.WhenAny(all, Task.Delay(options.Drain, time, run.Token).ContinueWith(_ => { }, TaskScheduler.Default)) != all)
+            try
             {
-                aborted ??= $"sessions still in flight {options.Drain.TotalSeconds} s after the last arrival were cancelled";
-                await run.CancelAsync();
-                await all;
+                await all.WaitAsync(options.Drain, time, run.Token);
             }
+            catch (TimeoutException)
+            {
+                aborted = $"sessions still in flight {options.Drain.TotalSeconds} s after the last arrival were cancelled";
+                await run.CancelAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped (--max-duration, --max-requests, Ctrl+C); the sessions see the same token and end.
+            }
+
+            await all;
         }
 
         await Task.WhenAll(actions);
