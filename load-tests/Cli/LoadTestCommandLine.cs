@@ -38,6 +38,7 @@ internal static class LoadTestCommandLine
           --retry-max DUR           longest wait, Retry-After included; default 10s
           --connection MODE         keep-alive | per-session; default per-session for reconnect-storm, else keep-alive
           --settle DUR              pause between policy runs; default 5s
+          --max-connections N       connections the tool holds open at most; default 90% of its open-file limit
 
         reconnect-storm
           --clients N               default 20000
@@ -112,6 +113,7 @@ internal static class LoadTestCommandLine
                     "--retry-base" => options with { Retry = options.Retry with { BaseDelay = Duration(value, TimeSpan.Zero, TimeSpan.FromMinutes(1)) } },
                     "--retry-max" => options with { Retry = options.Retry with { MaxDelay = Duration(value, TimeSpan.Zero, TimeSpan.FromMinutes(10)) } },
                     "--connection" => options with { Connection = ConnectionModeNames.Parse(value) },
+                    "--max-connections" => options with { MaxConnections = (int)Whole(value, 1, 1_000_000) },
                     "--settle" => options with { Settle = Duration(value, TimeSpan.Zero, TimeSpan.FromMinutes(10)) },
                     "--clients" => options with { Clients = (int)Whole(value, 1, 1_000_000) },
                     "--window" => options with { Window = Duration(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)) },

@@ -84,6 +84,12 @@ internal sealed record LoadTestOptions
     /// <summary>Pause between runs of several policies, so one run's tail does not load the next. Default 5 s.</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Connections the tool itself holds open at most. Default: 90 % of the process's open-file limit (so the tool
+    /// degrades by waiting, counted in the latency, instead of failing or crashing when it runs out), 1 to 1,000,000.
+    /// </summary>
+    public int MaxConnections { get; init; } = ClientLimits.DefaultMaxConnections();
+
     /// <summary>Report folder. Default <c>load-tests/reports/&lt;scenario&gt;-&lt;UTC time&gt;</c>.</summary>
     public string? Out { get; init; }
 

@@ -43,6 +43,7 @@ internal sealed record StepReport(
 
 /// <summary>Sessions (arrivals of the open model, iterations of the closed one) and how soon all were served.</summary>
 /// <param name="FullyServedSeconds">From the first scheduled arrival until the last session finished its bootstrap; null when some never did.</param>
+/// <param name="ConnectionSlotWaits">Sessions that waited because the tool held <c>--max-connections</c> already.</param>
 /// <param name="StartLag">
 /// How late sessions began running against their schedule: large values mean the load generator, not the target,
 /// could not keep up (the latencies, counted from the schedule, then include its lag).
@@ -55,7 +56,8 @@ internal sealed record SessionReport(
     double? FullyServedSeconds,
     double? HalfServedSeconds,
     double? Served99Seconds,
-    LatencySummary StartLag);
+    LatencySummary StartLag,
+    long ConnectionSlotWaits);
 
 /// <summary>A sample-backend instance over the run: its longest queue and how many requests it served.</summary>
 internal sealed record BackendInstanceReport(string Name, string Region, long PeakQueued, long Served);

@@ -34,7 +34,7 @@ internal static class MarkdownReport
             md.AppendLine();
             var s = run.Sessions;
             Line(md, $"Sessions: {s.Planned:N0} planned, {s.Started:N0} started, {s.Bootstrapped:N0} bootstrapped, {s.Failed:N0} failed. Served 50 %: {Seconds(s.HalfServedSeconds)}, 99 %: {Seconds(s.Served99Seconds)}, all (for a storm: time until it was fully served): {Seconds(s.FullyServedSeconds)}.");
-            Line(md, $"Load generator start lag (session start against its schedule): p50 {s.StartLag.P50Ms:0.#} ms, p99 {s.StartLag.P99Ms:0.#} ms, max {s.StartLag.MaxMs:0.#} ms.");
+            Line(md, $"Load generator start lag (session start against its schedule): p50 {s.StartLag.P50Ms:0.#} ms, p99 {s.StartLag.P99Ms:0.#} ms, max {s.StartLag.MaxMs:0.#} ms; sessions that waited for one of the tool's own connections (--max-connections): {s.ConnectionSlotWaits:N0}.");
             if (run.Backend is { Count: > 0 } backend)
             {
                 md.AppendLine();

@@ -22,6 +22,7 @@ internal sealed class RunStats
     private long _callsOk;
     private long _callsFailed;
     private long _lastCompletion;
+    private long _connectionSlotWaits;
 
     public RunStats(TimeProvider time, long origin)
     {
@@ -66,6 +67,9 @@ internal sealed class RunStats
             Histograms.Record(_startLag, lag > TimeSpan.Zero ? lag : TimeSpan.Zero);
         }
     }
+
+    /// <summary>A session had to wait because the tool held its maximum of connections.</summary>
+    public void ConnectionSlotWaited() => Interlocked.Increment(ref _connectionSlotWaits);
 
     public void SessionFailed() => Interlocked.Increment(ref _sessionsFailed);
 
@@ -187,7 +191,7 @@ internal sealed class RunStats
                 return needed == 0 || served.Count < needed ? null : Math.Round(Seconds(served[(int)needed - 1]), 3);
             }
 
-            return new SessionReport(planned, SessionsStarted, served.Count, SessionsFailed, At(1.0), At(0.5), At(0.99), LatencySummary.From(_startLag));
+            return new SessionReport(planned, SessionsStarted, served.Count, SessionsFailed, At(1.0), At(0.5), At(0.99), LatencySummary.From(_startLag), Interlocked.Read(ref _connectionSlotWaits));
         }
     }
 

@@ -50,10 +50,10 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
         var name = $"{policy.Name()}, {scenario.Connection.Name()}";
         using var hardStop = new CancellationTokenSource(options.MaxDuration, time);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hardStop.Token);
-        using var shared = scenario.Connection == ConnectionMode.KeepAlive ? new HttpMessageInvoker(NewHandler(options, int.MaxValue)) : null;
+        using var shared = scenario.Connection == ConnectionMode.KeepAlive ? new HttpMessageInvoker(NewHandler(options, options.MaxConnections)) : null;
         var stats = new RunStats(time, time.GetTimestamp());
         stats.DeclareSteps(scenario.Steps);
-        var context = new SessionContext(
+        using var context = new SessionContext(
             stats, RetryPipelines.Create(policy, options.Retry, time), shared, options, time, run);
         using var progressStop = new CancellationTokenSource();
         var progress = options.Quiet

@@ -12,11 +12,14 @@ internal sealed class SessionContext(
     HttpMessageInvoker? shared,
     LoadTestOptions options,
     TimeProvider time,
-    CancellationTokenSource run)
+    CancellationTokenSource run) : IDisposable
 {
+    private readonly SemaphoreSlim _connections = new(options.MaxConnections, options.MaxConnections);
     private string? _abortReason;
 
     public string? AbortReason => Volatile.Read(ref _abortReason);
+
+    public void Dispose() => _connections.Dispose();
 
     /// <summary>Runs one session; <paramref name="scheduled"/> is when it was due, which the first call's latency counts from.</summary>
     public async Task RunSessionAsync(SessionPlan plan, long scheduled)
@@ -25,10 +28,25 @@ internal sealed class SessionContext(
         await Task.Yield();
         stats.SessionStarted(scheduled);
         var token = run.Token;
-        HttpMessageInvoker? own = shared is null ? new HttpMessageInvoker(ScenarioRunner.NewHandler(options, 1)) : null;
-        var client = shared ?? own!;
+        var holdsConnection = false;
+        HttpMessageInvoker? own = null;
         try
         {
+            if (shared is null)
+            {
+                // Past the tool's own file-descriptor budget a session waits for a slot, and the wait shows in its
+                // latency (counted from the schedule), rather than failing as if the target had refused it.
+                if (!_connections.Wait(0))
+                {
+                    stats.ConnectionSlotWaited();
+                    await _connections.WaitAsync(token);
+                }
+
+                holdsConnection = true;
+                own = new HttpMessageInvoker(ScenarioRunner.NewHandler(options, 1));
+            }
+
+            var client = shared ?? own!;
             var callStart = scheduled;
             foreach (var path in plan.Bootstrap)
             {
@@ -55,6 +73,10 @@ internal sealed class SessionContext(
         finally
         {
             own?.Dispose();
+            if (holdsConnection)
+            {
+                _connections.Release();
+            }
         }
     }
 

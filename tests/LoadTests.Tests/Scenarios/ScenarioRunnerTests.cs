@@ -62,6 +62,21 @@ public sealed class ScenarioRunnerTests
         Assert.True(run.Overall.StatusCodes.GetValueOrDefault("200") > 100, string.Join(", ", run.Overall.StatusCodes));
     }
 
+    [Fact]
+    public async Task ReconnectStorm_MoreSessionsThanMaxConnections_WaitAndAllGetServed()
+    {
+        await using var backends = await Backends.StartAsync(capacity: 64, serviceTime: TimeSpan.FromMilliseconds(20), "eu-1@eu-west");
+
+        var report = await RunAsync(
+            "reconnect-storm", "--target", backends.Instances[0].Url.ToString(), "--clients", "40", "--window", "100ms",
+            "--heartbeats", "0", "--max-connections", "4");
+
+        var sessions = Assert.Single(report.Runs).Sessions;
+        Assert.Equal((40L, 0L), (sessions.Bootstrapped, sessions.Failed));
+        Assert.True(sessions.ConnectionSlotWaits > 0, "sessions beyond 4 open connections waited for a slot");
+        Assert.Equal(3 * 40, backends.Instances[0].Capacity.Served);
+    }
+
     private static async Task<LoadReport> RunAsync(params string[] args)
     {
         var options = LoadTestCommandLine.Parse([.. args, "--quiet", "--max-duration", "60s"], out var error) ?? throw new InvalidOperationException(error);
