@@ -50,7 +50,7 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
         var name = $"{policy.Name()}, {scenario.Connection.Name()}";
         using var hardStop = new CancellationTokenSource(options.MaxDuration, time);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hardStop.Token);
-        using var shared = scenario.Connection == ConnectionMode.KeepAlive ? new HttpMessageInvoker(NewHandler(options, options.MaxConnections)) : null;
+        using var shared = scenario.Connection == ConnectionMode.KeepAlive ? new HttpMessageInvoker(ClientHandlers.Create(options.Timeout, options.MaxConnections)) : null;
         var stats = new RunStats(time, time.GetTimestamp());
         stats.DeclareSteps(scenario.Steps);
         using var context = new SessionContext(
@@ -180,17 +180,6 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
             return text;
         }
     }
-
-    internal static SocketsHttpHandler NewHandler(LoadTestOptions options, int connections) => new()
-    {
-        // Load must go where the URL says, never through an environment's proxy.
-        UseProxy = false,
-        UseCookies = false,
-        AllowAutoRedirect = false,
-        MaxConnectionsPerServer = connections,
-        ConnectTimeout = options.Timeout,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    };
 
     private async Task<bool> DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

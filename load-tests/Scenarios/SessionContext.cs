@@ -43,7 +43,7 @@ internal sealed class SessionContext(
                 }
 
                 holdsConnection = true;
-                own = new HttpMessageInvoker(ScenarioRunner.NewHandler(options, 1));
+                own = new HttpMessageInvoker(ClientHandlers.Create(options.Timeout, 1));
             }
 
             var client = shared ?? own!;
