@@ -8,10 +8,11 @@ internal static class ChartWriter
     public static void Write(RunReport run, string scenario, string path)
     {
         var plot = new Plot();
-        var seconds = run.Timeline.Select(p => (double)p.Second).ToArray();
+        // Each point is a one-second bucket, drawn at its middle so the line lines up with the events' times.
+        var seconds = run.Timeline.Select(p => p.Second + 0.5).ToArray();
         if (seconds.Length == 0)
         {
-            seconds = [0];
+            seconds = [0.5];
         }
 
         AddLine(plot, seconds, run.Timeline.Select(p => (double)p.Goodput).ToArray(), "goodput /s", Colors.Green);
@@ -25,18 +26,18 @@ internal static class ChartWriter
         {
             var line = plot.Add.VerticalLine(e.AtSeconds, 1, Colors.Gray);
             line.LinePattern = LinePattern.Dotted;
-            line.Text = e.What;
-            line.LabelOppositeAxis = true;
+            // In the legend rather than on the line: labels above the plot collide with the title.
+            line.LegendText = FormattableString.Invariant($"{e.AtSeconds:0.#} s: {e.What}");
         }
 
         plot.Title($"{scenario}: {run.Name}");
-        plot.XLabel("seconds since the first scheduled start (by completion)");
+        plot.XLabel("seconds since the first scheduled start (per second of completion)");
         plot.YLabel("per second");
         plot.Axes.Right.Label.Text = "p99 latency, ms";
         // Counts and latency both start at zero; autoscaling would float the baseline and hide a drop to nothing.
         var top = run.Timeline.Select(p => (double)Math.Max(p.Goodput, Math.Max(p.Rejections, p.Errors))).DefaultIfEmpty(0).Max();
         var topP99 = run.Timeline.Select(p => p.P99Ms ?? 0).DefaultIfEmpty(0).Max();
-        plot.Axes.SetLimitsX(0, Math.Max(1, seconds[^1]));
+        plot.Axes.SetLimitsX(0, seconds[^1] + 0.5);
         plot.Axes.SetLimitsY(0, Math.Max(1, top * 1.1), plot.Axes.Left);
         plot.Axes.SetLimitsY(0, Math.Max(1, topP99 * 1.1), plot.Axes.Right);
         plot.Legend.IsVisible = true;
