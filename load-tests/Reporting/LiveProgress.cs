@@ -44,7 +44,7 @@ internal sealed class LiveProgress(RunStats stats, string title, long planned, T
     }
 
     private string Line(long ok, double rate) => string.Create(CultureInfo.InvariantCulture,
-        $"[{title}] {Elapsed():0.0}s sessions {stats.SessionsStarted}/{planned} ok {ok} ({rate:0}/s) failed {stats.CallsFailed} in flight {stats.InFlight} attempts {stats.Attempts}");
+        $"[{title}] {Elapsed():0.0}s sessions {Sessions()} ok {ok} ({rate:0}/s) failed {stats.CallsFailed} in flight {stats.InFlight} attempts {stats.Attempts}");
 
     private Table Render(long ok, double rate)
     {
@@ -52,7 +52,7 @@ internal sealed class LiveProgress(RunStats stats, string title, long planned, T
         table.AddColumns("elapsed", "sessions", "ok calls", "goodput /s", "failed calls", "in flight", "attempts");
         table.AddRow(
             Elapsed().ToString("0.0 's'", CultureInfo.InvariantCulture),
-            $"{stats.SessionsStarted:N0} / {planned:N0}",
+            Sessions(),
             ok.ToString("N0", CultureInfo.InvariantCulture),
             rate.ToString("N0", CultureInfo.InvariantCulture),
             stats.CallsFailed.ToString("N0", CultureInfo.InvariantCulture),
@@ -60,6 +60,11 @@ internal sealed class LiveProgress(RunStats stats, string title, long planned, T
             stats.Attempts.ToString("N0", CultureInfo.InvariantCulture));
         return table;
     }
+
+    // The closed model plans no count of sessions: its users loop until the phases end.
+    private string Sessions() => planned > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{stats.SessionsStarted:N0} / {planned:N0}")
+        : stats.SessionsStarted.ToString("N0", CultureInfo.InvariantCulture);
 
     private double Elapsed() => time.GetElapsedTime(stats.Origin).TotalSeconds;
 
