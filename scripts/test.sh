@@ -26,9 +26,17 @@ results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
 status=0
-dotnet test Gateway.sln -c Release --nologo \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
-  --results-directory "$results" || status=$?
+dotnet build Gateway.sln -c Release --nologo || status=$?
+# One run per test project, each with its own trx: a fixed LogFileName shared by several projects would make the
+# last one overwrite the others and the count below miss their tests.
+if [ "$status" -eq 0 ]; then
+  for project in tests/*/*.Tests.csproj; do
+    name="$(basename "$project" .csproj)"
+    dotnet test "$project" -c Release --no-build --nologo \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" || status=$?
+  done
+fi
 
 passed=0; failed=0; total=0
 for trx in "$results"/*.trx; do
