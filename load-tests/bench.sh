@@ -259,20 +259,17 @@ for round in $(seq 1 "$rounds"); do
       echo "round $round  $name  c=$c  $(tail -n 1 "$results")" >&2
     done
     if [ "$rate" -gt 0 ] && [ -n "$loadtests_dll" ]; then
-      open_json="$work/open-$name-$round.json"
-      if dotnet "$loadtests_dll" steady --target "$target" --rate "$rate" --duration "$duration" --json "$open_json" >/dev/null 2>&1 && [ -f "$open_json" ]; then
-        python3 - "$open_json" "$round" "$name" "$rate" >> "$results" <<'EOF'
+      # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
+      open_dir="$work/open-$name-$round"
+      if dotnet "$loadtests_dll" steady --target "${target%/bench}" --paths /bench --rate "$rate" --duration "${duration}s" \
+           --timeout 5s --out "$open_dir" --quiet >/dev/null 2>&1 && [ -f "$open_dir/report.json" ]; then
+        python3 - "$open_dir/report.json" "$round" "$name" "$rate" >> "$results" <<'EOF'
 import json, sys
-report = json.load(open(sys.argv[1]))
-overall = report.get("overall", report)
-lat = overall.get("latency", overall)
-def ms(key):
-    for k in (key, key.replace("_ms", "")):
-        if k in lat: return float(lat[k])
-    return 0.0
+overall = json.load(open(sys.argv[1]))["runs"][0]["overall"]
+lat = overall["latency"]
 print(json.dumps({"round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "open", "rate": int(sys.argv[4]),
-                  "p50_us": ms("p50_ms") * 1000, "p99_us": ms("p99_ms") * 1000,
-                  "requests": overall.get("requests", 0)}))
+                  "p50_us": lat["p50Ms"] * 1000, "p99_us": lat["p99Ms"] * 1000,
+                  "requests": overall["calls"], "failed": overall["failed"]}))
 EOF
       fi
     fi
