@@ -166,10 +166,13 @@ public sealed class BackendFaultTests
         Assert.Equal((0L, 0), await EdgeTestConfig.BlameAsync(gateway));
     }
 
-    /// <summary>Either a 502 (nothing had been sent yet) or a response the client can tell is incomplete.</summary>
+    /// <summary>
+    /// A 502 (nothing had been sent yet), a connection closed before any byte of the answer (the headers were still
+    /// in the gateway's buffer when the body broke), or a response the client can tell is incomplete.
+    /// </summary>
     private static void AssertAbortedNotClean(string raw)
     {
-        if (RawHttp.FirstStatus(raw) == 502)
+        if (raw.Length == 0 || RawHttp.FirstStatus(raw) == 502)
         {
             return;
         }
