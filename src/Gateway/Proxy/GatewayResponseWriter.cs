@@ -13,12 +13,14 @@ internal sealed class GatewayResponseWriter(GatewayMetrics metrics)
     /// <param name="headers">More headers for this answer (e.g. <c>RateLimit</c> on a 429).</param>
     public Task WriteAsync(HttpContext context, GatewayProblem problem, string? retryAfter = null, params ReadOnlySpan<KeyValuePair<string, string>> headers)
     {
-        metrics.GatewayResponded(problem.Reason, problem.Status);
         var response = context.Response;
         if (response.HasStarted)
         {
+            // Nothing is written, so nothing is counted: the metric counts answers clients got.
             return Task.CompletedTask;
         }
+
+        metrics.GatewayResponded(problem.Reason, problem.Status);
 
         response.Clear();
         response.StatusCode = problem.Status;
