@@ -25,9 +25,9 @@ internal static class SheddingConstants
     public const double MaxCriticalReservedFraction = 0.9;
     public const double DefaultSheddableFraction = 0.5;
 
-    // Gradient2's default: latency may reach twice the baseline before the limit shrinks, so that ordinary
-    // jitter does not make it oscillate.
-    public const double DefaultTolerance = 2.0;
+    // Gradient2's default: latency may reach 1.5 times the baseline before the limit shrinks, so that ordinary
+    // jitter does not make it oscillate, while the backend's own queue stays short.
+    public const double DefaultTolerance = 1.5;
     public const double MaxTolerance = 10.0;
     public const double DefaultSmoothing = 0.2;
 

@@ -39,7 +39,7 @@ public sealed record SheddingOptions
     public double SheddableFraction { get; init; } = SheddingConstants.DefaultSheddableFraction;
 
     /// <summary>
-    /// How far above the no-load baseline latency may go before the limit shrinks, as a ratio. Default 2, range 1 to 10.
+    /// How far above the no-load baseline latency may go before the limit shrinks, as a ratio. Default 1.5, range 1 to 10.
     /// </summary>
     public double Tolerance { get; init; } = SheddingConstants.DefaultTolerance;
 
