@@ -3,10 +3,10 @@ using Gateway.Proxy;
 namespace Gateway.Shedding;
 
 /// <summary>
-/// Sizes the <c>Retry-After</c> of refusals to the backlog: refusals over the last one to two seconds divided by the
-/// completions per second the cluster managed, i.e. how many seconds of the cluster's work the refused clients
-/// represent. Each refusal draws uniformly from [min, that window], so 20,000 clients refused in one second come back
-/// spread over the seconds the backend needs to serve them, not in one wave.
+/// Sizes the <c>Retry-After</c> of refusals to the backlog, like tickets: the n-th client refused over the last one to
+/// two seconds is sent to second n / (completions per second), with a second of jitter. So 20,000 clients refused at
+/// once come back spread over the seconds the cluster needs to serve them, at about the rate it serves, not in one
+/// wave; and it holds from the first refusal of a wave, when no average over the wave exists yet.
 /// </summary>
 internal sealed class AdmissionPacer
 {
@@ -37,10 +37,11 @@ internal sealed class AdmissionPacer
     {
         Roll(now);
         Interlocked.Increment(ref _rejections);
-        return RetryAfter.Jittered(_options.RetryAfterMinSeconds, WindowSeconds());
+        var ticket = WindowSeconds();
+        return RetryAfter.Jittered(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
     }
 
-    /// <summary>The upper end of the <c>Retry-After</c> range now, in seconds.</summary>
+    /// <summary>The second the next refused client is sent to: the backlog in seconds of the cluster's work, bounded.</summary>
     public int WindowSeconds()
     {
         var rejections = Volatile.Read(ref _lastRejections) + Volatile.Read(ref _rejections);

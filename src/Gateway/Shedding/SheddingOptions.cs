@@ -59,8 +59,8 @@ public sealed record SheddingOptions
     public int RetryAfterMinSeconds { get; init; } = SheddingConstants.DefaultRetryAfterMinSeconds;
 
     /// <summary>
-    /// The longest <c>Retry-After</c>, in seconds: refusals are spread over a window sized to the backlog (refusals
-    /// per second over completions per second), capped here. Default 30, range <see cref="RetryAfterMinSeconds"/> to 600.
+    /// The longest <c>Retry-After</c>, in seconds: refusals are spread over a window sized to the backlog (the n-th
+    /// client refused in the last one to two seconds gets about n / completions per second, ±1 s), capped here. Default 30, range <see cref="RetryAfterMinSeconds"/> to 600.
     /// </summary>
     public int RetryAfterMaxSeconds { get; init; } = SheddingConstants.DefaultRetryAfterMaxSeconds;
 }
