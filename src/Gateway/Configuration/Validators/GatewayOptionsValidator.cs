@@ -181,7 +181,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         const string path = SheddingConstants.SectionPath;
         errors.RequireRange($"{path}:MinLimit", shedding.MinLimit, 1, SheddingConstants.LimitCeiling);
         errors.RequireRange($"{path}:MaxLimit", shedding.MaxLimit, Math.Max(1, shedding.MinLimit), SheddingConstants.LimitCeiling);
-        errors.RequireRange($"{path}:InitialLimit", shedding.InitialLimit, Math.Max(1, shedding.MinLimit), Math.Min(shedding.MaxLimit, SheddingConstants.LimitCeiling));
+        if (shedding.MinLimit <= shedding.MaxLimit)
+        {
+            // Otherwise the range is empty and the error above already names the cause.
+            errors.RequireRange($"{path}:InitialLimit", shedding.InitialLimit, Math.Max(1, shedding.MinLimit), Math.Min(shedding.MaxLimit, SheddingConstants.LimitCeiling));
+        }
         errors.RequireRange($"{path}:MaxQueue", shedding.MaxQueue, 0, SheddingConstants.MaxQueueLimit);
         errors.RequireRange($"{path}:MaxQueueWait", shedding.MaxQueueWait, TimeSpan.Zero, SheddingConstants.MaxMaxQueueWait);
         errors.RequireRange($"{path}:CriticalReservedFraction", shedding.CriticalReservedFraction, 0, SheddingConstants.MaxCriticalReservedFraction);
