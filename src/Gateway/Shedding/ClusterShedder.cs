@@ -4,7 +4,8 @@ namespace Gateway.Shedding;
 /// Admission to one cluster: in-flight requests against the adaptive limit, by priority, with a short queue.
 /// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
 /// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
-/// up to MaxQueueWait; a freed slot goes to the oldest waiter of the highest priority that fits.
+/// up to MaxQueueWait; a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
+/// room for a higher priority by refusing the oldest waiter of the lowest one.
 /// </summary>
 /// <remarks>
 /// Admission and release are lock-free (<see cref="Interlocked"/> on the in-flight count); the queue takes a lock, but
@@ -79,7 +80,7 @@ internal sealed class ClusterShedder
         var waiter = new Waiter();
         lock (_queueLock)
         {
-            if (_queued >= Options.MaxQueue)
+            if (_queued >= Options.MaxQueue && !EvictBelow(priority))
             {
                 return SheddingReasons.QueueFull;
             }
@@ -94,7 +95,7 @@ internal sealed class ClusterShedder
         try
         {
             await waiter.Task.WaitAsync(Options.MaxQueueWait, _time, cancellationToken).ConfigureAwait(false);
-            return null;
+            return waiter.Evicted ? SheddingReasons.QueueFull : null;
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
@@ -162,6 +163,26 @@ internal sealed class ClusterShedder
         }
     }
 
+    /// <summary>Makes room in a full queue by refusing the oldest waiter of the lowest priority below <paramref name="priority"/>.</summary>
+    private bool EvictBelow(RequestPriority priority)
+    {
+        for (var p = RequestPriorities.Count - 1; p > (int)priority; p--)
+        {
+            var queue = _queues[p];
+            while (queue.TryDequeue(out var waiter))
+            {
+                if (waiter.TryEvict())
+                {
+                    _queuedByPriority[p]--;
+                    Volatile.Write(ref _queued, _queued - 1);
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     private bool HasWaitersAtOrAbove(RequestPriority priority)
     {
         for (var p = 0; p <= (int)priority; p++)
@@ -193,6 +214,7 @@ internal sealed class ClusterShedder
         private const int Waiting = 0;
         private const int Granted = 1;
         private const int Gone = 2;
+        private const int EvictedState = 3;
 
         private readonly TaskCompletionSource _granted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state;
@@ -201,9 +223,23 @@ internal sealed class ClusterShedder
 
         public bool Abandoned => Volatile.Read(ref _state) == Gone;
 
+        public bool Evicted => Volatile.Read(ref _state) == EvictedState;
+
         public bool TryGrant()
         {
             if (Interlocked.CompareExchange(ref _state, Granted, Waiting) != Waiting)
+            {
+                return false;
+            }
+
+            _granted.TrySetResult();
+            return true;
+        }
+
+        /// <summary>Refuses the waiter to make room for a higher priority; it wakes and reports queue_full.</summary>
+        public bool TryEvict()
+        {
+            if (Interlocked.CompareExchange(ref _state, EvictedState, Waiting) != Waiting)
             {
                 return false;
             }

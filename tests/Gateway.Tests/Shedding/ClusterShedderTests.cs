@@ -169,4 +169,24 @@ public sealed class ClusterShedderTests
 
         Assert.Equal(5, Fill(shedder, RequestPriority.Default, 50));
     }
+
+    [Fact]
+    public async Task EnterAsync_QueueFullOfLowerPriority_EvictsTheOldestOfTheLowest()
+    {
+        var shedder = Fixed(1, maxQueue: 2);
+        Assert.True(shedder.TryEnter(RequestPriority.Critical));
+        var sheddable = shedder.EnterAsync(RequestPriority.Sheddable, CancellationToken.None).AsTask();
+        var normal = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+
+        var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
+
+        Assert.Equal(SheddingReasons.QueueFull, await sheddable);
+        Assert.Equal(2, shedder.Queued);
+        // Nobody below default is left to evict for another default request.
+        Assert.Equal(SheddingReasons.QueueFull, await shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+
+        shedder.Exit();
+        Assert.Null(await critical);
+        Assert.False(normal.IsCompleted);
+    }
 }
