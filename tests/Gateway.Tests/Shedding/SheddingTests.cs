@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.Shedding;
+using Gateway.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.Shedding;
+
+/// <summary>A small storm against a backend of known capacity, through the gateway. Timing-sensitive, so run alone.</summary>
+[Collection(SerialGroup.Name)]
+public sealed class SheddingTests(ITestOutputHelper output)
+{
+    private const int Capacity = 8;
+    private static readonly TimeSpan ServiceTime = TimeSpan.FromMilliseconds(20);
+
+    private static JsonObject Config(global::SampleBackend.BackendInstance backend)
+    {
+        var config = TestConfig.SingleCluster([backend], routePath: "/api/{**rest}");
+        var routes = config["ReverseProxy"]!["Routes"]!.AsObject();
+        routes["critical"] = Route("/critical/{**rest}", "critical");
+        routes["sync"] = Route("/sync/{**rest}", "sheddable");
+        config["ReverseProxy"]!["Clusters"]!["api"]!["HealthCheck"] = new JsonObject { ["Passive"] = new JsonObject { ["Enabled"] = false } };
+        config["Gateway"] = new JsonObject
+        {
+            ["Shedding"] = new JsonObject
+            {
+                ["Enabled"] = true,
+                ["MinLimit"] = 4,
+                ["InitialLimit"] = Capacity,
+                ["MaxLimit"] = 64,
+                ["MaxQueue"] = 64,
+                ["MaxQueueWait"] = "00:00:00.200",
+            },
+        };
+        return config;
+
+        static JsonObject Route(string path, string priority) => new()
+        {
+            ["ClusterId"] = "api",
+            ["Match"] = new JsonObject { ["Path"] = path },
+            ["Metadata"] = new JsonObject { ["Priority"] = priority },
+        };
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Reason, string? RetryAfter)> SendAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        await response.Content.ReadAsByteArrayAsync();
+        return (
+            response.StatusCode,
+            response.Headers.TryGetValues("X-Gateway-Reason", out var reason) ? reason.Single() : null,
+            response.Headers.TryGetValues("Retry-After", out var retry) ? retry.Single() : null);
+    }
+
+    /// <summary>Six waves of 50 requests, 100 ms apart: per wave 5 critical, 20 default and 25 sheddable.</summary>
+    private static async Task<List<(string Path, HttpStatusCode Status, string? Reason, string? RetryAfter)>> StormAsync(HttpClient client)
+    {
+        var calls = new List<Task<(string, HttpStatusCode, string?, string?)>>();
+        for (var wave = 0; wave < 6; wave++)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var path = i < 5 ? "/critical/x" : i < 25 ? "/api/x" : "/sync/x";
+                calls.Add(Task.Run(async () =>
+                {
+                    var (status, reason, retryAfter) = await SendAsync(client, path);
+                    return (path, status, reason, retryAfter);
+                }));
+            }
+
+            await Task.Delay(100);
+        }
+
+        return [.. await Task.WhenAll(calls)];
+    }
+
+    [Fact]
+    public async Task SmallStorm_BackendKeptNearItsCapacity_CriticalServed_SheddableRefusedOverloaded()
+    {
+        await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
+        var backend = backends.Instances[0];
+        using var direct = new HttpClient { BaseAddress = backend.Url };
+
+        // The same storm straight at the backend, for comparison: its queue takes everything.
+        await StormAsync(direct);
+        var directPeak = backend.Capacity.PeakQueued;
+        backend.Capacity.ResetPeak();
+
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend));
+        // Warm up: the limit measures the backend's no-load latency first.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway.Proxy, "/api/x")).Status);
+        }
+
+        var cluster = gateway.Services.GetRequiredService<SheddingRegistry>().All().Single();
+        using var stop = new CancellationTokenSource();
+        var maxInFlight = 0;
+        var maxLimit = 0;
+        var watch = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                maxInFlight = Math.Max(maxInFlight, cluster.InFlight);
+                maxLimit = Math.Max(maxLimit, cluster.Limit.Current);
+                await Task.Delay(1);
+            }
+        });
+
+        var results = await StormAsync(gateway.Proxy);
+        await stop.CancelAsync();
+        await watch;
+
+        int Count(string path, HttpStatusCode status) => results.Count(r => r.Path == path && r.Status == status);
+        var peak = backend.Capacity.PeakQueued;
+        output.WriteLine($"direct: backend peak queue {directPeak}");
+        output.WriteLine($"gateway: backend peak queue {peak}, gateway max in flight {maxInFlight}, max limit {maxLimit}, limit now {cluster.Limit.Current}");
+        foreach (var path in new[] { "/critical/x", "/api/x", "/sync/x" })
+        {
+            output.WriteLine($"{path}: {Count(path, HttpStatusCode.OK)} ok, {Count(path, HttpStatusCode.ServiceUnavailable)} overloaded");
+        }
+
+        Assert.Equal(30, Count("/critical/x", HttpStatusCode.OK));
+        Assert.All(results, r => Assert.True(r.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{r.Path}: {r.Status}"));
+        foreach (var refused in results.Where(r => r.Status == HttpStatusCode.ServiceUnavailable))
+        {
+            Assert.Equal("overloaded", refused.Reason);
+            Assert.InRange(int.Parse(refused.RetryAfter!, CultureInfo.InvariantCulture), 1, 30);
+        }
+
+        var sheddableRefused = Count("/sync/x", HttpStatusCode.ServiceUnavailable) / 150.0;
+        var defaultRefused = Count("/api/x", HttpStatusCode.ServiceUnavailable) / 120.0;
+        Assert.True(sheddableRefused > 0, "no sheddable request was refused");
+        Assert.True(sheddableRefused >= defaultRefused, $"sheddable refused {sheddableRefused:P0}, default {defaultRefused:P0}");
+
+        // The backend never had more than the gateway's limit (plus what its own queue holds of it) in its hands.
+        Assert.True(maxInFlight <= maxLimit, $"in flight {maxInFlight} over limit {maxLimit}");
+        Assert.True(peak <= Math.Max(0, maxLimit - Capacity) + 2, $"backend queue peaked at {peak} with limit {maxLimit}");
+        Assert.True(peak < directPeak / 4, $"backend queue peaked at {peak} through the gateway, {directPeak} direct");
+    }
+
+    [Fact]
+    public async Task AdminClusters_ShowsConcurrencyLimitAndInFlight()
+    {
+        await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backends.Instances[0]));
+
+        using var clusters = await gateway.GetAdminJsonAsync("/admin/clusters");
+        var cluster = clusters.RootElement.GetProperty("clusters")[0];
+
+        Assert.Equal(4, cluster.GetProperty("concurrencyLimit").GetInt32());
+        Assert.Equal(0, cluster.GetProperty("inFlight").GetInt32());
+        Assert.Equal(0, cluster.GetProperty("queued").GetInt32());
+
+        using var metrics = await gateway.Admin.GetAsync("/metrics");
+        var text = await metrics.Content.ReadAsStringAsync();
+        Assert.Contains("gateway_shedding_limit", text, StringComparison.Ordinal);
+        Assert.Contains("gateway_shedding_queue_length", text, StringComparison.Ordinal);
+    }
+}
