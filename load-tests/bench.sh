@@ -15,6 +15,7 @@
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--connections "16 64 256"] [--rate R]
 #                            [--proxies "gateway-full yarp ..."] [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement.
+#   --no-build  use what is built (Release) instead of building the solution first.
 # Output: DIR/bench.json (every run and the medians) and DIR/bench.md (the table). DIR defaults to
 # load-tests/reports/bench-<date>. Everything listens on 127.0.0.1; every run is bounded by --duration.
 set -euo pipefail
@@ -28,6 +29,7 @@ rate=2000
 proxies="gateway-full gateway-none yarp nginx haproxy direct"
 out=""
 quick=0
+build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; connections="16"; rate=0; shift ;;
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
     --rate) rate="$2"; shift 2 ;;
     --proxies) proxies="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -56,7 +59,7 @@ need() {
 }
 need wrk:wrk nginx:nginx-light haproxy:haproxy python3:python3
 
-if ! build_log=$(dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1); then
+if [ "$build" -eq 1 ] && ! build_log=$(dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1); then
   echo "$build_log" >&2
   exit 1
 fi
@@ -256,20 +259,17 @@ for round in $(seq 1 "$rounds"); do
       echo "round $round  $name  c=$c  $(tail -n 1 "$results")" >&2
     done
     if [ "$rate" -gt 0 ] && [ -n "$loadtests_dll" ]; then
-      open_json="$work/open-$name-$round.json"
-      if dotnet "$loadtests_dll" steady --target "$target" --rate "$rate" --duration "$duration" --json "$open_json" >/dev/null 2>&1 && [ -f "$open_json" ]; then
-        python3 - "$open_json" "$round" "$name" "$rate" >> "$results" <<'EOF'
+      # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
+      open_dir="$work/open-$name-$round"
+      if dotnet "$loadtests_dll" steady --target "${target%/bench}" --paths /bench --rate "$rate" --duration "${duration}s" \
+           --timeout 5s --out "$open_dir" --quiet >/dev/null 2>&1 && [ -f "$open_dir/report.json" ]; then
+        python3 - "$open_dir/report.json" "$round" "$name" "$rate" >> "$results" <<'EOF'
 import json, sys
-report = json.load(open(sys.argv[1]))
-overall = report.get("overall", report)
-lat = overall.get("latency", overall)
-def ms(key):
-    for k in (key, key.replace("_ms", "")):
-        if k in lat: return float(lat[k])
-    return 0.0
+overall = json.load(open(sys.argv[1]))["runs"][0]["overall"]
+lat = overall["latency"]
 print(json.dumps({"round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "open", "rate": int(sys.argv[4]),
-                  "p50_us": ms("p50_ms") * 1000, "p99_us": ms("p99_ms") * 1000,
-                  "requests": overall.get("requests", 0)}))
+                  "p50_us": lat["p50Ms"] * 1000, "p99_us": lat["p99Ms"] * 1000,
+                  "requests": overall["calls"], "failed": overall["failed"]}))
 EOF
       fi
     fi

@@ -22,13 +22,34 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
+# The benchmark script's smoke test drives nginx and HAProxy with wrk (python3 aggregates its report).
+missing=()
+for tool in wrk:wrk nginx:nginx-light haproxy:haproxy python3:python3 bc:bc; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} from Debian's packages" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
 status=0
-dotnet test Gateway.sln -c Release --nologo \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
-  --results-directory "$results" || status=$?
+dotnet build Gateway.sln -c Release --nologo || status=$?
+# One run per test project, each with its own trx: a fixed LogFileName shared by several projects would make the
+# last one overwrite the others and the count below miss their tests.
+if [ "$status" -eq 0 ]; then
+  for project in tests/*/*.Tests.csproj; do
+    name="$(basename "$project" .csproj)"
+    dotnet test "$project" -c Release --no-build --nologo \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" || status=$?
+  done
+fi
 
 passed=0; failed=0; total=0
 for trx in "$results"/*.trx; do

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using SampleBackend;
 
 // Usage: SampleBackend --instances eu-1@eu-west:5101,us-1@us-east:5201 [--capacity 64] [--service-time-ms 5] [--control 5100]
@@ -60,8 +61,10 @@ if (host.ControlUrl is not null)
 }
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// Each instance's web app takes SIGTERM/SIGINT for itself (and keeps the process alive); the process must end too,
+// or a script's `kill` leaves the ports taken.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token);
@@ -71,3 +74,9 @@ catch (OperationCanceledException)
 }
 
 return 0;
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}

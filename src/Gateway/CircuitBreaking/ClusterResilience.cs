@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Gateway.Failover;
+using Gateway.Health;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -26,6 +27,9 @@ internal sealed class ClusterResilience
     private readonly ConditionalWeakTable<DestinationState, DestinationCircuit> _circuits = new();
     private readonly ConditionalWeakTable<DestinationState, DestinationCircuit>.CreateValueCallback _createCircuit;
     private readonly bool[] _failureStatus = new bool[100];
+
+    // Cached so that classifying an attempt allocates no delegate.
+    private readonly Func<int, bool> _isFailureStatus;
     private readonly bool[] _retryStatus = new bool[100];
     private int _notClosed;
     private long _version;
@@ -33,6 +37,7 @@ internal sealed class ClusterResilience
 
     public ClusterResilience(string clusterId, string policyName, ResiliencePolicyOptions options, TimeProvider time, ResilienceMetrics metrics, ILogger logger)
     {
+        _isFailureStatus = IsFailureStatus;
         ClusterId = clusterId;
         PolicyName = policyName;
         Options = options;
@@ -119,22 +124,7 @@ internal sealed class ClusterResilience
     /// response. A client's own fault (it went away, sent a broken body) never counts. Timeouts are judged by the
     /// attempt pipeline itself.
     /// </summary>
-    public bool IsDestinationFailure(HttpContext context)
-    {
-        var error = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
-        return error switch
-        {
-            ForwarderError.None => IsFailureStatus(context.Response.StatusCode),
-            ForwarderError.Request or
-            ForwarderError.RequestTimedOut or
-            ForwarderError.RequestBodyDestination or
-            ForwarderError.ResponseBodyDestination or
-            ForwarderError.ResponseHeaders or
-            ForwarderError.UpgradeRequestDestination or
-            ForwarderError.UpgradeResponseDestination => true,
-            _ => false,
-        };
-    }
+    public bool IsDestinationFailure(HttpContext context) => FailureClassifier.IsDestinationFailure(context, _isFailureStatus);
 
     /// <summary>
     /// Decides a retry for a failed attempt that reached nothing to the client: there must be a destination whose

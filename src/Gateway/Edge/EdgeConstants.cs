@@ -46,6 +46,9 @@ internal static class EdgeConstants
     public const long DefaultMaxRequestBodySize = 10 * 1024 * 1024;
     public const long MaxRequestBodySizeLimit = 4L * 1024 * 1024 * 1024;
 
+    public const int DefaultListenBacklog = 4096;
+    public const int MaxListenBacklog = 65535;
+
     public const int DefaultHttp2MaxStreamsPerConnection = 100;
     public const int MaxHttp2MaxStreamsPerConnection = 1000;
 

@@ -1,5 +1,6 @@
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Edge;
@@ -19,6 +20,7 @@ internal static class EdgeServiceCollectionExtensions
             sp.GetRequiredService<EdgeMetrics>(),
             sp.GetRequiredService<ILogger<ProxyConnectionLimit>>()));
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
+        services.Configure<SocketTransportOptions>(sockets => sockets.Backlog = startup.ListenBacklog);
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
             {

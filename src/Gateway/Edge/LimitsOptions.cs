@@ -61,6 +61,13 @@ public sealed record LimitsOptions
     /// </summary>
     public long MaxRequestBodySize { get; init; } = EdgeConstants.DefaultMaxRequestBodySize;
 
+    /// <summary>
+    /// Connections the kernel queues on the proxy listener before the gateway accepts them. Kestrel's 512 overflows in
+    /// a reconnect storm, and every overflowed SYN is retried by the client seconds later, lining the storm up again.
+    /// The kernel caps it at <c>net.core.somaxconn</c>. Default 4096, range 16 to 65535. Start-up only.
+    /// </summary>
+    public int ListenBacklog { get; init; } = EdgeConstants.DefaultListenBacklog;
+
     /// <summary>Concurrent HTTP/2 streams per connection. Default 100, range 1 to 1000. Start-up only.</summary>
     public int Http2MaxStreamsPerConnection { get; init; } = EdgeConstants.DefaultHttp2MaxStreamsPerConnection;
 

@@ -8,12 +8,16 @@ namespace Gateway.Health;
 /// </summary>
 internal static class FailureClassifier
 {
-    public static bool IsDestinationFailure(HttpContext context)
+    /// <summary>Any 5xx from the destination counts: outlier detection's rule.</summary>
+    public static bool IsDestinationFailure(HttpContext context) => IsDestinationFailure(context, static status => status >= 500);
+
+    /// <param name="isFailureStatus">Which statuses of a completed response count (a circuit breaker's own list).</param>
+    public static bool IsDestinationFailure(HttpContext context, Func<int, bool> isFailureStatus)
     {
         var error = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
         return error switch
         {
-            ForwarderError.None => context.Response.StatusCode >= 500,
+            ForwarderError.None => isFailureStatus(context.Response.StatusCode),
             ForwarderError.Request or
             ForwarderError.RequestTimedOut or
             ForwarderError.RequestBodyDestination or

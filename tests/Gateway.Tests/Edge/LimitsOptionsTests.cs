@@ -28,6 +28,7 @@ public sealed class LimitsOptionsTests
         Assert.Equal(8 * 1024, options.MaxRequestLineSize);
         Assert.Equal(10 * 1024 * 1024, options.MaxRequestBodySize);
         Assert.Equal(100, options.Http2MaxStreamsPerConnection);
+        Assert.Equal(4096, options.ListenBacklog);
         Assert.Equal("Http1", options.Protocols);
         Assert.Equal(TimeSpan.FromSeconds(5), options.UpstreamConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), options.UpstreamActivityTimeout);
@@ -49,6 +50,7 @@ public sealed class LimitsOptionsTests
             MaxRequestLineSize = 256,
             MaxRequestBodySize = 0,
             Http2MaxStreamsPerConnection = 1,
+            ListenBacklog = 16,
             Protocols = "http2",
             UpstreamConnectTimeout = TimeSpan.FromMilliseconds(100),
             UpstreamActivityTimeout = TimeSpan.FromMilliseconds(100),
@@ -69,6 +71,7 @@ public sealed class LimitsOptionsTests
         { new LimitsOptions { MaxRequestHeadersTotalSize = 1023 }, "MaxRequestHeadersTotalSize", "between 1024 and 1048576" },
         { new LimitsOptions { MaxRequestLineSize = 255 }, "MaxRequestLineSize", "between 256 and 65536" },
         { new LimitsOptions { MaxRequestBodySize = -1 }, "MaxRequestBodySize", "between 0 and 4294967296" },
+        { new LimitsOptions { ListenBacklog = 15 }, "ListenBacklog", "between 16 and 65535" },
         { new LimitsOptions { Http2MaxStreamsPerConnection = 0 }, "Http2MaxStreamsPerConnection", "between 1 and 1000" },
         { new LimitsOptions { Protocols = "Http1AndHttp2" }, "Protocols", "must be 'Http1' or 'Http2'" },
         { new LimitsOptions { UpstreamConnectTimeout = TimeSpan.FromMinutes(2) }, "UpstreamConnectTimeout", "between 00:00:00.1000000 and 00:01:00" },

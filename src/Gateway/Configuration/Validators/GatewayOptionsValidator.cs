@@ -215,6 +215,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         errors.RequireRange($"{path}:MaxRequestHeadersTotalSize", limits.MaxRequestHeadersTotalSize, EdgeConstants.MinRequestHeadersTotalSize, EdgeConstants.MaxRequestHeadersTotalSizeLimit);
         errors.RequireRange($"{path}:MaxRequestLineSize", limits.MaxRequestLineSize, EdgeConstants.MinRequestLineSize, EdgeConstants.MaxRequestLineSizeLimit);
         errors.RequireRange($"{path}:MaxRequestBodySize", limits.MaxRequestBodySize, 0, EdgeConstants.MaxRequestBodySizeLimit);
+        errors.RequireRange($"{path}:ListenBacklog", limits.ListenBacklog, 16, EdgeConstants.MaxListenBacklog);
         errors.RequireRange($"{path}:Http2MaxStreamsPerConnection", limits.Http2MaxStreamsPerConnection, 1, EdgeConstants.MaxHttp2MaxStreamsPerConnection);
         if (!string.Equals(limits.Protocols, EdgeConstants.ProtocolsHttp1, StringComparison.OrdinalIgnoreCase) &&
             !string.Equals(limits.Protocols, EdgeConstants.ProtocolsHttp2, StringComparison.OrdinalIgnoreCase))

@@ -1,0 +1,105 @@
+using LoadTests.Cli;
+using LoadTests.Clients;
+using LoadTests.Reporting;
+using Polly;
+
+namespace LoadTests.Scenarios;
+
+/// <summary>What every session of one run shares: where to record, how to retry, the connection pool if shared.</summary>
+internal sealed class SessionContext(
+    RunStats stats,
+    ResiliencePipeline<AttemptOutcome> retry,
+    HttpMessageInvoker? shared,
+    LoadTestOptions options,
+    TimeProvider time,
+    CancellationTokenSource run) : IDisposable
+{
+    private readonly SemaphoreSlim _connections = new(options.MaxConnections, options.MaxConnections);
+    private string? _abortReason;
+
+    public string? AbortReason => Volatile.Read(ref _abortReason);
+
+    public void Dispose() => _connections.Dispose();
+
+    /// <summary>Runs one session; <paramref name="scheduled"/> is when it was due, which the first call's latency counts from.</summary>
+    public async Task RunSessionAsync(SessionPlan plan, long scheduled)
+    {
+        // Sessions start from the scheduler's loop; get off it at once so a slow connect never delays the next start.
+        await Task.Yield();
+        stats.SessionStarted(scheduled);
+        var token = run.Token;
+        var holdsConnection = false;
+        HttpMessageInvoker? own = null;
+        try
+        {
+            if (shared is null)
+            {
+                // Past the tool's own file-descriptor budget a session waits for a slot, and the wait shows in its
+                // latency (counted from the schedule), rather than failing as if the target had refused it.
+                if (!_connections.Wait(0))
+                {
+                    stats.ConnectionSlotWaited();
+                    await _connections.WaitAsync(token);
+                }
+
+                holdsConnection = true;
+                own = new HttpMessageInvoker(ClientHandlers.Create(options.Timeout, 1));
+            }
+
+            var client = shared ?? own!;
+            var callStart = scheduled;
+            foreach (var path in plan.Bootstrap)
+            {
+                if (!await CallAsync(client, path, callStart, token))
+                {
+                    stats.SessionFailed();
+                    return;
+                }
+
+                callStart = time.GetTimestamp();
+            }
+
+            stats.SessionBootstrapped();
+            for (var beat = 0; beat < plan.Heartbeats && plan.HeartbeatPath is { } heartbeat; beat++)
+            {
+                await Task.Delay(plan.HeartbeatInterval, time, token);
+                await CallAsync(client, heartbeat, time.GetTimestamp(), token);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The run was stopped (--max-duration, --drain, Ctrl+C): what this session did so far is recorded.
+        }
+        finally
+        {
+            own?.Dispose();
+            if (holdsConnection)
+            {
+                _connections.Release();
+            }
+        }
+    }
+
+    private async Task<bool> CallAsync(HttpMessageInvoker client, string path, long callStart, CancellationToken token)
+    {
+        var uri = new Uri(options.Target, path.TrimStart('/'));
+        var outcome = await retry.ExecuteAsync(
+            async ct =>
+            {
+                if (stats.Attempts >= options.MaxRequests)
+                {
+                    Interlocked.CompareExchange(ref _abortReason, $"stopped at --max-requests {options.MaxRequests}", null);
+                    await run.CancelAsync();
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                stats.AttemptStarted();
+                var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct);
+                stats.RecordAttempt(path, result);
+                return result;
+            },
+            token);
+        stats.RecordCall(path, outcome.IsSuccess, callStart);
+        return outcome.IsSuccess;
+    }
+}
