@@ -15,11 +15,13 @@ internal sealed class SheddingRegistry
     private readonly Lock _rebuild = new();
     private readonly ConfigSnapshotSource _config;
     private readonly TimeProvider _time;
+    private readonly ILogger<SheddingRegistry> _logger;
 
-    public SheddingRegistry(ConfigSnapshotSource config, TimeProvider time, SheddingMetrics metrics)
+    public SheddingRegistry(ConfigSnapshotSource config, TimeProvider time, SheddingMetrics metrics, ILogger<SheddingRegistry> logger)
     {
         _config = config;
         _time = time;
+        _logger = logger;
         metrics.Observe(this);
     }
 
@@ -64,9 +66,19 @@ internal sealed class SheddingRegistry
             ClusterShedder? shedder = null;
             if (options.Enabled)
             {
-                shedder = old?.Shedder is { } previous && previous.Options == options
-                    ? previous
-                    : new ClusterShedder(cluster.ClusterId, options, _time);
+                if (old?.Shedder is { } previous && previous.Options == options)
+                {
+                    shedder = previous;
+                }
+                else
+                {
+                    shedder = new ClusterShedder(cluster.ClusterId, options, _time);
+                    Log.ShedderStarted(_logger, cluster.ClusterId, options.MinLimit, options.InitialLimit, options.MaxLimit);
+                }
+            }
+            else if (old?.Shedder is not null)
+            {
+                Log.ShedderStopped(_logger, cluster.ClusterId);
             }
 
             _clusters.AddOrUpdate(cluster, new Entry(snapshot.Revision, shedder));

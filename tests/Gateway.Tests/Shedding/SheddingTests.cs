@@ -159,4 +159,42 @@ public sealed class SheddingTests(ITestOutputHelper output)
         Assert.Contains("gateway_shedding_limit", text, StringComparison.Ordinal);
         Assert.Contains("gateway_shedding_queue_length", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Reload_TurnsSheddingOnAndOff_UnrelatedReloadKeepsTheLearnedLimit()
+    {
+        await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
+        var config = Config(backends.Instances[0]);
+        var on = config["Gateway"]!.DeepClone();
+        config["Gateway"] = new JsonObject();
+        await using var gateway = await GatewayTestHost.StartAsync(config);
+        Assert.False(await HasLimitAsync(gateway));
+
+        config["Gateway"] = on;
+        var before = DateTimeOffset.UtcNow;
+        await gateway.WriteConfigAsync(config);
+        Assert.Equal(Gateway.Configuration.ConfigReloadOutcome.Applied, (await gateway.WaitForReloadAsync(before)).Outcome);
+        Assert.True(await HasLimitAsync(gateway));
+        var shedder = gateway.Services.GetRequiredService<SheddingRegistry>().All().Single();
+
+        // A change elsewhere keeps the cluster's shedder and what it learned.
+        config["ReverseProxy"]!["Routes"]!["extra"] = new JsonObject { ["ClusterId"] = "api", ["Match"] = new JsonObject { ["Path"] = "/extra/{**rest}" } };
+        before = DateTimeOffset.UtcNow;
+        await gateway.WriteConfigAsync(config);
+        await gateway.WaitForReloadAsync(before);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway.Proxy, "/extra/x")).Status);
+        Assert.Same(shedder, gateway.Services.GetRequiredService<SheddingRegistry>().All().Single());
+
+        config["Gateway"] = new JsonObject();
+        before = DateTimeOffset.UtcNow;
+        await gateway.WriteConfigAsync(config);
+        await gateway.WaitForReloadAsync(before);
+        Assert.False(await HasLimitAsync(gateway));
+    }
+
+    private static async Task<bool> HasLimitAsync(GatewayTestHost gateway)
+    {
+        using var clusters = await gateway.GetAdminJsonAsync("/admin/clusters");
+        return clusters.RootElement.GetProperty("clusters")[0].TryGetProperty("concurrencyLimit", out _);
+    }
 }
