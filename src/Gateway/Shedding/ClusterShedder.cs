@@ -101,8 +101,8 @@ internal sealed class ClusterShedder
         {
             if (!waiter.TryAbandon())
             {
-                // Granted in the same instant: the slot is ours.
-                return null;
+                // Granted in the same instant (the slot is ours), or evicted for a higher priority (no slot).
+                return waiter.Evicted ? SheddingReasons.QueueFull : null;
             }
 
             lock (_queueLock)

@@ -2,9 +2,12 @@ namespace Gateway.Shedding;
 
 /// <summary>
 /// The adaptive concurrency limit of one cluster, a gradient algorithm after Netflix's Gradient2 and Envoy's adaptive
-/// concurrency filter. A no-load latency baseline is measured with the limit pinned to <see cref="SheddingOptions.MinLimit"/>
-/// (at start and again every <see cref="SheddingOptions.BaselineWindow"/>); between measurements, every
-/// <see cref="SheddingOptions.SampleWindow"/> the mean latency of the window is compared with it:
+/// concurrency filter. The no-load latency baseline is first measured with the limit pinned to
+/// <see cref="SheddingOptions.MinLimit"/>; after that it is the lowest window latency over the current and the previous
+/// <see cref="SheddingOptions.BaselineWindow"/>, so a backend that became slower for good is re-measured within two
+/// windows. (Envoy re-pins the limit to re-measure; in a storm that refuses almost everyone for a window, critical
+/// requests included, which is what this gateway must not do.) Every <see cref="SheddingOptions.SampleWindow"/> the
+/// mean latency of the window is compared with the baseline:
 /// <c>gradient = clamp(Tolerance × baseline / latency, 0.5, 1)</c>,
 /// <c>estimate = limit × gradient + √limit</c>, smoothed and bounded by MinLimit and MaxLimit.
 /// The limit thus grows by about √limit per window while latency stays within the tolerance and shrinks when it climbs.
@@ -31,6 +34,8 @@ internal sealed class GradientLimit
     // Written only by the request holding _updating.
     private double _estimate;
     private double _baseline = double.PositiveInfinity;
+    private double _currentMin = double.PositiveInfinity;
+    private double _previousMin = double.PositiveInfinity;
     private long _nextBaselineAt;
 
     private int _published;
@@ -52,13 +57,13 @@ internal sealed class GradientLimit
     /// <summary>The concurrency the cluster may have now.</summary>
     public int Current => Volatile.Read(ref _published);
 
-    /// <summary>The limit the gradient found, even while the baseline is being measured (then <see cref="Current"/> is MinLimit).</summary>
+    /// <summary>The limit the gradient found, even while the first baseline is measured (then <see cref="Current"/> is MinLimit).</summary>
     public int Estimate => (int)Math.Round(Volatile.Read(ref _estimate));
 
     /// <summary>The no-load latency in seconds; infinity until first measured.</summary>
     public double BaselineSeconds => Volatile.Read(ref _baseline);
 
-    /// <summary>Whether the limit is pinned to MinLimit to measure the baseline.</summary>
+    /// <summary>Whether the limit is pinned to MinLimit to measure the first baseline.</summary>
     public bool MeasuringBaseline => Volatile.Read(ref _measuring) != 0;
 
     /// <summary>Adds one proxied request's latency, from <paramref name="start"/> to <paramref name="end"/> (<see cref="TimeProvider"/> timestamps).</summary>
@@ -109,6 +114,7 @@ internal sealed class GradientLimit
 
         if (Volatile.Read(ref _measuring) != 0)
         {
+            _currentMin = latency;
             Volatile.Write(ref _baseline, latency);
             _nextBaselineAt = now + _baselineWindow;
             Volatile.Write(ref _measuring, 0);
@@ -116,10 +122,15 @@ internal sealed class GradientLimit
             return;
         }
 
-        if (latency < _baseline)
+        if (now >= _nextBaselineAt)
         {
-            Volatile.Write(ref _baseline, latency);
+            _previousMin = _currentMin;
+            _currentMin = double.PositiveInfinity;
+            _nextBaselineAt = now + _baselineWindow;
         }
+
+        _currentMin = Math.Min(_currentMin, latency);
+        Volatile.Write(ref _baseline, Math.Min(_previousMin, _currentMin));
 
         var limit = _estimate;
         var gradient = Math.Clamp(_options.Tolerance * _baseline / latency, MinGradient, 1.0);
@@ -127,15 +138,7 @@ internal sealed class GradientLimit
         var estimate = gradient >= 1.0 && maxInFlight * 2 < limit ? limit : (limit * gradient) + Math.Sqrt(limit);
         limit = ((1 - _options.Smoothing) * limit) + (_options.Smoothing * estimate);
         Volatile.Write(ref _estimate, Math.Clamp(limit, _options.MinLimit, _options.MaxLimit));
-
-        if (now >= _nextBaselineAt)
-        {
-            StartMeasuring(now);
-        }
-        else
-        {
-            Publish();
-        }
+        Publish();
     }
 
     private void StartMeasuring(long now)

@@ -189,4 +189,24 @@ public sealed class ClusterShedderTests
         Assert.Null(await critical);
         Assert.False(normal.IsCompleted);
     }
+
+    [Fact]
+    public async Task EnterAsync_EvictedAsItsWaitEnds_IsRefusedAndTakesNoSlot()
+    {
+        // Regression: an eviction racing the waiter's own timeout or cancellation was taken for a grant, and the
+        // request's release drove the in-flight count below zero (the likely cause of -2 seen after a storm).
+        var shedder = Fixed(1, maxQueue: 1);
+        Assert.True(shedder.TryEnter(RequestPriority.Critical));
+        using var client = new CancellationTokenSource();
+        var sheddable = shedder.EnterAsync(RequestPriority.Sheddable, client.Token).AsTask();
+        var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
+        await client.CancelAsync();
+
+        Assert.Equal(SheddingReasons.QueueFull, await sheddable);
+        shedder.Exit();
+        Assert.Null(await critical);
+        Assert.Equal(1, shedder.InFlight);
+        shedder.Exit();
+        Assert.Equal(0, shedder.InFlight);
+    }
 }

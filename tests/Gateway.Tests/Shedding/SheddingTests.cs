@@ -142,6 +142,54 @@ public sealed class SheddingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Refusal_WithTheLimitTaken_IsAnsweredAtOnceWithoutReadingTheBody()
+    {
+        await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
+        backends.Instances[0].Faults.Hang = true;
+        var config = Config(backends.Instances[0]);
+        var shedding = config["Gateway"]!["Shedding"]!.AsObject();
+        shedding["MinLimit"] = 2;
+        shedding["InitialLimit"] = 2;
+        shedding["MaxLimit"] = 2;
+        shedding["MaxQueue"] = 0;
+        await using var gateway = await GatewayTestHost.StartAsync(config);
+        using var stuck = new CancellationTokenSource();
+        var hanging = Enumerable.Range(0, 2).Select(_ => gateway.Proxy.GetAsync("/critical/x", stuck.Token)).ToArray();
+        var registry = gateway.Services.GetRequiredService<SheddingRegistry>();
+        for (var i = 0; i < 500 && registry.All().SingleOrDefault()?.InFlight != 2; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(2, registry.All().Single().InFlight);
+        var latencies = new double[500];
+        var clock = new System.Diagnostics.Stopwatch();
+        for (var i = 0; i < latencies.Length; i++)
+        {
+            // A body the gateway never reads: the refusal does not wait for it.
+            using var body = new ByteArrayContent(new byte[16 * 1024]);
+            clock.Restart();
+            using var response = await gateway.Proxy.PostAsync("/api/x", body);
+            latencies[i] = clock.Elapsed.TotalMilliseconds;
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("overloaded", response.Headers.GetValues("X-Gateway-Reason").Single());
+        }
+
+        Array.Sort(latencies);
+        var p50 = latencies[latencies.Length / 2];
+        var p99 = latencies[(int)(latencies.Length * 0.99)];
+        output.WriteLine($"refusal round trip over loopback (client included): p50 {p50:F3} ms, p99 {p99:F3} ms, max {latencies[^1]:F3} ms");
+        Assert.True(p99 < 50, $"p99 {p99:F3} ms");
+        Assert.Equal(0, backends.Instances[0].Capacity.Served);
+
+        await stuck.CancelAsync();
+        foreach (var request in hanging)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        }
+    }
+
+    [Fact]
     public async Task AdminClusters_ShowsConcurrencyLimitAndInFlight()
     {
         await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
