@@ -45,6 +45,8 @@ public static class GatewayApplicationExtensions
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
             proxy.UseMiddleware<CircuitBreakerMiddleware>();
+            // Innermost: the adaptive limit learns from the backend's latency, not from the gateway's own queueing.
+            proxy.UseMiddleware<SheddingLatencyMiddleware>();
         });
         return app;
     }

@@ -8,7 +8,7 @@ namespace Gateway.Shedding;
 /// <summary>
 /// Admission to the route's cluster under its adaptive concurrency limit, by the route's priority. A refused request
 /// gets 503 <c>overloaded</c> with a paced <c>Retry-After</c> before anything touches a backend or reads its body; an
-/// admitted one's latency (from admission to the end of the proxy pipeline) feeds the limit.
+/// admitted one's forwarding latency feeds the limit (<see cref="SheddingLatencyMiddleware"/>).
 /// </summary>
 internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry registry, GatewayResponseWriter writer, SheddingMetrics metrics, TimeProvider time)
 {
@@ -47,23 +47,15 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)
     {
-        var start = time.GetTimestamp();
-        var sample = false;
+        // For SheddingLatencyMiddleware, which times each attempt's forwarding.
+        context.Features.Set(shedder);
         try
         {
             await next(context);
-            // Failures and the gateway's own fast answers (5xx) would teach the limit that the cluster is fast.
-            sample = context.Response.StatusCode < StatusCodes.Status500InternalServerError && !context.RequestAborted.IsCancellationRequested;
         }
         finally
         {
-            var end = time.GetTimestamp();
-            if (sample)
-            {
-                shedder.Limit.Record(start, end, shedder.InFlight);
-            }
-
-            shedder.Pacer.Completed(end);
+            shedder.Pacer.Completed(time.GetTimestamp());
             shedder.Exit();
         }
     }
