@@ -5,6 +5,7 @@ using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Proxy;
 using Gateway.RateLimiting;
+using Gateway.Shedding;
 
 namespace Gateway;
 
@@ -16,6 +17,7 @@ public static class GatewayApplicationExtensions
         // Gauges observe the routers; they exist from start so a scrape never misses them.
         app.Services.GetRequiredService<FailoverGauges>();
         app.Services.GetRequiredService<ResilienceRegistry>();
+        app.Services.GetRequiredService<SheddingRegistry>();
         // First, so the console's request series also counts what later middleware refuses.
         app.UseMiddleware<TrafficStatsMiddleware>();
         // Before routing: what it refuses must not be matched against any route, proxy or admin.
@@ -27,6 +29,9 @@ public static class GatewayApplicationExtensions
         {
             proxy.UseMiddleware<RequestBodyLimitMiddleware>();
             proxy.UseMiddleware<RateLimitingMiddleware>();
+            // After the per-client rate limit (a client over its own limit must not take a cluster slot) and before
+            // anything that reads the body or opens a backend connection, so a refusal costs little.
+            proxy.UseMiddleware<SheddingMiddleware>();
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
             proxy.UseMiddleware<FailoverMiddleware>();
             proxy.UseMiddleware<NoHealthyDestinationMiddleware>();
@@ -40,6 +45,8 @@ public static class GatewayApplicationExtensions
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
             proxy.UseMiddleware<CircuitBreakerMiddleware>();
+            // Innermost: the adaptive limit learns from the backend's latency, not from the gateway's own queueing.
+            proxy.UseMiddleware<SheddingLatencyMiddleware>();
         });
         return app;
     }

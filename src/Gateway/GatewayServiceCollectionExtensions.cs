@@ -8,6 +8,7 @@ using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Proxy;
 using Gateway.RateLimiting;
+using Gateway.Shedding;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,6 +37,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOperatorConsole();
         services.AddGatewayEdge(startup.Limits);
         services.AddGatewayResilience();
+        services.AddGatewayShedding();
         services.AddReverseProxy()
             .AddTransforms<InternalHeaderTransformProvider>()
             .AddTransforms<ConnectionHeaderTransformProvider>()

@@ -4,6 +4,7 @@ using Gateway.CircuitBreaking;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.Shedding;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Yarp.ReverseProxy;
@@ -25,8 +26,8 @@ internal static class AdminEndpoints
 
         var admin = endpoints.MapGroup("/admin").WithMetadata(AdminEndpointMetadata.Keyed);
         admin.MapGet("/config", (ConfigSnapshotSource source) => Results.Json(ConfigStatus.From(source), AdminJson.Api));
-        admin.MapGet("/clusters", (IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience) =>
-            Results.Json(new { clusters = ClusterStatus.From(state, router, outliers, resilience) }, AdminJson.Api));
+        admin.MapGet("/clusters", (IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience, SheddingRegistry shedding) =>
+            Results.Json(new { clusters = ClusterStatus.From(state, router, outliers, resilience, shedding) }, AdminJson.Api));
         admin.MapGet("/regions", (RegionDrains drains, ConfigSnapshotSource config) => Results.Json(RegionsBody(drains, config), AdminJson.Api));
         admin.MapPost("/regions/{region}/drain", (string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config) =>
             ChangeDrainAsync(region, sync, drains, config, drain: true));

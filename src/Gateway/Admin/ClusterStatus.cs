@@ -1,12 +1,17 @@
 using Gateway.CircuitBreaking;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.Shedding;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Admin;
 
 /// <summary>The body of <c>GET /admin/clusters</c>: what each cluster and destination looks like right now.</summary>
+/// <remarks>
+/// With <c>Gateway:Shedding</c> enabled: <see cref="ConcurrencyLimit"/> (the adaptive limit now),
+/// <see cref="InFlight"/> (requests admitted under it) and <see cref="Queued"/> (waiting for a slot); otherwise null.
+/// </remarks>
 internal sealed record ClusterStatus(
     string Id,
     string? LoadBalancingPolicy,
@@ -18,7 +23,13 @@ internal sealed record ClusterStatus(
     IReadOnlyList<RegionStatus> Regions,
     IReadOnlyList<DestinationStatus> Destinations)
 {
-    public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience)
+    public int? ConcurrencyLimit { get; init; }
+
+    public int? InFlight { get; init; }
+
+    public int? Queued { get; init; }
+
+    public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience, SheddingRegistry shedding)
     {
         var result = new List<ClusterStatus>();
         foreach (var cluster in state.GetClusters())
@@ -48,6 +59,7 @@ internal sealed record ClusterStatus(
             }
 
             destinations.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+            var shedder = shedding.Get(cluster);
             result.Add(new ClusterStatus(
                 cluster.ClusterId,
                 config.LoadBalancingPolicy,
@@ -57,7 +69,12 @@ internal sealed record ClusterStatus(
                 available.Count,
                 plan.Panic,
                 regions,
-                destinations));
+                destinations)
+            {
+                ConcurrencyLimit = shedder?.Limit.Current,
+                InFlight = shedder?.InFlight,
+                Queued = shedder?.Queued,
+            });
         }
 
         result.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));

@@ -4,6 +4,7 @@ using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.RateLimiting;
+using Gateway.Shedding;
 using Gateway.Telemetry;
 
 namespace Gateway.Configuration;
@@ -39,4 +40,7 @@ public sealed record GatewayOptions
 
     /// <summary>Client connection and request limits and upstream timeouts: the edge's safe defaults.</summary>
     public LimitsOptions Limits { get; init; } = new();
+
+    /// <summary>Adaptive concurrency limits per cluster and priority load shedding.</summary>
+    public SheddingOptions Shedding { get; init; } = new();
 }

@@ -4,6 +4,7 @@ using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
+using Gateway.Shedding;
 using Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +42,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
         RateLimitingValidator.Validate(options, errors);
         ValidateLimits(options.Limits, errors);
+        ValidateShedding(options.Shedding, errors);
         return errors.Errors;
     }
 
@@ -172,6 +174,32 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 errors.Add($"{path}:{i}", $"must be a 5xx status code, 500 to 599 (was {statuses[i]}).");
             }
         }
+    }
+
+    private static void ValidateShedding(SheddingOptions shedding, ConfigErrorList errors)
+    {
+        const string path = SheddingConstants.SectionPath;
+        errors.RequireRange($"{path}:MinLimit", shedding.MinLimit, 1, SheddingConstants.LimitCeiling);
+        errors.RequireRange($"{path}:MaxLimit", shedding.MaxLimit, Math.Max(1, shedding.MinLimit), SheddingConstants.LimitCeiling);
+        if (shedding.MinLimit <= shedding.MaxLimit)
+        {
+            // Otherwise the range is empty and the error above already names the cause.
+            errors.RequireRange($"{path}:InitialLimit", shedding.InitialLimit, Math.Max(1, shedding.MinLimit), Math.Min(shedding.MaxLimit, SheddingConstants.LimitCeiling));
+        }
+        errors.RequireRange($"{path}:MaxQueue", shedding.MaxQueue, 0, SheddingConstants.MaxQueueLimit);
+        errors.RequireRange($"{path}:MaxQueueWait", shedding.MaxQueueWait, TimeSpan.Zero, SheddingConstants.MaxMaxQueueWait);
+        errors.RequireRange($"{path}:CriticalReservedFraction", shedding.CriticalReservedFraction, 0, SheddingConstants.MaxCriticalReservedFraction);
+        errors.RequireRange($"{path}:SheddableFraction", shedding.SheddableFraction, 0, 1);
+        errors.RequireRange($"{path}:Tolerance", shedding.Tolerance, 1, SheddingConstants.MaxTolerance);
+        if (double.IsNaN(shedding.Smoothing) || shedding.Smoothing <= 0 || shedding.Smoothing > 1)
+        {
+            errors.Add($"{path}:Smoothing", $"must be above 0 and at most 1 (was {shedding.Smoothing}).");
+        }
+
+        errors.RequireRange($"{path}:SampleWindow", shedding.SampleWindow, SheddingConstants.MinSampleWindow, SheddingConstants.MaxSampleWindow);
+        errors.RequireRange($"{path}:BaselineWindow", shedding.BaselineWindow, shedding.SampleWindow, SheddingConstants.MaxBaselineWindow);
+        errors.RequireRange($"{path}:RetryAfterMinSeconds", shedding.RetryAfterMinSeconds, 0, SheddingConstants.MaxRetryAfterSeconds);
+        errors.RequireRange($"{path}:RetryAfterMaxSeconds", shedding.RetryAfterMaxSeconds, shedding.RetryAfterMinSeconds, SheddingConstants.MaxRetryAfterSeconds);
     }
 
     private static void ValidateLimits(LimitsOptions limits, ConfigErrorList errors)

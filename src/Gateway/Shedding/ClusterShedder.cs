@@ -1,0 +1,253 @@
+namespace Gateway.Shedding;
+
+/// <summary>
+/// Admission to one cluster: in-flight requests against the adaptive limit, by priority, with a short queue.
+/// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
+/// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
+/// up to MaxQueueWait; a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
+/// room for a higher priority by refusing the oldest waiter of the lowest one.
+/// </summary>
+/// <remarks>
+/// Admission and release are lock-free (<see cref="Interlocked"/> on the in-flight count); the queue takes a lock, but
+/// only requests that must wait and releases that find waiters touch it.
+/// </remarks>
+internal sealed class ClusterShedder
+{
+    private readonly Queue<Waiter>[] _queues = [new(), new(), new()];
+    private readonly int[] _queuedByPriority = new int[RequestPriorities.Count];
+    private readonly Lock _queueLock = new();
+    private readonly TimeProvider _time;
+    private readonly double _defaultShare;
+    private readonly double _sheddableShare;
+    private int _inFlight;
+    private int _queued;
+
+    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time)
+    {
+        ClusterId = clusterId;
+        Options = options;
+        _time = time;
+        Limit = new GradientLimit(options, time);
+        Pacer = new AdmissionPacer(options, time);
+        _defaultShare = 1 - options.CriticalReservedFraction;
+        _sheddableShare = Math.Min(options.SheddableFraction, _defaultShare);
+    }
+
+    public string ClusterId { get; }
+
+    public SheddingOptions Options { get; }
+
+    public GradientLimit Limit { get; }
+
+    public AdmissionPacer Pacer { get; }
+
+    /// <summary>Requests admitted and not yet finished.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Requests waiting in the queue.</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
+    /// <summary>How many requests of <paramref name="priority"/> may be in flight at <paramref name="limit"/>.</summary>
+    public int Threshold(RequestPriority priority, int limit) => priority switch
+    {
+        RequestPriority.Critical => limit,
+        // At least one default request may run, or a MinLimit of 1 would refuse everything but critical for ever.
+        RequestPriority.Default => Math.Max(1, (int)(limit * _defaultShare)),
+        _ => (int)(limit * _sheddableShare),
+    };
+
+    /// <summary>Takes a slot at once if the priority's share has room and nobody of its or a higher priority waits.</summary>
+    public bool TryEnter(RequestPriority priority)
+    {
+        if (Volatile.Read(ref _queued) > 0 && HasWaitersAtOrAbove(priority))
+        {
+            // First come first served: a newcomer must not overtake the waiters of its own class.
+            return false;
+        }
+
+        return TryIncrement(Threshold(priority, Limit.Current));
+    }
+
+    /// <summary>Waits in the queue for a slot, up to MaxQueueWait.</summary>
+    /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
+    public async ValueTask<string?> EnterAsync(RequestPriority priority, CancellationToken cancellationToken)
+    {
+        if (Options.MaxQueue == 0 || Options.MaxQueueWait <= TimeSpan.Zero)
+        {
+            return SheddingReasons.QueueFull;
+        }
+
+        var waiter = new Waiter();
+        lock (_queueLock)
+        {
+            if (_queued >= Options.MaxQueue && !EvictBelow(priority))
+            {
+                return SheddingReasons.QueueFull;
+            }
+
+            _queues[(int)priority].Enqueue(waiter);
+            _queuedByPriority[(int)priority]++;
+            Volatile.Write(ref _queued, _queued + 1);
+        }
+
+        // A slot may have freed between TryEnter and the enqueue, with no release left to hand it over.
+        Grant();
+        try
+        {
+            await waiter.Task.WaitAsync(Options.MaxQueueWait, _time, cancellationToken).ConfigureAwait(false);
+            return waiter.Evicted ? SheddingReasons.QueueFull : null;
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            if (!waiter.TryAbandon())
+            {
+                // Granted in the same instant (the slot is ours), or evicted for a higher priority (no slot).
+                return waiter.Evicted ? SheddingReasons.QueueFull : null;
+            }
+
+            lock (_queueLock)
+            {
+                _queuedByPriority[(int)priority]--;
+                Volatile.Write(ref _queued, _queued - 1);
+            }
+
+            return cancellationToken.IsCancellationRequested ? SheddingReasons.ClientGone : SheddingReasons.QueueTimeout;
+        }
+    }
+
+    /// <summary>Gives back a slot and hands it to a waiter if one fits.</summary>
+    public void Exit()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        if (Volatile.Read(ref _queued) > 0)
+        {
+            Grant();
+        }
+    }
+
+    private void Grant()
+    {
+        lock (_queueLock)
+        {
+            var limit = Limit.Current;
+            for (var p = 0; p < RequestPriorities.Count; p++)
+            {
+                var queue = _queues[p];
+                while (queue.TryPeek(out var waiter))
+                {
+                    if (waiter.Abandoned)
+                    {
+                        // Already counted out by its own request when it gave up.
+                        queue.Dequeue();
+                        continue;
+                    }
+
+                    if (!TryIncrement(Threshold((RequestPriority)p, limit)))
+                    {
+                        // Lower priorities have smaller shares: none of them fits either.
+                        return;
+                    }
+
+                    queue.Dequeue();
+                    if (waiter.TryGrant())
+                    {
+                        _queuedByPriority[p]--;
+                        Volatile.Write(ref _queued, _queued - 1);
+                    }
+                    else
+                    {
+                        Interlocked.Decrement(ref _inFlight);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Makes room in a full queue by refusing the oldest waiter of the lowest priority below <paramref name="priority"/>.</summary>
+    private bool EvictBelow(RequestPriority priority)
+    {
+        for (var p = RequestPriorities.Count - 1; p > (int)priority; p--)
+        {
+            var queue = _queues[p];
+            while (queue.TryDequeue(out var waiter))
+            {
+                if (waiter.TryEvict())
+                {
+                    _queuedByPriority[p]--;
+                    Volatile.Write(ref _queued, _queued - 1);
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private bool HasWaitersAtOrAbove(RequestPriority priority)
+    {
+        for (var p = 0; p <= (int)priority; p++)
+        {
+            if (Volatile.Read(ref _queuedByPriority[p]) > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool TryIncrement(int threshold)
+    {
+        for (var current = Volatile.Read(ref _inFlight); current < threshold; current = Volatile.Read(ref _inFlight))
+        {
+            if (Interlocked.CompareExchange(ref _inFlight, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed class Waiter
+    {
+        private const int Waiting = 0;
+        private const int Granted = 1;
+        private const int Gone = 2;
+        private const int EvictedState = 3;
+
+        private readonly TaskCompletionSource _granted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _state;
+
+        public Task Task => _granted.Task;
+
+        public bool Abandoned => Volatile.Read(ref _state) == Gone;
+
+        public bool Evicted => Volatile.Read(ref _state) == EvictedState;
+
+        public bool TryGrant()
+        {
+            if (Interlocked.CompareExchange(ref _state, Granted, Waiting) != Waiting)
+            {
+                return false;
+            }
+
+            _granted.TrySetResult();
+            return true;
+        }
+
+        /// <summary>Refuses the waiter to make room for a higher priority; it wakes and reports queue_full.</summary>
+        public bool TryEvict()
+        {
+            if (Interlocked.CompareExchange(ref _state, EvictedState, Waiting) != Waiting)
+            {
+                return false;
+            }
+
+            _granted.TrySetResult();
+            return true;
+        }
+
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Gone, Waiting) == Waiting;
+    }
+}

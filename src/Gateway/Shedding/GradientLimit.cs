@@ -1,0 +1,154 @@
+namespace Gateway.Shedding;
+
+/// <summary>
+/// The adaptive concurrency limit of one cluster, a gradient algorithm after Netflix's Gradient2 and Envoy's adaptive
+/// concurrency filter. The no-load latency baseline is first measured with the limit pinned to
+/// <see cref="SheddingOptions.MinLimit"/>; after that it is the lowest window latency over the current and the previous
+/// <see cref="SheddingOptions.BaselineWindow"/>, so a backend that became slower for good is re-measured within two
+/// windows. (Envoy re-pins the limit to re-measure; in a storm that refuses almost everyone for a window, critical
+/// requests included, which is what this gateway must not do.) Every <see cref="SheddingOptions.SampleWindow"/> the
+/// mean latency of the window is compared with the baseline:
+/// <c>gradient = clamp(Tolerance × baseline / latency, 0.5, 1)</c>,
+/// <c>estimate = limit × gradient + √limit</c>, smoothed and bounded by MinLimit and MaxLimit.
+/// The limit thus grows by about √limit per window while latency stays within the tolerance and shrinks when it climbs.
+/// </summary>
+/// <remarks>
+/// Thread-safe and lock-free: requests add their latency with <see cref="Interlocked"/>; the one that closes a window
+/// recomputes the limit while the others go on with the published value.
+/// </remarks>
+internal sealed class GradientLimit
+{
+    private const double MinGradient = 0.5;
+
+    private readonly SheddingOptions _options;
+    private readonly double _frequency;
+    private readonly long _sampleWindow;
+    private readonly long _baselineWindow;
+
+    private long _sum;
+    private int _count;
+    private int _maxInFlight;
+    private int _updating;
+    private long _windowEnd;
+
+    // Written only by the request holding _updating.
+    private double _estimate;
+    private double _baseline = double.PositiveInfinity;
+    private double _currentMin = double.PositiveInfinity;
+    private double _previousMin = double.PositiveInfinity;
+    private long _nextBaselineAt;
+
+    private int _published;
+    private int _measuring;
+    private long _measureStart;
+
+    public GradientLimit(SheddingOptions options, TimeProvider time)
+    {
+        _options = options;
+        _frequency = time.TimestampFrequency;
+        _sampleWindow = ToTicks(options.SampleWindow);
+        _baselineWindow = ToTicks(options.BaselineWindow);
+        _estimate = options.InitialLimit;
+        var now = time.GetTimestamp();
+        _windowEnd = now + _sampleWindow;
+        StartMeasuring(now);
+    }
+
+    /// <summary>The concurrency the cluster may have now.</summary>
+    public int Current => Volatile.Read(ref _published);
+
+    /// <summary>The limit the gradient found, even while the first baseline is measured (then <see cref="Current"/> is MinLimit).</summary>
+    public int Estimate => (int)Math.Round(Volatile.Read(ref _estimate));
+
+    /// <summary>The no-load latency in seconds; infinity until first measured.</summary>
+    public double BaselineSeconds => Volatile.Read(ref _baseline);
+
+    /// <summary>Whether the limit is pinned to MinLimit to measure the first baseline.</summary>
+    public bool MeasuringBaseline => Volatile.Read(ref _measuring) != 0;
+
+    /// <summary>Adds one proxied request's latency, from <paramref name="start"/> to <paramref name="end"/> (<see cref="TimeProvider"/> timestamps).</summary>
+    /// <param name="inFlight">Requests in flight to the cluster when it ended, this one included.</param>
+    public void Record(long start, long end, int inFlight)
+    {
+        // A baseline measured under the load admitted before the limit was pinned would not be a no-load latency.
+        if (Volatile.Read(ref _measuring) != 0 && start < Volatile.Read(ref _measureStart))
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _sum, end - start);
+        Interlocked.Increment(ref _count);
+        for (var peak = Volatile.Read(ref _maxInFlight); inFlight > peak; peak = Volatile.Read(ref _maxInFlight))
+        {
+            if (Interlocked.CompareExchange(ref _maxInFlight, inFlight, peak) == peak)
+            {
+                break;
+            }
+        }
+
+        if (end >= Volatile.Read(ref _windowEnd) && Interlocked.CompareExchange(ref _updating, 1, 0) == 0)
+        {
+            try
+            {
+                Update(end);
+            }
+            finally
+            {
+                Volatile.Write(ref _updating, 0);
+            }
+        }
+    }
+
+    private void Update(long now)
+    {
+        if (now < _windowEnd || Volatile.Read(ref _count) < SheddingConstants.MinSamplesPerWindow)
+        {
+            return;
+        }
+
+        var count = Interlocked.Exchange(ref _count, 0);
+        var sum = Interlocked.Exchange(ref _sum, 0);
+        var maxInFlight = Interlocked.Exchange(ref _maxInFlight, 0);
+        Volatile.Write(ref _windowEnd, now + _sampleWindow);
+        var latency = Math.Max(sum / (double)count / _frequency, 1e-6);
+
+        if (Volatile.Read(ref _measuring) != 0)
+        {
+            _currentMin = latency;
+            Volatile.Write(ref _baseline, latency);
+            _nextBaselineAt = now + _baselineWindow;
+            Volatile.Write(ref _measuring, 0);
+            Publish();
+            return;
+        }
+
+        if (now >= _nextBaselineAt)
+        {
+            _previousMin = _currentMin;
+            _currentMin = double.PositiveInfinity;
+            _nextBaselineAt = now + _baselineWindow;
+        }
+
+        _currentMin = Math.Min(_currentMin, latency);
+        Volatile.Write(ref _baseline, Math.Min(_previousMin, _currentMin));
+
+        var limit = _estimate;
+        var gradient = Math.Clamp(_options.Tolerance * _baseline / latency, MinGradient, 1.0);
+        // Latency within the tolerance at well under the limit says nothing about a higher limit: do not grow on it.
+        var estimate = gradient >= 1.0 && maxInFlight * 2 < limit ? limit : (limit * gradient) + Math.Sqrt(limit);
+        limit = ((1 - _options.Smoothing) * limit) + (_options.Smoothing * estimate);
+        Volatile.Write(ref _estimate, Math.Clamp(limit, _options.MinLimit, _options.MaxLimit));
+        Publish();
+    }
+
+    private void StartMeasuring(long now)
+    {
+        Volatile.Write(ref _measureStart, now);
+        Volatile.Write(ref _measuring, 1);
+        Volatile.Write(ref _published, _options.MinLimit);
+    }
+
+    private void Publish() => Volatile.Write(ref _published, (int)Math.Round(_estimate));
+
+    private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _frequency);
+}

@@ -1,0 +1,46 @@
+namespace Gateway.Shedding;
+
+internal static class SheddingConstants
+{
+    public const string SectionPath = "Gateway:Shedding";
+
+    public const string PriorityMetadataKey = "Priority";
+    public const string Critical = "critical";
+    public const string Default = "default";
+    public const string Sheddable = "sheddable";
+
+    public const int DefaultMinLimit = 4;
+    public const int DefaultMaxLimit = 1000;
+    public const int DefaultInitialLimit = 20;
+    public const int LimitCeiling = 100_000;
+    public const int DefaultMaxQueue = 100;
+    public const int MaxQueueLimit = 100_000;
+
+    // A queue exists to absorb jitter between completions, not to hold a backlog: past a few tens of
+    // milliseconds the wait only adds latency to a request that the limit says the backend cannot take now.
+    public static readonly TimeSpan DefaultMaxQueueWait = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan MaxMaxQueueWait = TimeSpan.FromSeconds(10);
+
+    public const double DefaultCriticalReservedFraction = 0.2;
+    public const double MaxCriticalReservedFraction = 0.9;
+    public const double DefaultSheddableFraction = 0.5;
+
+    // Gradient2's default: latency may reach 1.5 times the baseline before the limit shrinks, so that ordinary
+    // jitter does not make it oscillate, while the backend's own queue stays short.
+    public const double DefaultTolerance = 1.5;
+    public const double MaxTolerance = 10.0;
+    public const double DefaultSmoothing = 0.2;
+
+    public static readonly TimeSpan DefaultSampleWindow = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan MinSampleWindow = TimeSpan.FromMilliseconds(10);
+    public static readonly TimeSpan MaxSampleWindow = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultBaselineWindow = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MaxBaselineWindow = TimeSpan.FromHours(1);
+
+    public const int DefaultRetryAfterMinSeconds = 1;
+    public const int DefaultRetryAfterMaxSeconds = 30;
+    public const int MaxRetryAfterSeconds = 600;
+
+    // Samples fewer than this in a window say more about one request than about the cluster.
+    public const int MinSamplesPerWindow = 3;
+}

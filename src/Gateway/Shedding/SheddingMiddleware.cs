@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using Gateway.Proxy;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Shedding;
+
+/// <summary>
+/// Admission to the route's cluster under its adaptive concurrency limit, by the route's priority. A refused request
+/// gets 503 <c>overloaded</c> with a paced <c>Retry-After</c> before anything touches a backend or reads its body; an
+/// admitted one's forwarding latency feeds the limit (<see cref="SheddingLatencyMiddleware"/>).
+/// </summary>
+internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry registry, GatewayResponseWriter writer, SheddingMetrics metrics, TimeProvider time)
+{
+    private static readonly ConditionalWeakTable<RouteModel, StrongBox<RequestPriority>> s_priorities = new();
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var route = context.GetReverseProxyFeature().Route;
+        if (route.Cluster is not { } cluster || registry.Get(cluster) is not { } shedder || IsUpgrade(context))
+        {
+            // A WebSocket holds its slot for its whole conversation and its "latency" says nothing about load.
+            return next(context);
+        }
+
+        var priority = PriorityOf(route);
+        return shedder.TryEnter(priority) ? RunAsync(context, shedder) : WaitAsync(context, shedder, priority);
+    }
+
+    private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RequestPriority priority)
+    {
+        var refused = await shedder.EnterAsync(priority, context.RequestAborted);
+        if (refused is null)
+        {
+            await RunAsync(context, shedder);
+            return;
+        }
+
+        metrics.Rejected(shedder.ClusterId, refused, priority);
+        if (refused == SheddingReasons.ClientGone)
+        {
+            return;
+        }
+
+        await writer.WriteAsync(context, SheddingProblems.Overloaded, shedder.Pacer.Rejected(time.GetTimestamp()));
+    }
+
+    private async Task RunAsync(HttpContext context, ClusterShedder shedder)
+    {
+        // For SheddingLatencyMiddleware, which times each attempt's forwarding.
+        context.Features.Set(shedder);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            shedder.Pacer.Completed(time.GetTimestamp());
+            shedder.Exit();
+        }
+    }
+
+    private static RequestPriority PriorityOf(RouteModel route) =>
+        route.Config.Metadata is null
+            ? RequestPriority.Default
+            : s_priorities.GetValue(route, static r => new StrongBox<RequestPriority>(RequestPriorities.Parse(r.Config.Metadata))).Value;
+
+    private static bool IsUpgrade(HttpContext context) =>
+        context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true ||
+        context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
+}

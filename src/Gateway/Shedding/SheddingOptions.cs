@@ -1,0 +1,66 @@
+namespace Gateway.Shedding;
+
+/// <summary>
+/// Load shedding: <c>Gateway:Shedding</c>. Each cluster gets an adaptive concurrency limit found from the latency of
+/// its proxied requests (a gradient algorithm: the limit grows while latency stays near the no-load baseline and
+/// shrinks when it climbs). Requests over the limit wait briefly in a queue, then get 503 <c>overloaded</c>. Route
+/// <c>Metadata.Priority</c> decides who is refused first.
+/// </summary>
+public sealed record SheddingOptions
+{
+    /// <summary>Whether clusters get an adaptive concurrency limit. Default false.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>The lowest the limit goes, per cluster and gateway instance. Default 4, range 1 to 100000.</summary>
+    public int MinLimit { get; init; } = SheddingConstants.DefaultMinLimit;
+
+    /// <summary>The highest the limit goes. Default 1000, range <see cref="MinLimit"/> to 100000.</summary>
+    public int MaxLimit { get; init; } = SheddingConstants.DefaultMaxLimit;
+
+    /// <summary>The limit a cluster starts with. Default 20, range <see cref="MinLimit"/> to <see cref="MaxLimit"/>.</summary>
+    public int InitialLimit { get; init; } = SheddingConstants.DefaultInitialLimit;
+
+    /// <summary>Requests that may wait for a slot per cluster, first come first served within a priority. Default 100, range 0 to 100000.</summary>
+    public int MaxQueue { get; init; } = SheddingConstants.DefaultMaxQueue;
+
+    /// <summary>The longest a request waits in the queue before it is refused. Default 50 ms, range 0 to 10 s.</summary>
+    public TimeSpan MaxQueueWait { get; init; } = SheddingConstants.DefaultMaxQueueWait;
+
+    /// <summary>
+    /// The share of the limit only <c>critical</c> routes may use: other requests are admitted only while in-flight
+    /// requests are below limit × (1 − this). Default 0.2, range 0 to 0.9.
+    /// </summary>
+    public double CriticalReservedFraction { get; init; } = SheddingConstants.DefaultCriticalReservedFraction;
+
+    /// <summary>
+    /// <c>sheddable</c> routes are admitted only while in-flight requests are below limit × this (and never into the
+    /// critical reserve). Default 0.5, range 0 to 1.
+    /// </summary>
+    public double SheddableFraction { get; init; } = SheddingConstants.DefaultSheddableFraction;
+
+    /// <summary>
+    /// How far above the no-load baseline latency may go before the limit shrinks, as a ratio. Default 1.5, range 1 to 10.
+    /// </summary>
+    public double Tolerance { get; init; } = SheddingConstants.DefaultTolerance;
+
+    /// <summary>How much of each new limit estimate is taken at once (exponential smoothing). Default 0.2, range above 0 to 1.</summary>
+    public double Smoothing { get; init; } = SheddingConstants.DefaultSmoothing;
+
+    /// <summary>How often the limit is recomputed from the latency measured since. Default 100 ms, range 10 ms to 10 s.</summary>
+    public TimeSpan SampleWindow { get; init; } = SheddingConstants.DefaultSampleWindow;
+
+    /// <summary>
+    /// The no-load baseline is the lowest window latency seen over one to two of these, so that it is re-measured when
+    /// the backend changes. Default 30 s, range <see cref="SampleWindow"/> to 1 h.
+    /// </summary>
+    public TimeSpan BaselineWindow { get; init; } = SheddingConstants.DefaultBaselineWindow;
+
+    /// <summary>The shortest <c>Retry-After</c> on a refusal, in seconds. Default 1, range 0 to 600.</summary>
+    public int RetryAfterMinSeconds { get; init; } = SheddingConstants.DefaultRetryAfterMinSeconds;
+
+    /// <summary>
+    /// The longest <c>Retry-After</c>, in seconds: refusals are spread over a window sized to the backlog (the n-th
+    /// client refused in the last one to two seconds gets about n / completions per second, ±1 s), capped here. Default 30, range <see cref="RetryAfterMinSeconds"/> to 600.
+    /// </summary>
+    public int RetryAfterMaxSeconds { get; init; } = SheddingConstants.DefaultRetryAfterMaxSeconds;
+}

@@ -1,0 +1,14 @@
+namespace Gateway.Shedding;
+
+/// <summary>Values of the <c>gateway.shedding.reason</c> tag on <c>gateway.shedding.rejections</c>.</summary>
+internal static class SheddingReasons
+{
+    /// <summary>The queue was full (or there is none) when the request came over its share of the limit.</summary>
+    public const string QueueFull = "queue_full";
+
+    /// <summary>The request waited MaxQueueWait without a slot freeing up for its priority.</summary>
+    public const string QueueTimeout = "queue_timeout";
+
+    /// <summary>The client went away while waiting; nobody is answered.</summary>
+    public const string ClientGone = "client_gone";
+}

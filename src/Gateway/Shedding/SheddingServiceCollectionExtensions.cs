@@ -1,0 +1,11 @@
+namespace Gateway.Shedding;
+
+internal static class SheddingServiceCollectionExtensions
+{
+    public static IServiceCollection AddGatewayShedding(this IServiceCollection services)
+    {
+        services.AddSingleton<SheddingMetrics>();
+        services.AddSingleton<SheddingRegistry>();
+        return services;
+    }
+}
