@@ -10,9 +10,9 @@ namespace Gateway.Configuration.Validators;
 /// </summary>
 internal static class ProxyMetadataValidator
 {
-    public const string PriorityMetadataKey = "Priority";
+    public const string PriorityMetadataKey = Shedding.SheddingConstants.PriorityMetadataKey;
 
-    private static readonly string[] s_priorities = ["critical", "default", "sheddable"];
+    private static readonly string[] s_priorities = [Shedding.SheddingConstants.Critical, Shedding.SheddingConstants.Default, Shedding.SheddingConstants.Sheddable];
 
     public static IReadOnlyList<ConfigError> Validate(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, GatewayOptions gateway)
     {
