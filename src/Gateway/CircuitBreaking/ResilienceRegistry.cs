@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Gateway.Configuration;
 using Yarp.ReverseProxy.Model;
 
@@ -12,84 +11,49 @@ namespace Gateway.CircuitBreaking;
 /// </summary>
 internal sealed class ResilienceRegistry
 {
-    private readonly ConditionalWeakTable<ClusterState, Entry> _clusters = new();
-    private readonly Lock _rebuild = new();
-    private readonly ConfigSnapshotSource _config;
+    private readonly ClusterStateCache<ClusterResilience> _clusters;
     private readonly TimeProvider _time;
     private readonly ResilienceMetrics _metrics;
     private readonly ILogger<ResilienceRegistry> _logger;
 
     public ResilienceRegistry(ConfigSnapshotSource config, TimeProvider time, ResilienceMetrics metrics, ILogger<ResilienceRegistry> logger)
     {
-        _config = config;
         _time = time;
         _metrics = metrics;
         _logger = logger;
+        _clusters = new ClusterStateCache<ClusterResilience>(config, Build);
         metrics.ObserveCircuits(this);
     }
 
     /// <summary>The cluster's policy now, or null when its cluster names none.</summary>
-    public ClusterResilience? Get(ClusterState cluster)
-    {
-        var snapshot = _config.Current;
-        if (_clusters.TryGetValue(cluster, out var entry) && entry.Revision == snapshot.Revision && ReferenceEquals(entry.Model, cluster.Model))
-        {
-            return entry.Resilience;
-        }
-
-        return Rebuild(cluster, snapshot);
-    }
+    public ClusterResilience? Get(ClusterState cluster) => _clusters.Get(cluster);
 
     /// <summary>The policy last built for the cluster, without looking at the config again (admin view).</summary>
-    public ClusterResilience? Peek(ClusterState cluster) => _clusters.TryGetValue(cluster, out var entry) ? entry.Resilience : null;
+    public ClusterResilience? Peek(ClusterState cluster) => _clusters.Peek(cluster);
 
     /// <summary>Every cluster's current policy, for metrics.</summary>
-    public IEnumerable<ClusterResilience> All()
+    public IEnumerable<ClusterResilience> All() => _clusters.All();
+
+    private ClusterResilience? Build(ClusterState cluster, ConfigSnapshot snapshot, ClusterResilience? previous)
     {
-        foreach (var (_, entry) in _clusters)
+        if (cluster.Model.Config.Metadata is not { } metadata ||
+            !metadata.TryGetValue(ResilienceConstants.PolicyMetadataKey, out var name) ||
+            !snapshot.Gateway.Resilience.Policies.TryGetValue(name, out var options))
         {
-            if (entry.Resilience is { } resilience)
-            {
-                yield return resilience;
-            }
+            return null;
         }
-    }
 
-    private ClusterResilience? Rebuild(ClusterState cluster, ConfigSnapshot snapshot)
-    {
-        lock (_rebuild)
+        if (previous is not null && string.Equals(previous.PolicyName, name, StringComparison.OrdinalIgnoreCase) && previous.Options == options)
         {
-            var model = cluster.Model;
-            _clusters.TryGetValue(cluster, out var old);
-            if (old is not null && old.Revision == snapshot.Revision && ReferenceEquals(old.Model, model))
-            {
-                return old.Resilience;
-            }
-
-            ClusterResilience? resilience = null;
-            if (model.Config.Metadata is { } metadata &&
-                metadata.TryGetValue(ResilienceConstants.PolicyMetadataKey, out var name) &&
-                snapshot.Gateway.Resilience.Policies.TryGetValue(name, out var options))
-            {
-                var previous = old?.Resilience;
-                if (previous is not null && string.Equals(previous.PolicyName, name, StringComparison.OrdinalIgnoreCase) && previous.Options == options)
-                {
-                    resilience = previous;
-                }
-                else
-                {
-                    resilience = new ClusterResilience(cluster.ClusterId, name, options, _time, _metrics, _logger);
-                    if (previous is not null)
-                    {
-                        Log.PolicyRebuilt(_logger, cluster.ClusterId, name);
-                    }
-                }
-            }
-
-            _clusters.AddOrUpdate(cluster, new Entry(snapshot.Revision, model, resilience));
-            return resilience;
+            return previous;
         }
-    }
 
-    private sealed record Entry(long Revision, ClusterModel Model, ClusterResilience? Resilience);
+        var resilience = new ClusterResilience(cluster.ClusterId, name, options, _time, _metrics, _logger);
+        if (previous is not null)
+        {
+            Log.PolicyRebuilt(_logger, cluster.ClusterId, name);
+        }
+
+        return resilience;
+    }
 }
