@@ -30,6 +30,7 @@ internal sealed record RunReport(
 /// One step (a call path) of the sessions. Calls are logical calls after retries; attempts include every retry.
 /// Status codes and gateway reasons count attempts; latency is of successful calls, from the scheduled start.
 /// </summary>
+/// <param name="RejectionLatency">How fast attempts answered 429 or 503 were answered, from send to status.</param>
 internal sealed record StepReport(
     string Name,
     long Calls,
@@ -39,7 +40,8 @@ internal sealed record StepReport(
     double GoodputPerSecond,
     LatencySummary Latency,
     IReadOnlyDictionary<string, long> StatusCodes,
-    IReadOnlyDictionary<string, long> GatewayReasons);
+    IReadOnlyDictionary<string, long> GatewayReasons,
+    LatencySummary? RejectionLatency = null);
 
 /// <summary>Sessions (arrivals of the open model, iterations of the closed one) and how soon all were served.</summary>
 /// <param name="FullyServedSeconds">From the first scheduled arrival until the last session finished its bootstrap; null when some never did.</param>

@@ -32,6 +32,11 @@ internal static class MarkdownReport
             md.AppendLine();
             AppendCounts(md, run);
             md.AppendLine();
+            if (run.Overall.RejectionLatency is { Count: > 0 } refused)
+            {
+                Line(md, $"Rejections (429/503) answered in: p50 {refused.P50Ms:0.##} ms, p99 {refused.P99Ms:0.##} ms, max {refused.MaxMs:0.##} ms, over {refused.Count:N0} attempts.");
+            }
+
             var s = run.Sessions;
             Line(md, $"Sessions: {s.Planned:N0} planned, {s.Started:N0} started, {s.Bootstrapped:N0} bootstrapped, {s.Failed:N0} failed. Served 50 %: {Seconds(s.HalfServedSeconds)}, 99 %: {Seconds(s.Served99Seconds)}, all (for a storm: time until it was fully served): {Seconds(s.FullyServedSeconds)}.");
             Line(md, $"Load generator start lag (session start against its schedule): p50 {s.StartLag.P50Ms:0.#} ms, p99 {s.StartLag.P99Ms:0.#} ms, max {s.StartLag.MaxMs:0.#} ms; sessions that waited for one of the tool's own connections (--max-connections): {s.ConnectionSlotWaits:N0}.");

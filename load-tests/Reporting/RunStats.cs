@@ -88,7 +88,8 @@ internal sealed class RunStats
         Interlocked.Increment(ref _inFlight);
     }
 
-    public void RecordAttempt(string step, AttemptOutcome outcome)
+    /// <param name="latency">How long the attempt took; for rejections it is how fast the target said no.</param>
+    public void RecordAttempt(string step, AttemptOutcome outcome, TimeSpan? latency = null)
     {
         Interlocked.Decrement(ref _inFlight);
         var now = _time.GetTimestamp();
@@ -108,6 +109,10 @@ internal sealed class RunStats
                 if (outcome.IsRejection)
                 {
                     bucket.Rejections++;
+                    if (latency is { } answeredIn)
+                    {
+                        Histograms.Record(stats.RejectionLatency, answeredIn);
+                    }
                 }
                 else
                 {
@@ -243,6 +248,7 @@ internal sealed class RunStats
         public long Failed;
         public long Attempts;
         public readonly LongHistogram Latency = Histograms.Create();
+        public readonly LongHistogram RejectionLatency = Histograms.Create();
         public readonly Dictionary<string, long> Statuses = new(StringComparer.Ordinal);
         public readonly Dictionary<string, long> Reasons = new(StringComparer.Ordinal);
 
@@ -253,6 +259,7 @@ internal sealed class RunStats
             Failed += other.Failed;
             Attempts += other.Attempts;
             Latency.Add(other.Latency);
+            RejectionLatency.Add(other.RejectionLatency);
             foreach (var (key, count) in other.Statuses)
             {
                 Statuses[key] = Statuses.GetValueOrDefault(key) + count;
@@ -273,6 +280,7 @@ internal sealed class RunStats
             Math.Round(Ok / durationSeconds, 1),
             LatencySummary.From(Latency),
             Statuses.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(),
-            Reasons.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary());
+            Reasons.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(),
+            LatencySummary.From(RejectionLatency));
     }
 }

@@ -94,8 +94,9 @@ internal sealed class SessionContext(
                 }
 
                 stats.AttemptStarted();
+                var sent = time.GetTimestamp();
                 var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct);
-                stats.RecordAttempt(path, result);
+                stats.RecordAttempt(path, result, time.GetElapsedTime(sent));
                 return result;
             },
             token);

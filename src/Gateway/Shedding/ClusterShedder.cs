@@ -80,6 +80,11 @@ internal sealed class ClusterShedder
         var waiter = new Waiter();
         lock (_queueLock)
         {
+            if (BacklogOutlastsWait(priority))
+            {
+                return SheddingReasons.Backlog;
+            }
+
             if (_queued >= Options.MaxQueue && !EvictBelow(priority))
             {
                 return SheddingReasons.QueueFull;
@@ -92,26 +97,22 @@ internal sealed class ClusterShedder
 
         // A slot may have freed between TryEnter and the enqueue, with no release left to hand it over.
         Grant();
-        try
+        var outcome = await waiter.WaitAsync(Options.MaxQueueWait, _time, cancellationToken).ConfigureAwait(false);
+        switch (outcome)
         {
-            await waiter.Task.WaitAsync(Options.MaxQueueWait, _time, cancellationToken).ConfigureAwait(false);
-            return waiter.Evicted ? SheddingReasons.QueueFull : null;
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            if (!waiter.TryAbandon())
-            {
-                // Granted in the same instant (the slot is ours), or evicted for a higher priority (no slot).
-                return waiter.Evicted ? SheddingReasons.QueueFull : null;
-            }
+            case Waiter.Granted:
+                return null;
+            case Waiter.EvictedState:
+                return SheddingReasons.QueueFull;
+            default:
+                // Timed out or the client left: the waiter marked itself gone; Grant skips it, the counts are ours.
+                lock (_queueLock)
+                {
+                    _queuedByPriority[(int)priority]--;
+                    Volatile.Write(ref _queued, _queued - 1);
+                }
 
-            lock (_queueLock)
-            {
-                _queuedByPriority[(int)priority]--;
-                Volatile.Write(ref _queued, _queued - 1);
-            }
-
-            return cancellationToken.IsCancellationRequested ? SheddingReasons.ClientGone : SheddingReasons.QueueTimeout;
+                return outcome == Waiter.Cancelled ? SheddingReasons.ClientGone : SheddingReasons.QueueTimeout;
         }
     }
 
@@ -183,6 +184,38 @@ internal sealed class ClusterShedder
         return false;
     }
 
+    /// <summary>
+    /// Whether a sheddable request finds others waiting, or the waiters of <paramref name="priority"/> and above could not all be granted within MaxQueueWait at
+    /// the rate slots free now (Little's law: the priority's share of the limit over the last window's latency).
+    /// Refusing such a request on arrival answers it in microseconds instead of after MaxQueueWait, holds no timer,
+    /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
+    /// </summary>
+    private bool BacklogOutlastsWait(RequestPriority priority)
+    {
+        if (priority == RequestPriority.Sheddable && HasWaitersAtOrAbove(RequestPriority.Default))
+        {
+            // Waiters above it hold the in-flight count past its half share, and every slot that frees goes to them
+            // first: under pressure a sheddable request would wait only to time out. This is how it goes first.
+            return true;
+        }
+
+        var latency = Limit.LatencySeconds;
+        if (!(latency > 0))
+        {
+            // Nothing measured yet: the queue's own bounds (MaxQueue, MaxQueueWait) are all there is.
+            return false;
+        }
+
+        var ahead = 0;
+        for (var p = 0; p <= (int)priority; p++)
+        {
+            ahead += _queuedByPriority[p];
+        }
+
+        var drainedInWait = Threshold(priority, Limit.Current) / latency * Options.MaxQueueWait.TotalSeconds;
+        return ahead > 0 && ahead >= drainedInWait;
+    }
+
     private bool HasWaitersAtOrAbove(RequestPriority priority)
     {
         for (var p = 0; p <= (int)priority; p++)
@@ -209,45 +242,46 @@ internal sealed class ClusterShedder
         return false;
     }
 
+    /// <summary>
+    /// One queued request. Its wait ends by a grant, an eviction, its timer or its client leaving, whichever comes
+    /// first (one compare-and-swap decides), and always by completing the task with the outcome: a queue that times
+    /// out hundreds of waiters a second in a storm must not throw an exception for each.
+    /// </summary>
     private sealed class Waiter
     {
-        private const int Waiting = 0;
-        private const int Granted = 1;
-        private const int Gone = 2;
-        private const int EvictedState = 3;
+        public const int Waiting = 0;
+        public const int Granted = 1;
+        public const int TimedOut = 2;
+        public const int Cancelled = 3;
+        public const int EvictedState = 4;
 
-        private readonly TaskCompletionSource _granted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<int> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state;
 
-        public Task Task => _granted.Task;
+        /// <summary>Timed out or cancelled: its own request counts it out of the queue.</summary>
+        public bool Abandoned => Volatile.Read(ref _state) is TimedOut or Cancelled;
 
-        public bool Abandoned => Volatile.Read(ref _state) == Gone;
-
-        public bool Evicted => Volatile.Read(ref _state) == EvictedState;
-
-        public bool TryGrant()
+        public async ValueTask<int> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
         {
-            if (Interlocked.CompareExchange(ref _state, Granted, Waiting) != Waiting)
-            {
-                return false;
-            }
-
-            _granted.TrySetResult();
-            return true;
+            using var timer = time.CreateTimer(static w => ((Waiter)w!).TryEnd(TimedOut), this, timeout, Timeout.InfiniteTimeSpan);
+            using var registration = cancellationToken.UnsafeRegister(static w => ((Waiter)w!).TryEnd(Cancelled), this);
+            return await _outcome.Task.ConfigureAwait(false);
         }
+
+        public bool TryGrant() => TryEnd(Granted);
 
         /// <summary>Refuses the waiter to make room for a higher priority; it wakes and reports queue_full.</summary>
-        public bool TryEvict()
+        public bool TryEvict() => TryEnd(EvictedState);
+
+        private bool TryEnd(int outcome)
         {
-            if (Interlocked.CompareExchange(ref _state, EvictedState, Waiting) != Waiting)
+            if (Interlocked.CompareExchange(ref _state, outcome, Waiting) != Waiting)
             {
                 return false;
             }
 
-            _granted.TrySetResult();
+            _outcome.TrySetResult(outcome);
             return true;
         }
-
-        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Gone, Waiting) == Waiting;
     }
 }

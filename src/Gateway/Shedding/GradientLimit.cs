@@ -38,6 +38,8 @@ internal sealed class GradientLimit
     private double _previousMin = double.PositiveInfinity;
     private long _nextBaselineAt;
 
+    private double _latency = double.NaN;
+    private int _slowStart = 1;
     private int _published;
     private int _measuring;
     private long _measureStart;
@@ -62,6 +64,12 @@ internal sealed class GradientLimit
 
     /// <summary>The no-load latency in seconds; infinity until first measured.</summary>
     public double BaselineSeconds => Volatile.Read(ref _baseline);
+
+    /// <summary>The mean latency of the last closed window in seconds; NaN until one closed.</summary>
+    public double LatencySeconds => Volatile.Read(ref _latency);
+
+    /// <summary>Whether the limit still doubles per saturated window, having seen no latency climb since (re)start.</summary>
+    public bool InSlowStart => Volatile.Read(ref _slowStart) != 0;
 
     /// <summary>Whether the limit is pinned to MinLimit to measure the first baseline.</summary>
     public bool MeasuringBaseline => Volatile.Read(ref _measuring) != 0;
@@ -111,6 +119,7 @@ internal sealed class GradientLimit
         var maxInFlight = Interlocked.Exchange(ref _maxInFlight, 0);
         Volatile.Write(ref _windowEnd, now + _sampleWindow);
         var latency = Math.Max(sum / (double)count / _frequency, 1e-6);
+        Volatile.Write(ref _latency, latency);
 
         if (Volatile.Read(ref _measuring) != 0)
         {
@@ -134,6 +143,26 @@ internal sealed class GradientLimit
 
         var limit = _estimate;
         var gradient = Math.Clamp(_options.Tolerance * _baseline / latency, MinGradient, 1.0);
+        if (Volatile.Read(ref _slowStart) != 0)
+        {
+            if (gradient >= 1.0)
+            {
+                // Slow start, as in TCP: until latency first climbs, a limit that was used to the full doubles each
+                // window. Growing by √limit from a cold start would take a storm's whole length to reach the
+                // backend's capacity while the gateway refuses clients the backend could serve.
+                // "To the full" is the default share: past it, non-critical requests queue.
+                if (maxInFlight >= Math.Max(1, (int)(Math.Round(limit) * (1 - _options.CriticalReservedFraction))))
+                {
+                    Volatile.Write(ref _estimate, Math.Clamp(limit * 2, _options.MinLimit, _options.MaxLimit));
+                    Publish();
+                }
+
+                return;
+            }
+
+            Volatile.Write(ref _slowStart, 0);
+        }
+
         // Latency within the tolerance at well under the limit says nothing about a higher limit: do not grow on it.
         var estimate = gradient >= 1.0 && maxInFlight * 2 < limit ? limit : (limit * gradient) + Math.Sqrt(limit);
         limit = ((1 - _options.Smoothing) * limit) + (_options.Smoothing * estimate);
