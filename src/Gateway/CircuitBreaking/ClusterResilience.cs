@@ -107,6 +107,12 @@ internal sealed class ClusterResilience
     /// <summary>Destinations whose circuit is not closed now.</summary>
     public int NotClosedCount => Volatile.Read(ref _notClosed);
 
+    /// <summary>
+    /// Raised with the cluster id when a circuit closes and none was closed before: load shedding starts the cluster's
+    /// limit over so that the traffic waiting for it comes back at the rate it proves it can take.
+    /// </summary>
+    public event Action<string>? RecoveredFromOutage;
+
     public DestinationCircuit Circuit(DestinationState destination) => _circuits.GetValue(destination, _createCircuit);
 
     public DestinationCircuit? FindCircuit(DestinationState destination) =>
@@ -228,13 +234,16 @@ internal sealed class ClusterResilience
             return;
         }
 
+        var recovered = false;
         if (before == CircuitState.Closed)
         {
             Interlocked.Increment(ref _notClosed);
         }
         else if (after == CircuitState.Closed)
         {
-            Interlocked.Decrement(ref _notClosed);
+            // Every circuit was out until this one closed: the cluster is back from an outage, not one destination
+            // back among healthy ones. (Rare: counting the circuits here costs nothing on the request path.)
+            recovered = Interlocked.Decrement(ref _notClosed) + 1 >= _circuits.Count();
         }
 
         Interlocked.Increment(ref _version);
@@ -250,6 +259,11 @@ internal sealed class ClusterResilience
             case CircuitState.Closed:
                 Log.CircuitClosed(_logger, circuit.DestinationId, ClusterId);
                 break;
+        }
+
+        if (recovered)
+        {
+            RecoveredFromOutage?.Invoke(ClusterId);
         }
     }
 

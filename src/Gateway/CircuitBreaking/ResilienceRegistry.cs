@@ -25,6 +25,9 @@ internal sealed class ResilienceRegistry
         metrics.ObserveCircuits(this);
     }
 
+    /// <summary>Raised with the cluster id when every circuit of a cluster was open and one closed again.</summary>
+    public event Action<string>? ClusterRecovered;
+
     /// <summary>The cluster's policy now, or null when its cluster names none.</summary>
     public ClusterResilience? Get(ClusterState cluster) => _clusters.Get(cluster);
 
@@ -49,6 +52,7 @@ internal sealed class ResilienceRegistry
         }
 
         var resilience = new ClusterResilience(cluster.ClusterId, name, options, _time, _metrics, _logger);
+        resilience.RecoveredFromOutage += clusterId => ClusterRecovered?.Invoke(clusterId);
         if (previous is not null)
         {
             Log.PolicyRebuilt(_logger, cluster.ClusterId, name);

@@ -170,6 +170,34 @@ internal sealed class GradientLimit
         Publish();
     }
 
+    /// <summary>
+    /// Starts over from InitialLimit in slow start, keeping the baseline: for a cluster back from an outage, which
+    /// must be fed at the rate it proves it can take (doubling per window while latency holds), not at the limit it
+    /// had before it fell over.
+    /// </summary>
+    public void Restart()
+    {
+        while (Interlocked.CompareExchange(ref _updating, 1, 0) != 0)
+        {
+            Thread.Yield();
+        }
+
+        try
+        {
+            Volatile.Write(ref _estimate, _options.InitialLimit);
+            Volatile.Write(ref _slowStart, 1);
+            Interlocked.Exchange(ref _maxInFlight, 0);
+            if (Volatile.Read(ref _measuring) == 0)
+            {
+                Publish();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _updating, 0);
+        }
+    }
+
     private void StartMeasuring(long now)
     {
         Volatile.Write(ref _measureStart, now);

@@ -7,4 +7,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Load shedding for cluster {Cluster} turned off")]
     public static partial void ShedderStopped(ILogger logger, string cluster);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Cluster {Cluster} is back from an outage (a circuit closed after all were open): its concurrency limit starts over from {InitialLimit} in slow start")]
+    public static partial void LimitRestarted(ILogger logger, string cluster, int initialLimit);
 }

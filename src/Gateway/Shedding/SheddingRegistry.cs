@@ -1,3 +1,4 @@
+using Gateway.CircuitBreaking;
 using Gateway.Configuration;
 using Yarp.ReverseProxy.Model;
 
@@ -14,12 +15,26 @@ internal sealed class SheddingRegistry
     private readonly TimeProvider _time;
     private readonly ILogger<SheddingRegistry> _logger;
 
-    public SheddingRegistry(ConfigSnapshotSource config, TimeProvider time, SheddingMetrics metrics, ILogger<SheddingRegistry> logger)
+    public SheddingRegistry(ConfigSnapshotSource config, TimeProvider time, SheddingMetrics metrics, ResilienceRegistry resilience, ILogger<SheddingRegistry> logger)
     {
         _time = time;
         _logger = logger;
         _clusters = new ClusterStateCache<ClusterShedder>(config, Build);
         metrics.Observe(this);
+        resilience.ClusterRecovered += Restart;
+    }
+
+    /// <summary>Starts a cluster's limit over in slow start: it is back from an outage (every circuit was open).</summary>
+    public void Restart(string clusterId)
+    {
+        foreach (var shedder in _clusters.All())
+        {
+            if (string.Equals(shedder.ClusterId, clusterId, StringComparison.Ordinal))
+            {
+                shedder.Limit.Restart();
+                Log.LimitRestarted(_logger, clusterId, shedder.Options.InitialLimit);
+            }
+        }
     }
 
     /// <summary>The cluster's shedder now, or null when shedding is off.</summary>

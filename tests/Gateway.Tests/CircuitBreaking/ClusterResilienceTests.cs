@@ -114,6 +114,45 @@ public sealed class ClusterResilienceTests : IDisposable
     }
 
     [Fact]
+    public async Task Breaker_LastOpenCircuitCloses_RaisesRecoveredFromOutageOnce()
+    {
+        var cluster = Create();
+        var recovered = new List<string>();
+        cluster.RecoveredFromOutage += recovered.Add;
+        var a = cluster.Circuit(_a);
+        var b = cluster.Circuit(_b);
+        await RunManyAsync(a, 20, fails: true);
+        await RunManyAsync(b, 20, fails: true);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await RunAsync(a, fails: false);
+        Assert.Equal(CircuitState.Closed, a.State);
+        Assert.Equal(["api"], recovered);
+
+        // b coming back as well is one destination among healthy ones, not the cluster back from an outage.
+        await RunAsync(b, fails: false);
+        Assert.Equal(CircuitState.Closed, b.State);
+        Assert.Single(recovered);
+    }
+
+    [Fact]
+    public async Task Breaker_OneOfTwoCircuitsOpensAndCloses_IsNoOutage()
+    {
+        var cluster = Create();
+        var recovered = 0;
+        cluster.RecoveredFromOutage += _ => recovered++;
+        await RunManyAsync(cluster.Circuit(_b), 20, fails: false);
+        var a = cluster.Circuit(_a);
+        await RunManyAsync(a, 20, fails: true);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await RunAsync(a, fails: false);
+
+        Assert.Equal(CircuitState.Closed, a.State);
+        Assert.Equal(0, recovered);
+    }
+
+    [Fact]
     public async Task Breaker_HalfOpen_LetsOneProbeThroughAndSkipsTheDestinationMeanwhile()
     {
         var cluster = Create();

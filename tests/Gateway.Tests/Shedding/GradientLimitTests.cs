@@ -64,16 +64,67 @@ public sealed class GradientLimitTests
     }
 
     [Fact]
-    public void Record_LatencyAtBaselineWhileBusy_LimitGrows()
+    public void Record_SlowStart_DoublesPerSaturatedWindowUntilLatencyClimbs()
     {
         var limit = Measured(Options());
+        Assert.True(limit.InSlowStart);
+
+        RunWindow(limit, 21, inFlight: 20);
+        RunWindow(limit, 21, inFlight: 40);
+        RunWindow(limit, 21, inFlight: 80);
+        Assert.Equal(160, limit.Current);
+
+        // Past the tolerance (1.5 × 20 ms): slow start ends and the limit shrinks.
+        RunWindow(limit, 45, inFlight: 160);
+        Assert.False(limit.InSlowStart);
+        Assert.InRange(limit.Current, 100, 159);
+    }
+
+    [Fact]
+    public void Record_SlowStart_WindowNotUsedToTheDefaultShare_DoesNotDouble()
+    {
+        var limit = Measured(Options());
+
+        // The default share of 20 is 16: 15 in flight says nothing about whether 40 would be served as well.
+        RunWindow(limit, 20, inFlight: 15);
+
+        Assert.Equal(20, limit.Current);
+    }
+
+    [Fact]
+    public void Record_AfterSlowStart_LatencyAtBaselineWhileBusy_LimitGrowsBySquareRoot()
+    {
+        var limit = Measured(Options());
+        RunWindow(limit, 45, inFlight: 20);
+        var after = limit.Current;
 
         for (var i = 0; i < 20; i++)
         {
             RunWindow(limit, 21, inFlight: limit.Current);
         }
 
-        Assert.InRange(limit.Current, 35, 60);
+        Assert.InRange(limit.Current, after + 10, after + 40);
+    }
+
+    [Fact]
+    public void Restart_AfterAnOutage_StartsFromInitialLimitInSlowStart()
+    {
+        var limit = Measured(Options());
+        RunWindow(limit, 45, inFlight: 20);
+        for (var i = 0; i < 40; i++)
+        {
+            RunWindow(limit, 21, inFlight: limit.Current);
+        }
+
+        Assert.True(limit.Current > 40, $"limit {limit.Current}");
+
+        limit.Restart();
+
+        Assert.Equal(20, limit.Current);
+        Assert.True(limit.InSlowStart);
+        Assert.Equal(0.020, limit.BaselineSeconds, 3);
+        RunWindow(limit, 21, inFlight: 20);
+        Assert.Equal(40, limit.Current);
     }
 
     [Fact]
