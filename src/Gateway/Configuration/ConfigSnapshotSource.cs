@@ -181,13 +181,21 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
             Log.RestartRequired(_logger, "Gateway:Telemetry");
         }
 
-        // The body size and upstream timeouts apply on reload; the rest of Limits is Kestrel's, read at start-up.
-        if (before.Limits with { MaxRequestBodySize = 0, UpstreamActivityTimeout = default } !=
-            after.Limits with { MaxRequestBodySize = 0, UpstreamActivityTimeout = default })
+        // The body size, upstream timeouts and connection rates apply on reload; the rest of Limits is Kestrel's, read
+        // at start-up.
+        if (Startup(before.Limits) != Startup(after.Limits))
         {
             Log.RestartRequired(_logger, Edge.EdgeConstants.SectionPath);
         }
     }
+
+    private static Edge.LimitsOptions Startup(Edge.LimitsOptions limits) => limits with
+    {
+        MaxRequestBodySize = 0,
+        UpstreamActivityTimeout = default,
+        MaxNewConnectionsPerSecond = 0,
+        MaxNewConnectionsPerSecondPerClient = 0,
+    };
 
     public void Dispose()
     {

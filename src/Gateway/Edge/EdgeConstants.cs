@@ -10,6 +10,17 @@ internal static class EdgeConstants
     public const long DefaultMaxConcurrentConnections = 10_000;
     public const long MaxConcurrentConnectionsLimit = 1_000_000;
 
+    // New-connection rates are off by default: a sensible rate depends on the clients (one browser opens six, one
+    // service mesh sidecar one), and the loopback load tests open thousands a second from one address.
+    public const int MaxNewConnectionsPerSecondLimit = 1_000_000;
+
+    // PartitionedRateLimiter.Create replenishes its partitions from a 100 ms heartbeat, so token buckets refill in
+    // whole multiples of it; the global bucket uses the same step so both limits behave alike.
+    public static readonly TimeSpan ConnectionRateStep = TimeSpan.FromMilliseconds(100);
+
+    // A storm rejects thousands of connections a second; one log line per reason per second keeps the log readable.
+    public static readonly TimeSpan RejectionLogInterval = TimeSpan.FromSeconds(1);
+
     // Kestrel's 30 s lets a slowloris client hold a connection three times as long for the same bytes.
     public static readonly TimeSpan DefaultRequestHeadersTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan MinRequestHeadersTimeout = TimeSpan.FromMilliseconds(100);

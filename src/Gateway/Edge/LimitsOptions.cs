@@ -4,7 +4,7 @@ namespace Gateway.Edge;
 /// What the gateway allows a client and waits for a backend: <c>Gateway:Limits</c>. Kestrel's limits
 /// (connections, timeouts, data rates, header and line sizes, HTTP/2 streams, protocols) are read once at start-up;
 /// a change is validated on reload but needs a restart. The body size and upstream timeouts are applied to YARP's
-/// routes and clusters with every reload.
+/// routes and clusters with every reload, and the new-connection rates replace their limiters.
 /// </summary>
 public sealed record LimitsOptions
 {
@@ -13,6 +13,21 @@ public sealed record LimitsOptions
     /// 10000, range 1 to 1000000. Start-up only.
     /// </summary>
     public long MaxConcurrentConnections { get; init; } = EdgeConstants.DefaultMaxConcurrentConnections;
+
+    /// <summary>
+    /// New connections accepted per second on the proxy listener(s), all clients together: a token bucket refilled
+    /// at this rate with a burst of the same size; a connection over it is closed at once without a response, before
+    /// TLS or HTTP work is spent on it. Default 0 (off), range 0 to 1000000. Reloadable.
+    /// </summary>
+    public int MaxNewConnectionsPerSecond { get; init; }
+
+    /// <summary>
+    /// New connections accepted per second from one remote IP address on the proxy listener(s), a token bucket per
+    /// address like <see cref="MaxNewConnectionsPerSecond"/>. Loopback is not exempt, and behind a balancer that
+    /// does not pass client addresses every connection is the balancer's. Default 0 (off), range 0 to 1000000.
+    /// Reloadable.
+    /// </summary>
+    public int MaxNewConnectionsPerSecondPerClient { get; init; }
 
     /// <summary>
     /// Time a client has to send a request's headers (slowloris defence); the connection is closed when it runs out.

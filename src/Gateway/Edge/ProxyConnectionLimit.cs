@@ -1,13 +1,16 @@
+using System.Net;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Edge;
 
 /// <summary>
-/// Caps the connections open at once on the proxy listener(s). Kestrel's own <c>MaxConcurrentConnections</c> counts
-/// every listener together, so a flood on the proxy port would also lock out the admin listener's health probes and
-/// get a healthy gateway restarted; this counts proxy connections only.
+/// Admits connections on the proxy listener(s): caps the connections open at once and, through
+/// <see cref="ConnectionRateLimiter"/>, the new connections per second. Kestrel's own <c>MaxConcurrentConnections</c>
+/// counts every listener together, so a flood on the proxy port would also lock out the admin listener's health probes
+/// and get a healthy gateway restarted; this counts proxy connections only. A refused connection is closed before
+/// anything is read from it.
 /// </summary>
-internal sealed class ProxyConnectionLimit(long limit, EdgeMetrics metrics, ILogger<ProxyConnectionLimit> logger)
+internal sealed class ProxyConnectionLimit(long limit, ConnectionRateLimiter rates, EdgeMetrics metrics, ConnectionRejectionLog log)
 {
     private long _open;
 
@@ -18,11 +21,15 @@ internal sealed class ProxyConnectionLimit(long limit, EdgeMetrics metrics, ILog
 
     private async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (Interlocked.Increment(ref _open) > limit)
+        // The cap first: a connection it refuses spends no rate tokens, which the clients it lets in will need.
+        var rejection = Interlocked.Increment(ref _open) > limit
+            ? ConnectionRejection.MaxConnections
+            : rates.Admit((connection.RemoteEndPoint as IPEndPoint)?.Address);
+        if (rejection != ConnectionRejection.None)
         {
             Interlocked.Decrement(ref _open);
-            metrics.ConnectionRejected();
-            Log.ConnectionRejected(logger, connection.RemoteEndPoint, limit);
+            metrics.ConnectionRejected(rejection);
+            log.Rejected(rejection, connection.RemoteEndPoint);
             // Like Kestrel's own limit: close without a response; the client cannot tell a full server from a busy one.
             await connection.Transport.Output.CompleteAsync();
             return;

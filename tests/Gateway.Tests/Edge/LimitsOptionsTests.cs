@@ -18,6 +18,8 @@ public sealed class LimitsOptionsTests
 
         Assert.Empty(Validate(options));
         Assert.Equal(10_000, options.MaxConcurrentConnections);
+        Assert.Equal(0, options.MaxNewConnectionsPerSecond);
+        Assert.Equal(0, options.MaxNewConnectionsPerSecondPerClient);
         Assert.Equal(TimeSpan.FromSeconds(10), options.RequestHeadersTimeout);
         Assert.Equal(TimeSpan.FromSeconds(75), options.KeepAliveTimeout);
         Assert.Equal(240, options.MinRequestBodyDataRate);
@@ -40,6 +42,8 @@ public sealed class LimitsOptionsTests
         var options = new LimitsOptions
         {
             MaxConcurrentConnections = 1,
+            MaxNewConnectionsPerSecond = 0,
+            MaxNewConnectionsPerSecondPerClient = 0,
             RequestHeadersTimeout = TimeSpan.FromMilliseconds(100),
             KeepAliveTimeout = TimeSpan.FromSeconds(1),
             MinRequestBodyDataRate = 0,
@@ -59,9 +63,19 @@ public sealed class LimitsOptionsTests
         Assert.Empty(Validate(options));
     }
 
+    [Fact]
+    public void MaximumConnectionRates_AreValid()
+    {
+        var options = new LimitsOptions { MaxNewConnectionsPerSecond = 1_000_000, MaxNewConnectionsPerSecondPerClient = 1_000_000 };
+
+        Assert.Empty(Validate(options));
+    }
+
     public static TheoryData<LimitsOptions, string, string> Invalid => new()
     {
         { new LimitsOptions { MaxConcurrentConnections = 0 }, "MaxConcurrentConnections", "between 1 and 1000000" },
+        { new LimitsOptions { MaxNewConnectionsPerSecond = -1 }, "MaxNewConnectionsPerSecond", "between 0 (off) and 1000000 new connections per second (was -1)" },
+        { new LimitsOptions { MaxNewConnectionsPerSecondPerClient = 1_000_001 }, "MaxNewConnectionsPerSecondPerClient", "between 0 (off) and 1000000 new connections per second (was 1000001)" },
         { new LimitsOptions { RequestHeadersTimeout = TimeSpan.FromMilliseconds(99) }, "RequestHeadersTimeout", "between 00:00:00.1000000 and 00:05:00" },
         { new LimitsOptions { KeepAliveTimeout = TimeSpan.FromHours(2) }, "KeepAliveTimeout", "between 00:00:01 and 01:00:00" },
         { new LimitsOptions { MinRequestBodyDataRate = -1 }, "MinRequestBodyDataRate", "between 0 and 1000000" },

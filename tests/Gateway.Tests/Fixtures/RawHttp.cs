@@ -26,6 +26,29 @@ public static class RawHttp
         return client;
     }
 
+    /// <summary>
+    /// Sends <c>GET <paramref name="path"/></c> with <c>Connection: close</c> on a new connection from the local address
+    /// <paramref name="from"/> (any of 127.0.0.0/8 works on Linux, so tests can be several clients) and returns the
+    /// response's status, 0 when the server closed the connection without answering.
+    /// </summary>
+    public static async Task<int> GetStatusFromAsync(Uri server, IPAddress from, string path = "/api/x")
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Bind(new IPEndPoint(from, 0));
+        await socket.ConnectAsync(IPAddress.Loopback, server.Port);
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n"));
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+
+        return FirstStatus(await ReadAllAsync(stream, TimeSpan.FromSeconds(3)));
+    }
+
     /// <summary>Reads until the peer closes (or resets) or <paramref name="limit"/> passes.</summary>
     public static async Task<string> ReadAllAsync(NetworkStream stream, TimeSpan limit)
     {

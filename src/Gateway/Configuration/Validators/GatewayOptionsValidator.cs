@@ -206,6 +206,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     {
         const string path = EdgeConstants.SectionPath;
         errors.RequireRange($"{path}:MaxConcurrentConnections", limits.MaxConcurrentConnections, 1, EdgeConstants.MaxConcurrentConnectionsLimit);
+        RequireConnectionRate($"{path}:MaxNewConnectionsPerSecond", limits.MaxNewConnectionsPerSecond, errors);
+        RequireConnectionRate($"{path}:MaxNewConnectionsPerSecondPerClient", limits.MaxNewConnectionsPerSecondPerClient, errors);
         errors.RequireRange($"{path}:RequestHeadersTimeout", limits.RequestHeadersTimeout, EdgeConstants.MinRequestHeadersTimeout, EdgeConstants.MaxRequestHeadersTimeout);
         errors.RequireRange($"{path}:KeepAliveTimeout", limits.KeepAliveTimeout, EdgeConstants.MinKeepAliveTimeout, EdgeConstants.MaxKeepAliveTimeout);
         errors.RequireRange($"{path}:MinRequestBodyDataRate", limits.MinRequestBodyDataRate, 0, EdgeConstants.MaxMinDataRate);
@@ -225,5 +227,13 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
         errors.RequireRange($"{path}:UpstreamConnectTimeout", limits.UpstreamConnectTimeout, EdgeConstants.MinUpstreamTimeout, EdgeConstants.MaxUpstreamConnectTimeout);
         errors.RequireRange($"{path}:UpstreamActivityTimeout", limits.UpstreamActivityTimeout, EdgeConstants.MinUpstreamTimeout, EdgeConstants.MaxUpstreamActivityTimeout);
+    }
+
+    private static void RequireConnectionRate(string path, int value, ConfigErrorList errors)
+    {
+        if (value is < 0 or > EdgeConstants.MaxNewConnectionsPerSecondLimit)
+        {
+            errors.Add(path, $"must be between 0 (off) and {EdgeConstants.MaxNewConnectionsPerSecondLimit} new connections per second (was {value}).");
+        }
     }
 }
