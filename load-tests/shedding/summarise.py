@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The load-shedding proof's figures, side by side for the direct and the gateway storm (run.sh calls this).
+
+usage: summarise.py OUT_DIR CAPACITY SERVICE_MS METRICS_BEFORE METRICS_AFTER COMMAND
+OUT_DIR holds direct/report.json and gateway/report.json; the metrics files are the gateway's /metrics before and
+after its storm, for the gateway's own view of how fast it answered (ASP.NET Core's http.server.request.duration).
+"""
+import json
+import re
+import sys
+
+
+def run_of(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)["runs"][0]
+
+
+def step(run, prefix):
+    return next((s for s in run["steps"] if s["name"].startswith(prefix)), None)
+
+
+def storm_goodput(run):
+    """Goodput over the seconds until the last bootstrap finished: the storm, without the heartbeats' tail."""
+    end = run["sessions"].get("fullyServedSeconds") or run["durationSeconds"]
+    seconds = max(1, int(end))
+    ok = sum(p["goodput"] for p in run["timeline"][:seconds])
+    return ok / seconds
+
+
+def buckets(path, status, route):
+    """Cumulative histogram buckets {le: count} of http.server.request.duration for one status and route."""
+    counts = {}
+    pattern = re.compile(r'^http_server_request_duration_seconds_bucket\{(.*)\} (\d+)')
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = pattern.match(line)
+            if not m or f'http_response_status_code="{status}"' not in m.group(1) or f'http_route="{route}"' not in m.group(1):
+                continue
+            le = re.search(r'le="([^"]+)"', m.group(1)).group(1)
+            key = float("inf") if le == "+Inf" else float(le)
+            counts[key] = counts.get(key, 0) + int(m.group(2))
+    return counts
+
+
+def share_within(before, after, status, route, bound):
+    b, a = buckets(before, status, route), buckets(after, status, route)
+    total = a.get(float("inf"), 0) - b.get(float("inf"), 0)
+    within = a.get(bound, 0) - b.get(bound, 0)
+    return within, total
+
+
+def main():
+    out, capacity, service_ms, before, after, command = sys.argv[1:7]
+    best = int(capacity) / (float(service_ms) / 1000)
+    runs = {name: run_of(f"{out}/{name}/report.json") for name in ("direct", "gateway")}
+    first = runs["direct"]
+    bootstrap_calls = sum(s["calls"] for s in first["steps"] if not s["name"].startswith("/sync"))
+    total_calls = first["overall"]["calls"]
+
+    def row(label, fn):
+        return f"| {label} | " + " | ".join(fn(runs[n]) for n in ("direct", "gateway")) + " |"
+
+    def ms(value):
+        return "-" if value is None else f"{value:,.1f} ms"
+
+    def secs(value):
+        return "never" if value is None else f"{value:.2f} s"
+
+    lines = [
+        f"# Load-shedding proof, {first['retryPolicy']} clients",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Backend: capacity {capacity} in service x {service_ms} ms = {best:,.0f} calls/s at best. "
+        f"Storm: {first['sessions']['planned']:,} clients, {total_calls:,} calls ({bootstrap_calls:,} bootstrap); "
+        f"ideal time for all of them {total_calls / best:.1f} s, for the bootstraps {bootstrap_calls / best:.1f} s.",
+        "",
+        "| | direct | gateway |",
+        "| --- | ---: | ---: |",
+        row("sessions bootstrapped", lambda r: f"{r['sessions']['bootstrapped']:,} / {r['sessions']['planned']:,}"),
+        row("every bootstrap done after", lambda r: secs(r["sessions"].get("fullyServedSeconds"))),
+        row("... ÷ ideal for the bootstraps", lambda r: "-" if r["sessions"].get("fullyServedSeconds") is None else f"{r['sessions']['fullyServedSeconds'] / (bootstrap_calls / best):.2f}x"),
+        row("whole run (heartbeats too)", lambda r: secs(r["durationSeconds"])),
+        row("goodput until the last bootstrap", lambda r: f"{storm_goodput(r):,.0f}/s ({storm_goodput(r) / best:.0%} of best)"),
+        row("backend peak queue", lambda r: f"{max(b['peakQueued'] for b in r['backend']):,}" if r.get("backend") else "-"),
+        row("`/session/auth` (critical) p50 / p99", lambda r: f"{ms(step(r, '/session')['latency']['p50Ms'])} / {ms(step(r, '/session')['latency']['p99Ms'])}"),
+        row("`/api/state` (default) p50 / p99", lambda r: f"{ms(step(r, '/api/state')['latency']['p50Ms'])} / {ms(step(r, '/api/state')['latency']['p99Ms'])}"),
+        row("heartbeats (sheddable) ok / failed", lambda r: f"{step(r, '/sync')['ok']:,} / {step(r, '/sync')['failed']:,}"),
+        row("attempts refused (429/503)", lambda r: f"{r['overall']['statusCodes'].get('503', 0) + r['overall']['statusCodes'].get('429', 0):,}"),
+        row("refusals answered in, client's clock p50 / p99", lambda r: f"{ms(r['overall']['rejectionLatency']['p50Ms'])} / {ms(r['overall']['rejectionLatency']['p99Ms'])}" if r["overall"].get("rejectionLatency", {}).get("count") else "-"),
+        row("load generator start lag p99", lambda r: ms(r["sessions"]["startLag"]["p99Ms"])),
+    ]
+
+    refused_within, refused = share_within(before, after, 503, "/sync/{**rest}", 0.005)
+    critical_within, critical = share_within(before, after, 200, "/session/{**rest}", 0.1)
+    lines += [
+        "",
+        "The gateway's own clock (`http.server.request.duration`, from request to response, during the storm):",
+        f"- refusals of `/sync/*` within 5 ms: {refused_within:,} of {refused:,}"
+        + (f" ({refused_within / refused:.2%})" if refused else ""),
+        f"- `/session/*` (critical) answered within 100 ms: {critical_within:,} of {critical:,}"
+        + (f" ({critical_within / critical:.2%})" if critical else ""),
+        "",
+        "The client's clock includes the load generator's own queueing (its start lag above) on a machine whose two "
+        "cores run the generator, the gateway and the backend together.",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
