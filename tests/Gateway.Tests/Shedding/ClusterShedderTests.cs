@@ -13,6 +13,12 @@ public sealed class ClusterShedderTests
         new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, MaxQueue = maxQueue },
         _time);
 
+    private static async Task AssertRefusedOnArrivalAsync(ValueTask<string?> entering)
+    {
+        Assert.True(entering.IsCompleted, "refused on arrival, not after waiting");
+        Assert.Equal(SheddingReasons.Backlog, await entering);
+    }
+
     private static int Fill(ClusterShedder shedder, RequestPriority priority, int attempts)
     {
         var admitted = 0;
@@ -146,6 +152,47 @@ public sealed class ClusterShedderTests
 
         shedder.Exit();
         Assert.Null(await default2);
+    }
+
+    [Fact]
+    public async Task EnterAsync_QueueAheadCannotDrainWithinTheWait_RefusedOnArrivalAsBacklog()
+    {
+        var shedder = Fixed(10);
+        // Three 100 ms requests close a window: slots free at 10 / 0.1 s, the default share's 8 at 80 a second,
+        // so 4 of them within MaxQueueWait (50 ms).
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
+        }
+
+        Assert.Equal(0.1, shedder.Limit.LatencySeconds, 3);
+        Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
+
+        var waiting = Enumerable.Range(0, 4).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+        Assert.Equal(4, shedder.Queued);
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+
+        // A critical request still queues: none of its class waits ahead of it.
+        var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
+        Assert.Equal(5, shedder.Queued);
+        shedder.Exit();
+        Assert.Null(await critical);
+    }
+
+    [Fact]
+    public async Task EnterAsync_SheddableWhileOthersWait_RefusedOnArrivalAsBacklog()
+    {
+        var shedder = Fixed(1);
+        Assert.True(shedder.TryEnter(RequestPriority.Critical));
+        var normal = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Sheddable, CancellationToken.None));
+        Assert.Equal(1, shedder.Queued);
+        shedder.Exit();
+        Assert.Null(await normal);
     }
 
     [Fact]
