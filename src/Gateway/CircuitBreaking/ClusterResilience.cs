@@ -5,7 +5,6 @@ using Gateway.Health;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -13,9 +12,10 @@ namespace Gateway.CircuitBreaking;
 
 /// <summary>
 /// One cluster's resilience policy, built once from its options and replaced whole (never mutated) when they change:
-/// the total-timeout pipeline, the retry pipeline and its budget, the bulkhead, and a circuit per destination.
-/// The three Polly pipelines are one policy cut where YARP's own steps sit between them: the retry must run load
-/// balancing again for each attempt, and the breaker can only wrap a destination once load balancing chose it.
+/// the retry pipeline and its budget, the bulkhead, and a circuit per destination (the total timeout is
+/// <see cref="ResilienceMiddleware"/>'s own). The Polly pipelines are one policy cut where YARP's own steps sit between
+/// them: the retry must run load balancing again for each attempt, and the breaker can only wrap a destination once
+/// load balancing chose it.
 /// </summary>
 internal sealed class ClusterResilience
 {
@@ -56,16 +56,6 @@ internal sealed class ClusterResilience
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
 
-        TotalPipeline = new ResiliencePipelineBuilder<bool> { TimeProvider = time, Name = clusterId }
-            .AddTimeout(new TimeoutStrategyOptions
-            {
-                // The route may override the policy's timeout, so each request brings its own; Polly's options refuse
-                // values under 10 ms, which the generator is not bound by.
-                Timeout = TimeSpan.FromSeconds(1),
-                TimeoutGenerator = static args => new ValueTask<TimeSpan>(ResilienceFeature.From(args.Context)?.Timeout ?? ResilienceConstants.DefaultTimeout),
-            })
-            .Build();
-
         MaxRetries = options.Retry.MaxAttempts - 1;
         if (MaxRetries > 0)
         {
@@ -91,9 +81,6 @@ internal sealed class ClusterResilience
     public string PolicyName { get; }
 
     public ResiliencePolicyOptions Options { get; }
-
-    /// <summary>The total timeout, around everything the request does (retries and backoff included).</summary>
-    public ResiliencePipeline<bool> TotalPipeline { get; }
 
     /// <summary>The budgeted retry, run by the failover retry middleware; null when retries are off.</summary>
     public ResiliencePipeline<bool>? RetryPipeline { get; }

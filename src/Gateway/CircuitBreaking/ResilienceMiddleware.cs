@@ -1,9 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using System.Threading.RateLimiting;
 using Gateway.Proxy;
-using Polly;
-using Polly.Timeout;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.CircuitBreaking;
@@ -64,66 +61,72 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             var deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
             var feature = new ResilienceFeature(resilience, timeout, deadline, clientAborted);
             context.Features.Set(feature);
-            var polly = ResilienceContextPool.Shared.Get(clientAborted);
-            polly.Properties.Set(ResilienceFeature.PropertyKey, feature);
-            try
+            if (clientAborted.IsCancellationRequested)
             {
-                var outcome = await resilience.TotalPipeline.ExecuteOutcomeAsync(
-                    static (polly, state) => state.Self.RunAsync(polly, state.Context),
-                    polly,
-                    (Self: this, Context: context));
-                await FinishAsync(context, resilience, outcome);
+                // The client is gone already; nobody is left to answer.
+                return;
             }
-            finally
+
+            if (timeout <= TimeSpan.Zero || timeout == System.Threading.Timeout.InfiniteTimeSpan)
             {
-                context.RequestAborted = clientAborted;
-                ResilienceContextPool.Shared.Return(polly);
+                try
+                {
+                    await next(context);
+                }
+                catch (OperationCanceledException) when (clientAborted.IsCancellationRequested)
+                {
+                    // The client went away; nobody is left to answer.
+                }
+
+                return;
             }
+
+            await RunWithTimeoutAsync(context, resilience, timeout, clientAborted);
         }
     }
 
-    private async ValueTask<Outcome<bool>> RunAsync(ResilienceContext polly, HttpContext context)
+    /// <summary>
+    /// Runs the rest of the pipeline under the total timeout: the timeout's token replaces
+    /// <see cref="HttpContext.RequestAborted"/> meanwhile. The timeout is the gateway's own rather than a Polly
+    /// pipeline's: with nothing else in that pipeline, Polly's context, properties and state machines were a tenth of
+    /// the bytes a request allocated, for the same linked, pooled token source done here.
+    /// </summary>
+    private async Task RunWithTimeoutAsync(HttpContext context, ClusterResilience resilience, TimeSpan timeout, CancellationToken clientAborted)
     {
-        var saved = context.RequestAborted;
-        context.RequestAborted = polly.CancellationToken;
+        var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
+        bool timedOut;
+        context.RequestAborted = source.Token;
         try
         {
             await next(context);
+            timedOut = source.IsCancellationRequested && !clientAborted.IsCancellationRequested;
+        }
+        catch (OperationCanceledException) when (source.IsCancellationRequested)
+        {
+            // The timeout's own cancellation, or the client went away (then nobody is left to answer). Any other
+            // exception goes on up.
+            timedOut = !clientAborted.IsCancellationRequested;
         }
         finally
         {
-            context.RequestAborted = saved;
+            context.RequestAborted = clientAborted;
+            TotalTimeout.Return(source, link, time);
         }
 
-        // The timeout strategy turns a cancellation it caused into TimeoutRejectedException.
-        return polly.CancellationToken.IsCancellationRequested
-            ? Outcome.FromException<bool>(new OperationCanceledException(polly.CancellationToken))
-            : Outcome.FromResult(true);
-    }
-
-    private Task FinishAsync(HttpContext context, ClusterResilience resilience, Outcome<bool> outcome)
-    {
-        switch (outcome.Exception)
+        if (!timedOut)
         {
-            case null:
-                return Task.CompletedTask;
-            case TimeoutRejectedException:
-                metrics.TimedOut(resilience.ClusterId, "total");
-                if (context.Response.HasStarted)
-                {
-                    // Part of the response went out; the client must not mistake the rest for a whole answer.
-                    context.Abort();
-                    return Task.CompletedTask;
-                }
-
-                return writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
-            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
-                // The client went away; nobody is left to answer.
-                return Task.CompletedTask;
-            case var exception:
-                ExceptionDispatchInfo.Throw(exception);
-                return Task.CompletedTask;
+            return;
         }
+
+        metrics.TimedOut(resilience.ClusterId, "total");
+        if (context.Response.HasStarted)
+        {
+            // Part of the response went out; the client must not mistake the rest for a whole answer.
+            context.Abort();
+            return;
+        }
+
+        await writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
     }
 
     private async ValueTask<RateLimitLease> WaitInQueueAsync(HttpContext context, ClusterResilience resilience, TimeSpan timeout)
