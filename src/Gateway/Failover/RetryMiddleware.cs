@@ -55,8 +55,10 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         // context and two async state machines per request (measured with load-tests/bench.sh). Polly takes over only
         // when a retry is wanted, and is handed the first attempt's outcome as its own first attempt, so the backoff
         // (by attempt number), a backend's Retry-After and the attempt count are what they were with Polly throughout.
-        // Polly would not retry once the token is cancelled either.
-        if (!await AttemptAsync(context, attempt) || context.RequestAborted.IsCancellationRequested)
+        // Polly would not retry once the token is cancelled either. (Awaited here rather than through AttemptAsync: one
+        // async state machine per request fewer.)
+        await next(context);
+        if (!WantsRetry(context, attempt, context.GetReverseProxyFeature()) || context.RequestAborted.IsCancellationRequested)
         {
             return;
         }
@@ -93,7 +95,12 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         }
 
         await next(context);
+        return WantsRetry(context, attempt, proxy);
+    }
 
+    /// <summary>Whether the attempt that just ended is to be tried again (and where: <see cref="RetryAttempt.Candidates"/>).</summary>
+    private bool WantsRetry(HttpContext context, RetryAttempt attempt, Yarp.ReverseProxy.Model.IReverseProxyFeature proxy)
+    {
         if (attempt.RetriesLeft <= 0 || context.Response.HasStarted || proxy.Route.Cluster is not { } cluster)
         {
             return false;
