@@ -58,11 +58,12 @@ public class ResiliencePartsBenchmarks
     [Benchmark(Description = "retry pipeline, no retry")]
     public Task<bool> Retry() => RunAsync(_cluster.RetryPipeline!);
 
-    [Benchmark(Description = "bulkhead acquire + release")]
+    [Benchmark(Description = "bulkhead enter + exit")]
     public bool Bulkhead()
     {
-        using var lease = _cluster.Bulkhead.AttemptAcquire();
-        return lease.IsAcquired;
+        var entered = _cluster.TryEnterBulkhead(out var lease);
+        _cluster.ExitBulkhead(lease);
+        return entered;
     }
 
     [Benchmark(Description = "retry budget: count a request")]

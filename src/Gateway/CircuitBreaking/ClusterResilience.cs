@@ -31,6 +31,9 @@ internal sealed class ClusterResilience
     // Cached so that classifying an attempt allocates no delegate.
     private readonly Func<int, bool> _isFailureStatus;
     private readonly bool[] _retryStatus = new bool[100];
+    private readonly int _bulkheadLimit;
+    private readonly bool _bulkheadQueues;
+    private int _inFlight;
     private int _notClosed;
     private long _version;
     private AvailableCache? _available;
@@ -48,6 +51,8 @@ internal sealed class ClusterResilience
         Mark(_failureStatus, options.CircuitBreaker.EffectiveFailureStatusCodes);
         Mark(_retryStatus, options.Retry.EffectiveStatusCodes);
 
+        _bulkheadLimit = options.Bulkhead.MaxConcurrentRequests;
+        _bulkheadQueues = options.Bulkhead.MaxQueue > 0;
         Budget = new RetryBudget(options.Retry.BudgetPercent, options.Retry.MinRetriesPerSecond, time);
         Bulkhead = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -89,7 +94,52 @@ internal sealed class ClusterResilience
 
     public RetryBudget Budget { get; }
 
+    /// <summary>The bulkhead when requests may queue for a slot (<see cref="BulkheadOptions.MaxQueue"/> above 0).</summary>
     public ConcurrencyLimiter Bulkhead { get; }
+
+    /// <summary>
+    /// Takes a bulkhead slot if one is free now. Without a queue (the default) the bulkhead is an interlocked counter,
+    /// with no lock and no lease per request; with one, the limiter keeps waiters in order and a free slot may not
+    /// be taken past them.
+    /// </summary>
+    /// <param name="lease">The limiter's lease when the bulkhead queues; null otherwise. Give it to <see cref="ExitBulkhead"/>.</param>
+    public bool TryEnterBulkhead(out RateLimitLease? lease)
+    {
+        lease = null;
+        if (!_bulkheadQueues)
+        {
+            if (Interlocked.Increment(ref _inFlight) <= _bulkheadLimit)
+            {
+                return true;
+            }
+
+            Interlocked.Decrement(ref _inFlight);
+            return false;
+        }
+
+        var acquired = Bulkhead.AttemptAcquire();
+        if (acquired.IsAcquired)
+        {
+            lease = acquired;
+            return true;
+        }
+
+        acquired.Dispose();
+        return false;
+    }
+
+    /// <summary>Gives back a slot taken with <see cref="TryEnterBulkhead"/> (its lease, or null for the counter).</summary>
+    public void ExitBulkhead(RateLimitLease? lease)
+    {
+        if (lease is null)
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+        else
+        {
+            lease.Dispose();
+        }
+    }
 
     /// <summary>Destinations whose circuit is not closed now.</summary>
     public int NotClosedCount => Volatile.Read(ref _notClosed);

@@ -26,27 +26,40 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
         return InvokeAsync(context, proxy.Route, resilience);
     }
 
-    private async Task InvokeAsync(HttpContext context, RouteModel route, ClusterResilience resilience)
+    private Task InvokeAsync(HttpContext context, RouteModel route, ClusterResilience resilience)
     {
         var timeout = RouteTimeoutOf(route) ?? resilience.Options.Timeout;
-        var lease = resilience.Bulkhead.AttemptAcquire();
+        return resilience.TryEnterBulkhead(out var lease)
+            ? RunAdmittedAsync(context, resilience, timeout, lease)
+            : WaitOrRefuseAsync(context, resilience, timeout);
+    }
+
+    private async Task WaitOrRefuseAsync(HttpContext context, ClusterResilience resilience, TimeSpan timeout)
+    {
+        var lease = await WaitInQueueAsync(context, resilience, timeout);
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            lease = await WaitInQueueAsync(context, resilience, timeout);
-            if (!lease.IsAcquired)
-            {
-                lease.Dispose();
-                metrics.BulkheadRejected(resilience.ClusterId);
-                await writer.WriteAsync(
-                    context,
-                    ResilienceProblems.Overloaded,
-                    RetryAfter.Jittered(ResilienceConstants.OverloadedRetryAfterMinSeconds, ResilienceConstants.OverloadedRetryAfterMaxSeconds));
-                return;
-            }
+            metrics.BulkheadRejected(resilience.ClusterId);
+            await writer.WriteAsync(
+                context,
+                ResilienceProblems.Overloaded,
+                RetryAfter.Jittered(ResilienceConstants.OverloadedRetryAfterMinSeconds, ResilienceConstants.OverloadedRetryAfterMaxSeconds));
+            return;
         }
 
-        using (lease)
+        await RunAdmittedAsync(context, resilience, timeout, lease);
+    }
+
+    /// <summary>
+    /// The rest of the pipeline for a request holding a bulkhead slot, under the total timeout: the timeout's token
+    /// replaces <see cref="HttpContext.RequestAborted"/> meanwhile. The timeout is the gateway's own rather than a
+    /// Polly pipeline's: with nothing else in that pipeline, Polly's context, properties and state machines were a
+    /// tenth of the bytes a request allocated, for the same linked, pooled token source done here.
+    /// </summary>
+    private async Task RunAdmittedAsync(HttpContext context, ClusterResilience resilience, TimeSpan timeout, RateLimitLease? lease)
+    {
+        try
         {
             // Only admitted requests earn retries: a refused one must not grow the budget of a cluster in trouble.
             resilience.Budget.RecordRequest();
@@ -81,52 +94,45 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
                 return;
             }
 
-            await RunWithTimeoutAsync(context, resilience, timeout, clientAborted);
-        }
-    }
+            var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
+            bool timedOut;
+            context.RequestAborted = source.Token;
+            try
+            {
+                await next(context);
+                timedOut = source.IsCancellationRequested && !clientAborted.IsCancellationRequested;
+            }
+            catch (OperationCanceledException) when (source.IsCancellationRequested)
+            {
+                // The timeout's own cancellation, or the client went away (then nobody is left to answer). Any other
+                // exception goes on up.
+                timedOut = !clientAborted.IsCancellationRequested;
+            }
+            finally
+            {
+                context.RequestAborted = clientAborted;
+                TotalTimeout.Return(source, link, time);
+            }
 
-    /// <summary>
-    /// Runs the rest of the pipeline under the total timeout: the timeout's token replaces
-    /// <see cref="HttpContext.RequestAborted"/> meanwhile. The timeout is the gateway's own rather than a Polly
-    /// pipeline's: with nothing else in that pipeline, Polly's context, properties and state machines were a tenth of
-    /// the bytes a request allocated, for the same linked, pooled token source done here.
-    /// </summary>
-    private async Task RunWithTimeoutAsync(HttpContext context, ClusterResilience resilience, TimeSpan timeout, CancellationToken clientAborted)
-    {
-        var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
-        bool timedOut;
-        context.RequestAborted = source.Token;
-        try
-        {
-            await next(context);
-            timedOut = source.IsCancellationRequested && !clientAborted.IsCancellationRequested;
-        }
-        catch (OperationCanceledException) when (source.IsCancellationRequested)
-        {
-            // The timeout's own cancellation, or the client went away (then nobody is left to answer). Any other
-            // exception goes on up.
-            timedOut = !clientAborted.IsCancellationRequested;
+            if (!timedOut)
+            {
+                return;
+            }
+
+            metrics.TimedOut(resilience.ClusterId, "total");
+            if (context.Response.HasStarted)
+            {
+                // Part of the response went out; the client must not mistake the rest for a whole answer.
+                context.Abort();
+                return;
+            }
+
+            await writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
         }
         finally
         {
-            context.RequestAborted = clientAborted;
-            TotalTimeout.Return(source, link, time);
+            resilience.ExitBulkhead(lease);
         }
-
-        if (!timedOut)
-        {
-            return;
-        }
-
-        metrics.TimedOut(resilience.ClusterId, "total");
-        if (context.Response.HasStarted)
-        {
-            // Part of the response went out; the client must not mistake the rest for a whole answer.
-            context.Abort();
-            return;
-        }
-
-        await writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
     }
 
     private async ValueTask<RateLimitLease> WaitInQueueAsync(HttpContext context, ClusterResilience resilience, TimeSpan timeout)
