@@ -43,8 +43,14 @@ public class ResiliencePartsBenchmarks
         }
     }
 
-    [Benchmark(Description = "total timeout pipeline")]
-    public Task<bool> Timeout() => RunAsync(_cluster.TotalPipeline);
+    [Benchmark(Description = "total timeout: rent and return a linked token source")]
+    public bool Timeout()
+    {
+        var (source, link) = TotalTimeout.Rent(_cluster.Options.Timeout, TimeProvider.System, CancellationToken.None);
+        var cancelled = source.IsCancellationRequested;
+        TotalTimeout.Return(source, link, TimeProvider.System);
+        return cancelled;
+    }
 
     [Benchmark(Description = "circuit breaker pipeline")]
     public Task<bool> Breaker() => RunAsync(_circuit.Pipeline);
@@ -52,11 +58,12 @@ public class ResiliencePartsBenchmarks
     [Benchmark(Description = "retry pipeline, no retry")]
     public Task<bool> Retry() => RunAsync(_cluster.RetryPipeline!);
 
-    [Benchmark(Description = "bulkhead acquire + release")]
+    [Benchmark(Description = "bulkhead enter + exit")]
     public bool Bulkhead()
     {
-        using var lease = _cluster.Bulkhead.AttemptAcquire();
-        return lease.IsAcquired;
+        var entered = _cluster.TryEnterBulkhead(out var lease);
+        _cluster.ExitBulkhead(lease);
+        return entered;
     }
 
     [Benchmark(Description = "retry budget: count a request")]

@@ -7,24 +7,68 @@ namespace Gateway.Admin;
 /// routes only on the proxy listener. Filtering candidates (not rejecting after the match) lets a proxy route such
 /// as <c>/{**catch-all}</c> still forward <c>/admin/...</c> to a backend on the proxy port.
 /// </summary>
-internal sealed class ListenerMatcherPolicy : MatcherPolicy, IEndpointSelectorPolicy
+/// <remarks>
+/// A node-building policy, like ASP.NET Core's host matching: the split is built into the matcher's tree once, and a
+/// request costs one feature lookup. As an endpoint-selector policy it made every request take the matcher's slow
+/// path (a candidate set allocated and the policy run over it).
+/// </remarks>
+internal sealed class ListenerMatcherPolicy : MatcherPolicy, INodeBuilderPolicy
 {
+    private static readonly object s_admin = new();
+    private static readonly object s_proxy = new();
+
     public override int Order => int.MinValue;
 
-    public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints) => true;
+    public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints) => endpoints.Count > 0;
 
-    public Task ApplyAsync(HttpContext httpContext, CandidateSet candidates)
+    public IReadOnlyList<PolicyNodeEdge> GetEdges(IReadOnlyList<Endpoint> endpoints)
     {
-        var onAdminListener = httpContext.Features.Get<AdminConnectionFeature>() is not null;
-        for (var i = 0; i < candidates.Count; i++)
+        var admin = new List<Endpoint>();
+        var proxy = new List<Endpoint>();
+        foreach (var endpoint in endpoints)
         {
-            if (candidates.IsValidCandidate(i) &&
-                (candidates[i].Endpoint.Metadata.GetMetadata<AdminEndpointMetadata>() is not null) != onAdminListener)
+            (IsAdmin(endpoint) ? admin : proxy).Add(endpoint);
+        }
+
+        var edges = new List<PolicyNodeEdge>(2);
+        if (admin.Count > 0)
+        {
+            edges.Add(new PolicyNodeEdge(s_admin, admin));
+        }
+
+        if (proxy.Count > 0)
+        {
+            edges.Add(new PolicyNodeEdge(s_proxy, proxy));
+        }
+
+        return edges;
+    }
+
+    public PolicyJumpTable BuildJumpTable(int exitDestination, IReadOnlyList<PolicyJumpTableEdge> edges)
+    {
+        // A listener with no endpoint here goes to the exit: no match (404), as when every candidate was filtered out.
+        var admin = exitDestination;
+        var proxy = exitDestination;
+        foreach (var edge in edges)
+        {
+            if (ReferenceEquals(edge.State, s_admin))
             {
-                candidates.SetValidity(i, false);
+                admin = edge.Destination;
+            }
+            else
+            {
+                proxy = edge.Destination;
             }
         }
 
-        return Task.CompletedTask;
+        return new ListenerJumpTable(admin, proxy);
+    }
+
+    private static bool IsAdmin(Endpoint endpoint) => endpoint.Metadata.GetMetadata<AdminEndpointMetadata>() is not null;
+
+    private sealed class ListenerJumpTable(int admin, int proxy) : PolicyJumpTable
+    {
+        public override int GetDestination(HttpContext httpContext) =>
+            httpContext.Features.Get<AdminConnectionFeature>() is not null ? admin : proxy;
     }
 }

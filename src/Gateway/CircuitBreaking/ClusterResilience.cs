@@ -5,7 +5,6 @@ using Gateway.Health;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -13,9 +12,10 @@ namespace Gateway.CircuitBreaking;
 
 /// <summary>
 /// One cluster's resilience policy, built once from its options and replaced whole (never mutated) when they change:
-/// the total-timeout pipeline, the retry pipeline and its budget, the bulkhead, and a circuit per destination.
-/// The three Polly pipelines are one policy cut where YARP's own steps sit between them: the retry must run load
-/// balancing again for each attempt, and the breaker can only wrap a destination once load balancing chose it.
+/// the retry pipeline and its budget, the bulkhead, and a circuit per destination (the total timeout is
+/// <see cref="ResilienceMiddleware"/>'s own). The Polly pipelines are one policy cut where YARP's own steps sit between
+/// them: the retry must run load balancing again for each attempt, and the breaker can only wrap a destination once
+/// load balancing chose it.
 /// </summary>
 internal sealed class ClusterResilience
 {
@@ -31,6 +31,9 @@ internal sealed class ClusterResilience
     // Cached so that classifying an attempt allocates no delegate.
     private readonly Func<int, bool> _isFailureStatus;
     private readonly bool[] _retryStatus = new bool[100];
+    private readonly int _bulkheadLimit;
+    private readonly bool _bulkheadQueues;
+    private int _inFlight;
     private int _notClosed;
     private long _version;
     private AvailableCache? _available;
@@ -48,6 +51,8 @@ internal sealed class ClusterResilience
         Mark(_failureStatus, options.CircuitBreaker.EffectiveFailureStatusCodes);
         Mark(_retryStatus, options.Retry.EffectiveStatusCodes);
 
+        _bulkheadLimit = options.Bulkhead.MaxConcurrentRequests;
+        _bulkheadQueues = options.Bulkhead.MaxQueue > 0;
         Budget = new RetryBudget(options.Retry.BudgetPercent, options.Retry.MinRetriesPerSecond, time);
         Bulkhead = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -55,16 +60,6 @@ internal sealed class ClusterResilience
             QueueLimit = options.Bulkhead.MaxQueue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-
-        TotalPipeline = new ResiliencePipelineBuilder<bool> { TimeProvider = time, Name = clusterId }
-            .AddTimeout(new TimeoutStrategyOptions
-            {
-                // The route may override the policy's timeout, so each request brings its own; Polly's options refuse
-                // values under 10 ms, which the generator is not bound by.
-                Timeout = TimeSpan.FromSeconds(1),
-                TimeoutGenerator = static args => new ValueTask<TimeSpan>(ResilienceFeature.From(args.Context)?.Timeout ?? ResilienceConstants.DefaultTimeout),
-            })
-            .Build();
 
         MaxRetries = options.Retry.MaxAttempts - 1;
         if (MaxRetries > 0)
@@ -92,9 +87,6 @@ internal sealed class ClusterResilience
 
     public ResiliencePolicyOptions Options { get; }
 
-    /// <summary>The total timeout, around everything the request does (retries and backoff included).</summary>
-    public ResiliencePipeline<bool> TotalPipeline { get; }
-
     /// <summary>The budgeted retry, run by the failover retry middleware; null when retries are off.</summary>
     public ResiliencePipeline<bool>? RetryPipeline { get; }
 
@@ -102,7 +94,52 @@ internal sealed class ClusterResilience
 
     public RetryBudget Budget { get; }
 
+    /// <summary>The bulkhead when requests may queue for a slot (<see cref="BulkheadOptions.MaxQueue"/> above 0).</summary>
     public ConcurrencyLimiter Bulkhead { get; }
+
+    /// <summary>
+    /// Takes a bulkhead slot if one is free now. Without a queue (the default) the bulkhead is an interlocked counter,
+    /// with no lock and no lease per request; with one, the limiter keeps waiters in order and a free slot may not
+    /// be taken past them.
+    /// </summary>
+    /// <param name="lease">The limiter's lease when the bulkhead queues; null otherwise. Give it to <see cref="ExitBulkhead"/>.</param>
+    public bool TryEnterBulkhead(out RateLimitLease? lease)
+    {
+        lease = null;
+        if (!_bulkheadQueues)
+        {
+            if (Interlocked.Increment(ref _inFlight) <= _bulkheadLimit)
+            {
+                return true;
+            }
+
+            Interlocked.Decrement(ref _inFlight);
+            return false;
+        }
+
+        var acquired = Bulkhead.AttemptAcquire();
+        if (acquired.IsAcquired)
+        {
+            lease = acquired;
+            return true;
+        }
+
+        acquired.Dispose();
+        return false;
+    }
+
+    /// <summary>Gives back a slot taken with <see cref="TryEnterBulkhead"/> (its lease, or null for the counter).</summary>
+    public void ExitBulkhead(RateLimitLease? lease)
+    {
+        if (lease is null)
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+        else
+        {
+            lease.Dispose();
+        }
+    }
 
     /// <summary>Destinations whose circuit is not closed now.</summary>
     public int NotClosedCount => Volatile.Read(ref _notClosed);

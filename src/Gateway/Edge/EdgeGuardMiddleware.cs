@@ -11,9 +11,10 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var problem = Check(context);
+        var problem = Check(context, out var internalHeaders);
         if (problem is null)
         {
+            context.Features.Set(internalHeaders ? InternalHeaderScan.Some : InternalHeaderScan.None);
             return next(context);
         }
 
@@ -32,8 +33,13 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
         return writer.WriteAsync(context, problem);
     }
 
-    internal static GatewayProblem? Check(HttpContext context)
+    internal static GatewayProblem? Check(HttpContext context) => Check(context, out _);
+
+    /// <param name="internalHeaders">Whether a header is one the gateway strips before forwarding (noted here, in the one
+    /// pass over the header names, for <see cref="InternalHeaderTransformProvider"/>).</param>
+    internal static GatewayProblem? Check(HttpContext context, out bool internalHeaders)
     {
+        internalHeaders = false;
         var request = context.Request;
         if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
         {
@@ -52,6 +58,8 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
             {
                 return EdgeProblems.UnderscoreHeader;
             }
+
+            internalHeaders |= InternalHeaderTransformProvider.IsInternal(header.Key);
         }
 
         return null;

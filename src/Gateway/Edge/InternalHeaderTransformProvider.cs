@@ -28,6 +28,13 @@ internal sealed class InternalHeaderTransformProvider : ITransformProvider
 
     private static ValueTask StripInternalHeaders(RequestTransformContext context)
     {
+        // The edge guard has looked at every header name already; without its word (it always runs in the gateway's
+        // pipeline) the headers are read here.
+        if (context.HttpContext.Features.Get<InternalHeaderScan>() is { Found: false })
+        {
+            return ValueTask.CompletedTask;
+        }
+
         // The incoming headers are read (not the outgoing message's), so nothing is removed from a collection
         // while it is being enumerated.
         foreach (var header in context.HttpContext.Request.Headers)

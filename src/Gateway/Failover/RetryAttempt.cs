@@ -27,4 +27,18 @@ internal sealed class RetryAttempt
     public string Reason { get; set; } = string.Empty;
 
     public IReadOnlyList<DestinationState>? Candidates { get; set; }
+
+    /// <summary>
+    /// Set when the first attempt, run before the retry pipeline, asked for a retry: the pipeline's first callback
+    /// reports that outcome instead of sending the request again.
+    /// </summary>
+    public bool FirstOutcomePending { get; set; }
+
+    /// <summary>Whether the pipeline's callback is to report the first attempt's outcome; true once only.</summary>
+    public bool TakeFirstOutcome()
+    {
+        var pending = FirstOutcomePending;
+        FirstOutcomePending = false;
+        return pending;
+    }
 }

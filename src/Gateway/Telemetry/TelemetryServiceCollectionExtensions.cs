@@ -2,6 +2,7 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Telemetry;
 
@@ -24,7 +25,8 @@ internal static class TelemetryServiceCollectionExtensions
     /// <summary>
     /// Metrics always (Prometheus text on the admin listener, OTLP when configured); traces only when OTLP is
     /// configured, since an unexported span is cost without use. W3C trace context reaches backends either way:
-    /// YARP propagates the request's activity, which <see cref="TraceContextListener"/> provides when no tracer does.
+    /// HttpClient propagates the request's activity when there is a tracer, <see cref="TraceContextTransformProvider"/>
+    /// writes it when there is none.
     /// </summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, TelemetryOptions options)
     {
@@ -48,7 +50,9 @@ internal static class TelemetryServiceCollectionExtensions
 
         if (otlpEndpoint is null)
         {
-            services.AddHostedService<TraceContextListener>();
+            // A request transform like the gateway's others (see AddGateway), registered here because it exists only
+            // without a tracer.
+            services.AddSingleton<ITransformProvider, TraceContextTransformProvider>();
         }
         else
         {

@@ -84,6 +84,16 @@ public sealed class EdgeGuardMiddlewareTests
         Assert.Equal(expected, InternalHeaderTransformProvider.IsInternal(name));
     }
 
+    [Theory]
+    [InlineData("X-Gateway-Region", true)]
+    [InlineData("X-Request-Deadline", true)]
+    [InlineData("X-Api-Key", false)]
+    public void Check_NotesInternalHeadersForTheTransform(string name, bool expected)
+    {
+        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("Accept", "*/*"), (name, "v")), out var internalHeaders));
+        Assert.Equal(expected, internalHeaders);
+    }
+
     private sealed class ExtendedConnect : IHttpExtendedConnectFeature
     {
         public bool IsExtendedConnect => true;
