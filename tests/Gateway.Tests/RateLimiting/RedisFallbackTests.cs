@@ -54,9 +54,12 @@ public sealed class RedisFallbackTests(RedisServerFixture redis) : IClassFixture
         Assert.InRange(during.Count(r => r.Status == HttpStatusCode.OK), 20 - before, 21);
         Assert.True(fallbacks.GetMeasurementSnapshot().Count > before);
         // Redis is waited on for 5 ms at most; the rest is the proxy round trip on a shared 2-core machine.
+        // One request may meet a GC pause or a starved thread pool while the rest of the suite runs; a request held
+        // by the dead Redis would take its connect timeout (seconds), so the second slowest and a 2 s cap say it.
         var slowest = during.Max(r => r.Took);
+        var secondSlowest = during.Select(r => r.Took).Order().ElementAt(during.Count - 2);
         Assert.True(
-            slowest < TimeSpan.FromMilliseconds(250),
+            secondSlowest < TimeSpan.FromMilliseconds(250) && slowest < TimeSpan.FromSeconds(2),
             $"slowest request took {slowest.TotalMilliseconds:0} ms: {string.Join(", ", during.Select(r => $"{(int)r.Status}/{r.Took.TotalMilliseconds:0}"))}");
         Assert.Equal("Degraded", (await RateLimitTestConfig.RedisCheckAsync(gateway)).Status);
 
