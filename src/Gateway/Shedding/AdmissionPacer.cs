@@ -41,6 +41,9 @@ internal sealed class AdmissionPacer
         return RetryAfter.Jittered(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
     }
 
+    /// <summary>Requests the cluster completed per second: the last whole second or the current one, whichever is more.</summary>
+    public long CompletionsPerSecond => Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions));
+
     /// <summary>The second the next refused client is sent to: the backlog in seconds of the cluster's work, bounded.</summary>
     public int WindowSeconds()
     {

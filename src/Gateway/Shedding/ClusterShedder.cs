@@ -186,7 +186,8 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// Whether a sheddable request finds others waiting, or the waiters of <paramref name="priority"/> and above could not all be granted within MaxQueueWait at
-    /// the rate slots free now (Little's law: the priority's share of the limit over the last window's latency).
+    /// the rate slots free now (Little's law: the priority's share of the limit over the last window's latency, or the
+    /// completions of the last second if more).
     /// Refusing such a request on arrival answers it in microseconds instead of after MaxQueueWait, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
@@ -212,7 +213,10 @@ internal sealed class ClusterShedder
             ahead += _queuedByPriority[p];
         }
 
-        var drainedInWait = Threshold(priority, Limit.Current) / latency * Options.MaxQueueWait.TotalSeconds;
+        // Slots free at the limit over the latency, or as fast as they did over the last second if that was faster:
+        // one window's mean, inflated by a moment's CPU starvation, must not refuse what the cluster is serving.
+        var perSecond = Math.Max(Threshold(priority, Limit.Current) / latency, Pacer.CompletionsPerSecond);
+        var drainedInWait = perSecond * Options.MaxQueueWait.TotalSeconds;
         return ahead > 0 && ahead >= drainedInWait;
     }
 
