@@ -77,7 +77,7 @@ internal sealed class ClusterShedder
             return SheddingReasons.QueueFull;
         }
 
-        var waiter = new Waiter();
+        Waiter waiter;
         lock (_queueLock)
         {
             if (BacklogOutlastsWait(priority))
@@ -90,6 +90,7 @@ internal sealed class ClusterShedder
                 return SheddingReasons.QueueFull;
             }
 
+            waiter = new Waiter();
             _queues[(int)priority].Enqueue(waiter);
             _queuedByPriority[(int)priority]++;
             Volatile.Write(ref _queued, _queued + 1);
@@ -185,9 +186,9 @@ internal sealed class ClusterShedder
     }
 
     /// <summary>
-    /// Whether a sheddable request finds others waiting, or the waiters of <paramref name="priority"/> and above could not all be granted within MaxQueueWait at
-    /// the rate slots free now (Little's law: the priority's share of the limit over the last window's latency, or the
-    /// completions of the last second if more).
+    /// Whether a sheddable request finds others waiting, or the waiters of <paramref name="priority"/> and above could
+    /// not all be granted within MaxQueueWait at the rate slots free now (Little's law: the priority's share of the
+    /// limit over the last window's latency, or the completions of the last second if more).
     /// Refusing such a request on arrival answers it in microseconds instead of after MaxQueueWait, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
