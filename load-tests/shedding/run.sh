@@ -46,7 +46,8 @@ dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@
   --capacity "$capacity" --service-time-ms "$service_ms" --control 25100 >"$logs/backend.log" 2>&1 &
 backend=$!
 gateway=""
-trap 'kill $gateway 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
+sampler=""
+trap 'kill $gateway $sampler 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
 
 wait_for() {
   for _ in $(seq 1 150); do
@@ -76,8 +77,25 @@ gateway=$!
 wait_for http://127.0.0.1:28080/api/ready
 warm http://127.0.0.1:28080
 curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
+# What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second.
+mkdir -p "$out/gateway"
+python3 -c '
+import json, sys, time, urllib.request
+begin = time.monotonic()
+print("t_s limit in_flight queued", flush=True)
+while True:
+    time.sleep(0.5)
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:29901/admin/clusters", timeout=1) as r:
+            c = json.load(r)["clusters"][0]
+        print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), flush=True)
+    except Exception as e:
+        print(f"{time.monotonic() - begin:.1f} error {e}", flush=True)
+' >"$out/gateway/limit-timeline.txt" &
+sampler=$!
 "${loadtest[@]}" reconnect-storm --target http://127.0.0.1:28080 --control http://127.0.0.1:25100 \
   --out "$out/gateway" --quiet "${storm[@]}"
+kill "$sampler" 2>/dev/null || true
 curl -fs -o "$logs/metrics-after.txt" http://127.0.0.1:29901/metrics
 curl -fs -o "$out/gateway/admin-clusters.json" http://127.0.0.1:29901/admin/clusters
 
