@@ -5,7 +5,8 @@ namespace Gateway.Shedding;
 /// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
 /// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
 /// up to MaxQueueWait; a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
-/// room for a higher priority by refusing the oldest waiter of the lowest one.
+/// room for a higher priority by refusing the oldest waiter of the lowest one. A priority's queue that stands (has not
+/// emptied for StandingQueueInterval) drops, as CoDel does, the waiters that have waited longer than StandingQueueWait.
 /// </summary>
 /// <remarks>
 /// Admission and release are lock-free (<see cref="Interlocked"/> on the in-flight count); the queue takes a lock, but
@@ -19,8 +20,14 @@ internal sealed class ClusterShedder
     private readonly TimeProvider _time;
     private readonly double _defaultShare;
     private readonly double _sheddableShare;
+    private readonly bool _dropsStanding;
+    private readonly long _standingWait;
+    private readonly long _standingInterval;
     private int _inFlight;
     private int _queued;
+
+    // When each priority's queue last went from empty to non-empty; under _queueLock.
+    private readonly long[] _nonEmptySince = new long[RequestPriorities.Count];
 
     public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time)
     {
@@ -31,6 +38,9 @@ internal sealed class ClusterShedder
         Pacer = new AdmissionPacer(options, time);
         _defaultShare = 1 - options.CriticalReservedFraction;
         _sheddableShare = Math.Min(options.SheddableFraction, _defaultShare);
+        _dropsStanding = options.StandingQueueWait < options.MaxQueueWait;
+        _standingWait = (long)(options.StandingQueueWait.TotalSeconds * time.TimestampFrequency);
+        _standingInterval = (long)(options.StandingQueueInterval.TotalSeconds * time.TimestampFrequency);
     }
 
     public string ClusterId { get; }
@@ -80,7 +90,8 @@ internal sealed class ClusterShedder
         Waiter waiter;
         lock (_queueLock)
         {
-            if (BacklogOutlastsWait(priority))
+            var now = _time.GetTimestamp();
+            if (BacklogOutlastsWait(priority, now))
             {
                 return SheddingReasons.Backlog;
             }
@@ -90,7 +101,12 @@ internal sealed class ClusterShedder
                 return SheddingReasons.QueueFull;
             }
 
-            waiter = new Waiter();
+            if (_queuedByPriority[(int)priority] == 0)
+            {
+                _nonEmptySince[(int)priority] = now;
+            }
+
+            waiter = new Waiter(now);
             _queues[(int)priority].Enqueue(waiter);
             _queuedByPriority[(int)priority]++;
             Volatile.Write(ref _queued, _queued + 1);
@@ -105,6 +121,8 @@ internal sealed class ClusterShedder
                 return null;
             case Waiter.EvictedState:
                 return SheddingReasons.QueueFull;
+            case Waiter.DroppedState:
+                return SheddingReasons.QueueStanding;
             default:
                 // Timed out or the client left: the waiter marked itself gone; Grant skips it, the counts are ours.
                 lock (_queueLock)
@@ -132,15 +150,31 @@ internal sealed class ClusterShedder
         lock (_queueLock)
         {
             var limit = Limit.Current;
+            var now = _time.GetTimestamp();
             for (var p = 0; p < RequestPriorities.Count; p++)
             {
                 var queue = _queues[p];
+                var standing = IsStanding(p, now);
                 while (queue.TryPeek(out var waiter))
                 {
                     if (waiter.Abandoned)
                     {
                         // Already counted out by its own request when it gave up.
                         queue.Dequeue();
+                        continue;
+                    }
+
+                    if (standing && now - waiter.EnqueuedAt > _standingWait)
+                    {
+                        // CoDel's drop, at once rather than when a slot frees: first come first served puts the
+                        // oldest at the head, so every waiter past the bound is here, and its client hears now.
+                        queue.Dequeue();
+                        if (waiter.TryDrop())
+                        {
+                            _queuedByPriority[p]--;
+                            Volatile.Write(ref _queued, _queued - 1);
+                        }
+
                         continue;
                     }
 
@@ -187,12 +221,12 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// Whether a sheddable request finds others waiting, or the waiters of <paramref name="priority"/> and above could
-    /// not all be granted within MaxQueueWait at the rate slots free now (Little's law: the priority's share of the
+    /// not all be granted within MaxQueueWait (StandingQueueWait while the queue stands) at the rate slots free now (Little's law: the priority's share of the
     /// limit over the last window's latency, or the completions of the last second if more).
     /// Refusing such a request on arrival answers it in microseconds instead of after MaxQueueWait, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
-    private bool BacklogOutlastsWait(RequestPriority priority)
+    private bool BacklogOutlastsWait(RequestPriority priority, long now)
     {
         if (priority == RequestPriority.Sheddable && HasWaitersAtOrAbove(RequestPriority.Default))
         {
@@ -217,9 +251,17 @@ internal sealed class ClusterShedder
         // Slots free at the limit over the latency, or as fast as they did over the last second if that was faster:
         // one window's mean, inflated by a moment's CPU starvation, must not refuse what the cluster is serving.
         var perSecond = Math.Max(Threshold(priority, Limit.Current) / latency, Pacer.CompletionsPerSecond);
-        var drainedInWait = perSecond * Options.MaxQueueWait.TotalSeconds;
+        var wait = IsStanding((int)priority, now) ? Options.StandingQueueWait : Options.MaxQueueWait;
+        var drainedInWait = perSecond * wait.TotalSeconds;
         return ahead > 0 && ahead >= drainedInWait;
     }
+
+    /// <summary>
+    /// Whether the priority's queue has held waiters for StandingQueueInterval without emptying; under _queueLock.
+    /// Per priority: default requests standing in line must not cost critical ones, served first, their wait.
+    /// </summary>
+    private bool IsStanding(int priority, long now) =>
+        _dropsStanding && _queuedByPriority[priority] > 0 && now - _nonEmptySince[priority] >= _standingInterval;
 
     private bool HasWaitersAtOrAbove(RequestPriority priority)
     {
@@ -259,9 +301,15 @@ internal sealed class ClusterShedder
         public const int TimedOut = 2;
         public const int Cancelled = 3;
         public const int EvictedState = 4;
+        public const int DroppedState = 5;
 
         private readonly TaskCompletionSource<int> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state;
+
+        public Waiter(long enqueuedAt) => EnqueuedAt = enqueuedAt;
+
+        /// <summary>When it joined the queue (<see cref="TimeProvider"/> timestamp).</summary>
+        public long EnqueuedAt { get; }
 
         /// <summary>Timed out or cancelled: its own request counts it out of the queue.</summary>
         public bool Abandoned => Volatile.Read(ref _state) is TimedOut or Cancelled;
@@ -277,6 +325,9 @@ internal sealed class ClusterShedder
 
         /// <summary>Refuses the waiter to make room for a higher priority; it wakes and reports queue_full.</summary>
         public bool TryEvict() => TryEnd(EvictedState);
+
+        /// <summary>Refuses the waiter because it waited too long in a standing queue; it reports queue_standing.</summary>
+        public bool TryDrop() => TryEnd(DroppedState);
 
         private bool TryEnd(int outcome)
         {

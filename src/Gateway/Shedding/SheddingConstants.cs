@@ -21,6 +21,12 @@ internal static class SheddingConstants
     public static readonly TimeSpan DefaultMaxQueueWait = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan MaxMaxQueueWait = TimeSpan.FromSeconds(10);
 
+    // CoDel's own defaults (RFC 8289): a queue may add 5 ms of delay for good; one that has not emptied for 100 ms is
+    // standing, not absorbing a burst.
+    public static readonly TimeSpan DefaultStandingQueueWait = TimeSpan.FromMilliseconds(5);
+    public static readonly TimeSpan DefaultStandingQueueInterval = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan MinStandingQueueInterval = TimeSpan.FromMilliseconds(1);
+
     public const double DefaultCriticalReservedFraction = 0.2;
     public const double MaxCriticalReservedFraction = 0.9;
     public const double DefaultSheddableFraction = 0.5;

@@ -27,6 +27,18 @@ public sealed record SheddingOptions
     public TimeSpan MaxQueueWait { get; init; } = SheddingConstants.DefaultMaxQueueWait;
 
     /// <summary>
+    /// CoDel's drop for a queue that stands: once the queue has not emptied for <see cref="StandingQueueInterval"/>, a
+    /// waiter that has waited longer than this is refused (reason <c>queue_standing</c>) instead of served, and a
+    /// newcomer is refused on arrival when the backlog ahead would outlast this rather than <see cref="MaxQueueWait"/>.
+    /// A queue that absorbs a burst keeps MaxQueueWait; one that holds a backlog adds at most this much latency.
+    /// Default 5 ms, range 0 to 10 s; MaxQueueWait or more turns it off.
+    /// </summary>
+    public TimeSpan StandingQueueWait { get; init; } = SheddingConstants.DefaultStandingQueueWait;
+
+    /// <summary>How long the queue must stay non-empty to count as standing. Default 100 ms, range 1 ms to 10 s.</summary>
+    public TimeSpan StandingQueueInterval { get; init; } = SheddingConstants.DefaultStandingQueueInterval;
+
+    /// <summary>
     /// The share of the limit only <c>critical</c> routes may use: other requests are admitted only while in-flight
     /// requests are below limit × (1 − this). Default 0.2, range 0 to 0.9.
     /// </summary>

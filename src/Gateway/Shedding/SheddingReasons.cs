@@ -15,6 +15,12 @@ internal static class SheddingReasons
     /// <summary>The request waited MaxQueueWait without a slot freeing up for its priority.</summary>
     public const string QueueTimeout = "queue_timeout";
 
+    /// <summary>
+    /// The queue stood (had not emptied for StandingQueueInterval) and the request had waited longer than
+    /// StandingQueueWait: CoDel's drop, so a standing queue adds little latency and its slots go to newer waiters.
+    /// </summary>
+    public const string QueueStanding = "queue_standing";
+
     /// <summary>The client went away while waiting; nobody is answered.</summary>
     public const string ClientGone = "client_gone";
 }

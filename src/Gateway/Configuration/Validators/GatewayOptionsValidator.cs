@@ -188,6 +188,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
         errors.RequireRange($"{path}:MaxQueue", shedding.MaxQueue, 0, SheddingConstants.MaxQueueLimit);
         errors.RequireRange($"{path}:MaxQueueWait", shedding.MaxQueueWait, TimeSpan.Zero, SheddingConstants.MaxMaxQueueWait);
+        errors.RequireRange($"{path}:StandingQueueWait", shedding.StandingQueueWait, TimeSpan.Zero, SheddingConstants.MaxMaxQueueWait);
+        errors.RequireRange($"{path}:StandingQueueInterval", shedding.StandingQueueInterval, SheddingConstants.MinStandingQueueInterval, SheddingConstants.MaxMaxQueueWait);
         errors.RequireRange($"{path}:CriticalReservedFraction", shedding.CriticalReservedFraction, 0, SheddingConstants.MaxCriticalReservedFraction);
         errors.RequireRange($"{path}:SheddableFraction", shedding.SheddableFraction, 0, 1);
         errors.RequireRange($"{path}:Tolerance", shedding.Tolerance, 1, SheddingConstants.MaxTolerance);
