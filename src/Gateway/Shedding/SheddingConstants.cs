@@ -29,7 +29,10 @@ internal static class SheddingConstants
 
     public const double DefaultCriticalReservedFraction = 0.2;
     public const double MaxCriticalReservedFraction = 0.9;
-    public const double DefaultSheddableFraction = 0.5;
+    // Work-conserving: sheddable requests may use what default ones may. They are shed first by being refused on
+    // arrival whenever anyone else waits and by getting freed slots last; a fixed half share measured idle backend
+    // capacity behind thousands of queued heartbeats once a storm's bootstraps were done.
+    public const double DefaultSheddableFraction = 1.0;
 
     // Gradient2's default: latency may reach 1.5 times the baseline before the limit shrinks, so that ordinary
     // jitter does not make it oscillate, while the backend's own queue stays short.

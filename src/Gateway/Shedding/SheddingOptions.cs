@@ -46,7 +46,7 @@ public sealed record SheddingOptions
 
     /// <summary>
     /// <c>sheddable</c> routes are admitted only while in-flight requests are below limit × this (and never into the
-    /// critical reserve). Default 0.5, range 0 to 1.
+    /// critical reserve). Default 1: as far as <c>default</c> routes; below that keeps room free for them. Range 0 to 1.
     /// </summary>
     public double SheddableFraction { get; init; } = SheddingConstants.DefaultSheddableFraction;
 

@@ -7,10 +7,10 @@ public sealed class ClusterShedderTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    /// <summary>A shedder whose limit is fixed at <paramref name="limit"/> (MinLimit = MaxLimit).</summary>
-    private ClusterShedder Fixed(int limit, int maxQueue = 10) => new(
+    /// <summary>A shedder whose limit is fixed at <paramref name="limit"/> (MinLimit = MaxLimit), sheddable at half of it.</summary>
+    private ClusterShedder Fixed(int limit, int maxQueue = 10, double sheddable = 0.5) => new(
         "api",
-        new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, MaxQueue = maxQueue },
+        new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, MaxQueue = maxQueue, SheddableFraction = sheddable },
         _time);
 
     private static async Task AssertRefusedOnArrivalAsync(ValueTask<string?> entering)
@@ -40,6 +40,21 @@ public sealed class ClusterShedderTests
         Assert.Equal(3, Fill(shedder, RequestPriority.Default, 20));
         Assert.Equal(2, Fill(shedder, RequestPriority.Critical, 20));
         Assert.Equal(10, shedder.InFlight);
+    }
+
+    [Fact]
+    public async Task DefaultSheddableFraction_SheddableUsesTheDefaultShare_YetDefaultWaitersGoFirst()
+    {
+        var shedder = Fixed(10, sheddable: new SheddingOptions().SheddableFraction);
+
+        Assert.Equal(8, Fill(shedder, RequestPriority.Sheddable, 20));
+        var normal = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+        Assert.Equal(SheddingReasons.Backlog, await shedder.EnterAsync(RequestPriority.Sheddable, CancellationToken.None));
+
+        shedder.Exit();
+        Assert.Null(await normal);
+        Assert.Equal(0, Fill(shedder, RequestPriority.Sheddable, 1));
+        Assert.Equal(2, Fill(shedder, RequestPriority.Critical, 20));
     }
 
     [Fact]

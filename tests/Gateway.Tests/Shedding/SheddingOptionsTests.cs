@@ -22,7 +22,7 @@ public sealed class SheddingOptionsTests
         Assert.Equal(100, options.MaxQueue);
         Assert.Equal(TimeSpan.FromMilliseconds(50), options.MaxQueueWait);
         Assert.Equal(0.2, options.CriticalReservedFraction);
-        Assert.Equal(0.5, options.SheddableFraction);
+        Assert.Equal(1.0, options.SheddableFraction);
         Assert.Equal(1.5, options.Tolerance);
         Assert.Equal(0.2, options.Smoothing);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.SampleWindow);
