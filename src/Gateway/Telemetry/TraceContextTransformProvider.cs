@@ -9,18 +9,19 @@ namespace Gateway.Telemetry;
 /// Makes the gateway a hop in the caller's W3C trace when no tracer is configured: the backend gets a
 /// <c>traceparent</c> with the caller's trace id and trace flags and a new span id (a new trace with flags 00 when the
 /// caller sent none or an invalid one), the caller's <c>tracestate</c> with a valid <c>traceparent</c>, and its
-/// <c>baggage</c> when it sent a <c>traceparent</c>. That is what the propagation-only <see cref="Activity"/> per
-/// request did before (except the flags, which it reset to 00), at a fraction of its cost: two activities per request
-/// (ASP.NET Core's and HttpClient's, which tags its own), the async-local <see cref="Activity.Current"/> and their ids
-/// were about a fifth of the bytes a proxied request allocated (load-tests/bench.sh, gc-verbose trace). When an
-/// activity does exist (a tracer, or ASP.NET Core's request logging turned on), HttpClient propagates it and this
+/// <c>baggage</c> as sent, with or without a <c>traceparent</c>: W3C Baggage does not depend on Trace Context, and
+/// Kestrel's header limits bound it like any other header. That is what the propagation-only <see cref="Activity"/> per
+/// request did before (except the flags, which it reset to 00, and baggage without a <c>traceparent</c>, which it
+/// dropped because ASP.NET Core reads baggage only along with one), at a fraction of its cost: two activities per
+/// request (ASP.NET Core's and HttpClient's, which tags its own), the async-local <see cref="Activity.Current"/> and
+/// their ids were about a fifth of the bytes a proxied request allocated (load-tests/bench.sh, gc-verbose trace). When
+/// an activity does exist (a tracer, or ASP.NET Core's request logging turned on), HttpClient propagates it and this
 /// transform stays out of the way.
 /// </summary>
 internal sealed class TraceContextTransformProvider : ITransformProvider
 {
     internal const string TraceParent = "traceparent";
     internal const string TraceState = "tracestate";
-    internal const string Baggage = "baggage";
 
     // "00-" + 32 hex trace id + "-" + 16 hex span id + "-" + 2 hex flags.
     private const int TraceParentLength = 55;
@@ -30,8 +31,8 @@ internal sealed class TraceContextTransformProvider : ITransformProvider
     private const int SpanIdBytes = 8;
     private const int FlagsOffset = 53;
 
-    // Sampled (01) and random trace id (02, Trace Context Level 2): a hop that keeps the trace id keeps both true. Other
-    // bits are reserved, and the spec says a sender MUST set them to zero.
+    // Sampled (01) and random trace id (02, Trace Context Level 2): a hop that keeps the trace id keeps both true.
+    // Other bits are reserved, and the spec says a sender MUST set them to zero.
     private const ActivityTraceFlags PropagatedFlags = (ActivityTraceFlags)0x03;
 
     private static readonly RequestFuncTransform s_propagate = new(Propagate);
@@ -79,11 +80,6 @@ internal sealed class TraceContextTransformProvider : ITransformProvider
                     outgoing.TryAddWithoutValidation(TraceState, traceState);
                 }
             }
-        }
-        else if (incoming.Baggage.Count > 0)
-        {
-            // ASP.NET Core reads baggage only along with a traceparent.
-            outgoing.Remove(Baggage);
         }
 
         outgoing.TryAddWithoutValidation(TraceParent, Format(traceId, flags));

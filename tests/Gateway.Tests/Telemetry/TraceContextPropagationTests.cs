@@ -78,6 +78,33 @@ public sealed class TraceContextPropagationTests : IAsyncLifetime
         Assert.EndsWith("-01", echo.Headers["traceparent"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Get_BaggageWithoutTraceParent_IsForwardedAsSent()
+    {
+        var echo = await SendAsync(("baggage", "userId=alice,serverNode=DF%2028;weight=0.5"));
+
+        Assert.Equal("userId=alice,serverNode=DF%2028;weight=0.5", echo.Headers["baggage"]);
+        Assert.EndsWith("-00", echo.Headers["traceparent"], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")]
+    [InlineData("not-a-traceparent")]
+    public async Task Get_BaggageWithTraceParent_IsForwardedAsSent(string traceParent)
+    {
+        var echo = await SendAsync(("traceparent", traceParent), ("baggage", "userId=alice"));
+
+        Assert.Equal("userId=alice", echo.Headers["baggage"]);
+    }
+
+    [Fact]
+    public async Task Get_NoBaggage_NoneIsAdded()
+    {
+        var echo = await SendAsync(("traceparent", $"00-{TraceId}-{CallerSpanId}-01"));
+
+        Assert.False(echo.Headers.ContainsKey("baggage"));
+    }
+
     private async Task<EchoResponse> SendAsync(params (string Name, string Value)[] headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/traced");
