@@ -85,4 +85,10 @@ internal static class EdgeConstants
 
     /// <summary>The deadline the gateway propagates to backends; a client's copy is removed.</summary>
     public const string DeadlineHeader = "X-Request-Deadline";
+
+    /// <summary>
+    /// The client address as the gateway saw it (nginx's <c>proxy_set_header X-Real-IP $remote_addr</c>); kept as sent
+    /// only from a trusted proxy.
+    /// </summary>
+    public const string RealIpHeader = "X-Real-IP";
 }

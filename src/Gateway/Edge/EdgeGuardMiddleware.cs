@@ -1,4 +1,6 @@
+using System.Net;
 using Gateway.Proxy;
+using Gateway.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Edge;
@@ -7,14 +9,20 @@ namespace Gateway.Edge;
 /// Refuses, before routing, requests that must never reach a route: header names with an underscore, CONNECT
 /// (except HTTP/2 extended CONNECT, which carries WebSockets), and request targets in absolute or asterisk form.
 /// </summary>
-internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseWriter writer, ILogger<EdgeGuardMiddleware> logger)
+/// <remarks>
+/// Its one pass over the header names also notes, for <see cref="InternalHeaderTransformProvider"/>, the headers whose
+/// client copies the gateway replaces, and whether the peer that sent <c>X-Real-IP</c> is a trusted proxy (the rate
+/// limiter's snapshot of <c>Gateway:ClientIdentity:TrustedProxies</c>, so both believe the same peers).
+/// </remarks>
+internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseWriter writer, RateLimitingTableSource clientIdentity, ILogger<EdgeGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var problem = Check(context, out var internalHeaders);
+        var problem = Check(context, out var internalHeaders, out var realIp);
         if (problem is null)
         {
-            context.Features.Set(internalHeaders ? InternalHeaderScan.Some : InternalHeaderScan.None);
+            var sender = realIp ? RealIpSenderOf(context.Connection.RemoteIpAddress) : RealIpSender.None;
+            context.Features.Set(InternalHeaderScan.Of(internalHeaders, sender));
             return next(context);
         }
 
@@ -33,13 +41,19 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
         return writer.WriteAsync(context, problem);
     }
 
-    internal static GatewayProblem? Check(HttpContext context) => Check(context, out _);
+    private RealIpSender RealIpSenderOf(IPAddress? peer) =>
+        clientIdentity.Current.ClientIp.IsTrustedPeer(peer) ? RealIpSender.TrustedProxy : RealIpSender.Untrusted;
+
+    internal static GatewayProblem? Check(HttpContext context) => Check(context, out _, out _);
 
     /// <param name="internalHeaders">Whether a header is one the gateway strips before forwarding (noted here, in the one
     /// pass over the header names, for <see cref="InternalHeaderTransformProvider"/>).</param>
-    internal static GatewayProblem? Check(HttpContext context, out bool internalHeaders)
+    /// <param name="realIp">Whether the request carries <c>X-Real-IP</c>, which the gateway replaces unless a trusted
+    /// proxy sent it.</param>
+    internal static GatewayProblem? Check(HttpContext context, out bool internalHeaders, out bool realIp)
     {
         internalHeaders = false;
+        realIp = false;
         var request = context.Request;
         if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
         {
@@ -60,6 +74,7 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
             }
 
             internalHeaders |= InternalHeaderTransformProvider.IsInternal(header.Key);
+            realIp |= header.Key.Equals(EdgeConstants.RealIpHeader, StringComparison.OrdinalIgnoreCase);
         }
 
         return null;

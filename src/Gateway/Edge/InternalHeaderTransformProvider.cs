@@ -4,9 +4,10 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace Gateway.Edge;
 
 /// <summary>
-/// Removes the client's copies of the headers the gateway itself tells backends (<c>X-Gateway-*</c>,
-/// <c>X-Request-Deadline</c>), so a backend can believe them. The transform is put first in every route's list, so
-/// any transform that sets one of these headers for the gateway runs after it and is kept.
+/// Makes the headers the gateway itself tells backends believable: removes the client's copies of <c>X-Gateway-*</c>
+/// and <c>X-Request-Deadline</c>, and sets <c>X-Real-IP</c> to the peer address, as <c>X-Forwarded-For</c> is set,
+/// unless a trusted proxy sent one (then it is kept as sent). The transform is put first in every route's list, so any
+/// transform that sets one of these headers for the gateway runs after it and is kept.
 /// </summary>
 internal sealed class InternalHeaderTransformProvider : ITransformProvider
 {
@@ -29,23 +30,43 @@ internal sealed class InternalHeaderTransformProvider : ITransformProvider
     private static ValueTask StripInternalHeaders(RequestTransformContext context)
     {
         // The edge guard has looked at every header name already; without its word (it always runs in the gateway's
-        // pipeline) the headers are read here.
-        if (context.HttpContext.Features.Get<InternalHeaderScan>() is { Found: false })
+        // pipeline) the headers are read here, and an X-Real-IP is replaced since nobody asked whom to trust.
+        var scan = context.HttpContext.Features.Get<InternalHeaderScan>();
+        if (scan is not { InternalHeaders: false })
         {
-            return ValueTask.CompletedTask;
-        }
-
-        // The incoming headers are read (not the outgoing message's), so nothing is removed from a collection
-        // while it is being enumerated.
-        foreach (var header in context.HttpContext.Request.Headers)
-        {
-            if (IsInternal(header.Key))
+            // The incoming headers are read (not the outgoing message's), so nothing is removed from a collection
+            // while it is being enumerated.
+            foreach (var header in context.HttpContext.Request.Headers)
             {
-                context.ProxyRequest.Headers.Remove(header.Key);
-                context.ProxyRequest.Content?.Headers.Remove(header.Key);
+                if (IsInternal(header.Key))
+                {
+                    context.ProxyRequest.Headers.Remove(header.Key);
+                    context.ProxyRequest.Content?.Headers.Remove(header.Key);
+                }
             }
         }
 
+        SetRealIp(context, scan?.RealIp ?? RealIpSender.Untrusted);
         return ValueTask.CompletedTask;
+    }
+
+    private static void SetRealIp(RequestTransformContext context, RealIpSender sender)
+    {
+        if (sender == RealIpSender.TrustedProxy)
+        {
+            return;
+        }
+
+        var headers = context.ProxyRequest.Headers;
+        if (sender == RealIpSender.Untrusted)
+        {
+            headers.Remove(EdgeConstants.RealIpHeader);
+        }
+
+        // IPAddress caches its text, so this is the string YARP writes to X-Forwarded-For, not a second one.
+        if (context.HttpContext.Connection.RemoteIpAddress is { } peer)
+        {
+            headers.TryAddWithoutValidation(EdgeConstants.RealIpHeader, peer.ToString());
+        }
     }
 }

@@ -6,7 +6,7 @@ namespace Gateway.Proxy;
 /// <summary>
 /// Removes the headers a client names in <c>Connection</c> (RFC 9110 §7.6.1: they are hop-by-hop for that
 /// connection), which YARP does not do by itself. Headers the gateway sets for the backend are never removed, so a
-/// client cannot strip <c>X-Forwarded-For</c> or the trace context by naming them.
+/// client cannot strip <c>X-Forwarded-For</c>, <c>X-Real-IP</c> or the trace context by naming them.
 /// Kestrel keeps only <c>keep-alive</c> or <c>close</c> of a <c>Connection</c> value that contains one of them, so
 /// the extra names survive only when the client sent neither; that limit is Kestrel's, not a choice here.
 /// </summary>
@@ -14,7 +14,7 @@ internal sealed class ConnectionHeaderTransformProvider : ITransformProvider
 {
     private static readonly string[] s_gatewayOwned =
     [
-        "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded",
+        "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded", "X-Real-IP",
         "traceparent", "tracestate", "baggage", "Host",
     ];
 

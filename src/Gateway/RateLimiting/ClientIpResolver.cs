@@ -94,6 +94,9 @@ internal sealed class ClientIpResolver
         return client;
     }
 
+    /// <summary>Whether <paramref name="peer"/> (the socket's peer) is one of the trusted proxies.</summary>
+    public bool IsTrustedPeer(IPAddress? peer) => peer is not null && _trusted.Length > 0 && IsTrusted(Normalize(peer));
+
     private bool IsTrusted(IPAddress address)
     {
         foreach (var network in _trusted)

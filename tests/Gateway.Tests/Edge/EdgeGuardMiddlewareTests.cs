@@ -90,8 +90,38 @@ public sealed class EdgeGuardMiddlewareTests
     [InlineData("X-Api-Key", false)]
     public void Check_NotesInternalHeadersForTheTransform(string name, bool expected)
     {
-        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("Accept", "*/*"), (name, "v")), out var internalHeaders));
+        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("Accept", "*/*"), (name, "v")), out var internalHeaders, out _));
         Assert.Equal(expected, internalHeaders);
+    }
+
+    [Theory]
+    [InlineData("X-Real-IP", true)]
+    [InlineData("x-real-ip", true)]
+    [InlineData("X-REAL-IP", true)]
+    [InlineData("X-Real-IP-Hint", false)]
+    [InlineData("X-Forwarded-For", false)]
+    public void Check_NotesRealIpForTheTransform(string name, bool expected)
+    {
+        var context = Request("GET", "/api/x", ("Accept", "*/*"), (name, "6.6.6.6"));
+
+        Assert.Null(EdgeGuardMiddleware.Check(context, out var internalHeaders, out var realIp));
+        Assert.Equal(expected, realIp);
+        Assert.False(internalHeaders);
+    }
+
+    [Fact]
+    public void InternalHeaderScan_Of_SharesOneInstancePerCombination()
+    {
+        foreach (var internalHeaders in new[] { false, true })
+        {
+            foreach (var sender in Enum.GetValues<RealIpSender>())
+            {
+                var scan = InternalHeaderScan.Of(internalHeaders, sender);
+                Assert.Same(scan, InternalHeaderScan.Of(internalHeaders, sender));
+                Assert.Equal(internalHeaders, scan.InternalHeaders);
+                Assert.Equal(sender, scan.RealIp);
+            }
+        }
     }
 
     private sealed class ExtendedConnect : IHttpExtendedConnectFeature

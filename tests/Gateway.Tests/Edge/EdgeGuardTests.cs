@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.RateLimiting;
 using Gateway.Tests.Fixtures;
+using Gateway.Tests.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
 using SampleBackend;
 
 namespace Gateway.Tests.Edge;
@@ -112,6 +116,101 @@ public sealed class EdgeGuardTests : IAsyncLifetime
         Assert.Equal("evil.example", echo.Headers["X-Forwarded-Host"]);
         Assert.False(echo.Headers.ContainsKey("X-Forwarded-Prefix"));
         Assert.False(echo.Headers.ContainsKey("Forwarded"));
+    }
+
+    [Fact]
+    public async Task Request_SpoofedRealIp_IsReplacedWithThePeerAddress()
+    {
+        // Two lines in two spellings: neither may survive, and the backend must not get a list to pick from.
+        var response = await RawHttp.SendAsync(
+            _gateway.ProxyUrl,
+            "GET /api/spoof HTTP/1.1\r\nHost: gw\r\nX-Real-IP: 6.6.6.6\r\nx-real-ip: 7.7.7.7\r\nConnection: close\r\n\r\n");
+        var body = response[response.IndexOf("{\"instance\"", StringComparison.Ordinal)..];
+        var echo = System.Text.Json.JsonSerializer.Deserialize<EchoResponse>(
+            body[..(body.LastIndexOf('}') + 1)], s_web)!;
+
+        Assert.Equal("127.0.0.1", echo.Headers["X-Real-IP"]);
+        Assert.Equal("127.0.0.1", echo.Headers["X-Forwarded-For"]);
+    }
+
+    [Fact]
+    public async Task Request_NoRealIp_BackendGetsThePeerAddress()
+    {
+        var echo = await SendAsync(_gateway);
+
+        Assert.Equal("127.0.0.1", echo.Headers["X-Real-IP"]);
+    }
+
+    [Fact]
+    public async Task Request_ConnectionNamingRealIp_CannotStripTheGatewaysValue()
+    {
+        var echo = await SendAsync(_gateway, realIp: "6.6.6.6", connection: "X-Real-IP");
+
+        Assert.Equal("127.0.0.1", echo.Headers["X-Real-IP"]);
+    }
+
+    [Fact]
+    public async Task Request_RealIpFromTrustedProxy_IsKeptAsSent()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/32"));
+
+        Assert.Equal("203.0.113.7", (await SendAsync(gateway, realIp: "203.0.113.7")).Headers["X-Real-IP"]);
+        // A trusted proxy that sends none gets the address the gateway saw, as anyone else.
+        Assert.Equal("127.0.0.1", (await SendAsync(gateway)).Headers["X-Real-IP"]);
+    }
+
+    [Fact]
+    public async Task Request_RealIpFromPeerOutsideTheTrustedProxies_IsReplaced()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("10.0.0.0/8", "::1/128"));
+
+        Assert.Equal("127.0.0.1", (await SendAsync(gateway, realIp: "203.0.113.7")).Headers["X-Real-IP"]);
+    }
+
+    [Fact]
+    public async Task Request_TrustedProxiesReloaded_RealIpTrustFollowsTheNewList()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/32"));
+        Assert.Equal("203.0.113.7", (await SendAsync(gateway, realIp: "203.0.113.7")).Headers["X-Real-IP"]);
+        var tables = gateway.Services.GetRequiredService<RateLimitingTableSource>();
+        var revision = tables.Current.Revision;
+
+        await gateway.WriteConfigAsync(WithTrustedProxies());
+        await RateLimitTestConfig.WaitUntilAsync(
+            () => Task.FromResult(tables.Current.Revision > revision), TimeSpan.FromSeconds(5), "the reloaded trusted proxies");
+
+        Assert.Equal("127.0.0.1", (await SendAsync(gateway, realIp: "203.0.113.7")).Headers["X-Real-IP"]);
+    }
+
+    private JsonObject WithTrustedProxies(params string[] cidrs)
+    {
+        var config = EdgeTestConfig.Create(_backends.Instances);
+        var proxies = new JsonArray();
+        foreach (var cidr in cidrs)
+        {
+            proxies.Add(cidr);
+        }
+
+        config["Gateway"]!["ClientIdentity"] = new JsonObject { ["TrustedProxies"] = proxies };
+        return config;
+    }
+
+    private static async Task<EchoResponse> SendAsync(GatewayTestHost gateway, string? realIp = null, string? connection = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/real-ip");
+        if (realIp is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Real-IP", realIp);
+        }
+
+        if (connection is not null)
+        {
+            request.Headers.Connection.Add(connection);
+        }
+
+        using var response = await gateway.Proxy.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<EchoResponse>())!;
     }
 
     public async Task DisposeAsync()

@@ -16,6 +16,24 @@ public sealed class ClientIpResolverTests
         Assert.Equal(IPAddress.Parse("203.0.113.9"), client);
     }
 
+    [Theory]
+    [InlineData("10.0.0.5", true)]
+    [InlineData("::ffff:10.0.0.5", true)]
+    [InlineData("192.168.1.1", true)]
+    [InlineData("192.168.1.2", false)]
+    [InlineData("203.0.113.9", false)]
+    public void IsTrustedPeer_ByConfiguredNetworks(string peer, bool expected)
+    {
+        Assert.Equal(expected, s_trusting.IsTrustedPeer(IPAddress.Parse(peer)));
+    }
+
+    [Fact]
+    public void IsTrustedPeer_NoPeerOrNoTrustedProxies_IsFalse()
+    {
+        Assert.False(s_trusting.IsTrustedPeer(null));
+        Assert.False(ClientIpResolver.None.IsTrustedPeer(s_proxy));
+    }
+
     [Fact]
     public void Resolve_NoTrustedProxies_IgnoresForwardedFor()
     {

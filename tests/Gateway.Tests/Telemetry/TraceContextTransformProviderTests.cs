@@ -18,6 +18,19 @@ public sealed class TraceContextTransformProviderTests
         Assert.NotEqual(TraceContextTransformProvider.Format(traceId), traceParent);
     }
 
+    [Theory]
+    [InlineData(ActivityTraceFlags.Recorded, "-01")]
+    [InlineData(ActivityTraceFlags.None, "-00")]
+    [InlineData((ActivityTraceFlags)0x03, "-03")]
+    public void Format_Flags_WrittenAsTwoLowerHexDigits(ActivityTraceFlags flags, string suffix)
+    {
+        var traceParent = TraceContextTransformProvider.Format("4bf92f3577b34da6a3ce929d0e0e4736", flags);
+
+        Assert.EndsWith(suffix, traceParent, StringComparison.Ordinal);
+        Assert.True(ActivityContext.TryParse(traceParent, null, out var context));
+        Assert.Equal(flags, context.TraceFlags);
+    }
+
     [Fact]
     public void Format_NoTraceId_StartsANewValidTrace()
     {
