@@ -1,4 +1,5 @@
 using Gateway.RateLimiting;
+using Gateway.Redis;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration.Validators;
@@ -43,8 +44,8 @@ internal static class RateLimitingValidator
             }
         }
 
-        errors.RequireRange($"{redisPath}:Timeout", redis.Timeout, RateLimitingConstants.MinRedisTimeout, RateLimitingConstants.MaxRedisTimeout);
-        errors.RequireRange($"{redisPath}:BreakDuration", redis.BreakDuration, RateLimitingConstants.MinBreakDuration, RateLimitingConstants.MaxBreakDuration);
+        errors.RequireRange($"{redisPath}:Timeout", redis.Timeout, RedisConstants.MinTimeout, RedisConstants.MaxTimeout);
+        errors.RequireRange($"{redisPath}:BreakDuration", redis.BreakDuration, RedisConstants.MinBreakDuration, RedisConstants.MaxBreakDuration);
         if (string.IsNullOrWhiteSpace(redis.KeyPrefix))
         {
             errors.Add($"{redisPath}:KeyPrefix", "must not be empty.");

@@ -1,6 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Configuration.Validators;
 using Gateway.RateLimiting;
+using Gateway.Redis;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Tests.Configuration.Validators;
