@@ -4,7 +4,4 @@ internal static partial class Log
 {
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Rate-limit policies applied: {Policies} policies, {Kept} kept with their buckets, {Routes} limited routes")]
     public static partial void PoliciesApplied(ILogger logger, int policies, int kept, int routes);
-
-    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Gateway:Redis changed; it is read at start-up and takes effect after a restart")]
-    public static partial void RedisRestartRequired(ILogger logger);
 }

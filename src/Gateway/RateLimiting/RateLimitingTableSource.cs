@@ -43,11 +43,6 @@ internal sealed class RateLimitingTableSource : IDisposable
             }
 
             var gateway = snapshot.Gateway;
-            if (previous.Revision > 0 && _redis.Options != gateway.Redis)
-            {
-                Log.RedisRestartRequired(_logger);
-            }
-
             var policies = new Dictionary<string, IRateLimitPolicy>(StringComparer.OrdinalIgnoreCase);
             var kept = 0;
             foreach (var (name, configured) in gateway.RateLimiting.Policies)

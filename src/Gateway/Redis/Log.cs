@@ -1,6 +1,6 @@
 namespace Gateway.Redis;
 
-// Event ids 5001-5007 date from when the connection lived in rate limiting; they stay stable.
+// Event ids 5001-5007 and 5009 date from when the connection lived in rate limiting; they stay stable.
 internal static partial class Log
 {
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Redis for global rate limits: connection created (connected now: {Connected})")]
@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "{LiveInstances} live gateway instance(s) share global rate limits")]
     public static partial void LiveInstancesChanged(ILogger logger, int liveInstances);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Gateway:Redis changed; it is read at start-up and takes effect after a restart")]
+    public static partial void RedisRestartRequired(ILogger logger);
 }

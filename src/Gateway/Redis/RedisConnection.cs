@@ -1,3 +1,4 @@
+using Gateway.Configuration;
 using Polly;
 using Polly.CircuitBreaker;
 using StackExchange.Redis;
@@ -23,6 +24,7 @@ internal enum RedisState
 internal sealed class RedisConnection : IHostedService, IDisposable
 {
     private readonly RedisOptions _options;
+    private readonly ConfigSnapshotSource _config;
     private readonly TimeProvider _time;
     private readonly RedisMetrics _metrics;
     private readonly IRedisWarmUp[] _warmUps;
@@ -37,9 +39,10 @@ internal sealed class RedisConnection : IHostedService, IDisposable
     private int _liveInstances = 1;
     private int _disposed;
 
-    public RedisConnection(RedisOptions options, TimeProvider time, RedisMetrics metrics, IEnumerable<IRedisWarmUp> warmUps, ILogger<RedisConnection> logger)
+    public RedisConnection(RedisOptions options, ConfigSnapshotSource config, TimeProvider time, RedisMetrics metrics, IEnumerable<IRedisWarmUp> warmUps, ILogger<RedisConnection> logger)
     {
         _options = options;
+        _config = config;
         _time = time;
         _metrics = metrics;
         _warmUps = [.. warmUps];
@@ -67,6 +70,7 @@ internal sealed class RedisConnection : IHostedService, IDisposable
                 },
             })
             .Build();
+        config.Applied += OnApplied;
     }
 
     public string InstanceId { get; }
@@ -115,6 +119,14 @@ internal sealed class RedisConnection : IHostedService, IDisposable
         RedisState.CircuitOpen => "circuit_open",
         _ => "disconnected",
     };
+
+    private void OnApplied(ConfigSnapshot snapshot)
+    {
+        if (snapshot.Gateway.Redis != _options)
+        {
+            Log.RedisRestartRequired(_logger);
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -310,6 +322,7 @@ internal sealed class RedisConnection : IHostedService, IDisposable
             return;
         }
 
+        _config.Applied -= OnApplied;
         _heartbeat?.Dispose();
         _stopping.Cancel();
         _stopping.Dispose();
