@@ -24,6 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
+. load-tests/lib.sh
 
 rounds=3
 duration=10
@@ -198,13 +199,7 @@ EOF
   esac
   proxy_pid=$!
   pids+=("$proxy_pid")
-  for _ in $(seq 1 100); do
-    if curl -s -o /dev/null -m 1 "$target"; then return 0; fi
-    sleep 0.1
-  done
-  echo "$name did not come up; its log:" >&2
-  cat "$dir"/*.log >&2 || true
-  exit 1
+  wait_for "$target" "$dir"
 }
 
 stop_proxy() {

@@ -5,6 +5,7 @@
 # load-tests/gateway-overlay.json). Extra arguments go to both load-test runs (e.g. --clients 2000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. load-tests/lib.sh
 
 dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 stamp="$(date -u +%Y%m%d-%H%M%S)"
@@ -20,15 +21,8 @@ gateway=$!
 # SIGKILL for the sample backend: it does not stop on SIGTERM or SIGINT unless they come from a terminal.
 trap 'kill "$gateway" 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
 
-for _ in $(seq 1 150); do
-  if ! kill -0 "$backend" 2>/dev/null || ! kill -0 "$gateway" 2>/dev/null; then
-    echo "the sample backend or the gateway did not start (ports taken?):" >&2
-    cat "$logs/backend.log" "$logs/gateway.log" >&2
-    exit 1
-  fi
-  curl -fs -o /dev/null http://127.0.0.1:15100/instances && curl -fs -o /dev/null http://127.0.0.1:18080/api/ready && break
-  sleep 0.2
-done
+wait_for http://127.0.0.1:15100/instances "$logs"
+wait_for http://127.0.0.1:18080/api/ready "$logs"
 
 dotnet load-tests/bin/Release/net10.0/LoadTests.dll reconnect-storm --target http://127.0.0.1:15101 \
   --control http://127.0.0.1:15100 --out "load-tests/reports/storm-direct-$stamp" "$@"

@@ -6,17 +6,19 @@
 # Usage: load-tests/shedding/refusal-cost.sh [--no-build]. Ports: backend 25101, control 25100, gateway 28080, admin 29901.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. load-tests/lib.sh
 [ "${1:-}" = "--no-build" ] || dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 
+logs="$(mktemp -d)"
 dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@eu-west:25101 --capacity 100 \
-  --service-time-ms 1 --control 25100 >/dev/null 2>&1 &
+  --service-time-ms 1 --control 25100 >"$logs/backend.log" 2>&1 &
 backend=$!
 (cd load-tests/shedding && exec dotnet ../../src/Gateway/bin/Release/net10.0/Gateway.dll --urls http://127.0.0.1:28080 \
-  --Gateway:Admin:Urls=http://127.0.0.1:29901 --Gateway:Shedding:SheddableFraction=0 --Gateway:Shedding:MaxQueue=0) >/dev/null 2>&1 &
+  --Gateway:Admin:Urls=http://127.0.0.1:29901 --Gateway:Shedding:SheddableFraction=0 --Gateway:Shedding:MaxQueue=0) >"$logs/gateway.log" 2>&1 &
 gateway=$!
-trap 'kill "$gateway" 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 1 150); do curl -fs -o /dev/null http://127.0.0.1:28080/api/ready && break; sleep 0.2; done
+trap 'kill "$gateway" 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; rm -rf "$logs"' EXIT INT TERM
+wait_for http://127.0.0.1:28080/api/ready "$logs"
 
 ticks() { awk '{print $14 + $15}' "/proc/$gateway/stat"; }
 echo "| path | answer | requests in 5 s | wrk p50 | wrk p99 | gateway CPU per request |"

@@ -21,6 +21,7 @@
 # Ports apart from the demo and the tests: backend 25101, control 25100, gateway 28080, admin 29901.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. load-tests/lib.sh
 
 capacity=50
 service_ms=20
@@ -57,23 +58,13 @@ gateway=""
 sampler=""
 trap 'kill $gateway $sampler 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
 
-wait_for() {
-  for _ in $(seq 1 150); do
-    curl -fs -o /dev/null "$1" && return 0
-    sleep 0.2
-  done
-  echo "$1 did not answer; logs:" >&2
-  cat "$logs"/*.log >&2
-  exit 1
-}
-
 warm() {
   "${loadtest[@]}" steady --target "$1" --rate 400 --duration 6s --paths /session/auth,/api/state,/sync/heartbeat \
     --out "$logs/warm-$(date +%s)" --quiet >/dev/null
   sleep 2
 }
 
-wait_for http://127.0.0.1:25100/instances
+wait_for http://127.0.0.1:25100/instances "$logs"
 warm http://127.0.0.1:25101
 "${loadtest[@]}" reconnect-storm --target http://127.0.0.1:25101 --control http://127.0.0.1:25100 \
   --out "$out/direct" --quiet "${storm[@]}"
@@ -82,7 +73,7 @@ sleep 10 # the backend drains its queue and sockets leave TIME_WAIT before the s
 (cd load-tests/shedding && exec dotnet ../../src/Gateway/bin/Release/net10.0/Gateway.dll \
   --urls http://127.0.0.1:28080 --Gateway:Admin:Urls=http://127.0.0.1:29901 "${gateway_args[@]}") >"$logs/gateway.log" 2>&1 &
 gateway=$!
-wait_for http://127.0.0.1:28080/api/ready
+wait_for http://127.0.0.1:28080/api/ready "$logs"
 warm http://127.0.0.1:28080
 curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second.

@@ -8,6 +8,7 @@ using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Proxy;
 using Gateway.RateLimiting;
+using Gateway.Redis;
 using Gateway.Shedding;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -33,7 +34,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
         services.AddGatewayHealth();
         services.AddGatewayFailover();
-        services.AddGatewayRateLimiting(startup);
+        services.AddGatewayRedis(startup.Redis);
+        services.AddGatewayRateLimiting();
         services.AddOperatorConsole();
         services.AddGatewayEdge(startup.Limits);
         services.AddGatewayResilience();

@@ -4,6 +4,7 @@ using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.RateLimiting;
+using Gateway.Redis;
 using Gateway.Shedding;
 using Gateway.Telemetry;
 
@@ -32,7 +33,7 @@ public sealed record GatewayOptions
     /// <summary>Rate-limit policies, referenced by a route's <c>RateLimiterPolicy</c>.</summary>
     public RateLimitingOptions RateLimiting { get; init; } = new();
 
-    /// <summary>The shared Redis for global rate limits; absent means all state is local.</summary>
+    /// <summary>The shared Redis for global rate limits and region drains; absent means all state is local.</summary>
     public RedisOptions Redis { get; init; } = new();
 
     /// <summary>Who the client is (trusted proxies for <c>X-Forwarded-For</c>).</summary>

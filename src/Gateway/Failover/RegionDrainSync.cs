@@ -1,4 +1,4 @@
-using Gateway.RateLimiting;
+using Gateway.Redis;
 using StackExchange.Redis;
 
 namespace Gateway.Failover;
@@ -10,7 +10,7 @@ namespace Gateway.Failover;
 /// while it was disconnected. Without Redis, or while it is down, drains stay local to the instance that got them.
 /// </summary>
 internal sealed class RegionDrainSync(
-    RedisRateLimitStore redis,
+    RedisConnection redis,
     RegionDrains drains,
     TimeProvider time,
     ILogger<RegionDrainSync> logger) : IHostedService, IDisposable

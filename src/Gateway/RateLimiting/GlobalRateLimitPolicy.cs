@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Redis;
 using StackExchange.Redis;
 
 namespace Gateway.RateLimiting;
@@ -21,7 +22,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 {
     private readonly ConcurrentDictionary<string, GlobalPartition> _partitions = new(StringComparer.Ordinal);
     private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(policy.KeyFor(key));
-    private readonly RedisRateLimitStore _store;
+    private readonly RedisConnection _redis;
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly RedisValue[] _leaseArgs;
@@ -33,12 +34,12 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     private readonly ITimer _evictor;
     private FallbackLimiter? _fallback;
 
-    public GlobalRateLimitPolicy(string name, RateLimitPolicyOptions options, RedisRateLimitStore store, RateLimitMetrics metrics, TimeProvider time)
+    public GlobalRateLimitPolicy(string name, RateLimitPolicyOptions options, RedisConnection redis, RateLimitMetrics metrics, TimeProvider time)
     {
         Name = name;
         Options = options;
         PolicyHeader = RateLimitHeaders.Policy(name, options);
-        _store = store;
+        _redis = redis;
         _metrics = metrics;
         _time = time;
         _fullAfter = RateLimitHeaders.FullAfter(options);
@@ -48,7 +49,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         PrefetchAt = LeaseSize / RateLimitingConstants.PrefetchDivisor;
         var interval = LocalPartitionedRateLimiter.ReplenishmentPeriod(options) ?? RateLimitingConstants.TokenLeaseLifetime;
         _sameWindowTolerance = (long)(interval.TotalSeconds * time.TimestampFrequency / 2);
-        _keyPrefix = $"{store.Options.KeyPrefix}{name}:";
+        _keyPrefix = $"{redis.Options.KeyPrefix}{name}:";
         _leaseArgs = options.Algorithm switch
         {
             RateLimitingConstants.TokenBucket =>
@@ -88,7 +89,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         state.LastUsed = start;
         if (state.TryTake(start, PrefetchAt, out var remaining, out var prefetch))
         {
-            if (prefetch && _store.IsAvailable)
+            if (prefetch && _redis.IsAvailable)
             {
                 _ = state.GetOrStartRefill(this);
             }
@@ -101,9 +102,9 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
             return ValueTask.FromResult(new RateLimitDecision(false, 0, _time.GetElapsedTime(start, state.DeniedUntil), null));
         }
 
-        if (!_store.IsAvailable)
+        if (!_redis.IsAvailable)
         {
-            return FallbackAsync(partition, _store.UnavailableReason, cancellationToken);
+            return FallbackAsync(partition, _redis.UnavailableReason, cancellationToken);
         }
 
         return RefillAndDecideAsync(state, partition, start, cancellationToken);
@@ -111,7 +112,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 
     private async ValueTask<RateLimitDecision> RefillAndDecideAsync(GlobalPartition state, string partition, long start, CancellationToken cancellationToken)
     {
-        var budget = _store.Options.Timeout;
+        var budget = _redis.Options.Timeout;
         while (true)
         {
             var refill = state.GetOrStartRefill(this);
@@ -133,7 +134,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 
             if (!ok)
             {
-                return await FallbackAsync(partition, _store.IsAvailable ? RateLimitMetrics.Error : _store.UnavailableReason, cancellationToken);
+                return await FallbackAsync(partition, _redis.IsAvailable ? RateLimitMetrics.Error : _redis.UnavailableReason, cancellationToken);
             }
 
             var now = _time.GetTimestamp();
@@ -155,7 +156,8 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     internal async Task<bool> RefillAsync(GlobalPartition state)
     {
         var sent = _time.GetTimestamp();
-        var result = await _store.LeaseAsync(state.Keys, _leaseArgs);
+        var answer = await _redis.EvaluateAsync(RedisScripts.Lease, state.Keys, _leaseArgs, _redis.Options.Timeout, RateLimitMetrics.LeaseOperation);
+        var result = answer is null ? null : (RedisResult[]?)answer;
         if (result is null)
         {
             return false;
@@ -178,7 +180,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     private ValueTask<RateLimitDecision> FallbackAsync(string partition, string reason, CancellationToken cancellationToken)
     {
         _metrics.FellBack(Name, reason);
-        var instances = _store.LiveInstances;
+        var instances = _redis.LiveInstances;
         var fallback = Volatile.Read(ref _fallback);
         if (fallback is null || fallback.Instances != instances)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Gateway.Redis;
 using Gateway.Telemetry;
 
 namespace Gateway.RateLimiting;
@@ -7,15 +8,10 @@ namespace Gateway.RateLimiting;
 internal sealed class RateLimitMetrics
 {
     public const string LeaseOperation = "lease";
-    public const string HeartbeatOperation = "heartbeat";
-    public const string Ok = "ok";
-    public const string Error = "error";
-    public const string Timeout = "timeout";
-    public const string CircuitOpen = "circuit_open";
-    public const string OperationTag = "operation";
+    public const string Error = RedisMetrics.Error;
+    public const string Timeout = RedisMetrics.Timeout;
 
     private readonly Counter<long> _decisions;
-    private readonly Counter<long> _roundTrips;
     private readonly Counter<long> _fallbacks;
 
     public RateLimitMetrics(IMeterFactory meterFactory)
@@ -25,10 +21,6 @@ internal sealed class RateLimitMetrics
             "gateway.ratelimit.decisions",
             unit: "{decision}",
             description: "Rate-limit decisions, by policy and outcome (allowed or rejected).");
-        _roundTrips = meter.CreateCounter<long>(
-            "gateway.ratelimit.redis.round_trips",
-            unit: "{call}",
-            description: "Calls to Redis for global rate limits, by operation (lease or heartbeat) and outcome (ok, error, timeout, circuit_open).");
         _fallbacks = meter.CreateCounter<long>(
             "gateway.ratelimit.redis.fallbacks",
             unit: "{decision}",
@@ -43,17 +35,6 @@ internal sealed class RateLimitMetrics
                 1,
                 new KeyValuePair<string, object?>(RateLimitingConstants.PolicyTag, policy),
                 new KeyValuePair<string, object?>(RateLimitingConstants.OutcomeTag, allowed ? RateLimitingConstants.Allowed : RateLimitingConstants.Rejected));
-        }
-    }
-
-    public void RedisRoundTrip(string operation, string outcome)
-    {
-        if (_roundTrips.Enabled)
-        {
-            _roundTrips.Add(
-                1,
-                new KeyValuePair<string, object?>(OperationTag, operation),
-                new KeyValuePair<string, object?>(RateLimitingConstants.OutcomeTag, outcome));
         }
     }
 

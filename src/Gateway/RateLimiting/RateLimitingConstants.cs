@@ -42,23 +42,6 @@ internal static class RateLimitingConstants
     // Partitions idle this long are full again; dropping them loses nothing and bounds memory.
     public static readonly TimeSpan IdleEviction = TimeSpan.FromMinutes(1);
 
-    // Redis.
-    public static readonly TimeSpan DefaultRedisTimeout = TimeSpan.FromMilliseconds(5);
-    public static readonly TimeSpan MinRedisTimeout = TimeSpan.FromMilliseconds(1);
-    public static readonly TimeSpan MaxRedisTimeout = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultBreakDuration = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan MinBreakDuration = TimeSpan.FromMilliseconds(500);
-    public static readonly TimeSpan MaxBreakDuration = TimeSpan.FromMinutes(1);
-    public const string DefaultKeyPrefix = "gw:rl:";
-    public const double BreakerFailureRatio = 0.5;
-    public const int BreakerMinimumThroughput = 10;
-    public static readonly TimeSpan BreakerSamplingDuration = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMilliseconds(250);
-
-    // An instance that missed this many heartbeats no longer counts towards the share of a global limit.
-    public static readonly TimeSpan InstanceLiveness = TimeSpan.FromSeconds(5);
-
     // Token-bucket leases not spent within this time are dropped, which bounds how long a lease can defer tokens.
     public static readonly TimeSpan TokenLeaseLifetime = TimeSpan.FromSeconds(1);
 

@@ -1,17 +1,15 @@
-using Gateway.Configuration;
+using Gateway.Redis;
 
 namespace Gateway.RateLimiting;
 
 internal static class RateLimitingServiceCollectionExtensions
 {
-    /// <summary>Registers rate limiting: policies rebuilt per config snapshot, and the Redis store (start-up config).</summary>
-    public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services, GatewayOptions startup)
+    /// <summary>Registers rate limiting: policies rebuilt per config snapshot, global ones over the shared Redis.</summary>
+    public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services)
     {
         services.AddSingleton<RateLimitMetrics>();
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RedisRateLimitStore>(sp, startup.Redis));
-        services.AddHostedService(sp => sp.GetRequiredService<RedisRateLimitStore>());
+        services.AddSingleton<IRedisWarmUp, RedisLeaseWarmUp>();
         services.AddSingleton<RateLimitingTableSource>();
-        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Gateway.Configuration;
+using Gateway.Redis;
 
 namespace Gateway.RateLimiting;
 
@@ -10,17 +11,17 @@ namespace Gateway.RateLimiting;
 internal sealed class RateLimitingTableSource : IDisposable
 {
     private readonly ConfigSnapshotSource _config;
-    private readonly RedisRateLimitStore _store;
+    private readonly RedisConnection _redis;
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<RateLimitingTableSource> _logger;
     private readonly Lock _gate = new();
     private RateLimitingTable _current = RateLimitingTable.Empty;
 
-    public RateLimitingTableSource(ConfigSnapshotSource config, RedisRateLimitStore store, RateLimitMetrics metrics, TimeProvider time, ILogger<RateLimitingTableSource> logger)
+    public RateLimitingTableSource(ConfigSnapshotSource config, RedisConnection redis, RateLimitMetrics metrics, TimeProvider time, ILogger<RateLimitingTableSource> logger)
     {
         _config = config;
-        _store = store;
+        _redis = redis;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -42,11 +43,6 @@ internal sealed class RateLimitingTableSource : IDisposable
             }
 
             var gateway = snapshot.Gateway;
-            if (previous.Revision > 0 && _store.Options != gateway.Redis)
-            {
-                Log.RedisRestartRequired(_logger);
-            }
-
             var policies = new Dictionary<string, IRateLimitPolicy>(StringComparer.OrdinalIgnoreCase);
             var kept = 0;
             foreach (var (name, configured) in gateway.RateLimiting.Policies)
@@ -115,8 +111,8 @@ internal sealed class RateLimitingTableSource : IDisposable
     private IRateLimitPolicy Create(string name, RateLimitPolicyOptions options) =>
         options.Scope == RateLimitingConstants.Global &&
         options.Algorithm != RateLimitingConstants.Concurrency &&
-        _store.IsConfigured
-            ? new GlobalRateLimitPolicy(name, options, _store, _metrics, _time)
+        _redis.IsConfigured
+            ? new GlobalRateLimitPolicy(name, options, _redis, _metrics, _time)
             : new LocalRateLimitPolicy(name, options, _time);
 
     public void Dispose()

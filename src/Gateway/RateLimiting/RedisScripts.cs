@@ -1,8 +1,9 @@
 namespace Gateway.RateLimiting;
 
 /// <summary>
-/// The Lua scripts run on Redis. Each decision is one atomic script on one key, timed by Redis's own clock
-/// (<c>TIME</c>) so instance clocks do not matter, and every key expires by itself once it is whole again.
+/// The rate limits' Lua script run on Redis (the heartbeat's is <see cref="Redis.RedisHeartbeat"/>). Each decision
+/// is one atomic script on one key, timed by Redis's own clock (<c>TIME</c>) so instance clocks do not matter, and
+/// every key expires by itself once it is whole again.
 /// </summary>
 internal static class RedisScripts
 {
@@ -98,19 +99,5 @@ internal static class RedisScripts
           end
           return { granted, limit - used - granted, wait, left }
         end
-        """;
-
-    /// <summary>
-    /// KEYS[1] the instances set. ARGV: this instance's id, liveness in milliseconds. Records this instance as
-    /// alive (scored by Redis time), forgets instances silent for longer than the liveness, returns how many live.
-    /// </summary>
-    public const string Heartbeat = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local live = tonumber(ARGV[2])
-        redis.call('ZADD', KEYS[1], string.format('%d', now), ARGV[1])
-        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - live))
-        redis.call('PEXPIRE', KEYS[1], live * 2)
-        return redis.call('ZCARD', KEYS[1])
         """;
 }

@@ -1,5 +1,6 @@
 using Gateway.Tests.Fixtures;
 using Gateway.Tests.RateLimiting;
+using Gateway.Tests.Redis;
 
 namespace Gateway.Tests.Admin;
 
@@ -9,7 +10,7 @@ public sealed class ConfigStatusTests
     public async Task AdminConfig_RedisPassword_IsRedacted()
     {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");
-        var config = RateLimitTestConfig.WithRedis(
+        var config = RedisTestConfig.WithRedis(
             RateLimitTestConfig.WithPolicy(backends.Instances, RateLimitTestConfig.Bucket(5, scope: "Global")),
             $"127.0.0.1:{FreePort.Next()},password=s3cret-pass,connectTimeout=200");
         await using var gateway = await GatewayTestHost.StartAsync(config);

@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Tests.Fixtures;
+using Gateway.Tests.Redis;
 using SampleBackend;
 
 namespace Gateway.Tests.Failover;
@@ -15,8 +16,7 @@ public sealed class SharedDrainTests(RedisServerFixture redis) : IClassFixture<R
     private Task<GatewayTestHost> StartGatewayAsync(string keyPrefix)
     {
         var config = RegionFailoverTests.Config(_backends.Instances, failbackDelay: "00:00:00", slowStart: "00:00:00");
-        config["Gateway"]!["Redis"] = new System.Text.Json.Nodes.JsonObject { ["Configuration"] = redis.Configuration, ["KeyPrefix"] = keyPrefix };
-        return GatewayTestHost.StartAsync(config);
+        return GatewayTestHost.StartAsync(RedisTestConfig.WithRedis(config, redis.Configuration, keyPrefix: keyPrefix));
     }
 
     [Fact]
@@ -63,8 +63,9 @@ public sealed class SharedDrainTests(RedisServerFixture redis) : IClassFixture<R
     [Fact]
     public async Task Drain_RedisDown_AppliesLocallyAndSaysSo()
     {
-        var config = RegionFailoverTests.Config(_backends.Instances, failbackDelay: "00:00:00", slowStart: "00:00:00");
-        config["Gateway"]!["Redis"] = new System.Text.Json.Nodes.JsonObject { ["Configuration"] = $"127.0.0.1:{FreePort.Next()},abortConnect=false,connectTimeout=200" };
+        var config = RedisTestConfig.WithRedis(
+            RegionFailoverTests.Config(_backends.Instances, failbackDelay: "00:00:00", slowStart: "00:00:00"),
+            $"127.0.0.1:{FreePort.Next()},abortConnect=false,connectTimeout=200");
         await using var gateway = await GatewayTestHost.StartAsync(config);
 
         using var drain = await gateway.Admin.PostAsync("/admin/regions/eu-west/drain", null);

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using Gateway.Tests.Fixtures;
+using Gateway.Tests.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
@@ -19,16 +20,6 @@ public sealed class GlobalRateLimitPolicyTests(RedisServerFixture redis) : IClas
         using var response = await gateway.Proxy.SendAsync(request);
         return response.StatusCode;
     }
-
-    internal static Task WaitForSharedAsync(GatewayTestHost gateway, int instances) =>
-        RateLimitTestConfig.WaitUntilAsync(
-            async () =>
-            {
-                var (status, description) = await RateLimitTestConfig.RedisCheckAsync(gateway);
-                return status == "Healthy" && description.Contains($"{instances} live", StringComparison.Ordinal);
-            },
-            TimeSpan.FromSeconds(15),
-            $"Redis connected with {instances} live instance(s)");
 
     [Theory]
     [InlineData("TokenBucket", null)]
@@ -64,7 +55,7 @@ public sealed class GlobalRateLimitPolicyTests(RedisServerFixture redis) : IClas
         var held = lease + (lease / 4);
         // A 200 ms Redis timeout: the test machine is shared, and a fallback would count against a different
         // bucket; the fallback path has its own test with the default 5 ms.
-        var config = RateLimitTestConfig.WithRedis(
+        var config = RedisTestConfig.WithRedis(
             RateLimitTestConfig.WithPolicy(backends.Instances, policy, $"shared-{algorithm}-{lease}"), redis.Configuration, "00:00:00.200");
         await using var one = await GatewayTestHost.StartAsync(config);
         await using var two = await GatewayTestHost.StartAsync(config);
@@ -72,8 +63,8 @@ public sealed class GlobalRateLimitPolicyTests(RedisServerFixture redis) : IClas
         using var fallbacksTwo = Collect(two, "gateway.ratelimit.redis.fallbacks");
         using var tripsOne = Collect(one, "gateway.ratelimit.redis.round_trips");
         using var tripsTwo = Collect(two, "gateway.ratelimit.redis.round_trips");
-        await WaitForSharedAsync(one, 2);
-        await WaitForSharedAsync(two, 2);
+        await RedisTestConfig.WaitForLiveInstancesAsync(one, 2);
+        await RedisTestConfig.WaitForLiveInstancesAsync(two, 2);
         await SendAsync(one, "warm-up");
         await SendAsync(two, "warm-up");
 
@@ -117,13 +108,13 @@ public sealed class GlobalRateLimitPolicyTests(RedisServerFixture redis) : IClas
             ["LeaseSize"] = leaseSize,
         };
         var held = leaseSize + (leaseSize / 4);
-        var config = RateLimitTestConfig.WithRedis(RateLimitTestConfig.WithPolicy(backends.Instances, policy, $"refilling-{leaseSize}"), redis.Configuration, "00:00:00.200");
+        var config = RedisTestConfig.WithRedis(RateLimitTestConfig.WithPolicy(backends.Instances, policy, $"refilling-{leaseSize}"), redis.Configuration, "00:00:00.200");
         await using var one = await GatewayTestHost.StartAsync(config);
         await using var two = await GatewayTestHost.StartAsync(config);
         using var fallbacksOne = Collect(one, "gateway.ratelimit.redis.fallbacks");
         using var fallbacksTwo = Collect(two, "gateway.ratelimit.redis.fallbacks");
-        await WaitForSharedAsync(one, 2);
-        await WaitForSharedAsync(two, 2);
+        await RedisTestConfig.WaitForLiveInstancesAsync(one, 2);
+        await RedisTestConfig.WaitForLiveInstancesAsync(two, 2);
         await SendAsync(one, "warm-up");
         await SendAsync(two, "warm-up");
 
@@ -150,7 +141,7 @@ public sealed class GlobalRateLimitPolicyTests(RedisServerFixture redis) : IClas
     public async Task DeadRedisAtStart_GatewayStartsAndLimitsLocally()
     {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");
-        var config = RateLimitTestConfig.WithRedis(
+        var config = RedisTestConfig.WithRedis(
             RateLimitTestConfig.WithPolicy(backends.Instances, RateLimitTestConfig.Bucket(3, scope: "Global")),
             $"127.0.0.1:{FreePort.Next()},connectTimeout=500");
 
@@ -168,7 +159,7 @@ public sealed class GlobalRateLimitPolicyTests(RedisServerFixture redis) : IClas
         Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(2, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
         Assert.Equal(5, fallbacks.GetMeasurementSnapshot().Count);
-        var (status, description) = await RateLimitTestConfig.RedisCheckAsync(gateway);
+        var (status, description) = await RedisTestConfig.RedisCheckAsync(gateway);
         Assert.Equal("Degraded", status);
         Assert.Contains("share", description, StringComparison.Ordinal);
     }

@@ -29,26 +29,6 @@ internal static class RateLimitTestConfig
         ["Scope"] = scope,
     };
 
-    public static JsonObject WithRedis(JsonObject config, string redisConfiguration, string? timeout = null)
-    {
-        var redis = new JsonObject { ["Configuration"] = redisConfiguration };
-        if (timeout is not null)
-        {
-            redis["Timeout"] = timeout;
-        }
-
-        config["Gateway"]!["Redis"] = redis;
-        return config;
-    }
-
-    public static async Task<(string Status, string Description)> RedisCheckAsync(GatewayTestHost gateway)
-    {
-        using var response = await gateway.Admin.GetAsync("/readyz");
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        var redis = body["checks"]!["redis"]!;
-        return (redis["status"]!.GetValue<string>(), redis["description"]!.GetValue<string>());
-    }
-
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -41,6 +41,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         RateLimitingValidator.Validate(options, errors);
+        RedisValidator.Validate(options.Redis, errors);
+        RateLimitingValidator.ValidateClientIdentity(options.ClientIdentity, errors);
         ValidateLimits(options.Limits, errors);
         ValidateShedding(options.Shedding, errors);
         return errors.Errors;

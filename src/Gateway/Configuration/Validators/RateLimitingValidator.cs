@@ -3,7 +3,7 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration.Validators;
 
-/// <summary>Rules for <c>Gateway:RateLimiting</c>, <c>Gateway:Redis</c>, <c>Gateway:ClientIdentity</c> and routes' <c>RateLimiterPolicy</c>.</summary>
+/// <summary>Rules for <c>Gateway:RateLimiting</c>, <c>Gateway:ClientIdentity</c> and routes' <c>RateLimiterPolicy</c>.</summary>
 internal static class RateLimitingValidator
 {
     private const string Root = GatewayOptions.SectionName;
@@ -21,36 +21,11 @@ internal static class RateLimitingValidator
         {
             ValidatePolicy($"{Root}:RateLimiting:Policies:{name}", name, policy, errors);
         }
+    }
 
-        var redis = options.Redis;
-        const string redisPath = Root + ":Redis";
-        if (redis.Configuration is { } configuration)
-        {
-            try
-            {
-                if (string.IsNullOrWhiteSpace(configuration))
-                {
-                    errors.Add($"{redisPath}:Configuration", "must not be empty; leave it out for local-only state.");
-                }
-                else if (StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Count == 0)
-                {
-                    errors.Add($"{redisPath}:Configuration", $"names no Redis endpoint, e.g. 127.0.0.1:6379 (was '{configuration}').");
-                }
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add($"{redisPath}:Configuration", $"is not a StackExchange.Redis configuration string: {ex.Message}");
-            }
-        }
-
-        errors.RequireRange($"{redisPath}:Timeout", redis.Timeout, RateLimitingConstants.MinRedisTimeout, RateLimitingConstants.MaxRedisTimeout);
-        errors.RequireRange($"{redisPath}:BreakDuration", redis.BreakDuration, RateLimitingConstants.MinBreakDuration, RateLimitingConstants.MaxBreakDuration);
-        if (string.IsNullOrWhiteSpace(redis.KeyPrefix))
-        {
-            errors.Add($"{redisPath}:KeyPrefix", "must not be empty.");
-        }
-
-        var proxies = options.ClientIdentity.TrustedProxies;
+    public static void ValidateClientIdentity(ClientIdentityOptions clientIdentity, ConfigErrorList errors)
+    {
+        var proxies = clientIdentity.TrustedProxies;
         for (var i = 0; i < proxies.Count; i++)
         {
             if (!ClientIpResolver.TryParseNetwork(proxies[i] ?? string.Empty, out _))

@@ -25,7 +25,6 @@ public sealed class RateLimitingValidatorTests
     public void Validate_Defaults_AreValid()
     {
         var policy = new RateLimitPolicyOptions();
-        var redis = new RedisOptions();
 
         Assert.Empty(GatewayOptionsValidator.Validate(With(policy)));
         Assert.Equal("TokenBucket", policy.Algorithm);
@@ -40,10 +39,6 @@ public sealed class RateLimitingValidatorTests
         Assert.Equal(0, policy.QueueLimit);
         Assert.Null(policy.LeaseSize);
         Assert.Equal(5, GlobalRateLimitPolicy.EffectiveLeaseSize(policy));
-        Assert.Null(redis.Configuration);
-        Assert.Equal(TimeSpan.FromMilliseconds(5), redis.Timeout);
-        Assert.Equal(TimeSpan.FromSeconds(2), redis.BreakDuration);
-        Assert.Equal("gw:rl:", redis.KeyPrefix);
         Assert.Empty(new ClientIdentityOptions().TrustedProxies);
     }
 
@@ -63,7 +58,6 @@ public sealed class RateLimitingValidatorTests
                     ["cc"] = new() { Algorithm = "Concurrency", PartitionBy = "Global", PermitLimit = 1, QueueLimit = 0 },
                 },
             },
-            Redis = new RedisOptions { Configuration = "127.0.0.1:6379", Timeout = TimeSpan.FromMilliseconds(1), BreakDuration = TimeSpan.FromMilliseconds(500), KeyPrefix = "x" },
             ClientIdentity = new ClientIdentityOptions { TrustedProxies = ["10.0.0.0/8", "::1/128", "192.168.0.1"] },
         };
 
@@ -74,10 +68,7 @@ public sealed class RateLimitingValidatorTests
     public void Validate_MaximumValues_AreValid()
     {
         var hour = TimeSpan.FromHours(1);
-        var options = With(new RateLimitPolicyOptions { TokenLimit = 1_000_000, TokensPerPeriod = 1_000_000, ReplenishmentPeriod = hour, QueueLimit = 10_000, LeaseSize = 1_000_000 }) with
-        {
-            Redis = new RedisOptions { Timeout = TimeSpan.FromSeconds(1), BreakDuration = TimeSpan.FromMinutes(1) },
-        };
+        var options = With(new RateLimitPolicyOptions { TokenLimit = 1_000_000, TokensPerPeriod = 1_000_000, ReplenishmentPeriod = hour, QueueLimit = 10_000, LeaseSize = 1_000_000 });
 
         Assert.Empty(GatewayOptionsValidator.Validate(options));
     }
@@ -175,29 +166,6 @@ public sealed class RateLimitingValidatorTests
     [Fact]
     public void Validate_PolicyNameWithSpace_IsAnError() =>
         AssertError(With(new RateLimitPolicyOptions(), "my policy"), "Gateway:RateLimiting:Policies:my policy", "letters, digits");
-
-    [Fact]
-    public void Validate_RedisTimeoutOutOfRange_NamesTheRange()
-    {
-        AssertError(new GatewayOptions { Redis = new RedisOptions { Timeout = TimeSpan.Zero } }, "Gateway:Redis:Timeout", "must be between 00:00:00.0010000 and 00:00:01 (was 00:00:00).");
-        AssertError(new GatewayOptions { Redis = new RedisOptions { Timeout = TimeSpan.FromSeconds(2) } }, "Gateway:Redis:Timeout", "(was 00:00:02).");
-    }
-
-    [Fact]
-    public void Validate_BreakDurationOutOfRange_NamesTheRange() =>
-        AssertError(new GatewayOptions { Redis = new RedisOptions { BreakDuration = TimeSpan.FromMilliseconds(100) } }, "Gateway:Redis:BreakDuration", "must be between 00:00:00.5000000 and 00:01:00");
-
-    [Fact]
-    public void Validate_RedisConfiguration_MustParse()
-    {
-        AssertError(new GatewayOptions { Redis = new RedisOptions { Configuration = "127.0.0.1:6379,nonsense=1" } }, "Gateway:Redis:Configuration", "is not a StackExchange.Redis configuration string");
-        AssertError(new GatewayOptions { Redis = new RedisOptions { Configuration = " " } }, "Gateway:Redis:Configuration", "must not be empty");
-        AssertError(new GatewayOptions { Redis = new RedisOptions { Configuration = "abortConnect=false" } }, "Gateway:Redis:Configuration", "names no Redis endpoint");
-    }
-
-    [Fact]
-    public void Validate_EmptyKeyPrefix_IsAnError() =>
-        AssertError(new GatewayOptions { Redis = new RedisOptions { KeyPrefix = "" } }, "Gateway:Redis:KeyPrefix", "must not be empty.");
 
     [Fact]
     public void Validate_BadTrustedProxy_NamesTheIndex() =>

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Gateway.Tests.Fixtures;
+using Gateway.Tests.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
-namespace Gateway.Tests.RateLimiting;
+namespace Gateway.Tests.Redis;
 
 /// <summary>redis-server killed and restarted under a running gateway (its own redis-server).</summary>
-public sealed class RedisFallbackTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+public sealed class RedisConnectionTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     private static bool IsLeaseOk(CollectedMeasurement<long> m) =>
         (string?)m.Tags["operation"] == "lease" && (string?)m.Tags["outcome"] == "ok";
@@ -25,13 +26,13 @@ public sealed class RedisFallbackTests(RedisServerFixture redis) : IClassFixture
     {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");
         // Default Redis timeout (5 ms); lease size 1 (a twentieth of 20).
-        var config = RateLimitTestConfig.WithRedis(
+        var config = RedisTestConfig.WithRedis(
             RateLimitTestConfig.WithPolicy(backends.Instances, RateLimitTestConfig.Bucket(20, scope: "Global"), "fallback"), redis.Configuration);
         await using var gateway = await GatewayTestHost.StartAsync(config);
         var meters = gateway.Services.GetRequiredService<IMeterFactory>();
         using var fallbacks = new MetricCollector<long>(meters, "Gateway", "gateway.ratelimit.redis.fallbacks");
         using var trips = new MetricCollector<long>(meters, "Gateway", "gateway.ratelimit.redis.round_trips");
-        await GlobalRateLimitPolicyTests.WaitForSharedAsync(gateway, 1);
+        await RedisTestConfig.WaitForLiveInstancesAsync(gateway, 1);
         // Through Redis, though on a busy 2-core machine a cold call can miss the 5 ms bound and be decided by the
         // local share instead; those spend the fallback's tokens, counted below.
         for (var i = 0; i < 10 && !trips.GetMeasurementSnapshot().Any(IsLeaseOk); i++)
@@ -61,10 +62,10 @@ public sealed class RedisFallbackTests(RedisServerFixture redis) : IClassFixture
         Assert.True(
             secondSlowest < TimeSpan.FromMilliseconds(250) && slowest < TimeSpan.FromSeconds(2),
             $"slowest request took {slowest.TotalMilliseconds:0} ms: {string.Join(", ", during.Select(r => $"{(int)r.Status}/{r.Took.TotalMilliseconds:0}"))}");
-        Assert.Equal("Degraded", (await RateLimitTestConfig.RedisCheckAsync(gateway)).Status);
+        Assert.Equal("Degraded", (await RedisTestConfig.RedisCheckAsync(gateway)).Status);
 
         await redis.StartAsync();
-        await GlobalRateLimitPolicyTests.WaitForSharedAsync(gateway, 1);
+        await RedisTestConfig.WaitForLiveInstancesAsync(gateway, 1);
         var leasesBefore = trips.GetMeasurementSnapshot().Count(IsLeaseOk);
 
         // The restarted Redis is empty, so its bucket is whole; the fallback's is spent (and does not refill): every

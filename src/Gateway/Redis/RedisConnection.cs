@@ -1,8 +1,9 @@
+using Gateway.Configuration;
 using Polly;
 using Polly.CircuitBreaker;
 using StackExchange.Redis;
 
-namespace Gateway.RateLimiting;
+namespace Gateway.Redis;
 
 /// <summary>What the gateway knows about Redis right now, for <c>/readyz</c> and the decision path.</summary>
 internal enum RedisState
@@ -15,17 +16,19 @@ internal enum RedisState
 }
 
 /// <summary>
-/// The gateway's one Redis connection (one shared <see cref="ConnectionMultiplexer"/>, pipelined), the circuit
-/// breaker around it, the per-call time bound, and the heartbeat that tells each instance how many live
-/// instances share a global limit. Redis being dead, slow or absent never fails a request: callers get
-/// <c>null</c> and decide locally.
+/// The gateway's one Redis connection (one shared <see cref="ConnectionMultiplexer"/>, pipelined), shared by every
+/// feature that uses Redis: the circuit breaker around it, the per-call time bound, and the heartbeat that tells
+/// each instance how many live instances share a global limit. Redis being dead, slow or absent never fails a
+/// request: callers get <c>null</c> and decide locally.
 /// </summary>
-internal sealed class RedisRateLimitStore : IHostedService, IDisposable
+internal sealed class RedisConnection : IHostedService, IDisposable
 {
     private readonly RedisOptions _options;
+    private readonly ConfigSnapshotSource _config;
     private readonly TimeProvider _time;
-    private readonly RateLimitMetrics _metrics;
-    private readonly ILogger<RedisRateLimitStore> _logger;
+    private readonly RedisMetrics _metrics;
+    private readonly IRedisWarmUp[] _warmUps;
+    private readonly ILogger<RedisConnection> _logger;
     private readonly CircuitBreakerStateProvider _breakerState = new();
     private readonly ResiliencePipeline _pipeline;
     private readonly RedisKey[] _instancesKey;
@@ -36,21 +39,23 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
     private int _liveInstances = 1;
     private int _disposed;
 
-    public RedisRateLimitStore(RedisOptions options, TimeProvider time, RateLimitMetrics metrics, ILogger<RedisRateLimitStore> logger)
+    public RedisConnection(RedisOptions options, ConfigSnapshotSource config, TimeProvider time, RedisMetrics metrics, IEnumerable<IRedisWarmUp> warmUps, ILogger<RedisConnection> logger)
     {
         _options = options;
+        _config = config;
         _time = time;
         _metrics = metrics;
+        _warmUps = [.. warmUps];
         _logger = logger;
         InstanceId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         _instancesKey = [options.KeyPrefix + "instances"];
-        _heartbeatArgs = [InstanceId, (long)RateLimitingConstants.InstanceLiveness.TotalMilliseconds];
+        _heartbeatArgs = [InstanceId, (long)RedisConstants.InstanceLiveness.TotalMilliseconds];
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                FailureRatio = RateLimitingConstants.BreakerFailureRatio,
-                MinimumThroughput = RateLimitingConstants.BreakerMinimumThroughput,
-                SamplingDuration = RateLimitingConstants.BreakerSamplingDuration,
+                FailureRatio = RedisConstants.BreakerFailureRatio,
+                MinimumThroughput = RedisConstants.BreakerMinimumThroughput,
+                SamplingDuration = RedisConstants.BreakerSamplingDuration,
                 BreakDuration = options.BreakDuration,
                 StateProvider = _breakerState,
                 OnOpened = args =>
@@ -65,6 +70,7 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
                 },
             })
             .Build();
+        config.Applied += OnApplied;
     }
 
     public string InstanceId { get; }
@@ -114,6 +120,14 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
         _ => "disconnected",
     };
 
+    private void OnApplied(ConfigSnapshot snapshot)
+    {
+        if (snapshot.Gateway.Redis != _options)
+        {
+            Log.RedisRestartRequired(_logger);
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (!IsConfigured)
@@ -123,7 +137,7 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
 
         // Connecting waits for Redis; start-up must not. Until connected every decision is local.
         _ = ConnectAsync();
-        _heartbeat = _time.CreateTimer(static s => _ = ((RedisRateLimitStore)s!).HeartbeatAsync(), this, TimeSpan.Zero, RateLimitingConstants.HeartbeatInterval);
+        _heartbeat = _time.CreateTimer(static s => _ = ((RedisConnection)s!).HeartbeatAsync(), this, TimeSpan.Zero, RedisConstants.HeartbeatInterval);
         return Task.CompletedTask;
     }
 
@@ -141,7 +155,7 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
             try
             {
                 await connection.GetDatabase().SortedSetRemoveAsync(_instancesKey[0], InstanceId)
-                    .WaitAsync(RateLimitingConstants.HeartbeatTimeout, _time, cancellationToken);
+                    .WaitAsync(RedisConstants.HeartbeatTimeout, _time, cancellationToken);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)
             {
@@ -183,8 +197,8 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Loads the scripts (compiling Lua takes longer than the per-call bound) so that requests send EVALSHA, and
-    /// runs the first heartbeat, which also compiles this path.
+    /// Loads the scripts (compiling Lua takes longer than the per-call bound) so that requests send EVALSHA, runs
+    /// the first heartbeat, which also compiles this path, then each feature's own warm-up.
     /// </summary>
     private async Task WarmUpAsync(ConnectionMultiplexer connection)
     {
@@ -195,8 +209,15 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
                 var server = connection.GetServer(endpoint);
                 if (server.IsConnected)
                 {
-                    await server.ScriptLoadAsync(RedisScripts.Lease);
-                    await server.ScriptLoadAsync(RedisScripts.Heartbeat);
+                    foreach (var warmUp in _warmUps)
+                    {
+                        foreach (var script in warmUp.Scripts)
+                        {
+                            await server.ScriptLoadAsync(script);
+                        }
+                    }
+
+                    await server.ScriptLoadAsync(RedisHeartbeat.Script);
                 }
             }
         }
@@ -206,21 +227,10 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
         }
 
         await HeartbeatAsync();
-
-        // One lease on a throw-away key runs the request path's Redis side once before any request needs it.
-        RedisKey[] warmKey = [_options.KeyPrefix + "warm-up:" + InstanceId];
-        RedisValue[] warmArgs = [RedisScripts.TokenBucket, 1, 1_000_000, 1, 1];
-        await CallAsync(RedisScripts.Lease, warmKey, warmArgs, RateLimitingConstants.HeartbeatTimeout, operation: null);
-    }
-
-    /// <summary>
-    /// Runs the lease script, waiting at most the configured timeout. Returns null when Redis is not usable,
-    /// failed, or was too slow; the caller decides locally.
-    /// </summary>
-    public async Task<RedisResult[]?> LeaseAsync(RedisKey[] keys, RedisValue[] args)
-    {
-        var result = await CallAsync(RedisScripts.Lease, keys, args, _options.Timeout, RateLimitMetrics.LeaseOperation);
-        return result is null ? null : (RedisResult[]?)result;
+        foreach (var warmUp in _warmUps)
+        {
+            await warmUp.WarmUpAsync(this);
+        }
     }
 
     private async Task HeartbeatAsync()
@@ -230,7 +240,7 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
             return;
         }
 
-        var result = await CallAsync(RedisScripts.Heartbeat, _instancesKey, _heartbeatArgs, RateLimitingConstants.HeartbeatTimeout, RateLimitMetrics.HeartbeatOperation);
+        var result = await EvaluateAsync(RedisHeartbeat.Script, _instancesKey, _heartbeatArgs, RedisConstants.HeartbeatTimeout, RedisMetrics.HeartbeatOperation);
         if (result is not null)
         {
             var live = (int)Math.Max(1, (long)result);
@@ -241,7 +251,12 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
         }
     }
 
-    private async Task<RedisResult?> CallAsync(string script, RedisKey[] keys, RedisValue[] args, TimeSpan timeout, string? operation)
+    /// <summary>
+    /// Runs <paramref name="script"/> through the circuit breaker, waiting at most <paramref name="timeout"/>.
+    /// Returns null when Redis is not usable, failed, or was too slow; the caller decides locally. The round trip
+    /// is counted under <paramref name="operation"/> (null: counted only when it fails, as <c>warm_up</c>).
+    /// </summary>
+    public async Task<RedisResult?> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args, TimeSpan timeout, string? operation)
     {
         var connection = Volatile.Read(ref _connection);
         if (connection is null || !connection.IsConnected)
@@ -258,17 +273,17 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
             {
                 if (operation is not null)
                 {
-                    _metrics.RedisRoundTrip(operation, RateLimitMetrics.Ok);
+                    _metrics.RoundTrip(operation, RedisMetrics.Ok);
                 }
 
                 return outcome.Result;
             }
 
-            _metrics.RedisRoundTrip(operation ?? "warm_up", outcome.Exception switch
+            _metrics.RoundTrip(operation ?? RedisMetrics.WarmUpOperation, outcome.Exception switch
             {
-                BrokenCircuitException => RateLimitMetrics.CircuitOpen,
-                TimeoutException => RateLimitMetrics.Timeout,
-                _ => RateLimitMetrics.Error,
+                BrokenCircuitException => RedisMetrics.CircuitOpen,
+                TimeoutException => RedisMetrics.Timeout,
+                _ => RedisMetrics.Error,
             });
             return null;
         }
@@ -307,6 +322,7 @@ internal sealed class RedisRateLimitStore : IHostedService, IDisposable
             return;
         }
 
+        _config.Applied -= OnApplied;
         _heartbeat?.Dispose();
         _stopping.Cancel();
         _stopping.Dispose();

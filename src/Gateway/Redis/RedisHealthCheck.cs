@@ -1,17 +1,17 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Gateway.RateLimiting;
+namespace Gateway.Redis;
 
 /// <summary>
 /// Redis's part in <c>/readyz</c>: Degraded (still ready) while global limits are decided locally, so an operator
 /// sees it without the load balancer pulling an instance that serves fine.
 /// </summary>
-internal sealed class RedisHealthCheck(RedisRateLimitStore store) : IHealthCheck
+internal sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var live = store.LiveInstances;
-        var result = store.State switch
+        var live = redis.LiveInstances;
+        var result = redis.State switch
         {
             RedisState.NotConfigured => HealthCheckResult.Healthy("Redis not configured: rate limits are local to this instance."),
             RedisState.Connected => HealthCheckResult.Healthy($"Redis connected: global rate limits shared by {live} live instance(s)."),

@@ -1,0 +1,17 @@
+# Helpers shared by the load-test scripts. Source it from the repository root: . load-tests/lib.sh
+
+# wait_for URL [LOGS_DIR]: returns once URL answers with a success status, trying for about 30 s (each try bounded
+# to 1 s). Otherwise prints the URL and every *.log in LOGS_DIR to stderr and exits 1 (the caller's EXIT trap runs).
+wait_for() {
+  local url="$1" logs="${2:-}" deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    curl -fs -o /dev/null -m 1 "$url" && return 0
+    sleep 0.2
+  done
+  echo "$url did not answer within 30 s" >&2
+  if [ -n "$logs" ]; then
+    echo "logs ($logs):" >&2
+    cat "$logs"/*.log >&2 || true
+  fi
+  exit 1
+}
