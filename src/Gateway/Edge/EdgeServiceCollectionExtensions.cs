@@ -24,6 +24,7 @@ internal static class EdgeServiceCollectionExtensions
             sp.GetRequiredService<EdgeMetrics>(),
             sp.GetRequiredService<ConnectionRejectionLog>()));
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
+        services.AddHostedService(sp => new OpenFileLimitCheck(startup, sp.GetRequiredService<ILogger<OpenFileLimitCheck>>()));
         services.Configure<SocketTransportOptions>(sockets => sockets.Backlog = startup.ListenBacklog);
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
