@@ -101,7 +101,7 @@ internal sealed record RegionStatus(string Name, double Share, int Healthy, int 
 /// <param name="EjectedUntil">When its current ejection ends; null when not ejected.</param>
 /// <param name="SlowStartWeight">Its ramp after coming back, 0 to 1 (1 when not ramping).</param>
 /// <remarks>
-/// <see cref="Circuit"/>: <c>closed</c>, <c>open</c>, <c>half_open</c> (its probe is out) or <c>isolated</c>; null
+/// <see cref="Circuit"/>: <c>closed</c>, <c>open</c>, <c>half_open</c> (its probe is out, or the next request is the probe) or <c>isolated</c>; null
 /// when the cluster has no resilience policy. <see cref="CircuitOpenUntil"/>: when the current break ends.
 /// </remarks>
 internal sealed record DestinationStatus(

@@ -39,13 +39,19 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         feature.AttemptDeadline = feature.Cluster.Options.AttemptTimeout is { } attemptTimeout && !feature.Unbounded
             ? time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency)
             : long.MaxValue;
-        Outcome<bool> outcome;
+        Outcome<AttemptVerdict> outcome;
         try
         {
             outcome = await circuit.Pipeline.ExecuteOutcomeAsync(
                 static (polly, state) => state.Self.AttemptAsync(polly, state.Context, state.Feature),
                 polly,
                 (Self: this, Context: context, Feature: feature));
+        }
+        catch (OperationCanceledException) when (feature.ClientAborted.IsCancellationRequested)
+        {
+            // The breaker was given no verdict for an attempt the client walked away from (see DestinationCircuit);
+            // nobody is left to answer.
+            return;
         }
         finally
         {
@@ -77,7 +83,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         }
     }
 
-    private async ValueTask<Outcome<bool>> AttemptAsync(ResilienceContext polly, HttpContext context, ResilienceFeature feature)
+    private async ValueTask<Outcome<AttemptVerdict>> AttemptAsync(ResilienceContext polly, HttpContext context, ResilienceFeature feature)
     {
         var saved = context.RequestAborted;
         context.RequestAborted = polly.CancellationToken;
@@ -92,10 +98,10 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
 
         if (polly.CancellationToken.IsCancellationRequested && !feature.ClientAborted.IsCancellationRequested)
         {
-            return Outcome.FromException<bool>(new OperationCanceledException(polly.CancellationToken));
+            return Outcome.FromException<AttemptVerdict>(new OperationCanceledException(polly.CancellationToken));
         }
 
-        return Outcome.FromResult(feature.Cluster.IsDestinationFailure(context));
+        return Outcome.FromResult(feature.Cluster.Judge(context, feature.ClientAborted.IsCancellationRequested));
     }
 
     private static void MarkTimedOut(HttpContext context, Exception exception)

@@ -163,11 +163,28 @@ internal sealed class ClusterResilience
     public bool IsRetryableStatus(int status) => status is >= StatusBase and < StatusBase + 100 && _retryStatus[status - StatusBase];
 
     /// <summary>
-    /// Whether the attempt failed because of the destination: a failure status, a connect error, a reset, a broken
-    /// response. A client's own fault (it went away, sent a broken body) never counts. Timeouts are judged by the
-    /// attempt pipeline itself.
+    /// What the attempt that just ended says about its destination. Failure: a failure status, a connect error or
+    /// connect timeout, a reset, a broken response. A client's own fault (it sent a broken body) is no failure, and an
+    /// attempt the client walked away from before the answer was through is no success either. Timeouts of the
+    /// attempt or the total are judged by the attempt pipeline itself.
     /// </summary>
-    public bool IsDestinationFailure(HttpContext context) => FailureClassifier.IsDestinationFailure(context, _isFailureStatus);
+    public AttemptVerdict Judge(HttpContext context, bool clientAborted) => JudgeAttempt(context, _isFailureStatus, clientAborted);
+
+    /// <inheritdoc cref="Judge(HttpContext, bool)"/>
+    /// <param name="isFailureStatus">Which statuses of a completed response count (the breaker's own list).</param>
+    internal static AttemptVerdict JudgeAttempt(HttpContext context, Func<int, bool> isFailureStatus, bool clientAborted)
+    {
+        if (FailureClassifier.IsDestinationFailure(context, isFailureStatus))
+        {
+            return AttemptVerdict.Failure;
+        }
+
+        // Forwarding broke off (YARP reports it cancelled, or the client's side failed) and the client is gone: had it
+        // stayed, the destination might yet have failed. A response forwarded in full is judged by its status.
+        return clientAborted && context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None }
+            ? AttemptVerdict.ClientAborted
+            : AttemptVerdict.Success;
+    }
 
     /// <summary>
     /// Decides a retry for a failed attempt that reached nothing to the client: there must be a destination whose
@@ -262,6 +279,13 @@ internal sealed class ClusterResilience
         var validUntil = firstEnd > now ? firstEnd : now;
         Volatile.Write(ref _available, new AvailableCache(available, version, validUntil, result, retryAfterSeconds));
         return result;
+    }
+
+    /// <summary>The half-open probe of <paramref name="circuit"/> ended without a verdict; the next request probes.</summary>
+    internal void ProbeReleased(DestinationCircuit circuit)
+    {
+        Interlocked.Increment(ref _version);
+        Log.CircuitProbeReleased(_logger, circuit.DestinationId, ClusterId);
     }
 
     internal void Transitioned(DestinationCircuit circuit, CircuitState before, CircuitState after, TimeSpan breakDuration)

@@ -9,11 +9,30 @@ namespace Gateway.CircuitBreaking;
 /// One destination's attempt pipeline (circuit breaker around the attempt timeout) and a lock-free mirror of its
 /// circuit state, which the filter before load balancing reads without touching Polly's lock.
 /// </summary>
+/// <remarks>
+/// An attempt the client abandoned (<see cref="AttemptVerdict.ClientAborted"/>) must count neither as a success nor
+/// as a failure, but Polly's breaker records every outcome its predicate returns as one or the other: an unhandled
+/// outcome is a success, and in half-open state it closes the circuit. So the predicate gives no answer at all for
+/// it: while the circuit is closed (or open, for an attempt begun before it opened) it throws the client's
+/// cancellation, which leaves Polly's counts and state as they were, and the middleware ends the request, whose
+/// client is gone. The half-open probe cannot do that: Polly lets no other probe through until the current one
+/// reports, so a probe without a verdict would hold the circuit half-open for good. Its slot is freed instead: it
+/// is reported as a failure whose break lasts zero seconds, which Polly takes as "open until now", so the next
+/// request through becomes the probe. That failure neither lengthens the next break nor shows as the circuit
+/// opening; the circuit reads half-open throughout, with no probe out until the next one starts.
+/// </remarks>
 internal sealed class DestinationCircuit
 {
+    // Set on the half-open probe's Polly context, so the predicate can tell the probe from an attempt begun earlier.
+    private static readonly ResiliencePropertyKey<bool> s_probeKey = new("Gateway.CircuitProbe");
+
+    // Set on the probe's context when its slot is freed without a verdict; the break generator and OnOpened read it.
+    private static readonly ResiliencePropertyKey<bool> s_releaseKey = new("Gateway.CircuitProbeReleased");
+
     private readonly ClusterResilience _owner;
     private readonly CircuitBreakerOptions _options;
     private int _state = (int)CircuitState.Closed;
+    private int _probeOut;
     private long _openUntil;
     private long _openUntilUtcTicks;
     private int _failedProbes;
@@ -23,19 +42,19 @@ internal sealed class DestinationCircuit
         _owner = owner;
         _options = owner.Options.CircuitBreaker;
         DestinationId = destination.DestinationId;
-        var builder = new ResiliencePipelineBuilder<bool> { TimeProvider = time, Name = owner.ClusterId };
+        var builder = new ResiliencePipelineBuilder<AttemptVerdict> { TimeProvider = time, Name = owner.ClusterId };
         if (_options.Enabled)
         {
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<bool>
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptVerdict>
             {
                 FailureRatio = _options.FailureRatio,
                 MinimumThroughput = _options.MinimumThroughput,
                 SamplingDuration = _options.SamplingDuration,
                 BreakDuration = _options.BreakDuration,
-                BreakDurationGenerator = _ => new ValueTask<TimeSpan>(NextBreak()),
-                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is null ? args.Outcome.Result : IsFailure(args.Outcome.Exception, args.Context)),
-                OnOpened = args => Opened(args.BreakDuration, time),
-                OnHalfOpened = _ => HalfOpened(),
+                BreakDurationGenerator = args => new ValueTask<TimeSpan>(NextBreak(args.Context)),
+                ShouldHandle = args => new ValueTask<bool>(IsFailure(args.Outcome, args.Context)),
+                OnOpened = args => Opened(args.BreakDuration, args.Context, time),
+                OnHalfOpened = args => HalfOpened(args.Context),
                 OnClosed = _ => Closed(),
             });
         }
@@ -56,8 +75,12 @@ internal sealed class DestinationCircuit
 
     public string DestinationId { get; }
 
-    /// <summary>Breaker (outer) and attempt timeout (inner): a timed-out attempt counts as a failure.</summary>
-    public ResiliencePipeline<bool> Pipeline { get; }
+    /// <summary>
+    /// Breaker (outer) and attempt timeout (inner): a timed-out attempt counts as a failure. An attempt whose verdict
+    /// is <see cref="AttemptVerdict.ClientAborted"/> may end in the client's <see cref="OperationCanceledException"/>
+    /// thrown out of the run (see the remarks on the class).
+    /// </summary>
+    public ResiliencePipeline<AttemptVerdict> Pipeline { get; }
 
     public CircuitState State => (CircuitState)Volatile.Read(ref _state);
 
@@ -75,7 +98,8 @@ internal sealed class DestinationCircuit
         return State switch
         {
             CircuitState.Open => now < until,
-            CircuitState.HalfOpen or CircuitState.Isolated => true,
+            CircuitState.HalfOpen => Volatile.Read(ref _probeOut) != 0,
+            CircuitState.Isolated => true,
             _ => false,
         };
     }
@@ -83,18 +107,42 @@ internal sealed class DestinationCircuit
     private static TimeSpan AttemptTimeoutOf(ResilienceContext context) =>
         ResilienceFeature.From(context)?.Cluster.Options.AttemptTimeout ?? System.Threading.Timeout.InfiniteTimeSpan;
 
-    private static bool IsFailure(Exception exception, ResilienceContext context) => exception switch
+    private bool IsFailure(Outcome<AttemptVerdict> outcome, ResilienceContext context) => outcome.Exception switch
     {
+        null => outcome.Result switch
+        {
+            AttemptVerdict.Failure => true,
+            AttemptVerdict.ClientAborted => NoVerdict(context),
+            _ => false,
+        },
         TimeoutRejectedException => true,
         BrokenCircuitException => false,
         // The total timeout ended the attempt; the client going away is its own fault and never counts.
-        OperationCanceledException => ResilienceFeature.From(context) is { } feature && !feature.ClientAborted.IsCancellationRequested,
+        OperationCanceledException => ResilienceFeature.From(context) is { } feature && (!feature.ClientAborted.IsCancellationRequested || NoVerdict(context)),
         _ => true,
     };
 
-    // Called by Polly under its lock, before OnOpened: the circuit is still half-open when the probe failed.
-    private TimeSpan NextBreak()
+    /// <summary>Gives Polly no verdict on an attempt the client abandoned; see the remarks on the class.</summary>
+    private bool NoVerdict(ResilienceContext context)
     {
+        // Still half-open: an attempt begun before the break may have closed or reopened the circuit meanwhile.
+        if (State == CircuitState.HalfOpen && context.Properties.TryGetValue(s_probeKey, out _))
+        {
+            context.Properties.Set(s_releaseKey, true);
+            return true;
+        }
+
+        throw new OperationCanceledException(ResilienceFeature.From(context)?.ClientAborted ?? context.CancellationToken);
+    }
+
+    // Called by Polly under its lock, before OnOpened: the circuit is still half-open when the probe failed.
+    private TimeSpan NextBreak(ResilienceContext context)
+    {
+        if (context.Properties.TryGetValue(s_releaseKey, out _))
+        {
+            return TimeSpan.Zero;
+        }
+
         var failedProbes = 0;
         if (State == CircuitState.HalfOpen)
         {
@@ -108,8 +156,16 @@ internal sealed class DestinationCircuit
         return BreakDurations.Next(_options.BreakDuration, _options.MaxBreakDuration, failedProbes);
     }
 
-    private ValueTask Opened(TimeSpan breakDuration, TimeProvider time)
+    private ValueTask Opened(TimeSpan breakDuration, ResilienceContext context, TimeProvider time)
     {
+        if (context.Properties.TryGetValue(s_releaseKey, out _))
+        {
+            // Polly is "open until now": the next request through becomes the probe (its OnHalfOpened marks it).
+            Volatile.Write(ref _probeOut, 0);
+            _owner.ProbeReleased(this);
+            return ValueTask.CompletedTask;
+        }
+
         Volatile.Write(ref _openUntil, time.GetTimestamp() + (long)(breakDuration.TotalSeconds * time.TimestampFrequency));
         Volatile.Write(ref _openUntilUtcTicks, (time.GetUtcNow() + breakDuration).UtcTicks);
         var before = (CircuitState)Interlocked.Exchange(ref _state, (int)CircuitState.Open);
@@ -117,8 +173,11 @@ internal sealed class DestinationCircuit
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask HalfOpened()
+    private ValueTask HalfOpened(ResilienceContext probe)
     {
+        // Polly awaits this before the probe runs, so the predicate sees the mark.
+        probe.Properties.Set(s_probeKey, true);
+        Volatile.Write(ref _probeOut, 1);
         var before = (CircuitState)Interlocked.Exchange(ref _state, (int)CircuitState.HalfOpen);
         _owner.Transitioned(this, before, CircuitState.HalfOpen, TimeSpan.Zero);
         return ValueTask.CompletedTask;

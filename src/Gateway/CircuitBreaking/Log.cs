@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Resilience policy {Policy} of cluster {Cluster} changed; its pipelines were rebuilt and its circuits start closed")]
     public static partial void PolicyRebuilt(ILogger logger, string cluster, string policy);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Circuit of destination {Destination} in cluster {Cluster} still half-open: the client of its probe went away, so the next request probes")]
+    public static partial void CircuitProbeReleased(ILogger logger, string destination, string cluster);
 }

@@ -24,7 +24,7 @@ internal sealed class FailoverMetrics
         _retries = Meter.CreateCounter<long>(
             "gateway.failover.retries",
             unit: "{retry}",
-            description: "Failed attempts retried on another destination, by cluster and reason (connect, status_502, status_503).");
+            description: "Failed attempts retried on another destination, by cluster and reason (connect, timeout, status_502, status_503).");
         _panics = Meter.CreateCounter<long>(
             "gateway.health.panics",
             unit: "{panic}",

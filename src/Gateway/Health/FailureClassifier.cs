@@ -29,7 +29,20 @@ internal static class FailureClassifier
         };
     }
 
-    /// <summary>Whether the attempt never reached a live server (refused, reset before headers).</summary>
+    /// <summary>
+    /// Whether the attempt never reached a live server: refused, reset before headers, or no connection within the
+    /// connect timeout (<see cref="IsConnectTimeout"/>).
+    /// </summary>
     public static bool IsConnectionFailure(HttpContext context) =>
-        context.Features.Get<IForwarderErrorFeature>()?.Error is ForwarderError.Request;
+        context.Features.Get<IForwarderErrorFeature>() is { } error && (error.Error is ForwarderError.Request || IsConnectTimeout(error));
+
+    /// <summary>
+    /// Whether the attempt failed because the TCP connect did not complete within <c>SocketsHttpHandler.ConnectTimeout</c>
+    /// (<c>Gateway:Limits:UpstreamConnectTimeout</c>). YARP reports it as <see cref="ForwarderError.RequestTimedOut"/>,
+    /// like a backend that stopped answering, but nothing reached the backend: it is a connection failure, safe to send
+    /// elsewhere as a refused connection is. SocketsHttpHandler tells it apart the way HttpClient tells its own timeout
+    /// from a cancellation: an <see cref="OperationCanceledException"/> around a <see cref="TimeoutException"/>.
+    /// </summary>
+    public static bool IsConnectTimeout(IForwarderErrorFeature error) =>
+        error.Error == ForwarderError.RequestTimedOut && error.Exception is OperationCanceledException { InnerException: TimeoutException };
 }

@@ -34,7 +34,7 @@ internal sealed class GatewayProblem
         StatusCodes.Status502BadGateway,
         GatewayReason.UpstreamUnreachable,
         "Upstream unreachable",
-        "The gateway could not get a response from the backend: the connection was refused, reset or broken.");
+        "The gateway could not get a response from the backend: the connection was refused, not accepted in time, reset or broken.");
 
     public static GatewayProblem UpstreamTimeout { get; } = new(
         StatusCodes.Status504GatewayTimeout,

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using Gateway.CircuitBreaking;
 using Gateway.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+using Polly.CircuitBreaker;
 using Xunit.Abstractions;
 using static Gateway.Tests.CircuitBreaking.ResilienceTestConfig;
 
@@ -145,5 +148,63 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
 
         await Task.Delay(300);
         Assert.Equal("closed", await CircuitAsync(gateway, "eu-1"));
+    }
+
+    [Fact]
+    public async Task HalfOpenProbeAbandonedByTheClient_CircuitStaysHalfOpen_NextRequestProbesAndCloses()
+    {
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        var backend = backends.Instances[0];
+        backend.Faults.ErrorRate = 1;
+        var policy = Policy();
+        policy["CircuitBreaker"]!["MinimumThroughput"] = 2;
+        await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, policy));
+        await WaitUntilAsync(async () =>
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/x");
+            return await CircuitAsync(gateway, "eu-1") == "open";
+        });
+        await WaitUntilAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
+
+        // The probe reaches a backend that is now healthy but slow, and its client gives up first.
+        backend.Faults.Clear();
+        backend.Faults.LatencyMs = 2000;
+        var served = backend.Capacity.Served;
+        using (var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gateway.Proxy.GetAsync("/api/x", impatient.Token));
+        }
+
+        // Wait for the gateway to finish with the abandoned probe: the circuit closes (the bug) or frees the probe's slot.
+        var circuit = Circuit(gateway, "eu-1");
+        var time = gateway.Services.GetRequiredService<TimeProvider>();
+        await WaitUntilAsync(() => Task.FromResult(circuit.State == CircuitState.Closed || !circuit.IsSkipped(time.GetTimestamp(), out _)));
+        Assert.Equal("half_open", await CircuitAsync(gateway, "eu-1"));
+
+        // The next request is the probe: it goes to the backend at once and its success closes the circuit.
+        backend.Faults.LatencyMs = 0;
+        using (var probe = await gateway.Proxy.GetAsync("/api/x"))
+        {
+            Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+        }
+
+        Assert.Equal("closed", await CircuitAsync(gateway, "eu-1"));
+        Assert.Equal(served + 1, backend.Capacity.Served);
+    }
+
+    private static DestinationCircuit Circuit(GatewayTestHost gateway, string destination)
+    {
+        foreach (var cluster in gateway.Services.GetRequiredService<ResilienceRegistry>().All())
+        {
+            foreach (var (state, circuit) in cluster.Circuits)
+            {
+                if (state.DestinationId == destination)
+                {
+                    return circuit;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"no circuit for {destination}");
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Polly;
 using Polly.CircuitBreaker;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Tests.CircuitBreaking;
@@ -25,12 +26,15 @@ public sealed class ClusterResilienceTests : IDisposable
         new ResilienceMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
         NullLogger.Instance);
 
-    private static async Task<Outcome<bool>> RunAsync(DestinationCircuit circuit, bool fails)
+    private static Task<Outcome<AttemptVerdict>> RunAsync(DestinationCircuit circuit, bool fails) =>
+        RunAsync(circuit, fails ? AttemptVerdict.Failure : AttemptVerdict.Success);
+
+    private static async Task<Outcome<AttemptVerdict>> RunAsync(DestinationCircuit circuit, AttemptVerdict verdict)
     {
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            return await circuit.Pipeline.ExecuteOutcomeAsync(static (_, fails) => ValueTask.FromResult(Outcome.FromResult(fails)), context, fails);
+            return await circuit.Pipeline.ExecuteOutcomeAsync(static (_, verdict) => ValueTask.FromResult(Outcome.FromResult(verdict)), context, verdict);
         }
         finally
         {
@@ -104,7 +108,7 @@ public sealed class ClusterResilienceTests : IDisposable
         }
 
         _time.Advance(TimeSpan.FromSeconds(60));
-        Assert.True((await RunAsync(circuit, fails: false)).Result is false);
+        Assert.Equal(AttemptVerdict.Success, (await RunAsync(circuit, fails: false)).Result);
         Assert.Equal(CircuitState.Closed, circuit.State);
         Assert.Equal(0, cluster.NotClosedCount);
 
@@ -167,7 +171,7 @@ public sealed class ClusterResilienceTests : IDisposable
             async (_, state) =>
             {
                 state.probeStarted.SetResult();
-                return Outcome.FromResult(await state.release.Task);
+                return Outcome.FromResult(await state.release.Task ? AttemptVerdict.Failure : AttemptVerdict.Success);
             },
             context,
             (probeStarted, release)).AsTask();
@@ -182,6 +186,56 @@ public sealed class ClusterResilienceTests : IDisposable
         await probe;
         Assert.Equal(CircuitState.Closed, circuit.State);
         Assert.Single(cluster.FilterAvailable([_a], out _));
+    }
+
+    [Fact]
+    public async Task Breaker_ClientAbortedAttempts_CountNeitherWayWhileClosed()
+    {
+        var cluster = Create();
+        var circuit = cluster.Circuit(_a);
+
+        // Counted as successes, the 30 abandoned attempts would hold the failure share at 0.4, under the 0.5 that opens.
+        await RunManyAsync(circuit, 19, fails: true);
+        for (var i = 0; i < 30; i++)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(circuit, AttemptVerdict.ClientAborted));
+        }
+
+        Assert.Equal(CircuitState.Closed, circuit.State);
+        await RunAsync(circuit, fails: true);
+        Assert.Equal(CircuitState.Open, circuit.State);
+    }
+
+    [Fact]
+    public async Task Breaker_HalfOpenProbeClientAborted_StaysHalfOpen_NextRequestProbes()
+    {
+        var cluster = Create();
+        using var transitions = new MetricCollector<long>(
+            _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Gateway", "gateway.circuit.transitions");
+        var circuit = cluster.Circuit(_a);
+        await RunManyAsync(circuit, 20, fails: true);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(AttemptVerdict.ClientAborted, (await RunAsync(circuit, AttemptVerdict.ClientAborted)).Result);
+
+        Assert.Equal(CircuitState.HalfOpen, circuit.State);
+        Assert.Equal(1, cluster.NotClosedCount);
+        Assert.Single(cluster.FilterAvailable([_a], out _));
+
+        // The next request is the probe, at once; its failure is the first failed probe (10 s, not 20 s).
+        Assert.Equal(AttemptVerdict.Failure, (await RunAsync(circuit, fails: true)).Result);
+        Assert.Equal(CircuitState.Open, circuit.State);
+        Assert.Equal(TimeSpan.FromSeconds(10), circuit.OpenUntil!.Value - _time.GetUtcNow());
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await RunAsync(circuit, AttemptVerdict.ClientAborted);
+        Assert.Equal(CircuitState.HalfOpen, circuit.State);
+        await RunAsync(circuit, fails: false);
+        Assert.Equal(CircuitState.Closed, circuit.State);
+
+        // A released probe is no transition: open, half-open (probe abandoned, then the next fails), open, half-open, closed.
+        var states = transitions.GetMeasurementSnapshot().Select(m => (string)m.Tags["state"]!).ToArray();
+        Assert.Equal(["open", "half_open", "open", "half_open", "closed"], states);
     }
 
     [Fact]
@@ -289,5 +343,43 @@ public sealed class ClusterResilienceTests : IDisposable
         Assert.Equal(retried, cluster.IsRetryableStatus(status));
     }
 
+    [Theory]
+    [InlineData(ForwarderError.RequestCanceled, false, nameof(AttemptVerdict.Success))]
+    [InlineData(ForwarderError.RequestCanceled, true, nameof(AttemptVerdict.ClientAborted))]
+    [InlineData(ForwarderError.RequestBodyCanceled, true, nameof(AttemptVerdict.ClientAborted))]
+    [InlineData(ForwarderError.RequestBodyClient, true, nameof(AttemptVerdict.ClientAborted))]
+    [InlineData(ForwarderError.ResponseBodyCanceled, true, nameof(AttemptVerdict.ClientAborted))]
+    [InlineData(ForwarderError.ResponseBodyClient, true, nameof(AttemptVerdict.ClientAborted))]
+    [InlineData(ForwarderError.RequestBodyClient, false, nameof(AttemptVerdict.Success))]
+    [InlineData(ForwarderError.Request, true, nameof(AttemptVerdict.Failure))]
+    [InlineData(ForwarderError.ResponseBodyDestination, true, nameof(AttemptVerdict.Failure))]
+    [InlineData(ForwarderError.RequestTimedOut, false, nameof(AttemptVerdict.Failure))]
+    public void JudgeAttempt_ForwarderError_ClientAbortIsNeitherSuccessNorFailure(ForwarderError error, bool clientAborted, string expected)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Features.Set<IForwarderErrorFeature>(new ErrorFeature(error));
+
+        Assert.Equal(Enum.Parse<AttemptVerdict>(expected), ClusterResilience.JudgeAttempt(context, static status => status >= 500, clientAborted));
+    }
+
+    [Theory]
+    [InlineData(200, true, nameof(AttemptVerdict.Success))]
+    [InlineData(500, true, nameof(AttemptVerdict.Failure))]
+    [InlineData(500, false, nameof(AttemptVerdict.Failure))]
+    public void JudgeAttempt_ResponseForwardedInFull_IsJudgedByItsStatus(int status, bool clientAborted, string expected)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Response.StatusCode = status;
+
+        Assert.Equal(Enum.Parse<AttemptVerdict>(expected), ClusterResilience.JudgeAttempt(context, static status => status >= 500, clientAborted));
+    }
+
     public void Dispose() => _services.Dispose();
+
+    private sealed class ErrorFeature(ForwarderError error) : IForwarderErrorFeature
+    {
+        public ForwarderError Error { get; } = error;
+
+        public Exception? Exception => null;
+    }
 }

@@ -2,15 +2,19 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using System.Diagnostics.Metrics;
+using Gateway.Tests.CircuitBreaking;
 using Gateway.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Gateway.Tests.Edge;
 
 /// <summary>
 /// Broken backends, through the gateway's defaults. Pass criteria: refused → 502 fast and the destination marked
-/// down; not accepting → 504 at the connect timeout; silent → 504 at the default activity timeout with every
-/// upstream socket closed after; bad framing → 502; reset mid-response → the client sees an aborted response, never
-/// a clean 200; a client that leaves cancels its upstream request.
+/// down; not accepting → 502 at the connect timeout, or retried on another destination; silent → 504 at the default
+/// activity timeout with every upstream socket closed after; bad framing → 502; reset mid-response → the client sees
+/// an aborted response, never a clean 200; a client that leaves cancels its upstream request.
 /// </summary>
 public sealed class BackendFaultTests
 {
@@ -29,45 +33,80 @@ public sealed class BackendFaultTests
     }
 
     [Fact]
-    public async Task BackendNeverAccepts_504AtTheConnectTimeout()
+    public async Task BackendNeverAccepts_502UpstreamUnreachableAtTheConnectTimeout_AndDestinationMarkedDown()
     {
-        // A listener whose accept queue is full: Linux drops further SYNs, so a connect hangs as if black-holed.
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(0);
-        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        var fillers = new List<Socket>();
-        try
+        using var hole = await BlackHoleListener.StartAsync();
+        var limits = new JsonObject { ["UpstreamConnectTimeout"] = "00:00:00.500", ["UpstreamActivityTimeout"] = "00:00:10" };
+        await using var gateway = await GatewayTestHost.StartAsync(EdgeTestConfig.ToAddress(hole.Url, limits));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await gateway.Proxy.GetAsync("/api/x");
+
+        // Nothing reached the backend: a connect failure like a refused connection, not a backend that was slow, and
+        // at the connect timeout, not at the 10 s activity timeout.
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("upstream-unreachable", response.Headers.GetValues("X-Gateway-Reason").Single());
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(3));
+        Assert.Equal((1L, 1), await EdgeTestConfig.BlameAsync(gateway));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OneOfTwoNeverAccepts_GetsAreRetriedOnTheOther_AsAConnectFailure(bool withPolicy)
+    {
+        using var hole = await BlackHoleListener.StartAsync();
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        var config = TestConfig.SingleCluster(backends.Instances);
+        var cluster = config["ReverseProxy"]!["Clusters"]!["api"]!.AsObject();
+        cluster["Destinations"]!["hole"] = new JsonObject
         {
-            for (var i = 0; i < 16; i++)
+            ["Address"] = hole.Url.ToString(),
+            ["Metadata"] = new JsonObject { ["Region"] = "eu-west" },
+        };
+        // Passive health off, so that only the circuit (with a policy) takes the hole out of rotation.
+        cluster["HealthCheck"] = new JsonObject { ["Passive"] = new JsonObject { ["Enabled"] = false } };
+        if (withPolicy)
+        {
+            ResilienceTestConfig.UsePolicy(cluster, "p");
+            config["Gateway"] = ResilienceTestConfig.Policies(("p", new JsonObject
             {
-                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                fillers.Add(filler);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-                try
+                ["Timeout"] = "00:00:10",
+                ["CircuitBreaker"] = new JsonObject
                 {
-                    await filler.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
+                    ["FailureRatio"] = 0.5,
+                    ["MinimumThroughput"] = 2,
+                    ["SamplingDuration"] = "00:00:30",
+                    ["BreakDuration"] = "00:00:30",
+                },
+                ["Retry"] = new JsonObject { ["MaxAttempts"] = 2 },
+            }));
+        }
 
-            var limits = new JsonObject { ["UpstreamConnectTimeout"] = "00:00:00.500", ["UpstreamActivityTimeout"] = "00:00:10" };
-            await using var gateway = await GatewayTestHost.StartAsync(EdgeTestConfig.ToAddress(new Uri($"http://127.0.0.1:{port}/"), limits));
+        config["Gateway"]!["Limits"] = new JsonObject { ["UpstreamConnectTimeout"] = "00:00:00.300" };
+        await using var gateway = await GatewayTestHost.StartAsync(config);
+        using var retries = new MetricCollector<long>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.failover.retries");
+        long Retries(string reason) => retries.GetMeasurementSnapshot().Where(m => (string?)m.Tags["gateway.reason"] == reason).Sum(m => m.Value);
 
+        // About every other GET goes to the hole first, until (with a policy) two connect timeouts open its circuit.
+        for (var i = 0; i < 40 && Retries("connect") < 2; i++)
+        {
             var clock = Stopwatch.StartNew();
             using var response = await gateway.Proxy.GetAsync("/api/x");
 
-            // YARP reports a connect timeout as a timeout, like a silent backend; the point is that it comes at the
-            // connect timeout, not at the 10 s activity timeout.
-            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-            Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(3));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("eu-1", (await ResilienceTestConfig.EchoAsync(response))!.Instance);
+            // One connect timeout (0.3 s) and the retry: far inside the total timeout (10 s here, 30 s by default).
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         }
-        finally
+
+        Assert.Equal(2, Retries("connect"));
+        Assert.Equal(0, Retries("timeout"));
+        if (withPolicy)
         {
-            fillers.ForEach(f => f.Dispose());
+            // Each connect timeout was a failure of the hole's circuit: two of two open it.
+            Assert.Equal("open", await ResilienceTestConfig.CircuitAsync(gateway, "hole"));
+            Assert.Equal("closed", await ResilienceTestConfig.CircuitAsync(gateway, "eu-1"));
         }
     }
 

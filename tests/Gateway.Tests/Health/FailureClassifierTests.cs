@@ -49,10 +49,32 @@ public sealed class FailureClassifierTests
         Assert.Equal(expected, FailureClassifier.IsDestinationFailure(context));
     }
 
-    private sealed class ErrorFeature(ForwarderError error) : IForwarderErrorFeature
+    public static TheoryData<ForwarderError, Exception?, bool> ConnectionFailures => new()
+    {
+        { ForwarderError.Request, null, true },
+        // SocketsHttpHandler's ConnectTimeout: nothing reached the backend.
+        { ForwarderError.RequestTimedOut, new TaskCanceledException("connect", new TimeoutException("ConnectTimeout")), true },
+        // The activity timeout: the backend had the request and stopped answering.
+        { ForwarderError.RequestTimedOut, new TaskCanceledException("activity"), false },
+        { ForwarderError.RequestTimedOut, null, false },
+        { ForwarderError.ResponseHeaders, null, false },
+        { ForwarderError.RequestCanceled, new TaskCanceledException("client", new TimeoutException()), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConnectionFailures))]
+    public void IsConnectionFailure_RefusedOrConnectTimeout_NothingReachedTheBackend(ForwarderError error, Exception? exception, bool expected)
+    {
+        var context = new DefaultHttpContext();
+        context.Features.Set<IForwarderErrorFeature>(new ErrorFeature(error, exception));
+
+        Assert.Equal(expected, FailureClassifier.IsConnectionFailure(context));
+    }
+
+    private sealed class ErrorFeature(ForwarderError error, Exception? exception = null) : IForwarderErrorFeature
     {
         public ForwarderError Error { get; } = error;
 
-        public Exception? Exception => null;
+        public Exception? Exception { get; } = exception;
     }
 }
