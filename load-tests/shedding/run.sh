@@ -18,6 +18,7 @@
 #   --generator-nice -10 runs the load generator at a higher CPU priority (root only), so that on a machine it shares
 #   with the gateway and the backend its clock measures them rather than its own wait for a core.
 #   --gateway-set overrides one gateway config key, e.g. --gateway-set Gateway:Shedding:StandingQueueWait=00:00:00.005
+#   --gateway-env sets one environment variable for the gateway alone, e.g. --gateway-env DOTNET_gcServer=0
 # Ports apart from the demo and the tests: backend 25101, control 25100, gateway 28080, admin 29901.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,6 +30,7 @@ clients=5000
 build=1
 nice_level=0
 gateway_args=()
+gateway_env=()
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --generator-nice) nice_level="$2"; shift 2 ;;
     --gateway-set) gateway_args+=("--$2"); shift 2 ;;
+    --gateway-env) gateway_env+=("$2"); shift 2 ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -70,7 +73,7 @@ warm http://127.0.0.1:25101
   --out "$out/direct" --quiet "${storm[@]}"
 sleep 10 # the backend drains its queue and sockets leave TIME_WAIT before the second storm
 
-(cd load-tests/shedding && exec dotnet ../../src/Gateway/bin/Release/net10.0/Gateway.dll \
+(cd load-tests/shedding && exec env "${gateway_env[@]}" dotnet ../../src/Gateway/bin/Release/net10.0/Gateway.dll \
   --urls http://127.0.0.1:28080 --Gateway:Admin:Urls=http://127.0.0.1:29901 "${gateway_args[@]}") >"$logs/gateway.log" 2>&1 &
 gateway=$!
 wait_for http://127.0.0.1:28080/api/ready "$logs"
@@ -99,4 +102,4 @@ curl -fs -o "$logs/metrics-after.txt" http://127.0.0.1:29901/metrics
 curl -fs -o "$out/gateway/admin-clusters.json" http://127.0.0.1:29901/admin/clusters
 
 python3 load-tests/shedding/summarise.py "$out" "$capacity" "$service_ms" "$logs/metrics-before.txt" "$logs/metrics-after.txt" \
-  "load-tests/shedding/run.sh --capacity $capacity --service-ms $service_ms --clients $clients --generator-nice $nice_level ${gateway_args[*]/#--/--gateway-set } ${pass[*]}" | tee "$out/summary.md"
+  "load-tests/shedding/run.sh --capacity $capacity --service-ms $service_ms --clients $clients --generator-nice $nice_level ${gateway_env[*]/#/--gateway-env } ${gateway_args[*]/#--/--gateway-set } ${pass[*]}" | tee "$out/summary.md"

@@ -49,6 +49,13 @@ def share_within(before, after, status, route, bound):
     return within, total
 
 
+def counter(path, name):
+    """The sum of a Prometheus counter's series in one /metrics file."""
+    pattern = re.compile(rf'^{name}(\{{.*\}})? ([0-9.eE+-]+)$')
+    with open(path, encoding="utf-8") as f:
+        return sum(float(m.group(2)) for m in map(pattern.match, f) if m)
+
+
 def main():
     out, capacity, service_ms, before, after, command = sys.argv[1:7]
     best = int(capacity) / (float(service_ms) / 1000)
@@ -100,6 +107,8 @@ def main():
         + (f" ({refused_within / refused:.2%})" if refused else ""),
         f"- `/session/*` (critical) answered within 100 ms: {critical_within:,} of {critical:,}"
         + (f" ({critical_within / critical:.2%})" if critical else ""),
+        f"- garbage collection: {counter(after, 'dotnet_gc_collections_total') - counter(before, 'dotnet_gc_collections_total'):.0f} "
+        f"collections paused the gateway {1000 * (counter(after, 'dotnet_gc_pause_time_seconds_total') - counter(before, 'dotnet_gc_pause_time_seconds_total')):,.0f} ms in all",
         "",
         "The client's clock includes the load generator's own queueing (its start lag above) on a machine whose two "
         "cores run the generator, the gateway and the backend together.",
