@@ -18,7 +18,7 @@ internal sealed class SheddingMetrics
         _rejections = _meter.CreateCounter<long>(
             "gateway.shedding.rejections",
             unit: "{request}",
-            description: "Requests refused with 503 overloaded by load shedding, by cluster, reason (backlog, queue_full, queue_timeout, client_gone) and priority.");
+            description: "Requests refused with 503 overloaded by load shedding, by cluster, reason (backlog, queue_full, queue_timeout, queue_standing, client_gone) and priority.");
     }
 
     /// <summary>Registers the per-cluster gauges, read from the registry at collection time.</summary>
