@@ -44,7 +44,8 @@ public static class GatewayServiceCollectionExtensions
             .AddTransforms<InternalHeaderTransformProvider>()
             .AddTransforms<ConnectionHeaderTransformProvider>()
             .AddTransforms<RetryResponseTransformProvider>()
-            .AddTransforms<DeadlineTransformProvider>();
+            .AddTransforms<DeadlineTransformProvider>()
+            .AddTransforms<ForwardedHeaderTransformProvider>();
 
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();

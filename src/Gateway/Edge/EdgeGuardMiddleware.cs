@@ -1,4 +1,3 @@
-using System.Net;
 using Gateway.Proxy;
 using Gateway.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
@@ -10,19 +9,23 @@ namespace Gateway.Edge;
 /// (except HTTP/2 extended CONNECT, which carries WebSockets), and request targets in absolute or asterisk form.
 /// </summary>
 /// <remarks>
-/// Its one pass over the header names also notes, for <see cref="InternalHeaderTransformProvider"/>, the headers whose
-/// client copies the gateway replaces, and whether the peer that sent <c>X-Real-IP</c> is a trusted proxy (the rate
-/// limiter's snapshot of <c>Gateway:ClientIdentity:TrustedProxies</c>, so both believe the same peers).
+/// Its one pass over the header names also notes, for <see cref="InternalHeaderTransformProvider"/> and
+/// <see cref="ForwardedHeaderTransformProvider"/>, the headers whose client copies the gateway replaces, and whether the
+/// peer that sent <c>X-Real-IP</c> or <c>X-Forwarded-*</c> is a trusted proxy (the rate limiter's snapshot of
+/// <c>Gateway:ClientIdentity:TrustedProxies</c>, so all three believe the same peers).
 /// </remarks>
 internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseWriter writer, RateLimitingTableSource clientIdentity, ILogger<EdgeGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var problem = Check(context, out var internalHeaders, out var realIp);
+        var problem = Check(context, out var internalHeaders, out var realIp, out var forwarded);
         if (problem is null)
         {
-            var sender = realIp ? RealIpSenderOf(context.Connection.RemoteIpAddress) : RealIpSender.None;
-            context.Features.Set(InternalHeaderScan.Of(internalHeaders, sender));
+            // Trust only matters for headers the peer sent, so the trusted list is not consulted for the rest.
+            var trusted = (realIp || forwarded != TrustedForwarded.None) &&
+                clientIdentity.Current.ClientIp.IsTrustedPeer(context.Connection.RemoteIpAddress);
+            var sender = !realIp ? RealIpSender.None : trusted ? RealIpSender.TrustedProxy : RealIpSender.Untrusted;
+            context.Features.Set(InternalHeaderScan.Of(internalHeaders, sender, trusted ? forwarded : TrustedForwarded.None));
             return next(context);
         }
 
@@ -41,19 +44,22 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
         return writer.WriteAsync(context, problem);
     }
 
-    private RealIpSender RealIpSenderOf(IPAddress? peer) =>
-        clientIdentity.Current.ClientIp.IsTrustedPeer(peer) ? RealIpSender.TrustedProxy : RealIpSender.Untrusted;
+    internal static GatewayProblem? Check(HttpContext context) => Check(context, out _, out _, out _);
 
-    internal static GatewayProblem? Check(HttpContext context) => Check(context, out _, out _);
+    internal static GatewayProblem? Check(HttpContext context, out bool internalHeaders, out bool realIp) =>
+        Check(context, out internalHeaders, out realIp, out _);
 
     /// <param name="internalHeaders">Whether a header is one the gateway strips before forwarding (noted here, in the one
     /// pass over the header names, for <see cref="InternalHeaderTransformProvider"/>).</param>
     /// <param name="realIp">Whether the request carries <c>X-Real-IP</c>, which the gateway replaces unless a trusted
     /// proxy sent it.</param>
-    internal static GatewayProblem? Check(HttpContext context, out bool internalHeaders, out bool realIp)
+    /// <param name="forwarded">The <c>X-Forwarded-*</c> headers the request carries, which the gateway keeps (or, for
+    /// <c>X-Forwarded-For</c>, appends to) only when a trusted proxy sent them.</param>
+    internal static GatewayProblem? Check(HttpContext context, out bool internalHeaders, out bool realIp, out TrustedForwarded forwarded)
     {
         internalHeaders = false;
         realIp = false;
+        forwarded = TrustedForwarded.None;
         var request = context.Request;
         if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
         {
@@ -75,6 +81,7 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
 
             internalHeaders |= InternalHeaderTransformProvider.IsInternal(header.Key);
             realIp |= header.Key.Equals(EdgeConstants.RealIpHeader, StringComparison.OrdinalIgnoreCase);
+            forwarded |= ForwardedHeaderTransformProvider.ForwardedHeaderOf(header.Key);
         }
 
         return null;

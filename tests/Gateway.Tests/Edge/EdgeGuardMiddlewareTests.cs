@@ -109,6 +109,52 @@ public sealed class EdgeGuardMiddlewareTests
         Assert.False(internalHeaders);
     }
 
+    [Theory]
+    [InlineData("X-Forwarded-For", "For")]
+    [InlineData("x-forwarded-proto", "Proto")]
+    [InlineData("X-FORWARDED-HOST", "Host")]
+    [InlineData("X-Forwarded-Prefix", "Prefix")]
+    [InlineData("X-Forwarded-Port", "None")]
+    [InlineData("X-Forwarded-Fort", "None")]
+    [InlineData("Forwarded", "None")]
+    [InlineData("X-Real-IP", "None")]
+    public void Check_NotesForwardedHeadersForTheTransform(string name, string expected)
+    {
+        var context = Request("GET", "/api/x", ("Accept", "*/*"), (name, "v"));
+
+        Assert.Null(EdgeGuardMiddleware.Check(context, out _, out _, out var forwarded));
+        Assert.Equal(Enum.Parse<TrustedForwarded>(expected), forwarded);
+    }
+
+    [Fact]
+    public void Check_SeveralForwardedHeaders_AreAllNoted()
+    {
+        var context = Request("GET", "/api/x", ("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "https"), ("X-Real-IP", "203.0.113.7"));
+
+        Assert.Null(EdgeGuardMiddleware.Check(context, out _, out var realIp, out var forwarded));
+        Assert.True(realIp);
+        Assert.Equal(TrustedForwarded.For | TrustedForwarded.Proto, forwarded);
+    }
+
+    [Fact]
+    public void InternalHeaderScan_Of_SharesOneInstancePerCombinationWithForwardedHeaders()
+    {
+        foreach (var internalHeaders in new[] { false, true })
+        {
+            foreach (var sender in Enum.GetValues<RealIpSender>())
+            {
+                for (var forwarded = TrustedForwarded.None; forwarded <= TrustedForwarded.All; forwarded++)
+                {
+                    var scan = InternalHeaderScan.Of(internalHeaders, sender, forwarded);
+                    Assert.Same(scan, InternalHeaderScan.Of(internalHeaders, sender, forwarded));
+                    Assert.Equal(internalHeaders, scan.InternalHeaders);
+                    Assert.Equal(sender, scan.RealIp);
+                    Assert.Equal(forwarded, scan.Forwarded);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void InternalHeaderScan_Of_SharesOneInstancePerCombination()
     {

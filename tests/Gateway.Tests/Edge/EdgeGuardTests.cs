@@ -182,6 +182,119 @@ public sealed class EdgeGuardTests : IAsyncLifetime
         Assert.Equal("127.0.0.1", (await SendAsync(gateway, realIp: "203.0.113.7")).Headers["X-Real-IP"]);
     }
 
+    [Fact]
+    public async Task Request_ForwardedHeadersFromTrustedProxy_ForIsAppendedToAndTheRestKeptAsSent()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/8"));
+
+        var echo = await SendForwardedAsync(
+            gateway,
+            connection: null,
+            ("X-Forwarded-For", "203.0.113.7"),
+            ("X-Forwarded-Proto", "https"),
+            ("X-Forwarded-Host", "shop.example"),
+            ("X-Forwarded-Prefix", "/shop"),
+            ("Forwarded", "for=203.0.113.7;proto=https"));
+
+        Assert.Equal("203.0.113.7, 127.0.0.1", echo.Headers["X-Forwarded-For"]);
+        Assert.Equal("https", echo.Headers["X-Forwarded-Proto"]);
+        Assert.Equal("shop.example", echo.Headers["X-Forwarded-Host"]);
+        Assert.Equal("/shop", echo.Headers["X-Forwarded-Prefix"]);
+        // Forwarded would not name the gateway's hop, so it is dropped from everyone.
+        Assert.False(echo.Headers.ContainsKey("Forwarded"));
+    }
+
+    [Fact]
+    public async Task Request_TrustedProxySendsOnlyProto_ProtoIsKeptAndTheRestSet()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/8"));
+
+        var echo = await SendForwardedAsync(gateway, connection: null, ("X-Forwarded-Proto", "https"));
+
+        Assert.Equal("https", echo.Headers["X-Forwarded-Proto"]);
+        Assert.Equal("127.0.0.1", echo.Headers["X-Forwarded-For"]);
+        Assert.Equal(gateway.ProxyUrl.Authority, echo.Headers["X-Forwarded-Host"]);
+    }
+
+    [Fact]
+    public async Task Request_TrustedProxySendsNoForwardedHeaders_TheGatewaySetsThem()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/8"));
+
+        var echo = await SendForwardedAsync(gateway, connection: null);
+
+        Assert.Equal("127.0.0.1", echo.Headers["X-Forwarded-For"]);
+        Assert.Equal("http", echo.Headers["X-Forwarded-Proto"]);
+        Assert.Equal(gateway.ProxyUrl.Authority, echo.Headers["X-Forwarded-Host"]);
+        Assert.False(echo.Headers.ContainsKey("X-Forwarded-Prefix"));
+    }
+
+    [Fact]
+    public async Task Request_ForwardedForInTwoLinesFromTrustedProxy_IsOneChainWithThePeerLast()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/8"));
+
+        var response = await RawHttp.SendAsync(
+            gateway.ProxyUrl,
+            "GET /api/chain HTTP/1.1\r\nHost: gw\r\nX-Forwarded-For: 198.51.100.1\r\nx-forwarded-for: 203.0.113.7\r\nConnection: close\r\n\r\n");
+        var body = response[response.IndexOf("{\"instance\"", StringComparison.Ordinal)..];
+        var echo = System.Text.Json.JsonSerializer.Deserialize<EchoResponse>(body[..(body.LastIndexOf('}') + 1)], s_web)!;
+
+        Assert.Equal("198.51.100.1, 203.0.113.7, 127.0.0.1", echo.Headers["X-Forwarded-For"]);
+    }
+
+    [Fact]
+    public async Task Request_ForwardedHeadersFromPeerOutsideTheTrustedProxies_AreReplaced()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("10.0.0.0/8", "::1/128"));
+
+        var echo = await SendForwardedAsync(
+            gateway,
+            connection: null,
+            ("X-Forwarded-For", "203.0.113.7"),
+            ("X-Forwarded-Proto", "https"),
+            ("X-Forwarded-Host", "shop.example"),
+            ("X-Forwarded-Prefix", "/shop"));
+
+        Assert.Equal("127.0.0.1", echo.Headers["X-Forwarded-For"]);
+        Assert.Equal("http", echo.Headers["X-Forwarded-Proto"]);
+        Assert.Equal(gateway.ProxyUrl.Authority, echo.Headers["X-Forwarded-Host"]);
+        Assert.False(echo.Headers.ContainsKey("X-Forwarded-Prefix"));
+    }
+
+    [Fact]
+    public async Task Request_TrustedProxiesReloaded_ForwardedTrustFollowsTheNewList()
+    {
+        (string, string)[] forwarded = [("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "shop.example")];
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/8"));
+        var before = await SendForwardedAsync(gateway, connection: null, forwarded);
+        Assert.Equal("203.0.113.7, 127.0.0.1", before.Headers["X-Forwarded-For"]);
+        Assert.Equal("https", before.Headers["X-Forwarded-Proto"]);
+        var tables = gateway.Services.GetRequiredService<RateLimitingTableSource>();
+        var revision = tables.Current.Revision;
+
+        await gateway.WriteConfigAsync(WithTrustedProxies());
+        await RateLimitTestConfig.WaitUntilAsync(
+            () => Task.FromResult(tables.Current.Revision > revision), TimeSpan.FromSeconds(5), "the reloaded trusted proxies");
+
+        var after = await SendForwardedAsync(gateway, connection: null, forwarded);
+        Assert.Equal("127.0.0.1", after.Headers["X-Forwarded-For"]);
+        Assert.Equal("http", after.Headers["X-Forwarded-Proto"]);
+        Assert.Equal(gateway.ProxyUrl.Authority, after.Headers["X-Forwarded-Host"]);
+    }
+
+    [Fact]
+    public async Task Request_ConnectionNamingForwardedForFromTrustedProxy_CannotStripTheChain()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/8"));
+
+        var echo = await SendForwardedAsync(
+            gateway, connection: "X-Forwarded-For", ("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "https"));
+
+        Assert.Equal("203.0.113.7, 127.0.0.1", echo.Headers["X-Forwarded-For"]);
+        Assert.Equal("https", echo.Headers["X-Forwarded-Proto"]);
+    }
+
     private JsonObject WithTrustedProxies(params string[] cidrs)
     {
         var config = EdgeTestConfig.Create(_backends.Instances);
@@ -201,6 +314,24 @@ public sealed class EdgeGuardTests : IAsyncLifetime
         if (realIp is not null)
         {
             request.Headers.TryAddWithoutValidation("X-Real-IP", realIp);
+        }
+
+        if (connection is not null)
+        {
+            request.Headers.Connection.Add(connection);
+        }
+
+        using var response = await gateway.Proxy.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<EchoResponse>())!;
+    }
+
+    private static async Task<EchoResponse> SendForwardedAsync(GatewayTestHost gateway, string? connection, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/forwarded");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
         }
 
         if (connection is not null)
