@@ -21,6 +21,12 @@ internal sealed class RetryAttempt
     /// <summary>A backend's Retry-After to wait before the next attempt, when the policy honours it.</summary>
     public TimeSpan? RetryAfter { get; set; }
 
+    /// <summary>
+    /// A request that may not be sent twice (not idempotent, no <c>Idempotency-Key</c>): retried only when its attempt
+    /// failed before a connection existed and its body was never read, never after a backend saw it.
+    /// </summary>
+    public bool ConnectFailuresOnly { get; init; }
+
     /// <summary>Set by the transform when it held back a retryable response.</summary>
     public bool RetryWanted { get; set; }
 

@@ -1,6 +1,7 @@
 using Gateway.CircuitBreaking;
 using Gateway.Configuration;
 using Gateway.Health;
+using Microsoft.AspNetCore.Http.Features;
 using Polly;
 using Polly.Retry;
 using Yarp.ReverseProxy.Forwarder;
@@ -31,10 +32,15 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     {
         var options = config.Current.Gateway.Failover.Retry;
         var policy = context.Features.Get<ResilienceFeature>()?.Cluster;
-        if (!options.Enabled || policy is { RetryPipeline: null } ||
-            !RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
+        if (!options.Enabled || policy is { RetryPipeline: null })
         {
             return next(context);
+        }
+
+        if (!RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
+        {
+            // Not to be sent twice, but a connect that failed sent nothing: that much is retried, without buffering.
+            return InvokeRetryableAsync(context, policy, connectFailuresOnly: true);
         }
 
         if (mustBuffer)
@@ -42,14 +48,14 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
             context.Request.EnableBuffering((int)Math.Min(options.MaxBufferedBodySize, int.MaxValue));
         }
 
-        return InvokeRetryableAsync(context, policy);
+        return InvokeRetryableAsync(context, policy, connectFailuresOnly: false);
     }
 
-    private async Task InvokeRetryableAsync(HttpContext context, ClusterResilience? policy)
+    private async Task InvokeRetryableAsync(HttpContext context, ClusterResilience? policy, bool connectFailuresOnly)
     {
         // A pipeline run would have thrown at once (Polly checks the token before the first attempt).
         context.RequestAborted.ThrowIfCancellationRequested();
-        var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1 };
+        var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1, ConnectFailuresOnly = connectFailuresOnly };
         context.Features.Set(attempt);
 
         // The first attempt runs outside Polly: nearly every request succeeds at once, and a pipeline run costs a pooled
@@ -112,6 +118,11 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
             return true;
         }
 
+        if (attempt.ConnectFailuresOnly && !(FailureClassifier.NothingSent(context) && BodyUnread(context)))
+        {
+            return false;
+        }
+
         var connectFailure = FailureClassifier.IsConnectionFailure(context);
         var timedOut = !connectFailure && attempt.Resilience is not null &&
                        context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut;
@@ -129,6 +140,15 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
 
         return false;
     }
+
+    /// <summary>
+    /// Whether nothing has read the request body yet, so the next attempt can stream it as if first: Kestrel makes the
+    /// body size limit read-only once reading starts. Without the feature (not Kestrel), only a request without a
+    /// body counts as unread.
+    /// </summary>
+    private static bool BodyUnread(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } ||
+        context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false };
 
     private static void PrepareRetry(HttpContext context, Yarp.ReverseProxy.Model.IReverseProxyFeature proxy, IReadOnlyList<Yarp.ReverseProxy.Model.DestinationState> candidates)
     {

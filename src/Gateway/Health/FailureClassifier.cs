@@ -45,4 +45,15 @@ internal static class FailureClassifier
     /// </summary>
     public static bool IsConnectTimeout(IForwarderErrorFeature error) =>
         error.Error == ForwarderError.RequestTimedOut && error.Exception is OperationCanceledException { InnerException: TimeoutException };
+
+    /// <summary>
+    /// Whether the attempt failed before a connection existed, so not one byte of the request left the gateway: the
+    /// connect was refused or failed (<see cref="HttpRequestError.ConnectionError"/>), or it timed out. Unlike a reset
+    /// before headers, which <see cref="IsConnectionFailure"/> also covers, this is safe to send again whatever the
+    /// method, as nginx's <c>proxy_next_upstream</c> does for non-idempotent requests.
+    /// </summary>
+    public static bool NothingSent(HttpContext context) =>
+        context.Features.Get<IForwarderErrorFeature>() is { } error &&
+        ((error.Error is ForwarderError.Request && error.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }) ||
+         IsConnectTimeout(error));
 }

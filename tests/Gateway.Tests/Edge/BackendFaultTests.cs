@@ -51,9 +51,10 @@ public sealed class BackendFaultTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task OneOfTwoNeverAccepts_GetsAreRetriedOnTheOther_AsAConnectFailure(bool withPolicy)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task OneOfTwoNeverAccepts_GetsAreRetriedOnTheOther_AsAConnectFailure(bool withPolicy, bool postWithoutIdempotencyKey)
     {
         using var hole = await BlackHoleListener.StartAsync();
         await using var backends = await Backends.StartAsync("eu-1@eu-west");
@@ -92,10 +93,15 @@ public sealed class BackendFaultTests
         for (var i = 0; i < 40 && Retries("connect") < 2; i++)
         {
             var clock = Stopwatch.StartNew();
-            using var response = await gateway.Proxy.GetAsync("/api/x");
+            // A POST too: a connect that never completed sent nothing, so its body still goes out whole, once.
+            using var response = postWithoutIdempotencyKey
+                ? await gateway.Proxy.PostAsync("/api/x", new ByteArrayContent(new byte[300]))
+                : await gateway.Proxy.GetAsync("/api/x");
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal("eu-1", (await ResilienceTestConfig.EchoAsync(response))!.Instance);
+            var echo = (await ResilienceTestConfig.EchoAsync(response))!;
+            Assert.Equal("eu-1", echo.Instance);
+            Assert.Equal(postWithoutIdempotencyKey ? 300 : 0, echo.BodyBytes);
             // One connect timeout (0.3 s) and the retry: far inside the total timeout (10 s here, 30 s by default).
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Gateway.Tests.Fixtures;
 using SampleBackend;
 
@@ -76,6 +77,37 @@ public sealed class RetryTests : IAsyncLifetime
         Assert.True(failed > 0, "no POST landed on the resetting destination");
         Assert.All(statuses.Where(s => s != 200), s => Assert.Equal(502, s));
         Assert.Equal(Requests, failed + _good.Capacity.Served);
+    }
+
+    [Fact]
+    public async Task Post_WithoutIdempotencyKey_ConnectionRefused_IsRetriedWithItsWholeBody()
+    {
+        // A refused connect sent nothing, so even a POST may go elsewhere (nginx's proxy_next_upstream does the same).
+        await _bad.DownAsync();
+
+        for (var i = 0; i < Requests; i++)
+        {
+            using var response = await _gateway.Proxy.PostAsync($"/api/retry/{i}", new ByteArrayContent(new byte[512]));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var echo = (await response.Content.ReadFromJsonAsync<EchoResponse>())!;
+            Assert.Equal(("good", "POST", 512L), (echo.Instance, echo.Method, echo.BodyBytes));
+        }
+
+        Assert.Equal(Requests, _good.Capacity.Served);
+    }
+
+    [Fact]
+    public async Task Post_WithoutIdempotencyKey_503FromDestination_IsPassedOnNotRetried()
+    {
+        // The backend saw it: a second send could do the work twice.
+        _bad.Faults.ErrorStatus = 503;
+        _bad.Faults.ErrorRate = 1;
+
+        var statuses = await SendAsync(HttpMethod.Post, idempotencyKey: false);
+
+        var refused = statuses.Count(s => s == 503);
+        Assert.True(refused > 0, "no POST landed on the failing destination");
+        Assert.Equal(Requests, refused + _good.Capacity.Served);
     }
 
     [Fact]
