@@ -11,7 +11,7 @@ namespace Gateway.Failover;
 /// <summary>
 /// Retries a failed idempotent request once on another destination when nothing has reached the client yet:
 /// connection refused, not accepted within the connect timeout, or reset before headers, or a 502/503 the response
-/// transform held back. Sits before load
+/// transform held back. Any other request only when its connect failed, which sent nothing. Sits before load
 /// balancing, so the retry goes through load balancing and passive health again. Polly runs the retry loop: for a
 /// cluster with a resilience policy its budgeted pipeline (MaxAttempts, backoff, Retry-After, retry budget, the
 /// policy's retryable statuses and attempt timeouts), otherwise one immediate retry. Polly is entered only after the
