@@ -47,7 +47,12 @@ public static class GatewayApp
         WebApplicationBuilder builder;
         try
         {
-            builder = WebApplication.CreateBuilder(hostArgs);
+            builder = WebApplication.CreateBuilder(GatewayCommandLine.WithoutUrls(hostArgs, out var urls));
+            if (urls is not null)
+            {
+                builder.Configuration.AddInMemoryCollection([new(WebHostDefaults.ServerUrlsKey, urls)]);
+            }
+
             if (configFile is not null)
             {
                 if (!File.Exists(configFile))

@@ -49,4 +49,36 @@ internal sealed record GatewayCommandLine(string? ValidateFile, string? ConfigFi
 
         return new GatewayCommandLine(null, configFile, [.. hostArgs]);
     }
+
+    /// <summary>
+    /// Takes <c>--urls</c> out of the host's arguments. The web host reads its server URLs once, when the builder is
+    /// made; the gateway binds its listeners itself, and Kestrel would then log at every start that it overrides the
+    /// URLs. Added to the configuration after that, they reach the listeners and not the web host.
+    /// </summary>
+    /// <returns>The arguments without it; <paramref name="urls"/> is its last value, or null.</returns>
+    public static string[] WithoutUrls(string[] hostArgs, out string? urls)
+    {
+        urls = null;
+        var rest = new List<string>(hostArgs.Length);
+        for (var i = 0; i < hostArgs.Length; i++)
+        {
+            var arg = hostArgs[i];
+            if (string.Equals(arg, UrlsSwitch, StringComparison.OrdinalIgnoreCase) && i + 1 < hostArgs.Length)
+            {
+                urls = hostArgs[++i];
+            }
+            else if (arg.StartsWith(UrlsSwitch + "=", StringComparison.OrdinalIgnoreCase))
+            {
+                urls = arg[(UrlsSwitch.Length + 1)..];
+            }
+            else
+            {
+                rest.Add(arg);
+            }
+        }
+
+        return [.. rest];
+    }
+
+    private const string UrlsSwitch = "--urls";
 }

@@ -32,4 +32,20 @@ public sealed class GatewayCommandLineTests
         Assert.Null(GatewayCommandLine.Parse(args, out var error));
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void WithoutUrls_BothForms_TakesTheLastValueOutAndKeepsTheRest()
+    {
+        var rest = GatewayCommandLine.WithoutUrls(["--urls", "http://127.0.0.1:1", "--Gateway:Admin:Urls=http://127.0.0.1:2", "--URLS=http://127.0.0.1:3"], out var urls);
+
+        Assert.Equal("http://127.0.0.1:3", urls);
+        Assert.Equal(["--Gateway:Admin:Urls=http://127.0.0.1:2"], rest);
+    }
+
+    [Fact]
+    public void WithoutUrls_None_LeavesTheArgumentsAlone()
+    {
+        Assert.Equal(["--Logging:LogLevel:Default=Warning"], GatewayCommandLine.WithoutUrls(["--Logging:LogLevel:Default=Warning"], out var urls));
+        Assert.Null(urls);
+    }
 }
