@@ -69,15 +69,17 @@ public sealed class BulkheadTests(ITestOutputHelper output)
     public async Task Queue_WaitsForAFreeSlot_UpToQueueTimeout()
     {
         await using var backends = await Backends.StartAsync("a-1@eu-west", "b-1@eu-west");
-        backends.Instances[0].Faults.LatencyMs = 300;
+        backends.Instances[0].Faults.LatencyMs = 1000;
         await using var gateway = await StartTwoClustersAsync(
             backends,
-            new JsonObject { ["MaxConcurrentRequests"] = 1, ["MaxQueue"] = 1, ["QueueTimeout"] = "00:00:02" });
+            new JsonObject { ["MaxConcurrentRequests"] = 1, ["MaxQueue"] = 1, ["QueueTimeout"] = "00:00:03" });
 
         var first = gateway.Proxy.GetAsync("/a/x");
         await WaitUntilAsync(async () => (await DestinationAsync(gateway, "api", "a-1")).GetProperty("inFlight").GetInt32() == 1);
         var queued = gateway.Proxy.GetAsync("/a/x");
-        await Task.Delay(50);
+        // Time for the second request to reach the queue on a busy machine (a 50 ms wait flaked), well inside the
+        // first one's second at the backend; the bulkhead shows no queue length to wait on.
+        await Task.Delay(300);
         using var refused = await gateway.Proxy.GetAsync("/a/x");
 
         Assert.Equal("overloaded", Reason(refused));
