@@ -23,7 +23,7 @@ public sealed class ClosedModelTests
         var iterations = 0;
 
         await new ClosedModel(TimeProvider.System).RunAsync(
-            [LoadPhase.Constant(5, TimeSpan.FromMilliseconds(500))],
+            [LoadPhase.Constant(5, TimeSpan.FromSeconds(1))],
             TimeProvider.System.GetTimestamp(),
             async (_, ct) =>
             {
@@ -37,7 +37,9 @@ public sealed class ClosedModelTests
 
         Assert.Equal(5, peak);
         Assert.Equal(0, current);
-        Assert.True(iterations > 10, $"{iterations} iterations");
+        // About 500 at 10 ms each; more than one per user says users loop until the phase ends. A bound near the
+        // ideal failed in CI with 6 in 500 ms, on a machine starving the thread pool for the other test project.
+        Assert.True(iterations > 5, $"{iterations} iterations");
     }
 
     private static void InterlockedMax(ref int target, int value)
