@@ -17,6 +17,10 @@ public sealed class EdgeGuardTests : IAsyncLifetime
 {
     private static readonly System.Text.Json.JsonSerializerOptions s_web = new(System.Text.Json.JsonSerializerDefaults.Web);
 
+    /// <summary>What a client (or a proxy in front) says about the original request.</summary>
+    private static readonly (string, string)[] s_forwarding =
+        [("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "shop.example"), ("X-Forwarded-Prefix", "/shop")];
+
     private SampleBackendHost _backends = null!;
     private GatewayTestHost _gateway = null!;
 
@@ -187,14 +191,7 @@ public sealed class EdgeGuardTests : IAsyncLifetime
     {
         await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("127.0.0.1/8"));
 
-        var echo = await SendForwardedAsync(
-            gateway,
-            connection: null,
-            ("X-Forwarded-For", "203.0.113.7"),
-            ("X-Forwarded-Proto", "https"),
-            ("X-Forwarded-Host", "shop.example"),
-            ("X-Forwarded-Prefix", "/shop"),
-            ("Forwarded", "for=203.0.113.7;proto=https"));
+        var echo = await SendForwardedAsync(gateway, connection: null, [.. s_forwarding, ("Forwarded", "for=203.0.113.7;proto=https")]);
 
         Assert.Equal("203.0.113.7, 127.0.0.1", echo.Headers["X-Forwarded-For"]);
         Assert.Equal("https", echo.Headers["X-Forwarded-Proto"]);
@@ -248,13 +245,7 @@ public sealed class EdgeGuardTests : IAsyncLifetime
     {
         await using var gateway = await GatewayTestHost.StartAsync(WithTrustedProxies("10.0.0.0/8", "::1/128"));
 
-        var echo = await SendForwardedAsync(
-            gateway,
-            connection: null,
-            ("X-Forwarded-For", "203.0.113.7"),
-            ("X-Forwarded-Proto", "https"),
-            ("X-Forwarded-Host", "shop.example"),
-            ("X-Forwarded-Prefix", "/shop"));
+        var echo = await SendForwardedAsync(gateway, connection: null, s_forwarding);
 
         Assert.Equal("127.0.0.1", echo.Headers["X-Forwarded-For"]);
         Assert.Equal("http", echo.Headers["X-Forwarded-Proto"]);
