@@ -90,7 +90,7 @@ public sealed class EdgeGuardMiddlewareTests
     [InlineData("X-Api-Key", false)]
     public void Check_NotesInternalHeadersForTheTransform(string name, bool expected)
     {
-        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("Accept", "*/*"), (name, "v")), out var internalHeaders, out _));
+        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("Accept", "*/*"), (name, "v")), out var internalHeaders, out _, out _));
         Assert.Equal(expected, internalHeaders);
     }
 
@@ -104,7 +104,7 @@ public sealed class EdgeGuardMiddlewareTests
     {
         var context = Request("GET", "/api/x", ("Accept", "*/*"), (name, "6.6.6.6"));
 
-        Assert.Null(EdgeGuardMiddleware.Check(context, out var internalHeaders, out var realIp));
+        Assert.Null(EdgeGuardMiddleware.Check(context, out var internalHeaders, out var realIp, out _));
         Assert.Equal(expected, realIp);
         Assert.False(internalHeaders);
     }
