@@ -127,8 +127,7 @@ internal sealed class ClusterShedder
                 // Timed out or the client left: the waiter marked itself gone; Grant skips it, the counts are ours.
                 lock (_queueLock)
                 {
-                    _queuedByPriority[(int)priority]--;
-                    Volatile.Write(ref _queued, _queued - 1);
+                    CountOut((int)priority);
                 }
 
                 return outcome == Waiter.Cancelled ? SheddingReasons.ClientGone : SheddingReasons.QueueTimeout;
@@ -171,8 +170,7 @@ internal sealed class ClusterShedder
                         queue.Dequeue();
                         if (waiter.TryDrop())
                         {
-                            _queuedByPriority[p]--;
-                            Volatile.Write(ref _queued, _queued - 1);
+                            CountOut(p);
                         }
 
                         continue;
@@ -187,8 +185,7 @@ internal sealed class ClusterShedder
                     queue.Dequeue();
                     if (waiter.TryGrant())
                     {
-                        _queuedByPriority[p]--;
-                        Volatile.Write(ref _queued, _queued - 1);
+                        CountOut(p);
                     }
                     else
                     {
@@ -209,8 +206,7 @@ internal sealed class ClusterShedder
             {
                 if (waiter.TryEvict())
                 {
-                    _queuedByPriority[p]--;
-                    Volatile.Write(ref _queued, _queued - 1);
+                    CountOut(p);
                     return true;
                 }
             }
@@ -221,8 +217,9 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// Whether a sheddable request finds others waiting, or the waiters of <paramref name="priority"/> and above could
-    /// not all be granted within MaxQueueWait (StandingQueueWait while the queue stands) at the rate slots free now (Little's law: the priority's share of the
-    /// limit over the last window's latency, or the completions of the last second if more).
+    /// not all be granted within MaxQueueWait (StandingQueueWait while its queue stands) at the rate slots free now
+    /// (Little's law: the priority's share of the limit over the last window's latency, or the completions of the last
+    /// second if more).
     /// Refusing such a request on arrival answers it in microseconds instead of after MaxQueueWait, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
@@ -254,6 +251,13 @@ internal sealed class ClusterShedder
         var wait = IsStanding((int)priority, now) ? Options.StandingQueueWait : Options.MaxQueueWait;
         var drainedInWait = perSecond * wait.TotalSeconds;
         return ahead > 0 && ahead >= drainedInWait;
+    }
+
+    /// <summary>One waiter of <paramref name="priority"/> left the queue (granted, evicted, dropped or gone); under _queueLock.</summary>
+    private void CountOut(int priority)
+    {
+        _queuedByPriority[priority]--;
+        Volatile.Write(ref _queued, _queued - 1);
     }
 
     /// <summary>
