@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Yarp.ReverseProxy.Model;

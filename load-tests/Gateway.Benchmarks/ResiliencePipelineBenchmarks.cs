@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Gateway.Failover;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;

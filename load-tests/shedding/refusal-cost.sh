@@ -15,7 +15,7 @@ dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@
   --service-time-ms 1 --control 25100 >"$logs/backend.log" 2>&1 &
 backend=$!
 (cd load-tests/shedding && exec dotnet ../../src/Gateway/bin/Release/net10.0/Gateway.dll --urls http://127.0.0.1:28080 \
-  --Gateway:Admin:Urls=http://127.0.0.1:29901 --Gateway:Shedding:SheddableFraction=0 --Gateway:Shedding:MaxQueue=0) >"$logs/gateway.log" 2>&1 &
+  --Gateway:Admin:Urls=http://127.0.0.1:29901 --Gateway:Shedding:SheddableFraction=0 --Gateway:Shedding:QueueLimit=0) >"$logs/gateway.log" 2>&1 &
 gateway=$!
 trap 'kill "$gateway" 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; rm -rf "$logs"' EXIT INT TERM
 wait_for http://127.0.0.1:28080/api/ready "$logs"

@@ -1,17 +1,19 @@
-using Gateway.Admin;
 using Gateway.Admin.OperatorConsole;
-using Gateway.CircuitBreaking;
+using Gateway.Admin;
+using Gateway.Answers;
+using Gateway.ClientIdentity;
 using Gateway.Configuration;
-using Gateway.Edge;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
-using Gateway.Proxy;
+using Gateway.Limits;
 using Gateway.RateLimiting;
 using Gateway.Redis;
+using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 
@@ -37,17 +39,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayRedis(startup.Redis);
         services.AddGatewayRateLimiting();
         services.AddOperatorConsole();
-        services.AddGatewayEdge(startup.Limits);
+        services.AddGatewayLimits(startup.Limits);
         services.AddGatewayResilience();
         services.AddGatewayShedding();
-        services.AddReverseProxy()
-            .AddTransforms<InternalHeaderTransformProvider>()
-            .AddTransforms<ConnectionHeaderTransformProvider>()
-            .AddTransforms<RetryResponseTransformProvider>()
-            .AddTransforms<DeadlineTransformProvider>()
-            .AddTransforms<ForwardedHeaderTransformProvider>();
+        services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry);
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
+                GatewayPipeline.UseConnectionSteps(kestrel, listeners, startup.Limits, limit));
 
         services.AddSingleton<GatewayResponseWriter>();
+        services.AddSingleton<ClientIdentitySource>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
         services.TryAddSingleton(_ => GatewayListeners.From(configuration, out string? _));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Gateway.Admin.OperatorConsole;
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;

@@ -1,4 +1,4 @@
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Shedding;

@@ -1,3 +1,4 @@
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Routing.Matching;
 
 namespace Gateway.Admin;

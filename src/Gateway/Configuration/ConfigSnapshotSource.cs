@@ -185,11 +185,11 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
         // at start-up.
         if (Startup(before.Limits) != Startup(after.Limits))
         {
-            Log.RestartRequired(_logger, Edge.EdgeConstants.SectionPath);
+            Log.RestartRequired(_logger, Limits.LimitsConstants.SectionPath);
         }
     }
 
-    private static Edge.LimitsOptions Startup(Edge.LimitsOptions limits) => limits with
+    private static Limits.LimitsOptions Startup(Limits.LimitsOptions limits) => limits with
     {
         MaxRequestBodySize = 0,
         UpstreamActivityTimeout = default,

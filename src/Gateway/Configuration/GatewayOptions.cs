@@ -1,10 +1,11 @@
 using Gateway.Admin;
-using Gateway.CircuitBreaking;
-using Gateway.Edge;
+using Gateway.ClientIdentity;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.Limits;
 using Gateway.RateLimiting;
 using Gateway.Redis;
+using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Telemetry;
 

@@ -1,4 +1,4 @@
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Gateway.Failover;
 using Gateway.RateLimiting;
 
@@ -16,6 +16,11 @@ internal static class GatewayOptionsReader
     public static GatewayOptions? Read(IConfiguration root, ConfigErrorList errors)
     {
         var section = root.GetSection(GatewayOptions.SectionName);
+        if (RenamedKeys.Find(section, errors))
+        {
+            return null;
+        }
+
         GatewayOptions options;
         try
         {

@@ -60,7 +60,7 @@ internal static partial class ProxyConfigReader
     /// route or cluster sets are kept.
     /// </summary>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) ApplyGatewayDefaults(
-        IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, Edge.LimitsOptions limits)
+        IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, Limits.LimitsOptions limits)
     {
         var withBodyLimit = new List<RouteConfig>(routes.Count);
         foreach (var route in routes)

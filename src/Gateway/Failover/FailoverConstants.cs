@@ -8,8 +8,6 @@ internal static class FailoverConstants
     public static readonly TimeSpan DefaultFailbackDelay = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultSlowStart = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromHours(1);
-    public const long DefaultMaxBufferedBodySize = 64 * 1024;
-    public const long MaxBufferedBodySizeLimit = 10 * 1024 * 1024;
 
     public const string DrainsRedisKey = "drains";
 

@@ -6,7 +6,4 @@ public sealed record FailoverOptions
     /// <summary>Named policies; names are case-insensitive.</summary>
     public IReadOnlyDictionary<string, FailoverPolicyOptions> Policies { get; init; } =
         new Dictionary<string, FailoverPolicyOptions>(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Retry on another destination.</summary>
-    public RetryOptions Retry { get; init; } = new();
 }

@@ -1,5 +1,5 @@
 using Gateway.Configuration;
-using Gateway.Proxy;
+using Gateway.Answers;
 
 namespace Gateway.Hosting;
 
@@ -12,7 +12,7 @@ internal sealed record GatewayListeners(IReadOnlyList<ListenerAddress> Proxy, IR
     /// </summary>
     public static GatewayListeners From(IConfiguration configuration, out string? proxyUrlError)
     {
-        var proxyUrls = configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : ProxyConstants.DefaultUrls;
+        var proxyUrls = configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : AnswersConstants.DefaultUrls;
         var proxy = ListenerAddress.ParseList(proxyUrls, out proxyUrlError) ?? [];
         var options = GatewayOptionsReader.ReadOrDefault(configuration);
         var admin = ListenerAddress.ParseList(options.Admin.Urls, out _) ?? [];

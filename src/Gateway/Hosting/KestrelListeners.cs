@@ -1,13 +1,13 @@
-using Gateway.Admin;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gateway.Hosting;
 
-/// <summary>Binds the proxy and admin listeners; admin connections are tagged so routing can tell them apart.</summary>
+/// <summary>Binds the proxy and admin listeners, each with the connection steps it is given.</summary>
 internal static class KestrelListeners
 {
-    /// <param name="configureProxy">Applied to each proxy listener (protocols, connection cap).</param>
-    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners, Action<ListenOptions> configureProxy)
+    /// <param name="configureProxy">Applied to each proxy listener (protocols, connection steps).</param>
+    /// <param name="configureAdmin">Applied to each admin listener (connection steps).</param>
+    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners, Action<ListenOptions> configureProxy, Action<ListenOptions> configureAdmin)
     {
         foreach (var address in listeners.Proxy)
         {
@@ -16,11 +16,7 @@ internal static class KestrelListeners
 
         foreach (var address in listeners.Admin)
         {
-            Listen(kestrel, address, static options => options.Use(next => connection =>
-            {
-                connection.Features.Set(AdminConnectionFeature.Instance);
-                return next(connection);
-            }));
+            Listen(kestrel, address, configureAdmin);
         }
     }
 

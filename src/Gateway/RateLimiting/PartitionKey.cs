@@ -1,3 +1,4 @@
+using Gateway.ClientIdentity;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Model;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Gateway.Proxy;
+using Gateway.Answers;
 
 namespace Gateway.RateLimiting;
 

@@ -1,4 +1,6 @@
-using Gateway.Proxy;
+using Gateway.Answers;
+using Gateway.ClientIdentity;
+using Gateway.Telemetry;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.RateLimiting;
@@ -12,7 +14,7 @@ namespace Gateway.RateLimiting;
 /// The gateway does this itself rather than through ASP.NET Core's rate limiter (which YARP's field normally
 /// feeds): that middleware copies its named policies once, when it is built, so policies could not change on reload.
 /// </remarks>
-internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingTableSource tables, RateLimitMetrics metrics, GatewayResponseWriter writer)
+internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingTableSource tables, ClientIdentitySource clientIdentity, RateLimitMetrics metrics, GatewayResponseWriter writer)
 {
     internal static readonly GatewayProblem RateLimited = GatewayProblem.Create(
         StatusCodes.Status429TooManyRequests,
@@ -34,7 +36,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingT
             return next(context);
         }
 
-        var partition = limit.Partition.Resolve(context, table.ClientIp, route);
+        var partition = limit.Partition.Resolve(context, clientIdentity.Current, route);
         var pending = limit.Policy.AcquireAsync(partition, context.RequestAborted);
         return pending.IsCompletedSuccessfully
             ? ContinueAsync(context, limit, pending.Result)

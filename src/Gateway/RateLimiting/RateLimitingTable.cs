@@ -3,24 +3,22 @@ using System.Collections.Frozen;
 namespace Gateway.RateLimiting;
 
 /// <summary>
-/// The rate-limit side of one configuration snapshot: each limited route's policy and partitioning, and whom to
-/// believe about client addresses. Immutable; replaced whole on reload.
+/// The rate-limit side of one configuration snapshot: each limited route's policy and partitioning.
+/// Immutable; replaced whole on reload.
 /// </summary>
 internal sealed class RateLimitingTable
 {
     public RateLimitingTable(
         long revision,
         FrozenDictionary<string, RouteRateLimit> routes,
-        IReadOnlyDictionary<string, IRateLimitPolicy> policies,
-        ClientIpResolver clientIp)
+        IReadOnlyDictionary<string, IRateLimitPolicy> policies)
     {
         Revision = revision;
         Routes = routes;
         Policies = policies;
-        ClientIp = clientIp;
     }
 
-    public static RateLimitingTable Empty { get; } = new(0, FrozenDictionary<string, RouteRateLimit>.Empty, new Dictionary<string, IRateLimitPolicy>(), ClientIpResolver.None);
+    public static RateLimitingTable Empty { get; } = new(0, FrozenDictionary<string, RouteRateLimit>.Empty, new Dictionary<string, IRateLimitPolicy>());
 
     public long Revision { get; }
 
@@ -29,8 +27,6 @@ internal sealed class RateLimitingTable
 
     /// <summary>By policy name.</summary>
     public IReadOnlyDictionary<string, IRateLimitPolicy> Policies { get; }
-
-    public ClientIpResolver ClientIp { get; }
 }
 
 /// <summary>A route's policy and how it partitions requests.</summary>

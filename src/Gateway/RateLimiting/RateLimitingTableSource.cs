@@ -73,8 +73,7 @@ internal sealed class RateLimitingTableSource : IDisposable
             var table = new RateLimitingTable(
                 snapshot.Revision,
                 routes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
-                policies,
-                ClientIpResolver.From(gateway.ClientIdentity.TrustedProxies));
+                policies);
             Volatile.Write(ref _current, table);
             foreach (var (name, old) in previous.Policies)
             {

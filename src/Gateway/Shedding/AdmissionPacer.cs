@@ -1,4 +1,4 @@
-using Gateway.Proxy;
+using Gateway.Answers;
 
 namespace Gateway.Shedding;
 

@@ -4,7 +4,7 @@ namespace Gateway.Shedding;
 /// Admission to one cluster: in-flight requests against the adaptive limit, by priority, with a short queue.
 /// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
 /// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
-/// up to MaxQueueWait; a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
+/// up to QueueTimeout; a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
 /// room for a higher priority by refusing the oldest waiter of the lowest one. A priority's queue that stands (has not
 /// emptied for StandingQueueInterval) drops, as CoDel does, the waiters that have waited longer than StandingQueueWait.
 /// </summary>
@@ -38,7 +38,7 @@ internal sealed class ClusterShedder
         Pacer = new AdmissionPacer(options, time);
         _defaultShare = 1 - options.CriticalReservedFraction;
         _sheddableShare = Math.Min(options.SheddableFraction, _defaultShare);
-        _dropsStanding = options.StandingQueueWait < options.MaxQueueWait;
+        _dropsStanding = options.StandingQueueWait < options.QueueTimeout;
         _standingWait = (long)(options.StandingQueueWait.TotalSeconds * time.TimestampFrequency);
         _standingInterval = (long)(options.StandingQueueInterval.TotalSeconds * time.TimestampFrequency);
     }
@@ -78,11 +78,11 @@ internal sealed class ClusterShedder
         return TryIncrement(Threshold(priority, Limit.Current));
     }
 
-    /// <summary>Waits in the queue for a slot, up to MaxQueueWait.</summary>
+    /// <summary>Waits in the queue for a slot, up to QueueTimeout.</summary>
     /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
     public async ValueTask<string?> EnterAsync(RequestPriority priority, CancellationToken cancellationToken)
     {
-        if (Options.MaxQueue == 0 || Options.MaxQueueWait <= TimeSpan.Zero)
+        if (Options.QueueLimit == 0 || Options.QueueTimeout <= TimeSpan.Zero)
         {
             return SheddingReasons.QueueFull;
         }
@@ -96,7 +96,7 @@ internal sealed class ClusterShedder
                 return SheddingReasons.Backlog;
             }
 
-            if (_queued >= Options.MaxQueue && !EvictBelow(priority))
+            if (_queued >= Options.QueueLimit && !EvictBelow(priority))
             {
                 return SheddingReasons.QueueFull;
             }
@@ -114,7 +114,7 @@ internal sealed class ClusterShedder
 
         // A slot may have freed between TryEnter and the enqueue, with no release left to hand it over.
         Grant();
-        var outcome = await waiter.WaitAsync(Options.MaxQueueWait, _time, cancellationToken).ConfigureAwait(false);
+        var outcome = await waiter.WaitAsync(Options.QueueTimeout, _time, cancellationToken).ConfigureAwait(false);
         switch (outcome)
         {
             case Waiter.Granted:
@@ -217,10 +217,10 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// Whether a sheddable request finds others waiting, or the waiters of <paramref name="priority"/> and above could
-    /// not all be granted within MaxQueueWait (StandingQueueWait while its queue stands) at the rate slots free now
+    /// not all be granted within QueueTimeout (StandingQueueWait while its queue stands) at the rate slots free now
     /// (Little's law: the priority's share of the limit over the last window's latency, or the completions of the last
     /// second if more).
-    /// Refusing such a request on arrival answers it in microseconds instead of after MaxQueueWait, holds no timer,
+    /// Refusing such a request on arrival answers it in microseconds instead of after QueueTimeout, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
     private bool BacklogOutlastsWait(RequestPriority priority, long now)
@@ -235,7 +235,7 @@ internal sealed class ClusterShedder
         var latency = Limit.LatencySeconds;
         if (!(latency > 0))
         {
-            // Nothing measured yet: the queue's own bounds (MaxQueue, MaxQueueWait) are all there is.
+            // Nothing measured yet: the queue's own bounds (QueueLimit, QueueTimeout) are all there is.
             return false;
         }
 
@@ -248,7 +248,7 @@ internal sealed class ClusterShedder
         // Slots free at the limit over the latency, or as fast as they did over the last second if that was faster:
         // one window's mean, inflated by a moment's CPU starvation, must not refuse what the cluster is serving.
         var perSecond = Math.Max(Threshold(priority, Limit.Current) / latency, Pacer.CompletionsPerSecond);
-        var wait = IsStanding((int)priority, now) ? Options.StandingQueueWait : Options.MaxQueueWait;
+        var wait = IsStanding((int)priority, now) ? Options.StandingQueueWait : Options.QueueTimeout;
         var drainedInWait = perSecond * wait.TotalSeconds;
         return ahead > 0 && ahead >= drainedInWait;
     }

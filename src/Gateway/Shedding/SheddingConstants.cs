@@ -13,13 +13,13 @@ internal static class SheddingConstants
     public const int DefaultMaxLimit = 1000;
     public const int DefaultInitialLimit = 20;
     public const int LimitCeiling = 100_000;
-    public const int DefaultMaxQueue = 100;
+    public const int DefaultQueueLimit = 100;
     public const int MaxQueueLimit = 100_000;
 
     // A queue exists to absorb jitter between completions, not to hold a backlog: past a few tens of
     // milliseconds the wait only adds latency to a request that the limit says the backend cannot take now.
-    public static readonly TimeSpan DefaultMaxQueueWait = TimeSpan.FromMilliseconds(50);
-    public static readonly TimeSpan MaxMaxQueueWait = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultQueueTimeout = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan MaxQueueTimeout = TimeSpan.FromSeconds(10);
 
     // CoDel's own defaults (RFC 8289): a queue may add 5 ms of delay for good; one that has not emptied for 100 ms is
     // standing, not absorbing a burst.

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Gateway.Proxy;
+using Gateway.Answers;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Model;
 

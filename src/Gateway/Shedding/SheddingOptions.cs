@@ -21,17 +21,17 @@ public sealed record SheddingOptions
     public int InitialLimit { get; init; } = SheddingConstants.DefaultInitialLimit;
 
     /// <summary>Requests that may wait for a slot per cluster, first come first served within a priority. Default 100, range 0 to 100000.</summary>
-    public int MaxQueue { get; init; } = SheddingConstants.DefaultMaxQueue;
+    public int QueueLimit { get; init; } = SheddingConstants.DefaultQueueLimit;
 
     /// <summary>The longest a request waits in the queue before it is refused. Default 50 ms, range 0 to 10 s.</summary>
-    public TimeSpan MaxQueueWait { get; init; } = SheddingConstants.DefaultMaxQueueWait;
+    public TimeSpan QueueTimeout { get; init; } = SheddingConstants.DefaultQueueTimeout;
 
     /// <summary>
     /// CoDel's drop for a queue that stands: once the queue has not emptied for <see cref="StandingQueueInterval"/>, a
     /// waiter that has waited longer than this is refused (reason <c>queue_standing</c>) instead of served, and a
-    /// newcomer is refused on arrival when the backlog ahead would outlast this rather than <see cref="MaxQueueWait"/>.
-    /// A queue that absorbs a burst keeps MaxQueueWait; one that holds a backlog adds at most this much latency.
-    /// Default 5 ms, range 0 to 10 s; MaxQueueWait or more turns it off.
+    /// newcomer is refused on arrival when the backlog ahead would outlast this rather than <see cref="QueueTimeout"/>.
+    /// A queue that absorbs a burst keeps QueueTimeout; one that holds a backlog adds at most this much latency.
+    /// Default 5 ms, range 0 to 10 s; QueueTimeout or more turns it off.
     /// </summary>
     public TimeSpan StandingQueueWait { get; init; } = SheddingConstants.DefaultStandingQueueWait;
 

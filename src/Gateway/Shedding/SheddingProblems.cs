@@ -1,4 +1,5 @@
-using Gateway.Proxy;
+using Gateway.Answers;
+using Gateway.Telemetry;
 
 namespace Gateway.Shedding;
 

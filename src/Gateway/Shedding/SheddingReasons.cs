@@ -7,12 +7,12 @@ internal static class SheddingReasons
     public const string QueueFull = "queue_full";
 
     /// <summary>
-    /// Refused on arrival: the requests queued ahead of it would not all get a slot within MaxQueueWait at the rate
+    /// Refused on arrival: the requests queued ahead of it would not all get a slot within QueueTimeout at the rate
     /// slots free (the limit over the latency of the last window), so waiting would only end in a queue_timeout later.
     /// </summary>
     public const string Backlog = "backlog";
 
-    /// <summary>The request waited MaxQueueWait without a slot freeing up for its priority.</summary>
+    /// <summary>The request waited QueueTimeout without a slot freeing up for its priority.</summary>
     public const string QueueTimeout = "queue_timeout";
 
     /// <summary>

@@ -1,4 +1,4 @@
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Gateway.Configuration;
 using Yarp.ReverseProxy.Model;
 

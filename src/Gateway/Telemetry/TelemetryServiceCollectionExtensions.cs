@@ -31,7 +31,7 @@ internal static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, TelemetryOptions options)
     {
         services.AddSingleton<GatewayMetrics>();
-        var otlpEndpoint = options.Otlp.Endpoint is { } endpoint && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri : null;
+        var otlpEndpoint = OtlpEndpoint(options);
         var protocol = options.Otlp.Protocol == TelemetryConstants.OtlpHttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
 
         var builder = services.AddOpenTelemetry()
@@ -48,13 +48,7 @@ internal static class TelemetryServiceCollectionExtensions
                 }
             });
 
-        if (otlpEndpoint is null)
-        {
-            // A request transform like the gateway's others (see AddGateway), registered here because it exists only
-            // without a tracer.
-            services.AddSingleton<ITransformProvider, TraceContextTransformProvider>();
-        }
-        else
+        if (otlpEndpoint is not null)
         {
             builder.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
@@ -65,4 +59,8 @@ internal static class TelemetryServiceCollectionExtensions
 
         return services;
     }
+
+    /// <summary>The OTLP endpoint when export is configured; null means no tracer.</summary>
+    internal static Uri? OtlpEndpoint(TelemetryOptions options) =>
+        options.Otlp.Endpoint is { } endpoint && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri : null;
 }

@@ -128,7 +128,7 @@ public sealed class AdminListenerTests : IAsyncLifetime
             }
         });
 
-        await Proxy.GatewayAnswerTests.WaitUntilAsync(async () =>
+        await Answers.GatewayAnswerTests.WaitUntilAsync(async () =>
         {
             using var json = await gateway.GetAdminJsonAsync("/admin/clusters");
             var destinations = json.RootElement.GetProperty("clusters")[0].GetProperty("destinations").EnumerateArray().ToList();

@@ -10,7 +10,7 @@ public sealed class ClusterShedderTests
     /// <summary>A shedder whose limit is fixed at <paramref name="limit"/> (MinLimit = MaxLimit), sheddable at half of it.</summary>
     private ClusterShedder Fixed(int limit, int maxQueue = 10, double sheddable = 0.5) => new(
         "api",
-        new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, MaxQueue = maxQueue, SheddableFraction = sheddable },
+        new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, QueueLimit = maxQueue, SheddableFraction = sheddable },
         _time);
 
     private static async Task AssertRefusedOnArrivalAsync(ValueTask<string?> entering)
@@ -78,7 +78,7 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
-    public async Task EnterAsync_SlotFreesWithinMaxQueueWait_IsAdmitted()
+    public async Task EnterAsync_SlotFreesWithinQueueTimeout_IsAdmitted()
     {
         var shedder = Fixed(1);
         Assert.True(shedder.TryEnter(RequestPriority.Default));
@@ -94,7 +94,7 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
-    public async Task EnterAsync_NoSlotWithinMaxQueueWait_RefusedAsQueueTimeout()
+    public async Task EnterAsync_NoSlotWithinQueueTimeout_RefusedAsQueueTimeout()
     {
         var shedder = Fixed(1);
         Assert.True(shedder.TryEnter(RequestPriority.Default));
@@ -174,7 +174,7 @@ public sealed class ClusterShedderTests
     {
         var shedder = Fixed(10);
         // Three 100 ms requests close a window: slots free at 10 / 0.1 s, the default share's 8 at 80 a second,
-        // so 4 of them within MaxQueueWait (50 ms).
+        // so 4 of them within QueueTimeout (50 ms).
         _time.Advance(TimeSpan.FromMilliseconds(200));
         for (var i = 0; i < 3; i++)
         {

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Gateway.Shedding;
 using Gateway.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
-using static Gateway.Tests.CircuitBreaking.ResilienceTestConfig;
+using static Gateway.Tests.Resilience.ResilienceTestConfig;
 
 namespace Gateway.Tests.Shedding;
 

@@ -19,8 +19,8 @@ public sealed class SheddingOptionsTests
         Assert.Equal(4, options.MinLimit);
         Assert.Equal(1000, options.MaxLimit);
         Assert.Equal(20, options.InitialLimit);
-        Assert.Equal(100, options.MaxQueue);
-        Assert.Equal(TimeSpan.FromMilliseconds(50), options.MaxQueueWait);
+        Assert.Equal(100, options.QueueLimit);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.QueueTimeout);
         Assert.Equal(0.2, options.CriticalReservedFraction);
         Assert.Equal(1.0, options.SheddableFraction);
         Assert.Equal(1.5, options.Tolerance);
@@ -40,8 +40,8 @@ public sealed class SheddingOptionsTests
             MinLimit = 1,
             MaxLimit = 1,
             InitialLimit = 1,
-            MaxQueue = 0,
-            MaxQueueWait = TimeSpan.Zero,
+            QueueLimit = 0,
+            QueueTimeout = TimeSpan.Zero,
             CriticalReservedFraction = 0,
             SheddableFraction = 0,
             Tolerance = 1,
@@ -63,8 +63,8 @@ public sealed class SheddingOptionsTests
             MinLimit = 100_000,
             MaxLimit = 100_000,
             InitialLimit = 100_000,
-            MaxQueue = 100_000,
-            MaxQueueWait = TimeSpan.FromSeconds(10),
+            QueueLimit = 100_000,
+            QueueTimeout = TimeSpan.FromSeconds(10),
             CriticalReservedFraction = 0.9,
             SheddableFraction = 1,
             Tolerance = 10,
@@ -85,9 +85,9 @@ public sealed class SheddingOptionsTests
         { new SheddingOptions { MinLimit = 30, InitialLimit = 30, MaxLimit = 20 }, "MaxLimit", "between 30 and 100000" },
         { new SheddingOptions { InitialLimit = 3 }, "InitialLimit", "between 4 and 1000" },
         { new SheddingOptions { InitialLimit = 1001 }, "InitialLimit", "between 4 and 1000" },
-        { new SheddingOptions { MaxQueue = -1 }, "MaxQueue", "between 0 and 100000" },
-        { new SheddingOptions { MaxQueueWait = TimeSpan.FromSeconds(11) }, "MaxQueueWait", "between 00:00:00 and 00:00:10" },
-        { new SheddingOptions { MaxQueueWait = TimeSpan.FromMilliseconds(-1) }, "MaxQueueWait", "between 00:00:00 and 00:00:10" },
+        { new SheddingOptions { QueueLimit = -1 }, "QueueLimit", "between 0 and 100000" },
+        { new SheddingOptions { QueueTimeout = TimeSpan.FromSeconds(11) }, "QueueTimeout", "between 00:00:00 and 00:00:10" },
+        { new SheddingOptions { QueueTimeout = TimeSpan.FromMilliseconds(-1) }, "QueueTimeout", "between 00:00:00 and 00:00:10" },
         { new SheddingOptions { CriticalReservedFraction = 0.95 }, "CriticalReservedFraction", "between 0 and 0.9" },
         { new SheddingOptions { SheddableFraction = double.NaN }, "SheddableFraction", "between 0 and 1" },
         { new SheddingOptions { Tolerance = 0.9 }, "Tolerance", "between 1 and 10" },

@@ -30,10 +30,10 @@ public sealed class SheddingTests(ITestOutputHelper output)
                 ["MinLimit"] = 4,
                 ["InitialLimit"] = Capacity,
                 ["MaxLimit"] = 64,
-                ["MaxQueue"] = 64,
+                ["QueueLimit"] = 64,
                 // Long enough that a critical request never times out in the queue on a machine busy with the rest
                 // of the suite: critical waiters take every slot that frees before anyone else.
-                ["MaxQueueWait"] = "00:00:00.500",
+                ["QueueTimeout"] = "00:00:00.500",
             },
         };
         return config;
@@ -153,7 +153,7 @@ public sealed class SheddingTests(ITestOutputHelper output)
         shedding["MinLimit"] = 2;
         shedding["InitialLimit"] = 2;
         shedding["MaxLimit"] = 2;
-        shedding["MaxQueue"] = 0;
+        shedding["QueueLimit"] = 0;
         await using var gateway = await GatewayTestHost.StartAsync(config);
         using var stuck = new CancellationTokenSource();
         var hanging = Enumerable.Range(0, 2).Select(_ => gateway.Proxy.GetAsync("/critical/x", stuck.Token)).ToArray();

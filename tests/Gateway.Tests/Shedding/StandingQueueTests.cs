@@ -17,8 +17,8 @@ public sealed class StandingQueueTests
             MinLimit = limit,
             MaxLimit = limit,
             InitialLimit = limit,
-            MaxQueue = 100,
-            MaxQueueWait = TimeSpan.FromSeconds(1),
+            QueueLimit = 100,
+            QueueTimeout = TimeSpan.FromSeconds(1),
             StandingQueueWait = standingWait ?? TimeSpan.FromMilliseconds(5),
             StandingQueueInterval = TimeSpan.FromMilliseconds(100),
         },
@@ -52,7 +52,7 @@ public sealed class StandingQueueTests
     }
 
     [Fact]
-    public async Task QueueThatEmptiesWithinTheInterval_KeepsMaxQueueWait()
+    public async Task QueueThatEmptiesWithinTheInterval_KeepsQueueTimeout()
     {
         var shedder = Fixed(1);
         Assert.True(shedder.TryEnter(RequestPriority.Default));
@@ -71,7 +71,7 @@ public sealed class StandingQueueTests
     }
 
     [Fact]
-    public async Task StandingQueueWaitAtMaxQueueWait_TurnsTheDropOff()
+    public async Task StandingQueueWaitAtQueueTimeout_TurnsTheDropOff()
     {
         var shedder = Fixed(1, standingWait: TimeSpan.FromSeconds(1));
         Assert.True(shedder.TryEnter(RequestPriority.Default));

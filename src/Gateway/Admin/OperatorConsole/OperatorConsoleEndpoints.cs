@@ -1,3 +1,5 @@
+using Gateway.Telemetry;
+
 namespace Gateway.Admin.OperatorConsole;
 
 /// <summary>
@@ -25,7 +27,7 @@ internal static class OperatorConsoleEndpoints
         endpoints.MapGet(OperatorConsoleConstants.AssetPrefix + "{name}", (string name, HttpContext context, ConsoleAssets assets) => Serve(context, assets, name))
             .WithMetadata(AdminEndpointMetadata.Open);
         endpoints.MapGet(OperatorConsoleConstants.StatsPath, (int? seconds, TrafficStats stats) =>
-                Results.Json(stats.Read(seconds ?? OperatorConsoleConstants.WindowSeconds), AdminJson.Compact))
+                Results.Json(stats.Read(seconds ?? TrafficStatsConstants.WindowSeconds), AdminJson.Compact))
             .WithMetadata(AdminEndpointMetadata.Keyed);
         return endpoints;
     }

@@ -1,3 +1,5 @@
+using Gateway.Telemetry;
+
 namespace Gateway.Admin.OperatorConsole;
 
 internal static class OperatorConsoleServiceCollectionExtensions

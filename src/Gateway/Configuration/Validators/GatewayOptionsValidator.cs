@@ -1,6 +1,6 @@
 using Gateway.Admin;
-using Gateway.CircuitBreaking;
-using Gateway.Edge;
+using Gateway.Resilience;
+using Gateway.Limits;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
@@ -34,7 +34,19 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         ValidateHealth(options.Health, errors);
-        errors.RequireRange($"{Root}:Failover:Retry:MaxBufferedBodySize", options.Failover.Retry.MaxBufferedBodySize, 0, FailoverConstants.MaxBufferedBodySizeLimit);
+        errors.RequireRange($"{Root}:Resilience:Retry:MaxBufferedBodySize", options.Resilience.Retry.MaxBufferedBodySize, 0, ResilienceConstants.MaxBufferedBodySizeLimit);
+        if (!options.Resilience.Retry.Enabled)
+        {
+            foreach (var (name, policy) in options.Resilience.Policies)
+            {
+                if (policy.Retry.MaxAttempts > 1)
+                {
+                    errors.Add(
+                        $"{Root}:Resilience:Retry:Enabled",
+                        $"false applies only to clusters without a resilience policy, but policy '{name}' retries (Retry:MaxAttempts {policy.Retry.MaxAttempts}); set its MaxAttempts to 1 to turn its retries off.");
+                }
+            }
+        }
         foreach (var (name, policy) in options.Resilience.Policies)
         {
             ValidateResiliencePolicy($"{Root}:Resilience:Policies:{name}", policy, errors);
@@ -158,7 +170,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
         var bulkhead = policy.Bulkhead;
         errors.RequireRange($"{path}:Bulkhead:MaxConcurrentRequests", bulkhead.MaxConcurrentRequests, 1, ResilienceConstants.MaxConcurrentRequestsLimit);
-        errors.RequireRange($"{path}:Bulkhead:MaxQueue", bulkhead.MaxQueue, 0, ResilienceConstants.MaxQueueLimit);
+        errors.RequireRange($"{path}:Bulkhead:QueueLimit", bulkhead.QueueLimit, 0, ResilienceConstants.MaxQueueLimit);
         errors.RequireRange($"{path}:Bulkhead:QueueTimeout", bulkhead.QueueTimeout, ResilienceConstants.MinTimeout, ResilienceConstants.MaxTimeout);
     }
 
@@ -188,10 +200,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             // Otherwise the range is empty and the error above already names the cause.
             errors.RequireRange($"{path}:InitialLimit", shedding.InitialLimit, Math.Max(1, shedding.MinLimit), Math.Min(shedding.MaxLimit, SheddingConstants.LimitCeiling));
         }
-        errors.RequireRange($"{path}:MaxQueue", shedding.MaxQueue, 0, SheddingConstants.MaxQueueLimit);
-        errors.RequireRange($"{path}:MaxQueueWait", shedding.MaxQueueWait, TimeSpan.Zero, SheddingConstants.MaxMaxQueueWait);
-        errors.RequireRange($"{path}:StandingQueueWait", shedding.StandingQueueWait, TimeSpan.Zero, SheddingConstants.MaxMaxQueueWait);
-        errors.RequireRange($"{path}:StandingQueueInterval", shedding.StandingQueueInterval, SheddingConstants.MinStandingQueueInterval, SheddingConstants.MaxMaxQueueWait);
+        errors.RequireRange($"{path}:QueueLimit", shedding.QueueLimit, 0, SheddingConstants.MaxQueueLimit);
+        errors.RequireRange($"{path}:QueueTimeout", shedding.QueueTimeout, TimeSpan.Zero, SheddingConstants.MaxQueueTimeout);
+        errors.RequireRange($"{path}:StandingQueueWait", shedding.StandingQueueWait, TimeSpan.Zero, SheddingConstants.MaxQueueTimeout);
+        errors.RequireRange($"{path}:StandingQueueInterval", shedding.StandingQueueInterval, SheddingConstants.MinStandingQueueInterval, SheddingConstants.MaxQueueTimeout);
         errors.RequireRange($"{path}:CriticalReservedFraction", shedding.CriticalReservedFraction, 0, SheddingConstants.MaxCriticalReservedFraction);
         errors.RequireRange($"{path}:SheddableFraction", shedding.SheddableFraction, 0, 1);
         errors.RequireRange($"{path}:Tolerance", shedding.Tolerance, 1, SheddingConstants.MaxTolerance);
@@ -208,36 +220,36 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
     private static void ValidateLimits(LimitsOptions limits, ConfigErrorList errors)
     {
-        const string path = EdgeConstants.SectionPath;
-        errors.RequireRange($"{path}:MaxConcurrentConnections", limits.MaxConcurrentConnections, 1, EdgeConstants.MaxConcurrentConnectionsLimit);
+        const string path = LimitsConstants.SectionPath;
+        errors.RequireRange($"{path}:MaxConcurrentConnections", limits.MaxConcurrentConnections, 1, LimitsConstants.MaxConcurrentConnectionsLimit);
         RequireConnectionRate($"{path}:MaxNewConnectionsPerSecond", limits.MaxNewConnectionsPerSecond, errors);
         RequireConnectionRate($"{path}:MaxNewConnectionsPerSecondPerClient", limits.MaxNewConnectionsPerSecondPerClient, errors);
-        errors.RequireRange($"{path}:RequestHeadersTimeout", limits.RequestHeadersTimeout, EdgeConstants.MinRequestHeadersTimeout, EdgeConstants.MaxRequestHeadersTimeout);
-        errors.RequireRange($"{path}:KeepAliveTimeout", limits.KeepAliveTimeout, EdgeConstants.MinKeepAliveTimeout, EdgeConstants.MaxKeepAliveTimeout);
-        errors.RequireRange($"{path}:MinRequestBodyDataRate", limits.MinRequestBodyDataRate, 0, EdgeConstants.MaxMinDataRate);
-        errors.RequireRange($"{path}:MinResponseDataRate", limits.MinResponseDataRate, 0, EdgeConstants.MaxMinDataRate);
-        errors.RequireRange($"{path}:MinDataRateGracePeriod", limits.MinDataRateGracePeriod, EdgeConstants.MinMinDataRateGracePeriod, EdgeConstants.MaxMinDataRateGracePeriod);
-        errors.RequireRange($"{path}:MaxRequestHeaderCount", limits.MaxRequestHeaderCount, 1, EdgeConstants.MaxRequestHeaderCountLimit);
-        errors.RequireRange($"{path}:MaxRequestHeadersTotalSize", limits.MaxRequestHeadersTotalSize, EdgeConstants.MinRequestHeadersTotalSize, EdgeConstants.MaxRequestHeadersTotalSizeLimit);
-        errors.RequireRange($"{path}:MaxRequestLineSize", limits.MaxRequestLineSize, EdgeConstants.MinRequestLineSize, EdgeConstants.MaxRequestLineSizeLimit);
-        errors.RequireRange($"{path}:MaxRequestBodySize", limits.MaxRequestBodySize, 0, EdgeConstants.MaxRequestBodySizeLimit);
-        errors.RequireRange($"{path}:ListenBacklog", limits.ListenBacklog, 16, EdgeConstants.MaxListenBacklog);
-        errors.RequireRange($"{path}:Http2MaxStreamsPerConnection", limits.Http2MaxStreamsPerConnection, 1, EdgeConstants.MaxHttp2MaxStreamsPerConnection);
-        if (!string.Equals(limits.Protocols, EdgeConstants.ProtocolsHttp1, StringComparison.OrdinalIgnoreCase) &&
-            !string.Equals(limits.Protocols, EdgeConstants.ProtocolsHttp2, StringComparison.OrdinalIgnoreCase))
+        errors.RequireRange($"{path}:RequestHeadersTimeout", limits.RequestHeadersTimeout, LimitsConstants.MinRequestHeadersTimeout, LimitsConstants.MaxRequestHeadersTimeout);
+        errors.RequireRange($"{path}:KeepAliveTimeout", limits.KeepAliveTimeout, LimitsConstants.MinKeepAliveTimeout, LimitsConstants.MaxKeepAliveTimeout);
+        errors.RequireRange($"{path}:MinRequestBodyDataRate", limits.MinRequestBodyDataRate, 0, LimitsConstants.MaxMinDataRate);
+        errors.RequireRange($"{path}:MinResponseDataRate", limits.MinResponseDataRate, 0, LimitsConstants.MaxMinDataRate);
+        errors.RequireRange($"{path}:MinDataRateGracePeriod", limits.MinDataRateGracePeriod, LimitsConstants.MinMinDataRateGracePeriod, LimitsConstants.MaxMinDataRateGracePeriod);
+        errors.RequireRange($"{path}:MaxRequestHeaderCount", limits.MaxRequestHeaderCount, 1, LimitsConstants.MaxRequestHeaderCountLimit);
+        errors.RequireRange($"{path}:MaxRequestHeadersTotalSize", limits.MaxRequestHeadersTotalSize, LimitsConstants.MinRequestHeadersTotalSize, LimitsConstants.MaxRequestHeadersTotalSizeLimit);
+        errors.RequireRange($"{path}:MaxRequestLineSize", limits.MaxRequestLineSize, LimitsConstants.MinRequestLineSize, LimitsConstants.MaxRequestLineSizeLimit);
+        errors.RequireRange($"{path}:MaxRequestBodySize", limits.MaxRequestBodySize, 0, LimitsConstants.MaxRequestBodySizeLimit);
+        errors.RequireRange($"{path}:ListenBacklog", limits.ListenBacklog, 16, LimitsConstants.MaxListenBacklog);
+        errors.RequireRange($"{path}:Http2MaxStreamsPerConnection", limits.Http2MaxStreamsPerConnection, 1, LimitsConstants.MaxHttp2MaxStreamsPerConnection);
+        if (!string.Equals(limits.Protocols, LimitsConstants.ProtocolsHttp1, StringComparison.OrdinalIgnoreCase) &&
+            !string.Equals(limits.Protocols, LimitsConstants.ProtocolsHttp2, StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"{path}:Protocols", $"must be '{EdgeConstants.ProtocolsHttp1}' or '{EdgeConstants.ProtocolsHttp2}' (was '{limits.Protocols}').");
+            errors.Add($"{path}:Protocols", $"must be '{LimitsConstants.ProtocolsHttp1}' or '{LimitsConstants.ProtocolsHttp2}' (was '{limits.Protocols}').");
         }
 
-        errors.RequireRange($"{path}:UpstreamConnectTimeout", limits.UpstreamConnectTimeout, EdgeConstants.MinUpstreamTimeout, EdgeConstants.MaxUpstreamConnectTimeout);
-        errors.RequireRange($"{path}:UpstreamActivityTimeout", limits.UpstreamActivityTimeout, EdgeConstants.MinUpstreamTimeout, EdgeConstants.MaxUpstreamActivityTimeout);
+        errors.RequireRange($"{path}:UpstreamConnectTimeout", limits.UpstreamConnectTimeout, LimitsConstants.MinUpstreamTimeout, LimitsConstants.MaxUpstreamConnectTimeout);
+        errors.RequireRange($"{path}:UpstreamActivityTimeout", limits.UpstreamActivityTimeout, LimitsConstants.MinUpstreamTimeout, LimitsConstants.MaxUpstreamActivityTimeout);
     }
 
     private static void RequireConnectionRate(string path, int value, ConfigErrorList errors)
     {
-        if (value is < 0 or > EdgeConstants.MaxNewConnectionsPerSecondLimit)
+        if (value is < 0 or > LimitsConstants.MaxNewConnectionsPerSecondLimit)
         {
-            errors.Add(path, $"must be between 0 (off) and {EdgeConstants.MaxNewConnectionsPerSecondLimit} new connections per second (was {value}).");
+            errors.Add(path, $"must be between 0 (off) and {LimitsConstants.MaxNewConnectionsPerSecondLimit} new connections per second (was {value}).");
         }
     }
 }

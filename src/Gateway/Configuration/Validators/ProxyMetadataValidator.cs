@@ -1,4 +1,4 @@
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Gateway.Failover;
 using Yarp.ReverseProxy.Configuration;
 
@@ -32,9 +32,9 @@ internal static class ProxyMetadataValidator
 
             RateLimitingValidator.ValidateRoute(path, route, gateway, errors);
             // YARP takes any value; -1 means no limit there, which the gateway allows only explicitly.
-            if (route.MaxRequestBodySize is { } bodySize && (bodySize < -1 || bodySize > Edge.EdgeConstants.MaxRequestBodySizeLimit))
+            if (route.MaxRequestBodySize is { } bodySize && (bodySize < -1 || bodySize > Limits.LimitsConstants.MaxRequestBodySizeLimit))
             {
-                errors.Add($"{path}:MaxRequestBodySize", $"must be between 0 and {Edge.EdgeConstants.MaxRequestBodySizeLimit} bytes, or -1 for no limit (was {bodySize}).");
+                errors.Add($"{path}:MaxRequestBodySize", $"must be between 0 and {Limits.LimitsConstants.MaxRequestBodySizeLimit} bytes, or -1 for no limit (was {bodySize}).");
             }
 
             ValidateRouteTimeout(route, path, clusters, errors);

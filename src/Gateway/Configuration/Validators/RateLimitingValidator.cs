@@ -1,3 +1,4 @@
+using Gateway.ClientIdentity;
 using Gateway.RateLimiting;
 using Yarp.ReverseProxy.Configuration;
 

@@ -1,5 +1,5 @@
 using Gateway.Admin;
-using Gateway.CircuitBreaking;
+using Gateway.Resilience;
 using Gateway.Configuration;
 using Gateway.Configuration.Validators;
 using Gateway.Failover;

@@ -1,5 +1,6 @@
-using Gateway.Configuration;
+using Gateway.ClientIdentity;
 using Gateway.Configuration.Validators;
+using Gateway.Configuration;
 using Gateway.RateLimiting;
 using Yarp.ReverseProxy.Configuration;
 

@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Gateway.Answers;
+
+/// <summary>
+/// <c>Retry-After</c> values in whole seconds, jittered so that clients refused together do not come back together.
+/// </summary>
+internal static class RetryAfter
+{
+    private const int CachedMax = 600;
+
+    // Header values for 0..600 s, so a refusal does not format a string.
+    private static readonly string[] s_values = Enumerable.Range(0, CachedMax + 1)
+        .Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>A value drawn uniformly from [<paramref name="minSeconds"/>, <paramref name="maxSeconds"/>].</summary>
+    public static string Jittered(int minSeconds, int maxSeconds)
+    {
+        var seconds = minSeconds >= maxSeconds ? minSeconds : Random.Shared.Next(minSeconds, maxSeconds + 1);
+        return Format(seconds);
+    }
+
+    public static string Format(int seconds) =>
+        seconds is >= 0 and <= CachedMax ? s_values[seconds] : seconds.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using Microsoft.Extensions.Primitives;
+
+namespace Gateway.ClientIdentity;
+
+/// <summary>
+/// The client's address: the socket's peer unless that peer is a trusted proxy; only then is
+/// <c>X-Forwarded-For</c> read, right to left, skipping trusted hops. A client cannot pick its own partition by
+/// sending the header, because an untrusted peer's header is never read.
+/// </summary>
+internal sealed class ClientIpResolver
+{
+    private readonly IPNetwork[] _trusted;
+
+    private ClientIpResolver(IPNetwork[] trusted) => _trusted = trusted;
+
+    public static ClientIpResolver None { get; } = new([]);
+
+    /// <summary>Parses CIDRs already checked by validation; an unparsable one is skipped.</summary>
+    public static ClientIpResolver From(IReadOnlyList<string> cidrs)
+    {
+        var networks = new List<IPNetwork>(cidrs.Count);
+        foreach (var cidr in cidrs)
+        {
+            if (TryParseNetwork(cidr, out var network))
+            {
+                networks.Add(network);
+            }
+        }
+
+        return networks.Count == 0 ? None : new ClientIpResolver([.. networks]);
+    }
+
+    /// <summary>Accepts <c>a.b.c.d/n</c>, <c>v6/n</c> or a bare address (one host).</summary>
+    public static bool TryParseNetwork(string text, out IPNetwork network)
+    {
+        if (IPNetwork.TryParse(text, out network))
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(text, out var address))
+        {
+            address = Normalize(address);
+            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    public IPAddress? Resolve(IPAddress? peer, StringValues forwardedFor)
+    {
+        if (peer is null)
+        {
+            return null;
+        }
+
+        peer = Normalize(peer);
+        if (_trusted.Length == 0 || !IsTrusted(peer) || StringValues.IsNullOrEmpty(forwardedFor))
+        {
+            return peer;
+        }
+
+        // The header may come as several lines; together they are one list, the last entry nearest to us.
+        var client = peer;
+        for (var line = forwardedFor.Count - 1; line >= 0; line--)
+        {
+            var value = forwardedFor[line].AsSpan();
+            while (!value.IsEmpty)
+            {
+                var comma = value.LastIndexOf(',');
+                var entry = value[(comma + 1)..].Trim();
+                value = comma < 0 ? [] : value[..comma];
+                if (entry.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (!TryParseHop(entry, out var hop))
+                {
+                    // Garbage where an address should be: the last hop we believed is all we know.
+                    return client;
+                }
+
+                client = hop;
+                if (!IsTrusted(hop))
+                {
+                    return hop;
+                }
+            }
+        }
+
+        return client;
+    }
+
+    /// <summary>Whether <paramref name="peer"/> (the socket's peer) is one of the trusted proxies.</summary>
+    public bool IsTrustedPeer(IPAddress? peer) => peer is not null && _trusted.Length > 0 && IsTrusted(Normalize(peer));
+
+    private bool IsTrusted(IPAddress address)
+    {
+        foreach (var network in _trusted)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TryParseHop(ReadOnlySpan<char> entry, out IPAddress address)
+    {
+        if (IPAddress.TryParse(entry, out address!))
+        {
+            address = Normalize(address);
+            return true;
+        }
+
+        // "1.2.3.4:5678" and "[::1]:5678" carry a port some proxies add.
+        if (IPEndPoint.TryParse(entry, out var endpoint))
+        {
+            address = Normalize(endpoint.Address);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+}

@@ -1,0 +1,104 @@
+using Gateway.Admin;
+using Gateway.Answers;
+using Gateway.ClientIdentity;
+using Gateway.Failover;
+using Gateway.Health;
+using Gateway.Hosting;
+using Gateway.Limits;
+using Gateway.RateLimiting;
+using Gateway.Resilience;
+using Gateway.Shedding;
+using Gateway.Telemetry;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Gateway;
+
+/// <summary>
+/// The whole request path, in the order a request meets it: connection steps, app middleware, the proxy pipeline
+/// and the transforms. Each step is a verb of the feature folder that owns it; each line says why it stands where
+/// it does. Steps hand later steps what they must through request features set by the step that knows it.
+/// </summary>
+public static class GatewayPipeline
+{
+    /// <summary>1. Connections: what runs on each accepted socket, before a byte of HTTP is read.</summary>
+    internal static void UseConnectionSteps(KestrelServerOptions kestrel, GatewayListeners listeners, LimitsOptions startup, ProxyConnectionLimit limit)
+    {
+        var protocols = KestrelLimits.Protocols(startup);
+        KestrelListeners.Bind(
+            kestrel,
+            listeners,
+            proxy =>
+            {
+                proxy.Protocols = protocols;
+                // The connection cap and new-connection rates, on proxy listeners only: a flood there must not lock
+                // out the admin listener's health probes. A refused connection is closed unread.
+                proxy.UseProxyConnectionLimit(limit);
+            },
+            // Tag admin connections by socket, so routing never trusts a Host header to tell admin from proxy.
+            admin => admin.UseAdminConnectionMark());
+    }
+
+    /// <summary>2 and 3. App middleware, then the proxy pipeline of every proxied route.</summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        // Gauges observe the routers; they exist from start so a scrape never misses them.
+        app.Services.GetRequiredService<FailoverGauges>();
+        app.Services.GetRequiredService<ResilienceRegistry>();
+        app.Services.GetRequiredService<SheddingRegistry>();
+
+        // First, so the console's request series also counts what every later step refuses.
+        app.UseTrafficStats();
+        // Before routing: what it refuses must not be matched against any route, proxy or admin.
+        app.UseEdgeGuard();
+        app.UseRouting();
+        // After routing, which tells admin endpoints (admin listener only) from proxy routes.
+        app.UseAdminKey();
+        app.MapAdminEndpoints();
+        app.MapReverseProxy(UseProxySteps);
+        return app;
+    }
+
+    /// <summary>3. The proxy pipeline: from the matched route to the forwarder.</summary>
+    private static void UseProxySteps(IReverseProxyApplicationBuilder proxy)
+    {
+        // A body over the limit is refused before anything reads it or admits it anywhere.
+        proxy.UseRequestBodyLimit();
+        // Per client before per cluster: a client over its own limit must not take a cluster's admission slot.
+        proxy.UseRouteRateLimits();
+        // Admission under the cluster's adaptive limit, before anything reads the body or opens a backend
+        // connection, so a refusal costs little.
+        proxy.UseAdmission();
+        // Outside every attempt, so the last attempt's failure becomes one explicit 502/504 answer.
+        proxy.UseForwarderErrorAnswers();
+        // The region, then health: failover narrows the destinations, which the next step checks for emptiness.
+        proxy.UseRegionChoice();
+        proxy.UseNoHealthyDestinationAnswer();
+        // Bulkhead and total timeout around all attempts; the retry loop inside them.
+        proxy.UseBulkheadAndTimeout();
+        proxy.UseRetries();
+        // Per attempt, from here on: open circuits leave the choice before load balancing picks one destination.
+        proxy.UseCircuitFilter();
+        proxy.UseSessionAffinity();
+        proxy.UseLoadBalancing();
+        // Passive health outside the breaker, so a timed-out attempt counts against the destination too.
+        proxy.UsePassiveHealthChecks();
+        proxy.UseCircuitBreakers();
+        // Innermost: the adaptive limit learns from the backend's latency, not from the gateway's own queueing.
+        proxy.UseAdmissionLatency();
+    }
+
+    /// <summary>4. Transforms, applied to every route in this order.</summary>
+    internal static IReverseProxyBuilder AddGatewayTransforms(this IReverseProxyBuilder builder, TelemetryOptions telemetry) => builder
+        // W3C trace context to backends when no tracer writes it.
+        .AddTraceContextTransforms(telemetry)
+        // Client copies of headers the gateway sets itself go first, so nothing below can be fooled by them.
+        .AddInternalHeaderTransforms()
+        // Headers a client names in Connection are hop-by-hop and never forwarded.
+        .AddConnectionHeaderTransforms()
+        // A retryable 502/503 is held back so the retry can send the request elsewhere.
+        .AddRetryTransforms()
+        // The time left, for backends that can stop early.
+        .AddDeadlineTransforms()
+        // X-Forwarded-* and X-Real-IP, a trusted proxy's kept.
+        .AddForwardedHeaderTransforms();
+}

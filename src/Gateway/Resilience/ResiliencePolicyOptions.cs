@@ -1,0 +1,27 @@
+namespace Gateway.Resilience;
+
+/// <summary>
+/// A named resilience policy: <c>Gateway:Resilience:Policies:&lt;name&gt;</c>, referenced by a cluster's
+/// <c>Metadata.ResiliencePolicy</c>. Changing a policy rebuilds its clusters' pipelines: their circuits start closed
+/// and their retry budgets empty.
+/// </summary>
+public sealed record ResiliencePolicyOptions
+{
+    /// <summary>
+    /// Total time for a proxied request, retries and backoff included, until its response is fully sent (like
+    /// Envoy's route timeout). A route's <c>Metadata.Timeout</c> overrides it. Default 30 s, range 1 ms to 10 min.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = ResilienceConstants.DefaultTimeout;
+
+    /// <summary>Time for one attempt; must not exceed <see cref="Timeout"/>. Default none (the total applies).</summary>
+    public TimeSpan? AttemptTimeout { get; init; }
+
+    /// <summary>The circuit breaker, one per destination.</summary>
+    public CircuitBreakerOptions CircuitBreaker { get; init; } = new();
+
+    /// <summary>Retries to another destination, under a retry budget.</summary>
+    public RetryPolicyOptions Retry { get; init; } = new();
+
+    /// <summary>The cluster's concurrency limit.</summary>
+    public BulkheadOptions Bulkhead { get; init; } = new();
+}

@@ -1,0 +1,165 @@
+using Gateway.Configuration;
+using Gateway.Failover;
+using Gateway.Health;
+using Gateway.Resilience;
+using Microsoft.AspNetCore.Http.Features;
+using Polly.Retry;
+using Polly;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Resilience;
+
+/// <summary>
+/// Retries a failed idempotent request once on another destination when nothing has reached the client yet:
+/// connection refused, not accepted within the connect timeout, or reset before headers, or a 502/503 the response
+/// transform held back. Any other request only when its connect failed, which sent nothing. Sits before load
+/// balancing, so the retry goes through load balancing and passive health again. Polly runs the retry loop: for a
+/// cluster with a resilience policy its budgeted pipeline (MaxAttempts, backoff, Retry-After, retry budget, the
+/// policy's retryable statuses and attempt timeouts), otherwise one immediate retry. Polly is entered only after the
+/// first attempt asked for a retry.
+/// </summary>
+internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter router, ConfigSnapshotSource config, FailoverMetrics metrics)
+{
+    private static readonly ResiliencePipeline<bool> s_retryOnce = new ResiliencePipelineBuilder<bool>()
+        .AddRetry(new RetryStrategyOptions<bool>
+        {
+            MaxRetryAttempts = 1,
+            Delay = TimeSpan.Zero,
+            ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result),
+        })
+        .Build();
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var options = config.Current.Gateway.Resilience.Retry;
+        var policy = context.Features.Get<ResilienceFeature>()?.Cluster;
+        if (!options.Enabled || policy is { RetryPipeline: null })
+        {
+            return next(context);
+        }
+
+        if (!RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
+        {
+            // Not to be sent twice, but a connect that failed sent nothing: that much is retried, without buffering.
+            return InvokeRetryableAsync(context, policy, connectFailuresOnly: true);
+        }
+
+        if (mustBuffer)
+        {
+            context.Request.EnableBuffering((int)Math.Min(options.MaxBufferedBodySize, int.MaxValue));
+        }
+
+        return InvokeRetryableAsync(context, policy, connectFailuresOnly: false);
+    }
+
+    private async Task InvokeRetryableAsync(HttpContext context, ClusterResilience? policy, bool connectFailuresOnly)
+    {
+        // A pipeline run would have thrown at once (Polly checks the token before the first attempt).
+        context.RequestAborted.ThrowIfCancellationRequested();
+        var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1, ConnectFailuresOnly = connectFailuresOnly };
+        context.Features.Set(attempt);
+
+        // The first attempt runs outside Polly: nearly every request succeeds at once, and a pipeline run costs a pooled
+        // context and two async state machines per request (measured with load-tests/bench.sh). Polly takes over only
+        // when a retry is wanted, and is handed the first attempt's outcome as its own first attempt, so the backoff
+        // (by attempt number), a backend's Retry-After and the attempt count are what they were with Polly throughout.
+        // Polly would not retry once the token is cancelled either. (Awaited here rather than through AttemptAsync: one
+        // async state machine per request fewer.)
+        await next(context);
+        if (!WantsRetry(context, attempt, context.GetReverseProxyFeature()) || context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        attempt.FirstOutcomePending = true;
+        var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        resilience.Properties.Set(RetryAttempt.PropertyKey, attempt);
+        try
+        {
+            await (policy?.RetryPipeline ?? s_retryOnce).ExecuteAsync(
+                static (_, state) => state.Attempt.TakeFirstOutcome()
+                    ? new ValueTask<bool>(true)
+                    : state.Self.AttemptAsync(state.Context, state.Attempt),
+                resilience,
+                (Self: this, Context: context, Attempt: attempt));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilience);
+        }
+    }
+
+    /// <returns>Whether to try again.</returns>
+    private async ValueTask<bool> AttemptAsync(HttpContext context, RetryAttempt attempt)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        if (attempt.Candidates is { } candidates)
+        {
+            PrepareRetry(context, proxy, candidates);
+            metrics.Retried(proxy.Cluster.Config.ClusterId, attempt.Reason);
+            attempt.RetriesLeft--;
+            attempt.Candidates = null;
+            attempt.RetryWanted = false;
+        }
+
+        await next(context);
+        return WantsRetry(context, attempt, proxy);
+    }
+
+    /// <summary>Whether the attempt that just ended is to be tried again (and where: <see cref="RetryAttempt.Candidates"/>).</summary>
+    private bool WantsRetry(HttpContext context, RetryAttempt attempt, Yarp.ReverseProxy.Model.IReverseProxyFeature proxy)
+    {
+        if (attempt.RetriesLeft <= 0 || context.Response.HasStarted || proxy.Route.Cluster is not { } cluster)
+        {
+            return false;
+        }
+
+        if (attempt.RetryWanted)
+        {
+            return true;
+        }
+
+        if (attempt.ConnectFailuresOnly && !(FailureClassifier.NothingSent(context) && BodyUnread(context)))
+        {
+            return false;
+        }
+
+        var connectFailure = FailureClassifier.IsConnectionFailure(context);
+        var timedOut = !connectFailure && attempt.Resilience is not null &&
+                       context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut;
+        if (connectFailure || timedOut)
+        {
+            var next = router.RetryCandidates(cluster, proxy.ProxiedDestination, connectionFailure: true);
+            if (next.Count > 0 && (attempt.Resilience is null || attempt.Resilience.TryAcquireRetry(context, next, null, out _)))
+            {
+                attempt.Candidates = next;
+                attempt.Reason = connectFailure ? "connect" : "timeout";
+                attempt.RetryAfter = null;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether nothing has read the request body yet, so the next attempt can stream it as if first: Kestrel makes the
+    /// body size limit read-only once reading starts. Without the feature (not Kestrel), only a request without a
+    /// body counts as unread.
+    /// </summary>
+    private static bool BodyUnread(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } ||
+        context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false };
+
+    private static void PrepareRetry(HttpContext context, Yarp.ReverseProxy.Model.IReverseProxyFeature proxy, IReadOnlyList<Yarp.ReverseProxy.Model.DestinationState> candidates)
+    {
+        context.Response.Clear();
+        context.Features.Set<IForwarderErrorFeature>(null);
+        proxy.ProxiedDestination = null;
+        proxy.AvailableDestinations = candidates;
+        if (context.Request.Body.CanSeek)
+        {
+            context.Request.Body.Position = 0;
+        }
+    }
+}

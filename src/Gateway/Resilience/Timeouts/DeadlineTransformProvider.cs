@@ -1,0 +1,36 @@
+using System.Globalization;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Gateway.Resilience;
+
+/// <summary>
+/// Tells the backend how long the gateway will wait: <c>X-Request-Deadline</c> is the remaining budget of this
+/// attempt in whole milliseconds (relative, so gateway and backend clocks need not agree), the tighter of the total
+/// and attempt timeouts. A client's own value is always removed: only the gateway knows its budget.
+/// </summary>
+internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformProvider
+{
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    public void Apply(TransformBuilderContext context) => context.AddRequestTransform(SetDeadline);
+
+    private ValueTask SetDeadline(RequestTransformContext context)
+    {
+        var headers = context.ProxyRequest.Headers;
+        headers.Remove(ResilienceConstants.DeadlineHeader);
+        if (context.HttpContext.Features.Get<ResilienceFeature>() is { Unbounded: false } feature)
+        {
+            var remaining = feature.RemainingAttemptMilliseconds(time.GetTimestamp(), time);
+            headers.TryAddWithoutValidation(ResilienceConstants.DeadlineHeader, remaining.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
