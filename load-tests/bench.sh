@@ -71,7 +71,11 @@ if [ "$build" -eq 1 ] && ! build_log=$(dotnet build Gateway.sln -c Release --nol
 fi
 gateway_dll="$root/src/Gateway/bin/Release/net10.0/Gateway.dll"
 yarp_dll="$root/load-tests/PlainYarp/bin/Release/net10.0/PlainYarp.dll"
-loadtests_dll="$(ls "$root"/load-tests/bin/Release/net10.0/LoadTests.dll 2>/dev/null || true)"
+loadtests_dll="$root/load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll"
+if [ "$rate" -gt 0 ] && [ ! -f "$loadtests_dll" ]; then
+  echo "the open-model runs need the load tester: $loadtests_dll is not built" >&2
+  exit 1
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 backend_port=$(free_port)
@@ -258,7 +262,7 @@ for round in $(seq 1 "$rounds"); do
         "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" >> "$results"
       echo "round $round  $name  c=$c  $(tail -n 1 "$results")" >&2
     done
-    if [ "$rate" -gt 0 ] && [ -n "$loadtests_dll" ]; then
+    if [ "$rate" -gt 0 ]; then
       # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
       open_dir="$work/open-$name-$round"
       if dotnet "$loadtests_dll" steady --target "${target%/bench}" --paths /bench --rate "$rate" --duration "${duration}s" \

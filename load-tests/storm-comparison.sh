@@ -24,8 +24,8 @@ trap 'kill "$gateway" 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || 
 wait_for http://127.0.0.1:15100/instances "$logs"
 wait_for http://127.0.0.1:18080/api/ready "$logs"
 
-dotnet load-tests/bin/Release/net10.0/LoadTests.dll reconnect-storm --target http://127.0.0.1:15101 \
+dotnet load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll reconnect-storm --target http://127.0.0.1:15101 \
   --control http://127.0.0.1:15100 --out "load-tests/reports/storm-direct-$stamp" "$@"
 sleep 10 # let the backend drain its queue and sockets leave TIME_WAIT before the second storm
-dotnet load-tests/bin/Release/net10.0/LoadTests.dll reconnect-storm --target http://127.0.0.1:18080 \
+dotnet load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll reconnect-storm --target http://127.0.0.1:18080 \
   --control http://127.0.0.1:15100 --out "load-tests/reports/storm-gateway-$stamp" "$@"

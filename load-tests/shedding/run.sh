@@ -52,7 +52,7 @@ out="load-tests/reports/shedding-$stamp"
 mkdir -p "$out"
 logs="$(mktemp -d)"
 storm=(--clients "$clients" --window 5s --policy immediate --heartbeat-path /sync/heartbeat "${pass[@]}")
-loadtest=(nice -n "$nice_level" dotnet load-tests/bin/Release/net10.0/LoadTests.dll)
+loadtest=(nice -n "$nice_level" dotnet load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll)
 
 dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@eu-west:25101 \
   --capacity "$capacity" --service-time-ms "$service_ms" --control 25100 >"$logs/backend.log" 2>&1 &

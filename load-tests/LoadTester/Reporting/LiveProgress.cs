@@ -23,7 +23,7 @@ internal sealed class LiveProgress(RunStats stats, string title, long planned, T
                 long lastOk = 0;
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    await Wait(s_refresh, cancellationToken);
+                    await WaitAsync(s_refresh, cancellationToken);
                     var ok = stats.CallsOk;
                     context.UpdateTarget(Render(ok, (ok - lastOk) / s_refresh.TotalSeconds));
                     context.Refresh();
@@ -36,7 +36,7 @@ internal sealed class LiveProgress(RunStats stats, string title, long planned, T
         long previous = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await Wait(s_plainEvery, cancellationToken);
+            await WaitAsync(s_plainEvery, cancellationToken);
             var ok = stats.CallsOk;
             await output.WriteLineAsync(Line(ok, (ok - previous) / s_plainEvery.TotalSeconds));
             previous = ok;
@@ -68,7 +68,7 @@ internal sealed class LiveProgress(RunStats stats, string title, long planned, T
 
     private double Elapsed() => time.GetElapsedTime(stats.Origin).TotalSeconds;
 
-    private async Task Wait(TimeSpan delay, CancellationToken cancellationToken)
+    private async Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {

@@ -9,7 +9,7 @@ namespace LoadTests.Cli;
 internal static class LoadTestCommandLine
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project load-tests -- <scenario> [options]
+        usage: dotnet run -c Release --project load-tests/LoadTester -- <scenario> [options]
 
         scenarios: steady | reconnect-storm | region-outage | spike
 

@@ -18,7 +18,7 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
-var commandLine = "dotnet run -c Release --project load-tests -- " + string.Join(' ', args);
+var commandLine = "dotnet run -c Release --project load-tests/LoadTester -- " + string.Join(' ', args);
 var report = await new ScenarioRunner(TimeProvider.System, Console.Out).RunAsync(scenario, options, commandLine, stop.Token);
 var directory = options.Out ?? Path.Combine("load-tests", "reports", $"{options.Scenario}-{report.StartedAt:yyyyMMdd-HHmmss}");
 var files = ReportFiles.Write(report, directory);
