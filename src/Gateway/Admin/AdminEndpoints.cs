@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Gateway.Admin.OperatorConsole;
-using Gateway.Resilience;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.Resilience;
 using Gateway.Shedding;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,9 +1,9 @@
-using Gateway.Resilience;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.Resilience;
 using Gateway.Shedding;
-using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy;
 
 namespace Gateway.Admin;
 

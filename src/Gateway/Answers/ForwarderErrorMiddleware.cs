@@ -1,4 +1,4 @@
-using Gateway.Health;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Answers;

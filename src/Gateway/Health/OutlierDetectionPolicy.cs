@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Gateway.Failover;
-using Gateway.Health;
-using Polly;
+using Gateway.Utilities;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Polly;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 

@@ -1,4 +1,3 @@
-using Gateway.Answers;
 
 namespace Gateway.Telemetry;
 

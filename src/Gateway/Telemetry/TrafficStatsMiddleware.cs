@@ -1,4 +1,3 @@
-using Gateway.Answers;
 using Gateway.Utilities;
 using Microsoft.AspNetCore.Http.Features;
 

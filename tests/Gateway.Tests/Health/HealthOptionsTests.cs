@@ -1,5 +1,5 @@
-using Gateway.Configuration;
 using Gateway.Configuration.Validators;
+using Gateway.Configuration;
 using Gateway.Health;
 
 namespace Gateway.Tests.Health;

@@ -1,9 +1,9 @@
 using Gateway.Admin;
-using Gateway.Resilience;
-using Gateway.Limits;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
+using Gateway.Limits;
+using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Telemetry;
 using Microsoft.Extensions.Options;

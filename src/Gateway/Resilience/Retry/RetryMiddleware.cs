@@ -1,7 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Failover;
-using Gateway.Health;
 using Gateway.Resilience;
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Http.Features;
 using Polly.Retry;
 using Polly;

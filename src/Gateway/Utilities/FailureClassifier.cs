@@ -1,6 +1,6 @@
 using Yarp.ReverseProxy.Forwarder;
 
-namespace Gateway.Health;
+namespace Gateway.Utilities;
 
 /// <summary>
 /// Decides whether a proxied attempt failed because of the destination. A client's own fault (it went away, sent

@@ -1,8 +1,8 @@
-using Gateway.Health;
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace Gateway.Tests.Health;
+namespace Gateway.Tests.Utilities;
 
 /// <summary>Which forwarding outcomes are blamed on the destination: never a client's own fault (CVE-2023-33141).</summary>
 public sealed class FailureClassifierTests
