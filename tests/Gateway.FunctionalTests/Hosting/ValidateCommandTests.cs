@@ -81,26 +81,6 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_BrokenJson_ReportsTheFile()
-    {
-        Write("appsettings.json", "{ \"ReverseProxy\": ");
-
-        var (app, errors) = await GatewayApp.BuildAsync(["--contentRoot", _directory, "--urls", "http://127.0.0.1:0"]);
-
-        Assert.Null(app);
-        Assert.Contains(Path.Combine(_directory, "appsettings.json"), Assert.Single(errors).Reason, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Start_MissingOverlay_IsAnError()
-    {
-        var (app, errors) = await GatewayApp.BuildAsync(["--contentRoot", _directory], Path.Combine(_directory, "none.json"));
-
-        Assert.Null(app);
-        Assert.Equal("--config", Assert.Single(errors).Path);
-    }
-
-    [Fact]
     public async Task Start_BadUsage_ExitsTwo()
     {
         var (exit, _, stderr) = await ProcessRunner.RunGatewayAsync(_directory, "--config");

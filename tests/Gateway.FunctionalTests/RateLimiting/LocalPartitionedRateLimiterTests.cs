@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Gateway.RateLimiting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -90,23 +89,6 @@ public sealed class LocalPartitionedRateLimiterTests
     }
 
     [Fact]
-    public void Concurrency_AdmitsPermitLimitInFlight_AndMoreAsTheyEnd()
-    {
-        using var limiter = new LocalPartitionedRateLimiter(new RateLimitPolicyOptions { Algorithm = "Concurrency", PermitLimit = 2 }, _time);
-
-        var first = limiter.AttemptAcquire("a");
-        using var second = limiter.AttemptAcquire("a");
-        using var third = limiter.AttemptAcquire("a");
-        Assert.True(first.IsAcquired);
-        Assert.True(second.IsAcquired);
-        Assert.False(third.IsAcquired);
-
-        first.Dispose();
-        using var fourth = limiter.AttemptAcquire("a");
-        Assert.True(fourth.IsAcquired);
-    }
-
-    [Fact]
     public async Task QueueLimit_WaitsForTheNextPermitInsteadOfRefusing()
     {
         using var limiter = new LocalPartitionedRateLimiter(
@@ -122,30 +104,5 @@ public sealed class LocalPartitionedRateLimiterTests
         await NextPeriodAsync(s_period);
         using var lease = await queued.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(lease.IsAcquired);
-    }
-
-    [Fact]
-    public void Partitions_AreIndependent()
-    {
-        using var limiter = new LocalPartitionedRateLimiter(
-            new RateLimitPolicyOptions { Algorithm = "TokenBucket", TokenLimit = 2, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromHours(1) }, _time);
-
-        Assert.Equal(2, Admit(limiter, "a", 5));
-        Assert.Equal(2, Admit(limiter, "b", 5));
-        Assert.Equal(2, limiter.PartitionCount);
-    }
-
-    [Fact]
-    public void RejectedLease_CarriesRetryAfter()
-    {
-        using var limiter = new LocalPartitionedRateLimiter(
-            new RateLimitPolicyOptions { Algorithm = "TokenBucket", TokenLimit = 1, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromSeconds(10) }, _time);
-
-        using var ok = limiter.AttemptAcquire("a");
-        using var refused = limiter.AttemptAcquire("a");
-
-        Assert.False(refused.IsAcquired);
-        Assert.True(refused.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
-        Assert.InRange(retryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
     }
 }

@@ -12,19 +12,6 @@ public sealed class SampleBackendTests
     private static readonly HttpClient s_client = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     [Fact]
-    public void ParseList_ReadsNameRegionPort()
-    {
-        var specs = InstanceSpec.ParseList("eu-1@eu-west:5101, us-1@us-east:5201");
-        Assert.Equal([new InstanceSpec("eu-1", "eu-west", 5101), new InstanceSpec("us-1", "us-east", 5201)], specs);
-    }
-
-    [Theory]
-    [InlineData("eu-1:5101")]
-    [InlineData("eu-1@eu-west")]
-    [InlineData("a@r:1,a@r:2")]
-    public void ParseList_Malformed_Throws(string text) => Assert.Throws<FormatException>(() => InstanceSpec.ParseList(text));
-
-    [Fact]
     public async Task Echo_NamesInstanceAndRegion()
     {
         await using var host = await Backends.StartAsync("eu-1@eu-west");
