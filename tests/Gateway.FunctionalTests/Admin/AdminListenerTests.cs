@@ -128,7 +128,7 @@ public sealed class AdminListenerTests : IAsyncLifetime
             }
         });
 
-        await Answers.GatewayAnswerTests.WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             using var json = await gateway.GetAdminJsonAsync("/admin/clusters");
             var destinations = json.RootElement.GetProperty("clusters")[0].GetProperty("destinations").EnumerateArray().ToList();

@@ -53,7 +53,7 @@ public sealed class GatewayAnswerTests
             instance.Faults.Hang = true;
         }
 
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             using var clusters = await gateway.GetAdminJsonAsync("/admin/clusters");
             return clusters.RootElement.GetProperty("clusters")[0].GetProperty("availableCount").GetInt32() == 0;
@@ -106,19 +106,5 @@ public sealed class GatewayAnswerTests
 
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
         await AssertProblemAsync(response, HttpStatusCode.GatewayTimeout, "upstream-timeout");
-    }
-
-    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not hold in time.");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.FunctionalTests.Fixtures;
@@ -49,7 +48,7 @@ public sealed class RegionFailoverTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task PreferredRegionKilled_SteadyGets_NoneFailAndAllTrafficMovesWithinOneSecond()
     {
         using var load = new SteadyLoad(_gateway.Proxy, "/api/steady", concurrency: 4);
-        await WaitUntilAsync(() => Task.FromResult(load.Snapshot().Count(s => s.Region == "eu-west") >= 50));
+        await Eventually.TrueAsync(() => Task.FromResult(load.Snapshot().Count(s => s.Region == "eu-west") >= 50));
 
         var killedAt = load.Elapsed;
         await Task.WhenAll(_backends.InRegion("eu-west").Select(i => i.DownAsync()));
@@ -71,7 +70,7 @@ public sealed class RegionFailoverTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task PreferredRegionReturns_TrafficComesBackAfterFailbackDelayAndRamps()
     {
         await Task.WhenAll(_backends.InRegion("eu-west").Select(i => i.DownAsync()));
-        await WaitUntilAsync(async () => (await RegionOfAsync()) == "us-east" && (await RegionOfAsync()) == "us-east");
+        await Eventually.TrueAsync(async () => (await RegionOfAsync()) == "us-east" && (await RegionOfAsync()) == "us-east");
         await Task.Delay(1500); // let the ejections (1 s) run out, so only the failover policy holds the region back
 
         using var load = new SteadyLoad(_gateway.Proxy, "/api/return", concurrency: 4);
@@ -110,7 +109,7 @@ public sealed class RegionFailoverTests(ITestOutputHelper output) : IAsyncLifeti
 
         using var undrain = await _gateway.Admin.PostAsync("/admin/regions/eu-west/undrain", null);
         Assert.Equal(HttpStatusCode.OK, undrain.StatusCode);
-        await WaitUntilAsync(async () => (await RegionOfAsync()) == "eu-west", TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(async () => (await RegionOfAsync()) == "eu-west", TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -155,8 +154,8 @@ public sealed class RegionFailoverTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task Clusters_AfterFailover_ShowActiveRegionShareAndDestinationHealth()
     {
         await Task.WhenAll(_backends.InRegion("eu-west").Select(i => i.DownAsync()));
-        await WaitUntilAsync(async () => (await RegionOfAsync()) == "us-east" && (await RegionOfAsync()) == "us-east");
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () => (await RegionOfAsync()) == "us-east" && (await RegionOfAsync()) == "us-east");
+        await Eventually.TrueAsync(async () =>
         {
             using var doc = await _gateway.GetAdminJsonAsync("/admin/clusters");
             var cluster = doc.RootElement.GetProperty("clusters")[0];
@@ -173,16 +172,6 @@ public sealed class RegionFailoverTests(ITestOutputHelper output) : IAsyncLifeti
         using (response)
         {
             return echo?.Region;
-        }
-    }
-
-    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)), "condition not met in time");
-            await Task.Delay(50);
         }
     }
 

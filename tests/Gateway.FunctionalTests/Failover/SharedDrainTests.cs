@@ -27,7 +27,7 @@ public sealed class SharedDrainTests(RedisServerFixture redis) : IClassFixture<R
         var second = await StartGatewayAsync(prefix);
         try
         {
-            await RegionFailoverTests.WaitUntilAsync(async () => await RegionOfAsync(second) == "eu-west");
+            await Eventually.TrueAsync(async () => await RegionOfAsync(second) == "eu-west");
             // Both instances must hold their Redis subscription before the drain is published.
             await Task.Delay(2500);
 
@@ -35,12 +35,12 @@ public sealed class SharedDrainTests(RedisServerFixture redis) : IClassFixture<R
             Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
             Assert.Contains("\"shared\": true", await drain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await RegionFailoverTests.WaitUntilAsync(async () => await RegionOfAsync(second) == "us-east", TimeSpan.FromSeconds(1));
+            await Eventually.TrueAsync(async () => await RegionOfAsync(second) == "us-east", TimeSpan.FromSeconds(1));
             var reachedAfter = clock.Elapsed;
 
             await second.DisposeAsync();
             second = await StartGatewayAsync(prefix);
-            await RegionFailoverTests.WaitUntilAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 using var regions = await second.GetAdminJsonAsync("/admin/regions");
                 return regions.RootElement.GetProperty("drained").EnumerateArray().Any(r => r.GetString() == "eu-west");
@@ -51,7 +51,7 @@ public sealed class SharedDrainTests(RedisServerFixture redis) : IClassFixture<R
             }
 
             using var undrain = await second.Admin.PostAsync("/admin/regions/eu-west/undrain", null);
-            await RegionFailoverTests.WaitUntilAsync(async () => await RegionOfAsync(first) == "eu-west", TimeSpan.FromSeconds(2));
+            await Eventually.TrueAsync(async () => await RegionOfAsync(first) == "eu-west", TimeSpan.FromSeconds(2));
             Assert.True(reachedAfter < TimeSpan.FromSeconds(1), $"drain reached the other instance after {reachedAfter}");
         }
         finally

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gateway.FunctionalTests.Failover;
 using Gateway.FunctionalTests.Fixtures;
 using SampleBackend;
 
@@ -57,15 +56,15 @@ public sealed class OutlierEjectionTests : IAsyncLifetime
         Assert.Equal(served, failing.Capacity.Served);
 
         // Re-admitted after its ejection time; still failing, so ejected again for 3 x as long.
-        await RegionFailoverTests.WaitUntilAsync(async () => (await DestinationAsync("eu-2")).GetProperty("available").GetBoolean(), TimeSpan.FromSeconds(3));
+        await Eventually.TrueAsync(async () => (await DestinationAsync("eu-2")).GetProperty("available").GetBoolean(), TimeSpan.FromSeconds(3));
         await SendUntilEjectedAsync("eu-2", ejections: 2);
         var second = (await DestinationAsync("eu-2")).GetProperty("ejectedUntil").GetDateTimeOffset() - DateTimeOffset.UtcNow;
         Assert.InRange(second.TotalSeconds, 2.0, 3.1);
 
         // Healthy again: re-admitted after the longer ejection and served.
         failing.Faults.ErrorRate = 0;
-        await RegionFailoverTests.WaitUntilAsync(async () => (await DestinationAsync("eu-2")).GetProperty("available").GetBoolean(), TimeSpan.FromSeconds(5));
-        await RegionFailoverTests.WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () => (await DestinationAsync("eu-2")).GetProperty("available").GetBoolean(), TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(async () =>
         {
             var (response, echo) = await _gateway.GetAsync("/api/back");
             response.Dispose();

@@ -137,7 +137,7 @@ public sealed class BackendFaultTests
         }));
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.GatewayTimeout, s));
-        await WaitUntilAsync(() => backend.OpenConnections == 0, TimeSpan.FromSeconds(3));
+        await Eventually.TrueAsync(() => backend.OpenConnections == 0, TimeSpan.FromSeconds(3));
         Assert.Equal(21, backend.ClosedByPeer);
     }
 
@@ -201,11 +201,11 @@ public sealed class BackendFaultTests
             using (var client = await RawHttp.ConnectAsync(gateway.ProxyUrl))
             {
                 await client.GetStream().WriteAsync("GET /api/x HTTP/1.1\r\nHost: gw\r\n\r\n"u8.ToArray());
-                await WaitUntilAsync(() => backend.Requests.Count == i, TimeSpan.FromSeconds(3));
+                await Eventually.TrueAsync(() => backend.Requests.Count == i, TimeSpan.FromSeconds(3));
             }
 
             var expected = i;
-            await WaitUntilAsync(() => backend.ClosedByPeer == expected, TimeSpan.FromSeconds(3));
+            await Eventually.TrueAsync(() => backend.ClosedByPeer == expected, TimeSpan.FromSeconds(3));
         }
 
         Assert.Equal((0L, 0), await EdgeTestConfig.BlameAsync(gateway));
@@ -235,20 +235,6 @@ public sealed class BackendFaultTests
         {
             Assert.Contains("Transfer-Encoding: chunked", head, StringComparison.Ordinal);
             Assert.False(body.EndsWith("0\r\n\r\n", StringComparison.Ordinal), "the client got a clean, truncated 200");
-        }
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException("The condition did not hold in time.");
-            }
-
-            await Task.Delay(20);
         }
     }
 }

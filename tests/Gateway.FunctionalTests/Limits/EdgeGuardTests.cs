@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Gateway.RateLimiting;
 using Gateway.FunctionalTests.Fixtures;
-using Gateway.FunctionalTests.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using SampleBackend;
 
@@ -180,7 +179,7 @@ public sealed class EdgeGuardTests : IAsyncLifetime
         var revision = tables.Current.Revision;
 
         await gateway.WriteConfigAsync(WithTrustedProxies());
-        await RateLimitTestConfig.WaitUntilAsync(
+        await Eventually.TrueAsync(
             () => Task.FromResult(tables.Current.Revision > revision), TimeSpan.FromSeconds(5), "the reloaded trusted proxies");
 
         Assert.Equal("127.0.0.1", (await SendAsync(gateway, realIp: "203.0.113.7")).Headers["X-Real-IP"]);
@@ -265,7 +264,7 @@ public sealed class EdgeGuardTests : IAsyncLifetime
         var revision = tables.Current.Revision;
 
         await gateway.WriteConfigAsync(WithTrustedProxies());
-        await RateLimitTestConfig.WaitUntilAsync(
+        await Eventually.TrueAsync(
             () => Task.FromResult(tables.Current.Revision > revision), TimeSpan.FromSeconds(5), "the reloaded trusted proxies");
 
         var after = await SendForwardedAsync(gateway, connection: null, forwarded);

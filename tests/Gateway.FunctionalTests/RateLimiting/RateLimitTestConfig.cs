@@ -28,18 +28,4 @@ internal static class RateLimitTestConfig
         ["PartitionBy"] = partitionBy,
         ["Scope"] = scope,
     };
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Not reached within {timeout}: {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }

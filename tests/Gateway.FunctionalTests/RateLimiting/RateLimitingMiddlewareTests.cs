@@ -30,7 +30,7 @@ public sealed class RateLimitingMiddlewareTests
 
     /// <summary>The reload report is published just before the rate-limit table is rebuilt from the new snapshot.</summary>
     private static Task WaitForTableAsync(GatewayTestHost gateway, long revision) =>
-        RateLimitTestConfig.WaitUntilAsync(
+        Eventually.TrueAsync(
             () => Task.FromResult(gateway.Services.GetRequiredService<Gateway.RateLimiting.RateLimitingTableSource>().Current.Revision >= revision),
             TimeSpan.FromSeconds(5),
             $"rate-limit table at revision {revision}");

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Gateway.FunctionalTests.Fixtures;
-using Gateway.FunctionalTests.RateLimiting;
 
 namespace Gateway.FunctionalTests.Redis;
 
@@ -34,7 +33,7 @@ internal static class RedisTestConfig
 
     /// <summary>Waits until the gateway is connected to Redis and its heartbeat counts <paramref name="instances"/>.</summary>
     public static Task WaitForLiveInstancesAsync(GatewayTestHost gateway, int instances) =>
-        RateLimitTestConfig.WaitUntilAsync(
+        Eventually.TrueAsync(
             async () =>
             {
                 var (status, description) = await RedisCheckAsync(gateway);

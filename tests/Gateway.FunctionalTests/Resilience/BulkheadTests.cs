@@ -34,7 +34,7 @@ public sealed class BulkheadTests(ITestOutputHelper output)
         using var stuck = new CancellationTokenSource();
 
         var hanging = Enumerable.Range(0, 4).Select(_ => gateway.Proxy.GetAsync("/a/x", stuck.Token)).ToArray();
-        await WaitUntilAsync(async () => (await DestinationAsync(gateway, "api", "a-1")).GetProperty("inFlight").GetInt32() == 4);
+        await Eventually.TrueAsync(async () => (await DestinationAsync(gateway, "api", "a-1")).GetProperty("inFlight").GetInt32() == 4);
 
         var clock = Stopwatch.StartNew();
         using (var refused = await gateway.Proxy.GetAsync("/a/x"))
@@ -75,7 +75,7 @@ public sealed class BulkheadTests(ITestOutputHelper output)
             new JsonObject { ["MaxConcurrentRequests"] = 1, ["QueueLimit"] = 1, ["QueueTimeout"] = "00:00:03" });
 
         var first = gateway.Proxy.GetAsync("/a/x");
-        await WaitUntilAsync(async () => (await DestinationAsync(gateway, "api", "a-1")).GetProperty("inFlight").GetInt32() == 1);
+        await Eventually.TrueAsync(async () => (await DestinationAsync(gateway, "api", "a-1")).GetProperty("inFlight").GetInt32() == 1);
         var queued = gateway.Proxy.GetAsync("/a/x");
         // Time for the second request to reach the queue on a busy machine (a 50 ms wait flaked), well inside the
         // first one's second at the backend; the bulkhead shows no queue length to wait on.

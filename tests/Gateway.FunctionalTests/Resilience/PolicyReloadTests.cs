@@ -16,7 +16,7 @@ public sealed class PolicyReloadTests
 
     private static async Task OpenAsync(GatewayTestHost gateway)
     {
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             using var response = await gateway.Proxy.GetAsync("/api/x");
             return await CircuitAsync(gateway, "eu-1") == "open";

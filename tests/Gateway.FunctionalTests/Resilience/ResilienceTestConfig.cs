@@ -72,18 +72,4 @@ internal static class ResilienceTestConfig
 
     public static string Reason(HttpResponseMessage response) =>
         response.Headers.TryGetValues("X-Gateway-Reason", out var values) ? values.Single() : string.Empty;
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not hold in time.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }

@@ -82,7 +82,7 @@ public sealed class SampleBackendTests
         // The control answers before the listener has closed; wait (bounded) for the port to refuse. Meanwhile a
         // request may still ride a pooled connection the shutdown resets (an IOException, seen in CI): not yet refused.
         HttpRequestException? refused = null;
-        await Answers.GatewayAnswerTests.WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             try
             {

@@ -43,7 +43,7 @@ public sealed class RecoverySlowStartTests
         var limit = gateway.Services.GetRequiredService<SheddingRegistry>().All().Single().Limit;
 
         // Busy windows at the backend's service time: slow start doubles the limit from InitialLimit.
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ => (await gateway.Proxy.GetAsync("/api/x")).Dispose()));
             return limit.Current > InitialLimit;
@@ -63,7 +63,7 @@ public sealed class RecoverySlowStartTests
 
         // It comes back: the probe closes the circuit and the limit starts over, to be proven again.
         backend.Faults.Clear();
-        await WaitUntilAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
+        await Eventually.TrueAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
         using (var probe = await gateway.Proxy.GetAsync("/api/x"))
         {
             Assert.Equal(HttpStatusCode.OK, probe.StatusCode);

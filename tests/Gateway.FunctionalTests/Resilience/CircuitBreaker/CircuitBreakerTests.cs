@@ -69,7 +69,7 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         Assert.Equal(20, backend.Capacity.Served);
 
         // After the break one probe goes through; it fails, so the break doubles (1 s -> 2 s).
-        await WaitUntilAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
+        await Eventually.TrueAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
         using (var probe = await gateway.Proxy.GetAsync("/api/x"))
         {
             Assert.Equal(HttpStatusCode.InternalServerError, probe.StatusCode);
@@ -86,7 +86,7 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
 
         // The backend recovers; after the (doubled) break the probe succeeds and closes the circuit.
         backend.Faults.Clear();
-        await WaitUntilAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
+        await Eventually.TrueAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
         using (var probe = await gateway.Proxy.GetAsync("/api/x"))
         {
             Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
@@ -112,7 +112,7 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         policy["CircuitBreaker"]!["MinimumThroughput"] = 2;
         await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, policy));
 
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             using var response = await gateway.Proxy.GetAsync("/api/x");
             return await CircuitAsync(gateway, "eu-1") == "open";
@@ -159,12 +159,12 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         var policy = Policy();
         policy["CircuitBreaker"]!["MinimumThroughput"] = 2;
         await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, policy));
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             using var response = await gateway.Proxy.GetAsync("/api/x");
             return await CircuitAsync(gateway, "eu-1") == "open";
         });
-        await WaitUntilAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
+        await Eventually.TrueAsync(async () => await BreakLeftAsync(gateway, "eu-1") <= TimeSpan.Zero);
 
         // The probe reaches a backend that is now healthy but slow, and its client gives up first.
         backend.Faults.Clear();
@@ -178,7 +178,7 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         // Wait for the gateway to finish with the abandoned probe: the circuit closes (the bug) or frees the probe's slot.
         var circuit = Circuit(gateway, "eu-1");
         var time = gateway.Services.GetRequiredService<TimeProvider>();
-        await WaitUntilAsync(() => Task.FromResult(circuit.State == CircuitState.Closed || !circuit.IsSkipped(time.GetTimestamp(), out _)));
+        await Eventually.TrueAsync(() => Task.FromResult(circuit.State == CircuitState.Closed || !circuit.IsSkipped(time.GetTimestamp(), out _)));
         Assert.Equal("half_open", await CircuitAsync(gateway, "eu-1"));
 
         // The next request is the probe: it goes to the backend at once and its success closes the circuit.

@@ -23,7 +23,7 @@ public sealed class TimeoutTests
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("upstream-timeout", Reason(response));
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        await WaitUntilAsync(async () => (await DestinationAsync(gateway, "api", "eu-1")).GetProperty("inFlight").GetInt32() == 0, TimeSpan.FromSeconds(2));
+        await Eventually.TrueAsync(async () => (await DestinationAsync(gateway, "api", "eu-1")).GetProperty("inFlight").GetInt32() == 0, TimeSpan.FromSeconds(2));
     }
 
     [Fact]
