@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (unit and functional tests on real Kestrel, sample backends and redis-server, all on
-# loopback; headless chromium for the operator console). Installs redis-server and chromium when they are missing.
+# Runs the whole test suite: unit tests (fake time, no sockets) and functional tests (real Kestrel, sample backends
+# and redis-server, all on loopback; headless chromium for the operator console). Installs redis-server and chromium
+# when they are missing.
 # Ends with one line: "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +44,7 @@ dotnet build Gateway.sln -c Release --nologo || status=$?
 # One run per test project, each with its own trx: a fixed LogFileName shared by several projects would make the
 # last one overwrite the others and the count below miss their tests.
 if [ "$status" -eq 0 ]; then
-  for project in tests/*/*.Tests.csproj; do
+  for project in tests/*/*Tests.csproj; do
     name="$(basename "$project" .csproj)"
     # A test that hangs aborts its project after 5 minutes (no dump) instead of holding CI until its time limit.
     dotnet test "$project" -c Release --no-build --nologo --blame-hang-timeout 5m --blame-hang-dump-type none \

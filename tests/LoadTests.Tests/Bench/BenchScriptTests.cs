@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Gateway.Tests.Fixtures;
+using Gateway.FunctionalTests.Fixtures;
 
 namespace LoadTests.Tests.Bench;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Gateway.Tests.Fixtures;
+using Gateway.FunctionalTests.Fixtures;
 using LoadTests.Clients;
 using Microsoft.Extensions.Time.Testing;
 

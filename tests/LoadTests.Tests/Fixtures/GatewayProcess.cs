@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Gateway.Tests.Fixtures;
+using Gateway.FunctionalTests.Fixtures;
 
 namespace LoadTests.Tests.Fixtures;
 

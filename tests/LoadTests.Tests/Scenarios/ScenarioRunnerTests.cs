@@ -1,4 +1,4 @@
-using Gateway.Tests.Fixtures;
+using Gateway.FunctionalTests.Fixtures;
 using LoadTests.Cli;
 using LoadTests.Reporting;
 using LoadTests.Scenarios;

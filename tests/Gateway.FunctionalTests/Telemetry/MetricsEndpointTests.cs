@@ -1,0 +1,29 @@
+using Gateway.FunctionalTests.Fixtures;
+
+namespace Gateway.FunctionalTests.Telemetry;
+
+[Collection(SerialGroup.Name)]
+public sealed class MetricsEndpointTests
+{
+    [Fact]
+    public async Task Metrics_ExportsGatewayAspNetCoreAndKestrelInstrumentsAsPrometheusText()
+    {
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        await using var gateway = await GatewayTestHost.StartAsync(TestConfig.SingleCluster(backends.Instances));
+        (await gateway.GetAsync("/api/ok")).Response.Dispose();
+        await backends.Instances[0].DownAsync();
+        (await gateway.GetAsync("/api/fails")).Response.Dispose();
+
+        using var response = await gateway.Admin.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Matches("gateway_config_reloads_total\\{[^}]*outcome=\"applied\"[^}]*\\} 1", text);
+        Assert.Matches("gateway_responses_total\\{[^}]*gateway_reason=\"upstream-unreachable\"[^}]*http_response_status_code=\"502\"[^}]*\\} 1", text);
+        Assert.Matches("http_server_request_duration_seconds_count\\{[^}]*http_response_status_code=\"200\"", text);
+        Assert.Contains("# TYPE kestrel_active_connections", text, StringComparison.Ordinal);
+        // The forwarder's own HttpClient metrics, from System.Net.Http's meter.
+        Assert.Contains("# TYPE http_client_request_duration_seconds", text, StringComparison.Ordinal);
+        Assert.Contains("# HELP gateway_responses_total Responses the gateway gave itself", text, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,83 @@
+using Gateway.Shedding;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.UnitTests.Shedding;
+
+public sealed class AdmissionPacerTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private static int Seconds(string value) => int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Rejected_NoBacklog_RetryAfterIsTheMinimum()
+    {
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        for (var i = 0; i < 100; i++)
+        {
+            pacer.Completed(_time.GetTimestamp());
+        }
+
+        Assert.Equal(1, Seconds(pacer.Rejected(_time.GetTimestamp())));
+    }
+
+    [Fact]
+    public void Rejected_BacklogOfTenSecondsOfWork_SpreadsOverTenSeconds()
+    {
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        for (var i = 0; i < 1000; i++)
+        {
+            pacer.Completed(_time.GetTimestamp());
+        }
+
+        var values = new int[10_000];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = Seconds(pacer.Rejected(_time.GetTimestamp()));
+        }
+
+        Assert.Equal(10, pacer.WindowSeconds());
+        var perSecond = new int[11];
+        foreach (var v in values)
+        {
+            Assert.InRange(v, 1, 10);
+            perSecond[v]++;
+        }
+
+        // Spread, not one wave: no second gets more than a fifth of the returns.
+        for (var s = 1; s <= 10; s++)
+        {
+            Assert.InRange(perSecond[s], 1, values.Length / 5);
+        }
+    }
+
+    [Fact]
+    public void WindowSeconds_CappedAtRetryAfterMaxSeconds()
+    {
+        var pacer = new AdmissionPacer(new SheddingOptions { RetryAfterMaxSeconds = 5 }, _time);
+        for (var i = 0; i < 1000; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp());
+        }
+
+        Assert.Equal(5, pacer.WindowSeconds());
+    }
+
+    [Fact]
+    public void WindowSeconds_AfterAQuietSpell_BackToTheMinimum()
+    {
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        for (var i = 0; i < 1000; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp());
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        pacer.Completed(_time.GetTimestamp());
+        Assert.True(pacer.WindowSeconds() > 1);
+
+        _time.Advance(TimeSpan.FromSeconds(3));
+        pacer.Completed(_time.GetTimestamp());
+        Assert.Equal(1, pacer.WindowSeconds());
+    }
+}

@@ -1,0 +1,226 @@
+using Gateway.Shedding;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.UnitTests.Shedding;
+
+public sealed class GradientLimitTests
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(100);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private static SheddingOptions Options(int min = 4, int max = 1000, int initial = 20) => new()
+    {
+        Enabled = true,
+        MinLimit = min,
+        MaxLimit = max,
+        InitialLimit = initial,
+        SampleWindow = Window,
+        BaselineWindow = TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>Records <paramref name="samples"/> requests of the given latency spread over one sample window.</summary>
+    private void RunWindow(GradientLimit limit, double latencyMs, int inFlight, int samples = 10)
+    {
+        for (var i = 0; i < samples; i++)
+        {
+            _time.Advance(Window / samples);
+            var end = _time.GetTimestamp();
+            limit.Record(end - (long)(latencyMs / 1000 * _time.TimestampFrequency), end, inFlight);
+        }
+    }
+
+    private GradientLimit Measured(SheddingOptions options, double baselineMs = 20)
+    {
+        var limit = new GradientLimit(options, _time);
+        RunWindow(limit, baselineMs, options.MinLimit);
+        return limit;
+    }
+
+    [Fact]
+    public void New_PinsMinLimitUntilTheBaselineIsMeasured_ThenInitialLimit()
+    {
+        var limit = new GradientLimit(Options(), _time);
+
+        Assert.Equal(4, limit.Current);
+        Assert.True(limit.MeasuringBaseline);
+
+        RunWindow(limit, 20, inFlight: 4);
+
+        Assert.False(limit.MeasuringBaseline);
+        Assert.Equal(0.020, limit.BaselineSeconds, 3);
+        Assert.Equal(20, limit.Current);
+    }
+
+    [Fact]
+    public void Record_FewerThanMinSamples_KeepsTheWindowOpen()
+    {
+        var limit = new GradientLimit(Options(), _time);
+
+        RunWindow(limit, 20, inFlight: 4, samples: 2);
+
+        Assert.True(limit.MeasuringBaseline);
+        limit.Record(_time.GetTimestamp() - (long)(0.020 * _time.TimestampFrequency), _time.GetTimestamp(), 4);
+        Assert.False(limit.MeasuringBaseline);
+    }
+
+    [Fact]
+    public void Record_SlowStart_DoublesPerSaturatedWindowUntilLatencyClimbs()
+    {
+        var limit = Measured(Options());
+        Assert.True(limit.InSlowStart);
+
+        RunWindow(limit, 21, inFlight: 20);
+        RunWindow(limit, 21, inFlight: 40);
+        RunWindow(limit, 21, inFlight: 80);
+        Assert.Equal(160, limit.Current);
+
+        // Past the tolerance (1.5 × 20 ms): slow start ends and the limit shrinks.
+        RunWindow(limit, 45, inFlight: 160);
+        Assert.False(limit.InSlowStart);
+        Assert.InRange(limit.Current, 100, 159);
+    }
+
+    [Fact]
+    public void Record_SlowStart_WindowNotUsedToTheDefaultShare_DoesNotDouble()
+    {
+        var limit = Measured(Options());
+
+        // The default share of 20 is 16: 15 in flight says nothing about whether 40 would be served as well.
+        RunWindow(limit, 20, inFlight: 15);
+
+        Assert.Equal(20, limit.Current);
+    }
+
+    [Fact]
+    public void Record_AfterSlowStart_LatencyAtBaselineWhileBusy_LimitGrowsBySquareRoot()
+    {
+        var limit = Measured(Options());
+        RunWindow(limit, 45, inFlight: 20);
+        Assert.False(limit.InSlowStart);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var before = limit.Estimate;
+            RunWindow(limit, 21, inFlight: limit.Current);
+            // The whole √limit per window, not a smoothed share of it.
+            Assert.InRange(limit.Estimate, before + (int)Math.Sqrt(before) - 1, before + (int)Math.Sqrt(before) + 1);
+        }
+    }
+
+    [Fact]
+    public void Restart_AfterAnOutage_StartsFromInitialLimitInSlowStart()
+    {
+        var limit = Measured(Options());
+        RunWindow(limit, 45, inFlight: 20);
+        for (var i = 0; i < 40; i++)
+        {
+            RunWindow(limit, 21, inFlight: limit.Current);
+        }
+
+        Assert.True(limit.Current > 40, $"limit {limit.Current}");
+
+        limit.Restart();
+
+        Assert.Equal(20, limit.Current);
+        Assert.True(limit.InSlowStart);
+        Assert.Equal(0.020, limit.BaselineSeconds, 3);
+        RunWindow(limit, 21, inFlight: 20);
+        Assert.Equal(40, limit.Current);
+    }
+
+    [Fact]
+    public void Record_LatencyAtBaselineWhileMostlyIdle_LimitDoesNotGrow()
+    {
+        var limit = Measured(Options());
+
+        for (var i = 0; i < 20; i++)
+        {
+            RunWindow(limit, 20, inFlight: 3);
+        }
+
+        Assert.Equal(20, limit.Current);
+    }
+
+    [Fact]
+    public void Record_LatencyWithinTolerance_LimitStillGrows()
+    {
+        var limit = Measured(Options());
+
+        RunWindow(limit, 29, inFlight: 20);
+
+        Assert.True(limit.Current > 20, $"limit {limit.Current}");
+    }
+
+    [Fact]
+    public void Record_LatencyClimbsPastTolerance_LimitShrinks()
+    {
+        var limit = Measured(Options(initial: 100));
+
+        RunWindow(limit, 80, inFlight: 100);
+
+        // gradient 1.5 × 20 / 80 = 0.375, clamped to 0.5: estimate 100 × 0.5 + 10 = 60; smoothed 0.8 × 100 + 0.2 × 60.
+        Assert.Equal(92, limit.Current);
+    }
+
+    [Fact]
+    public void Record_SustainedOverload_FallsToMinLimitAndNoFurther()
+    {
+        var limit = Measured(Options(initial: 100));
+
+        for (var i = 0; i < 200; i++)
+        {
+            RunWindow(limit, 200, inFlight: limit.Current);
+        }
+
+        Assert.Equal(4, limit.Current);
+    }
+
+    [Fact]
+    public void Record_NoLoadLatencyForever_StopsAtMaxLimit()
+    {
+        var limit = Measured(Options(max: 50));
+
+        for (var i = 0; i < 200; i++)
+        {
+            RunWindow(limit, 20, inFlight: limit.Current);
+        }
+
+        Assert.Equal(50, limit.Current);
+    }
+
+    [Fact]
+    public void Record_QueueingBackend_SettlesNearItsCapacity()
+    {
+        // A backend of capacity 8 and 20 ms service time: at concurrency c its mean latency is about 20 ms × c / 8.
+        var limit = Measured(Options(min: 2, initial: 4), baselineMs: 20);
+
+        for (var i = 0; i < 250; i++)
+        {
+            var c = limit.Current;
+            RunWindow(limit, 20.0 * Math.Max(1.0, c / 8.0), inFlight: c);
+        }
+
+        Assert.False(limit.MeasuringBaseline);
+        // The equilibrium is where latency is Tolerance/(1 − 1/√limit) × baseline: a small standing queue, not 10x.
+        Assert.InRange(limit.Current, 8, 24);
+    }
+
+    [Fact]
+    public void BackendSlowerForGood_BaselineFollowsWithinTwoBaselineWindows_WithoutPinning()
+    {
+        var options = Options() with { BaselineWindow = TimeSpan.FromSeconds(1) };
+        var limit = Measured(options, baselineMs: 20);
+
+        // From now on the backend's no-load latency is 40 ms: a shrinking limit at first, then the new baseline.
+        var lowest = int.MaxValue;
+        for (var i = 0; i < 25; i++)
+        {
+            RunWindow(limit, 40, inFlight: limit.Current);
+            Assert.False(limit.MeasuringBaseline);
+            lowest = Math.Min(lowest, limit.Current);
+        }
+
+        Assert.Equal(0.040, limit.BaselineSeconds, 3);
+        Assert.True(limit.Current > lowest, $"limit {limit.Current}, lowest {lowest}");
+    }
+}
