@@ -6,22 +6,13 @@ using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Shedding;
 using Gateway.Telemetry;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Configuration.Validators;
 
 /// <summary>Rules for the <c>Gateway</c> section, each error naming its key path and the allowed range.</summary>
-internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+internal static class GatewayOptionsValidator
 {
     private const string Root = GatewayOptions.SectionName;
-
-    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
-    {
-        var errors = Validate(options);
-        return errors.Count == 0
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(errors.Select(e => e.ToString()));
-    }
 
     public static IReadOnlyList<ConfigError> Validate(GatewayOptions options)
     {
