@@ -1,10 +1,9 @@
-using Gateway.ClientIdentity;
 using Gateway.RateLimiting;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration.Validators;
 
-/// <summary>Rules for <c>Gateway:RateLimiting</c>, <c>Gateway:ClientIdentity</c> and routes' <c>RateLimiterPolicy</c>.</summary>
+/// <summary>Rules for <c>Gateway:RateLimiting</c> and routes' <c>RateLimiterPolicy</c>.</summary>
 internal static class RateLimitingValidator
 {
     private const string Root = GatewayOptions.SectionName;
@@ -16,23 +15,11 @@ internal static class RateLimitingValidator
 
     private static readonly string[] s_scopes = [RateLimitingConstants.Local, RateLimitingConstants.Global];
 
-    public static void Validate(GatewayOptions options, ConfigErrorList errors)
+    public static void Validate(RateLimitingOptions rateLimiting, ConfigErrorList errors)
     {
-        foreach (var (name, policy) in options.RateLimiting.Policies)
+        foreach (var (name, policy) in rateLimiting.Policies)
         {
             ValidatePolicy($"{Root}:RateLimiting:Policies:{name}", name, policy, errors);
-        }
-    }
-
-    public static void ValidateClientIdentity(ClientIdentityOptions clientIdentity, ConfigErrorList errors)
-    {
-        var proxies = clientIdentity.TrustedProxies;
-        for (var i = 0; i < proxies.Count; i++)
-        {
-            if (!ClientIpResolver.TryParseNetwork(proxies[i] ?? string.Empty, out _))
-            {
-                errors.Add($"{Root}:ClientIdentity:TrustedProxies:{i}", $"must be a CIDR such as 10.0.0.0/8 or an IP address (was '{proxies[i]}').");
-            }
         }
     }
 
