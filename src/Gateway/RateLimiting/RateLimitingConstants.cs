@@ -26,9 +26,14 @@ internal static class RateLimitingConstants
     public const string MissingPartition = "(missing)";
 
     public const int DefaultLimit = 100;
+    public const int MinLimit = 1;
     public const int MaxLimit = 1_000_000;
+    public const int MinQueueLimit = 0;
     public const int MaxQueueLimit = 10_000;
+    public const int DefaultSegmentsPerWindow = 4;
+    public const int MinSegments = 1;
     public const int MaxSegments = 100;
+    public const int MinLeaseSize = 1;
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(1);
 
     // The local limiters are replenished from a timer; below 10 ms its cost outweighs any use.

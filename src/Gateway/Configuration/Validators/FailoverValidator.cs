@@ -36,8 +36,8 @@ internal static class FailoverValidator
             }
         }
 
-        errors.RequireRange($"{path}:MinHealthyFraction", policy.MinHealthyFraction, 0, 1);
-        errors.RequireRange($"{path}:FailbackDelay", policy.FailbackDelay, TimeSpan.Zero, FailoverConstants.MaxDelay);
-        errors.RequireRange($"{path}:SlowStart", policy.SlowStart, TimeSpan.Zero, FailoverConstants.MaxDelay);
+        errors.RequireRange($"{path}:MinHealthyFraction", policy.MinHealthyFraction, FailoverConstants.MinMinHealthyFraction, FailoverConstants.MaxMinHealthyFraction);
+        errors.RequireRange($"{path}:FailbackDelay", policy.FailbackDelay, FailoverConstants.MinDelay, FailoverConstants.MaxDelay);
+        errors.RequireRange($"{path}:SlowStart", policy.SlowStart, FailoverConstants.MinDelay, FailoverConstants.MaxDelay);
     }
 }

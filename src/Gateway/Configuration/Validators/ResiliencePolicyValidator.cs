@@ -9,7 +9,7 @@ internal static class ResiliencePolicyValidator
 
     public static void Validate(ResilienceOptions resilience, ConfigErrorList errors)
     {
-        errors.RequireRange($"{Path}:Retry:MaxBufferedBodySize", resilience.Retry.MaxBufferedBodySize, 0, ResilienceConstants.MaxBufferedBodySizeLimit);
+        errors.RequireRange($"{Path}:Retry:MaxBufferedBodySize", resilience.Retry.MaxBufferedBodySize, ResilienceConstants.MinBufferedBodySize, ResilienceConstants.MaxBufferedBodySizeLimit);
         if (!resilience.Retry.Enabled)
         {
             foreach (var (name, policy) in resilience.Policies)
@@ -38,9 +38,11 @@ internal static class ResiliencePolicyValidator
         }
 
         var breaker = policy.CircuitBreaker;
-        if (double.IsNaN(breaker.FailureRatio) || breaker.FailureRatio <= 0 || breaker.FailureRatio > 1)
+        if (double.IsNaN(breaker.FailureRatio) || breaker.FailureRatio <= ResilienceConstants.FailureRatioAbove || breaker.FailureRatio > ResilienceConstants.MaxFailureRatio)
         {
-            errors.Add($"{path}:CircuitBreaker:FailureRatio", $"must be above 0 and at most 1 (was {breaker.FailureRatio}).");
+            errors.Add(
+                $"{path}:CircuitBreaker:FailureRatio",
+                $"must be above {ResilienceConstants.FailureRatioAbove} and at most {ResilienceConstants.MaxFailureRatio} (was {breaker.FailureRatio}).");
         }
 
         errors.RequireRange($"{path}:CircuitBreaker:MinimumThroughput", breaker.MinimumThroughput, ResilienceConstants.MinMinimumThroughput, ResilienceConstants.MaxMinimumThroughput);
@@ -50,16 +52,16 @@ internal static class ResiliencePolicyValidator
         RequireStatusCodes($"{path}:CircuitBreaker:FailureStatusCodes", breaker.FailureStatusCodes, errors);
 
         var retry = policy.Retry;
-        errors.RequireRange($"{path}:Retry:MaxAttempts", retry.MaxAttempts, 1, ResilienceConstants.MaxMaxAttempts);
-        errors.RequireRange($"{path}:Retry:BackoffBaseDelay", retry.BackoffBaseDelay, TimeSpan.Zero, ResilienceConstants.MaxBackoffDelay);
+        errors.RequireRange($"{path}:Retry:MaxAttempts", retry.MaxAttempts, ResilienceConstants.MinMaxAttempts, ResilienceConstants.MaxMaxAttempts);
+        errors.RequireRange($"{path}:Retry:BackoffBaseDelay", retry.BackoffBaseDelay, ResilienceConstants.MinBackoffDelay, ResilienceConstants.MaxBackoffDelay);
         errors.RequireRange($"{path}:Retry:BackoffMaxDelay", retry.BackoffMaxDelay, retry.BackoffBaseDelay, ResilienceConstants.MaxBackoffDelay);
-        errors.RequireRange($"{path}:Retry:BudgetPercent", retry.BudgetPercent, 0, 100);
-        errors.RequireRange($"{path}:Retry:MinRetriesPerSecond", retry.MinRetriesPerSecond, 0, ResilienceConstants.MaxMinRetriesPerSecond);
+        errors.RequireRange($"{path}:Retry:BudgetPercent", retry.BudgetPercent, ResilienceConstants.MinBudgetPercent, ResilienceConstants.MaxBudgetPercent);
+        errors.RequireRange($"{path}:Retry:MinRetriesPerSecond", retry.MinRetriesPerSecond, ResilienceConstants.MinMinRetriesPerSecond, ResilienceConstants.MaxMinRetriesPerSecond);
         RequireStatusCodes($"{path}:Retry:StatusCodes", retry.StatusCodes, errors);
 
         var bulkhead = policy.Bulkhead;
-        errors.RequireRange($"{path}:Bulkhead:MaxConcurrentRequests", bulkhead.MaxConcurrentRequests, 1, ResilienceConstants.MaxConcurrentRequestsLimit);
-        errors.RequireRange($"{path}:Bulkhead:QueueLimit", bulkhead.QueueLimit, 0, ResilienceConstants.MaxQueueLimit);
+        errors.RequireRange($"{path}:Bulkhead:MaxConcurrentRequests", bulkhead.MaxConcurrentRequests, ResilienceConstants.MinConcurrentRequests, ResilienceConstants.MaxConcurrentRequestsLimit);
+        errors.RequireRange($"{path}:Bulkhead:QueueLimit", bulkhead.QueueLimit, ResilienceConstants.MinQueueLimit, ResilienceConstants.MaxQueueLimit);
         errors.RequireRange($"{path}:Bulkhead:QueueTimeout", bulkhead.QueueTimeout, ResilienceConstants.MinTimeout, ResilienceConstants.MaxTimeout);
     }
 
@@ -72,9 +74,9 @@ internal static class ResiliencePolicyValidator
 
         for (var i = 0; i < statuses.Count; i++)
         {
-            if (statuses[i] is < 500 or > 599)
+            if (statuses[i] is < ResilienceConstants.MinStatusCode or > ResilienceConstants.MaxStatusCode)
             {
-                errors.Add($"{path}:{i}", $"must be a 5xx status code, 500 to 599 (was {statuses[i]}).");
+                errors.Add($"{path}:{i}", $"must be a 5xx status code, {ResilienceConstants.MinStatusCode} to {ResilienceConstants.MaxStatusCode} (was {statuses[i]}).");
             }
         }
     }
