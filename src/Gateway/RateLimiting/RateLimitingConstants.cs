@@ -60,10 +60,7 @@ internal static class RateLimitingConstants
     // Retry-After: whole seconds, at least 1, plus up to half again (at least 1 s) of jitter.
     public const int MinRetryAfterSeconds = 1;
 
-    // Metric tag keys.
-    public const string PolicyTag = "gateway.ratelimit.policy";
-    public const string OutcomeTag = "outcome";
-    public const string ReasonTag = "reason";
+    // Values of the decisions' MetricTags.Outcome.
     public const string Allowed = "allowed";
     public const string Rejected = "rejected";
 }

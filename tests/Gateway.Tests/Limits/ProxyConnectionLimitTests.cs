@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Limits;
+using Gateway.Telemetry;
 using Gateway.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -83,6 +84,6 @@ public sealed class ProxyConnectionLimitTests(ITestOutputHelper output)
 
     private static long Rejections(MetricCollector<long> collector, string reason) =>
         collector.GetMeasurementSnapshot()
-            .Where(m => (string?)m.Tags[LimitsMetrics.ConnectionReasonTag] == reason)
+            .Where(m => (string?)m.Tags[MetricTags.ConnectionReason] == reason)
             .Sum(m => m.Value);
 }
