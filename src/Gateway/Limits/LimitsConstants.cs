@@ -95,9 +95,6 @@ internal static class LimitsConstants
     /// <summary>Request headers the gateway sets for backends itself; a client's copies are removed.</summary>
     public const string InternalHeaderPrefix = "X-Gateway-";
 
-    /// <summary>The deadline the gateway propagates to backends; a client's copy is removed.</summary>
-    public const string DeadlineHeader = "X-Request-Deadline";
-
     /// <summary>
     /// The client address as the gateway saw it (nginx's <c>proxy_set_header X-Real-IP $remote_addr</c>); kept as sent
     /// only from a trusted proxy.
