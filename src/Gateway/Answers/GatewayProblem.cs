@@ -31,6 +31,13 @@ internal sealed class GatewayProblem
         "No healthy destination",
         "Every destination of the route's cluster is unhealthy or unavailable.");
 
+    /// <summary>Refused by the cluster's bulkhead or by load shedding: the same answer, so clients handle one.</summary>
+    public static GatewayProblem Overloaded { get; } = new(
+        StatusCodes.Status503ServiceUnavailable,
+        GatewayReason.Overloaded,
+        "Overloaded",
+        "The route's cluster has as many requests in flight as it can take now (its bulkhead or its adaptive concurrency limit); the gateway refused this one rather than let it wait. Retry after the time given.");
+
     public static GatewayProblem UpstreamUnreachable { get; } = new(
         StatusCodes.Status502BadGateway,
         GatewayReason.UpstreamUnreachable,

@@ -5,8 +5,11 @@ internal static class FailoverConstants
     public const string PolicyMetadataKey = "FailoverPolicy";
     public const string RegionMetadataKey = "Region";
     public const double DefaultMinHealthyFraction = 0.5;
+    public const double MinMinHealthyFraction = 0;
+    public const double MaxMinHealthyFraction = 1;
     public static readonly TimeSpan DefaultFailbackDelay = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultSlowStart = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MinDelay = TimeSpan.Zero;
     public static readonly TimeSpan MaxDelay = TimeSpan.FromHours(1);
 
     public const string DrainsRedisKey = "drains";

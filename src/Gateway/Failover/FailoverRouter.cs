@@ -12,8 +12,6 @@ internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains d
 {
     private readonly ConditionalWeakTable<ClusterState, ClusterRouting> _clusters = new();
 
-    public RegionDrains Drains => drains;
-
     public RegionPlan GetPlan(ClusterState cluster)
     {
         var routing = _clusters.GetValue(cluster, static _ => new ClusterRouting());

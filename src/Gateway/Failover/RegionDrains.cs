@@ -17,8 +17,6 @@ internal sealed class RegionDrains
 
     public ImmutableHashSet<string> Drained => Volatile.Read(ref _drained);
 
-    public bool IsDrained(string region) => Volatile.Read(ref _drained).Contains(region);
-
     /// <returns>True when the region was not drained before.</returns>
     public bool Drain(string region) => Update(set => set.Add(region));
 

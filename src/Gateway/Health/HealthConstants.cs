@@ -4,9 +4,17 @@ internal static class HealthConstants
 {
     public const string OutlierDetectionPolicyName = "OutlierDetection";
     public const int DefaultConsecutiveFailures = 5;
+    public const int MinConsecutiveFailures = 1;
+    public const int MaxConsecutiveFailures = 1000;
     public const double DefaultEjectionTimeMultiplier = 2;
+    public const double MinEjectionTimeMultiplier = 1;
+    public const double MaxEjectionTimeMultiplier = 10;
     public const int DefaultMaxEjectionPercent = 50;
+    public const int MinEjectionPercent = 0;
+    public const int MaxEjectionPercentLimit = 100;
     public const double DefaultPanicThreshold = 0.5;
+    public const double MinPanicThreshold = 0;
+    public const double MaxPanicThreshold = 1;
     public static readonly TimeSpan DefaultBaseEjectionTime = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultMaxEjectionTime = TimeSpan.FromSeconds(300);
     public static readonly TimeSpan MinEjectionTime = TimeSpan.FromMilliseconds(100);

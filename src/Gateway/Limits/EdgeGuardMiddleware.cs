@@ -44,8 +44,6 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
         return writer.WriteAsync(context, problem);
     }
 
-    internal static GatewayProblem? Check(HttpContext context) => Check(context, out _, out _, out _);
-
     /// <param name="internalHeaders">Whether a header is one the gateway strips before forwarding (noted here, in the one
     /// pass over the header names, for <see cref="InternalHeaderTransformProvider"/>).</param>
     /// <param name="realIp">Whether the request carries <c>X-Real-IP</c>, which the gateway replaces unless a trusted

@@ -1,4 +1,5 @@
 using Gateway.ClientIdentity;
+using Gateway.Resilience;
 using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
 
@@ -26,7 +27,7 @@ internal sealed class InternalHeaderTransformProvider : ITransformProvider
 
     internal static bool IsInternal(string name) =>
         name.StartsWith(LimitsConstants.InternalHeaderPrefix, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(LimitsConstants.DeadlineHeader, StringComparison.OrdinalIgnoreCase);
+        name.Equals(ResilienceConstants.DeadlineHeader, StringComparison.OrdinalIgnoreCase);
 
     private static ValueTask StripInternalHeaders(RequestTransformContext context)
     {

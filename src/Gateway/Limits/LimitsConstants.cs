@@ -8,10 +8,12 @@ internal static class LimitsConstants
     // Kestrel leaves connections unlimited. A bound turns a connection flood into refused connections instead of
     // exhausted file descriptors and memory; 10 000 is far above what one 2-core instance serves well.
     public const long DefaultMaxConcurrentConnections = 10_000;
+    public const long MinConcurrentConnections = 1;
     public const long MaxConcurrentConnectionsLimit = 1_000_000;
 
     // New-connection rates are off by default: a sensible rate depends on the clients (one browser opens six, one
     // service mesh sidecar one), and the loopback load tests open thousands a second from one address.
+    public const int MinNewConnectionsPerSecond = 0;
     public const int MaxNewConnectionsPerSecondLimit = 1_000_000;
 
     // PartitionedRateLimiter.Create replenishes its partitions from a 100 ms heartbeat, so token buckets refill in
@@ -34,6 +36,7 @@ internal static class LimitsConstants
 
     // Kestrel's own defaults: 240 bytes/s after a 5 s grace period, which a mobile client on a bad link still makes.
     public const double DefaultMinDataRate = 240;
+    public const double MinMinDataRate = 0;
     public const double MaxMinDataRate = 1_000_000;
     public static readonly TimeSpan DefaultMinDataRateGracePeriod = TimeSpan.FromSeconds(5);
 
@@ -43,6 +46,7 @@ internal static class LimitsConstants
     public static readonly TimeSpan MaxMinDataRateGracePeriod = TimeSpan.FromMinutes(1);
 
     public const int DefaultMaxRequestHeaderCount = 100;
+    public const int MinRequestHeaderCount = 1;
     public const int MaxRequestHeaderCountLimit = 1000;
 
     public const int DefaultMaxRequestHeadersTotalSize = 32 * 1024;
@@ -55,12 +59,20 @@ internal static class LimitsConstants
 
     // An API gateway rarely carries uploads; Kestrel's ~28.6 MiB default buffers more than most APIs accept.
     public const long DefaultMaxRequestBodySize = 10 * 1024 * 1024;
+    public const long MinRequestBodySize = 0;
     public const long MaxRequestBodySizeLimit = 4L * 1024 * 1024 * 1024;
 
+    // A route's own MaxRequestBodySize may say "no limit", as YARP's -1 does; the gateway-wide default may not.
+    public const long NoRequestBodySizeLimit = -1;
+
     public const int DefaultListenBacklog = 4096;
+
+    // Below a few tens the kernel drops SYNs of an ordinary burst of new connections.
+    public const int MinListenBacklog = 16;
     public const int MaxListenBacklog = 65535;
 
     public const int DefaultHttp2MaxStreamsPerConnection = 100;
+    public const int MinHttp2MaxStreamsPerConnection = 1;
     public const int MaxHttp2MaxStreamsPerConnection = 1000;
 
     // A backend that does not accept a TCP connection within a few seconds is down for practical purposes; the
@@ -82,9 +94,6 @@ internal static class LimitsConstants
 
     /// <summary>Request headers the gateway sets for backends itself; a client's copies are removed.</summary>
     public const string InternalHeaderPrefix = "X-Gateway-";
-
-    /// <summary>The deadline the gateway propagates to backends; a client's copy is removed.</summary>
-    public const string DeadlineHeader = "X-Request-Deadline";
 
     /// <summary>
     /// The client address as the gateway saw it (nginx's <c>proxy_set_header X-Real-IP $remote_addr</c>); kept as sent

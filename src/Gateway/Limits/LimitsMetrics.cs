@@ -6,8 +6,6 @@ namespace Gateway.Limits;
 /// <summary>The edge's instruments, on the <c>Gateway</c> meter.</summary>
 internal sealed class LimitsMetrics
 {
-    /// <summary>Tag of <c>gateway.edge.rejected_connections</c>: which limit closed the connection.</summary>
-    public const string ConnectionReasonTag = "gateway.connection.reason";
 
     private readonly Counter<long> _rejectedConnections;
 
@@ -24,11 +22,11 @@ internal sealed class LimitsMetrics
     {
         if (_rejectedConnections.Enabled)
         {
-            _rejectedConnections.Add(1, new KeyValuePair<string, object?>(ConnectionReasonTag, ReasonTagValue(reason)));
+            _rejectedConnections.Add(1, new KeyValuePair<string, object?>(MetricTags.ConnectionReason, ReasonTagValue(reason)));
         }
     }
 
-    /// <summary>The <see cref="ConnectionReasonTag"/> value of <paramref name="reason"/>.</summary>
+    /// <summary>The <see cref="MetricTags.ConnectionReason"/> value of <paramref name="reason"/>.</summary>
     public static string ReasonTagValue(ConnectionRejection reason) => reason switch
     {
         ConnectionRejection.MaxConnections => "max_connections",

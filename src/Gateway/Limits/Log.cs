@@ -1,15 +1,16 @@
 using System.Net;
+using Gateway.Telemetry;
 
 namespace Gateway.Limits;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Debug, Message = "Refused a request from {RemoteAddress} before routing: {Problem}")]
+    [LoggerMessage(EventId = EventIds.RequestRefused, Level = LogLevel.Debug, Message = "Refused a request from {RemoteAddress} before routing: {Problem}")]
     public static partial void RequestRefused(ILogger logger, string problem, IPAddress? remoteAddress);
 
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Closed {Count} proxy connections at once over {LimitKey} since the last report; the last from {RemoteEndPoint}")]
+    [LoggerMessage(EventId = EventIds.ConnectionsRejected, Level = LogLevel.Warning, Message = "Closed {Count} proxy connections at once over {LimitKey} since the last report; the last from {RemoteEndPoint}")]
     public static partial void ConnectionsRejected(ILogger logger, long count, string limitKey, EndPoint? remoteEndPoint);
 
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Gateway:Limits:MaxConcurrentConnections {Cap} does not leave {Reserve} of the process's open-file limit {Limit} (ulimit -n) for backend connections and files: past that limit accepts fail and new clients wait in the listen queue instead of being closed by the cap. Raise the limit (ulimit -n, LimitNOFILE) or lower the cap")]
+    [LoggerMessage(EventId = EventIds.ConnectionCapOverFileLimit, Level = LogLevel.Warning, Message = "Gateway:Limits:MaxConcurrentConnections {Cap} does not leave {Reserve} of the process's open-file limit {Limit} (ulimit -n) for backend connections and files: past that limit accepts fail and new clients wait in the listen queue instead of being closed by the cap. Raise the limit (ulimit -n, LimitNOFILE) or lower the cap")]
     public static partial void ConnectionCapOverFileLimit(ILogger logger, long cap, long limit, long reserve);
 }

@@ -1,7 +1,9 @@
+using Gateway.Telemetry;
+
 namespace Gateway.RateLimiting;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Rate-limit policies applied: {Policies} policies, {Kept} kept with their buckets, {Routes} limited routes")]
+    [LoggerMessage(EventId = EventIds.RateLimitPoliciesApplied, Level = LogLevel.Information, Message = "Rate-limit policies applied: {Policies} policies, {Kept} kept with their buckets, {Routes} limited routes")]
     public static partial void PoliciesApplied(ILogger logger, int policies, int kept, int routes);
 }

@@ -33,8 +33,8 @@ internal sealed class RateLimitMetrics
         {
             _decisions.Add(
                 1,
-                new KeyValuePair<string, object?>(RateLimitingConstants.PolicyTag, policy),
-                new KeyValuePair<string, object?>(RateLimitingConstants.OutcomeTag, allowed ? RateLimitingConstants.Allowed : RateLimitingConstants.Rejected));
+                new KeyValuePair<string, object?>(MetricTags.RateLimitPolicy, policy),
+                new KeyValuePair<string, object?>(MetricTags.Outcome, allowed ? RateLimitingConstants.Allowed : RateLimitingConstants.Rejected));
         }
     }
 
@@ -44,8 +44,8 @@ internal sealed class RateLimitMetrics
         {
             _fallbacks.Add(
                 1,
-                new KeyValuePair<string, object?>(RateLimitingConstants.PolicyTag, policy),
-                new KeyValuePair<string, object?>(RateLimitingConstants.ReasonTag, reason));
+                new KeyValuePair<string, object?>(MetricTags.RateLimitPolicy, policy),
+                new KeyValuePair<string, object?>(MetricTags.RateLimitFallbackReason, reason));
         }
     }
 }

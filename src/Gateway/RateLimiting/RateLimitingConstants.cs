@@ -26,9 +26,14 @@ internal static class RateLimitingConstants
     public const string MissingPartition = "(missing)";
 
     public const int DefaultLimit = 100;
+    public const int MinLimit = 1;
     public const int MaxLimit = 1_000_000;
+    public const int MinQueueLimit = 0;
     public const int MaxQueueLimit = 10_000;
+    public const int DefaultSegmentsPerWindow = 4;
+    public const int MinSegments = 1;
     public const int MaxSegments = 100;
+    public const int MinLeaseSize = 1;
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(1);
 
     // The local limiters are replenished from a timer; below 10 ms its cost outweighs any use.
@@ -55,10 +60,7 @@ internal static class RateLimitingConstants
     // Retry-After: whole seconds, at least 1, plus up to half again (at least 1 s) of jitter.
     public const int MinRetryAfterSeconds = 1;
 
-    // Metric tag keys.
-    public const string PolicyTag = "gateway.ratelimit.policy";
-    public const string OutcomeTag = "outcome";
-    public const string ReasonTag = "reason";
+    // Values of the decisions' MetricTags.Outcome.
     public const string Allowed = "allowed";
     public const string Rejected = "rejected";
 }

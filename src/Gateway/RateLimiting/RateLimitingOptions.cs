@@ -55,7 +55,7 @@ public sealed record RateLimitPolicyOptions
     /// SlidingWindow: segments the window slides by. Default 4, range 1 to 100, and <see cref="Window"/> divided
     /// by it at least 10 ms.
     /// </summary>
-    public int SegmentsPerWindow { get; init; } = 4;
+    public int SegmentsPerWindow { get; init; } = RateLimitingConstants.DefaultSegmentsPerWindow;
 
     /// <summary>
     /// Local scope: requests that may wait for a permit (oldest first) instead of being refused. Default 0 (refuse

@@ -1,29 +1,30 @@
+using Gateway.Telemetry;
+
 namespace Gateway.Redis;
 
-// Event ids 5001-5007 and 5009 date from when the connection lived in rate limiting; they stay stable.
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Redis for global rate limits: connection created (connected now: {Connected})")]
+    [LoggerMessage(EventId = EventIds.RedisConnecting, Level = LogLevel.Information, Message = "Redis for global rate limits: connection created (connected now: {Connected})")]
     public static partial void RedisConnecting(ILogger logger, bool connected);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Redis configuration for global rate limits is unusable; all limits stay local")]
+    [LoggerMessage(EventId = EventIds.RedisConfigurationFailed, Level = LogLevel.Error, Message = "Redis configuration for global rate limits is unusable; all limits stay local")]
     public static partial void RedisConfigurationFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} failed ({FailureType}); global limits fall back to this instance's share")]
+    [LoggerMessage(EventId = EventIds.RedisConnectionFailed, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} failed ({FailureType}); global limits fall back to this instance's share")]
     public static partial void RedisConnectionFailed(ILogger logger, System.Net.EndPoint? endPoint, StackExchange.Redis.ConnectionFailureType failureType);
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Redis connection to {EndPoint} restored")]
+    [LoggerMessage(EventId = EventIds.RedisConnectionRestored, Level = LogLevel.Information, Message = "Redis connection to {EndPoint} restored")]
     public static partial void RedisConnectionRestored(ILogger logger, System.Net.EndPoint? endPoint);
 
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Redis circuit opened for {BreakDuration} ({Reason}); global limits fall back to this instance's share")]
+    [LoggerMessage(EventId = EventIds.RedisCircuitOpened, Level = LogLevel.Warning, Message = "Redis circuit opened for {BreakDuration} ({Reason}); global limits fall back to this instance's share")]
     public static partial void RedisCircuitOpened(ILogger logger, TimeSpan breakDuration, string reason);
 
-    [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Redis circuit closed; global limits are shared again")]
+    [LoggerMessage(EventId = EventIds.RedisCircuitClosed, Level = LogLevel.Information, Message = "Redis circuit closed; global limits are shared again")]
     public static partial void RedisCircuitClosed(ILogger logger);
 
-    [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "{LiveInstances} live gateway instance(s) share global rate limits")]
+    [LoggerMessage(EventId = EventIds.LiveInstancesChanged, Level = LogLevel.Information, Message = "{LiveInstances} live gateway instance(s) share global rate limits")]
     public static partial void LiveInstancesChanged(ILogger logger, int liveInstances);
 
-    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Gateway:Redis changed; it is read at start-up and takes effect after a restart")]
+    [LoggerMessage(EventId = EventIds.RedisRestartRequired, Level = LogLevel.Warning, Message = "Gateway:Redis changed; it is read at start-up and takes effect after a restart")]
     public static partial void RedisRestartRequired(ILogger logger);
 }

@@ -19,7 +19,4 @@ internal static class RedisConstants
 
     // An instance that missed this many heartbeats no longer counts towards the share of a global limit.
     public static readonly TimeSpan InstanceLiveness = TimeSpan.FromSeconds(5);
-
-    // Metric tag key of the round-trip counter; its outcome is MetricTags.Outcome.
-    public const string OperationTag = "operation";
 }

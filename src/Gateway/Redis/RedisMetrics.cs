@@ -32,7 +32,7 @@ internal sealed class RedisMetrics
         {
             _roundTrips.Add(
                 1,
-                new KeyValuePair<string, object?>(RedisConstants.OperationTag, operation),
+                new KeyValuePair<string, object?>(MetricTags.RedisOperation, operation),
                 new KeyValuePair<string, object?>(MetricTags.Outcome, outcome));
         }
     }

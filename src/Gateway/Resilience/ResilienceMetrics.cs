@@ -7,8 +7,6 @@ namespace Gateway.Resilience;
 /// <summary>Instruments of the resilience policies, on the <c>Gateway</c> meter.</summary>
 internal sealed class ResilienceMetrics
 {
-    public const string DestinationTag = "gateway.destination";
-    public const string KindTag = "gateway.timeout.kind";
 
     private readonly Meter _meter;
     private readonly Counter<long> _transitions;
@@ -57,7 +55,7 @@ internal sealed class ResilienceMetrics
             _transitions.Add(
                 1,
                 new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
-                new KeyValuePair<string, object?>(DestinationTag, destination),
+                new KeyValuePair<string, object?>(MetricTags.Destination, destination),
                 new KeyValuePair<string, object?>(MetricTags.State, StateName(state)));
         }
     }
@@ -72,7 +70,7 @@ internal sealed class ResilienceMetrics
     {
         if (_timeouts.Enabled)
         {
-            _timeouts.Add(1, new KeyValuePair<string, object?>(MetricTags.Cluster, cluster), new KeyValuePair<string, object?>(KindTag, kind));
+            _timeouts.Add(1, new KeyValuePair<string, object?>(MetricTags.Cluster, cluster), new KeyValuePair<string, object?>(MetricTags.TimeoutKind, kind));
         }
     }
 
@@ -109,7 +107,7 @@ internal sealed class ResilienceMetrics
                 yield return new Measurement<int>(
                     StateValue(circuit.State),
                     new KeyValuePair<string, object?>(MetricTags.Cluster, cluster.ClusterId),
-                    new KeyValuePair<string, object?>(DestinationTag, circuit.DestinationId));
+                    new KeyValuePair<string, object?>(MetricTags.Destination, circuit.DestinationId));
             }
         }
     }

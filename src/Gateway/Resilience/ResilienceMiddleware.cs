@@ -43,7 +43,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             metrics.BulkheadRejected(resilience.ClusterId);
             await writer.WriteAsync(
                 context,
-                ResilienceProblems.Overloaded,
+                GatewayProblem.Overloaded,
                 RetryAfter.Jittered(ResilienceConstants.OverloadedRetryAfterMinSeconds, ResilienceConstants.OverloadedRetryAfterMaxSeconds));
             return;
         }

@@ -13,7 +13,7 @@ public sealed record ResiliencePolicyOptions
     /// </summary>
     public TimeSpan Timeout { get; init; } = ResilienceConstants.DefaultTimeout;
 
-    /// <summary>Time for one attempt; must not exceed <see cref="Timeout"/>. Default none (the total applies).</summary>
+    /// <summary>Time for one attempt. Default none (the total applies), range 1 ms to <see cref="Timeout"/>.</summary>
     public TimeSpan? AttemptTimeout { get; init; }
 
     /// <summary>The circuit breaker, one per destination.</summary>

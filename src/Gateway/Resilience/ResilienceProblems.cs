@@ -3,7 +3,7 @@ using Gateway.Telemetry;
 
 namespace Gateway.Resilience;
 
-/// <summary>The answers the resilience policies give, built once.</summary>
+/// <summary>The answer an open circuit gives, built once; a full bulkhead gives <see cref="GatewayProblem.Overloaded"/>.</summary>
 internal static class ResilienceProblems
 {
     public static GatewayProblem CircuitOpen { get; } = GatewayProblem.Create(
@@ -11,10 +11,4 @@ internal static class ResilienceProblems
         GatewayReason.CircuitOpen,
         "Circuit open",
         "Every destination of the route's cluster failed too often recently; the gateway stopped sending to them for a while.");
-
-    public static GatewayProblem Overloaded { get; } = GatewayProblem.Create(
-        StatusCodes.Status503ServiceUnavailable,
-        GatewayReason.Overloaded,
-        "Overloaded",
-        "The route's cluster has as many requests in flight as it is allowed; the gateway refused this one instead of queueing it.");
 }

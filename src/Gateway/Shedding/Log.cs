@@ -1,13 +1,15 @@
+using Gateway.Telemetry;
+
 namespace Gateway.Shedding;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Load shedding for cluster {Cluster} started: limit {MinLimit} until the no-load latency is measured, then {InitialLimit} (bounds {MinLimit} to {MaxLimit})")]
+    [LoggerMessage(EventId = EventIds.ShedderStarted, Level = LogLevel.Information, Message = "Load shedding for cluster {Cluster} started: limit {MinLimit} until the no-load latency is measured, then {InitialLimit} (bounds {MinLimit} to {MaxLimit})")]
     public static partial void ShedderStarted(ILogger logger, string cluster, int minLimit, int initialLimit, int maxLimit);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Load shedding for cluster {Cluster} turned off")]
+    [LoggerMessage(EventId = EventIds.ShedderStopped, Level = LogLevel.Information, Message = "Load shedding for cluster {Cluster} turned off")]
     public static partial void ShedderStopped(ILogger logger, string cluster);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Cluster {Cluster} is back from an outage (a circuit closed after all were open): its concurrency limit starts over from {InitialLimit} in slow start")]
+    [LoggerMessage(EventId = EventIds.SheddingLimitRestarted, Level = LogLevel.Information, Message = "Cluster {Cluster} is back from an outage (a circuit closed after all were open): its concurrency limit starts over from {InitialLimit} in slow start")]
     public static partial void LimitRestarted(ILogger logger, string cluster, int initialLimit);
 }

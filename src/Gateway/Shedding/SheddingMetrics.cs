@@ -6,8 +6,6 @@ namespace Gateway.Shedding;
 /// <summary>Instruments of load shedding, on the <c>Gateway</c> meter.</summary>
 internal sealed class SheddingMetrics
 {
-    public const string PriorityTag = "gateway.priority";
-    public const string ReasonTag = "gateway.shedding.reason";
 
     private readonly Meter _meter;
     private readonly Counter<long> _rejections;
@@ -48,8 +46,8 @@ internal sealed class SheddingMetrics
             _rejections.Add(
                 1,
                 new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
-                new KeyValuePair<string, object?>(ReasonTag, reason),
-                new KeyValuePair<string, object?>(PriorityTag, RequestPriorities.Name(priority)));
+                new KeyValuePair<string, object?>(MetricTags.SheddingReason, reason),
+                new KeyValuePair<string, object?>(MetricTags.Priority, RequestPriorities.Name(priority)));
         }
     }
 

@@ -42,7 +42,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return;
         }
 
-        await writer.WriteAsync(context, SheddingProblems.Overloaded, shedder.Pacer.Rejected(time.GetTimestamp()));
+        await writer.WriteAsync(context, GatewayProblem.Overloaded, shedder.Pacer.Rejected(time.GetTimestamp()));
     }
 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)

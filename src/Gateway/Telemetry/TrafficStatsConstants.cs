@@ -9,9 +9,6 @@ internal static class TrafficStatsConstants
     // late tick from handing a request a slot that still holds a reading from five minutes ago.
     public const int SpareSlots = 4;
 
-    /// <summary>Tag added to ASP.NET Core's request metrics for requests on the admin listener.</summary>
-    public const string ListenerTag = "gateway.listener";
-
     public const string AdminListener = "admin";
 
     /// <summary>Upper bounds of the latency histogram, in milliseconds; roughly 1-2-3-5 per decade.</summary>

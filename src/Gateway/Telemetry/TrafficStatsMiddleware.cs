@@ -12,7 +12,7 @@ namespace Gateway.Telemetry;
 internal sealed class TrafficStatsMiddleware(RequestDelegate next, TrafficStats stats)
 {
     private static readonly KeyValuePair<string, object?> AdminTag =
-        new(TrafficStatsConstants.ListenerTag, TrafficStatsConstants.AdminListener);
+        new(MetricTags.Listener, TrafficStatsConstants.AdminListener);
 
     public Task InvokeAsync(HttpContext context)
     {

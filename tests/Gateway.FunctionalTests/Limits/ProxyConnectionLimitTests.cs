@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Limits;
 using Gateway.FunctionalTests.Fixtures;
+using Gateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Xunit.Abstractions;
@@ -83,6 +84,6 @@ public sealed class ProxyConnectionLimitTests(ITestOutputHelper output)
 
     private static long Rejections(MetricCollector<long> collector, string reason) =>
         collector.GetMeasurementSnapshot()
-            .Where(m => (string?)m.Tags[LimitsMetrics.ConnectionReasonTag] == reason)
+            .Where(m => (string?)m.Tags[MetricTags.ConnectionReason] == reason)
             .Sum(m => m.Value);
 }

@@ -27,19 +27,19 @@ public sealed class EdgeGuardMiddlewareTests
     [InlineData("OPTIONS", "/api/x")]
     public void Check_OrdinaryRequest_Passes(string method, string target)
     {
-        Assert.Null(EdgeGuardMiddleware.Check(Request(method, target, ("X-Api-Key", "k"), ("Accept", "*/*"))));
+        Assert.Null(EdgeGuardMiddleware.Check(Request(method, target, ("X-Api-Key", "k"), ("Accept", "*/*")), out _, out _, out _));
     }
 
     [Fact]
     public void Check_HeaderNameWithUnderscore_IsRefused()
     {
-        Assert.Same(LimitsProblems.UnderscoreHeader, EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("X_Api_Key", "k"))));
+        Assert.Same(LimitsProblems.UnderscoreHeader, EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("X_Api_Key", "k")), out _, out _, out _));
     }
 
     [Fact]
     public void Check_UnderscoreInValueOnly_Passes()
     {
-        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("X-Api-Key", "a_b"))));
+        Assert.Null(EdgeGuardMiddleware.Check(Request("GET", "/api/x", ("X-Api-Key", "a_b")), out _, out _, out _));
     }
 
     [Theory]
@@ -47,19 +47,19 @@ public sealed class EdgeGuardMiddlewareTests
     [InlineData("GET", "https://127.0.0.1/api/x")]
     public void Check_AbsoluteFormTarget_IsRefused(string method, string target)
     {
-        Assert.Same(LimitsProblems.AbsoluteFormTarget, EdgeGuardMiddleware.Check(Request(method, target)));
+        Assert.Same(LimitsProblems.AbsoluteFormTarget, EdgeGuardMiddleware.Check(Request(method, target), out _, out _, out _));
     }
 
     [Fact]
     public void Check_AsteriskTarget_IsRefused()
     {
-        Assert.Same(LimitsProblems.AsteriskTarget, EdgeGuardMiddleware.Check(Request("OPTIONS", "*")));
+        Assert.Same(LimitsProblems.AsteriskTarget, EdgeGuardMiddleware.Check(Request("OPTIONS", "*"), out _, out _, out _));
     }
 
     [Fact]
     public void Check_Connect_IsRefused()
     {
-        Assert.Same(LimitsProblems.ConnectMethod, EdgeGuardMiddleware.Check(Request("CONNECT", "evil.example:443")));
+        Assert.Same(LimitsProblems.ConnectMethod, EdgeGuardMiddleware.Check(Request("CONNECT", "evil.example:443"), out _, out _, out _));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class EdgeGuardMiddlewareTests
         var context = Request("CONNECT", "/chat");
         context.Features.Set<IHttpExtendedConnectFeature>(new ExtendedConnect());
 
-        Assert.Null(EdgeGuardMiddleware.Check(context));
+        Assert.Null(EdgeGuardMiddleware.Check(context, out _, out _, out _));
     }
 
     [Theory]

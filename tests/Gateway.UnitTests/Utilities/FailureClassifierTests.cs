@@ -2,11 +2,7 @@ using Gateway.Utilities;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
-<<<<<<<< HEAD:tests/Gateway.Tests/Utilities/FailureClassifierTests.cs
-namespace Gateway.Tests.Utilities;
-========
 namespace Gateway.UnitTests.Utilities;
->>>>>>>> split:tests/Gateway.UnitTests/Health/FailureClassifierTests.cs
 
 /// <summary>Which forwarding outcomes are blamed on the destination: never a client's own fault (CVE-2023-33141).</summary>
 public sealed class FailureClassifierTests

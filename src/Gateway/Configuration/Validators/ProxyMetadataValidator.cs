@@ -1,5 +1,6 @@
 using Gateway.Resilience;
 using Gateway.Failover;
+using Gateway.Limits;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration.Validators;
@@ -32,9 +33,13 @@ internal static class ProxyMetadataValidator
 
             RateLimitingValidator.ValidateRoute(path, route, gateway, errors);
             // YARP takes any value; -1 means no limit there, which the gateway allows only explicitly.
-            if (route.MaxRequestBodySize is { } bodySize && (bodySize < -1 || bodySize > Limits.LimitsConstants.MaxRequestBodySizeLimit))
+            if (route.MaxRequestBodySize is { } bodySize &&
+                bodySize != LimitsConstants.NoRequestBodySizeLimit &&
+                (bodySize < LimitsConstants.MinRequestBodySize || bodySize > LimitsConstants.MaxRequestBodySizeLimit))
             {
-                errors.Add($"{path}:MaxRequestBodySize", $"must be between 0 and {Limits.LimitsConstants.MaxRequestBodySizeLimit} bytes, or -1 for no limit (was {bodySize}).");
+                errors.Add(
+                    $"{path}:MaxRequestBodySize",
+                    $"must be between {LimitsConstants.MinRequestBodySize} and {LimitsConstants.MaxRequestBodySizeLimit} bytes, or {LimitsConstants.NoRequestBodySizeLimit} for no limit (was {bodySize}).");
             }
 
             ValidateRouteTimeout(route, path, clusters, errors);

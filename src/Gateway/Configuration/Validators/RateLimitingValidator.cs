@@ -1,10 +1,9 @@
-using Gateway.ClientIdentity;
 using Gateway.RateLimiting;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration.Validators;
 
-/// <summary>Rules for <c>Gateway:RateLimiting</c>, <c>Gateway:ClientIdentity</c> and routes' <c>RateLimiterPolicy</c>.</summary>
+/// <summary>Rules for <c>Gateway:RateLimiting</c> and routes' <c>RateLimiterPolicy</c>.</summary>
 internal static class RateLimitingValidator
 {
     private const string Root = GatewayOptions.SectionName;
@@ -16,23 +15,11 @@ internal static class RateLimitingValidator
 
     private static readonly string[] s_scopes = [RateLimitingConstants.Local, RateLimitingConstants.Global];
 
-    public static void Validate(GatewayOptions options, ConfigErrorList errors)
+    public static void Validate(RateLimitingOptions rateLimiting, ConfigErrorList errors)
     {
-        foreach (var (name, policy) in options.RateLimiting.Policies)
+        foreach (var (name, policy) in rateLimiting.Policies)
         {
             ValidatePolicy($"{Root}:RateLimiting:Policies:{name}", name, policy, errors);
-        }
-    }
-
-    public static void ValidateClientIdentity(ClientIdentityOptions clientIdentity, ConfigErrorList errors)
-    {
-        var proxies = clientIdentity.TrustedProxies;
-        for (var i = 0; i < proxies.Count; i++)
-        {
-            if (!ClientIpResolver.TryParseNetwork(proxies[i] ?? string.Empty, out _))
-            {
-                errors.Add($"{Root}:ClientIdentity:TrustedProxies:{i}", $"must be a CIDR such as 10.0.0.0/8 or an IP address (was '{proxies[i]}').");
-            }
         }
     }
 
@@ -64,7 +51,7 @@ internal static class RateLimitingValidator
             errors.Add($"{path}:Scope", "Concurrency counts requests in flight in this instance; it cannot be Global.");
         }
 
-        RequireRange($"{path}:QueueLimit", policy.QueueLimit, 0, RateLimitingConstants.MaxQueueLimit, errors);
+        RequireRange($"{path}:QueueLimit", policy.QueueLimit, RateLimitingConstants.MinQueueLimit, RateLimitingConstants.MaxQueueLimit, errors);
         if (global && policy.QueueLimit != 0)
         {
             errors.Add($"{path}:QueueLimit", "must be 0 with Scope Global: a queue would hold requests while Redis decides.");
@@ -75,18 +62,18 @@ internal static class RateLimitingValidator
         {
             case RateLimitingConstants.TokenBucket:
                 limit = policy.TokenLimit;
-                RequireRange($"{path}:TokenLimit", policy.TokenLimit, 1, RateLimitingConstants.MaxLimit, errors);
-                RequireRange($"{path}:TokensPerPeriod", policy.TokensPerPeriod, 1, RateLimitingConstants.MaxLimit, errors);
+                RequireRange($"{path}:TokenLimit", policy.TokenLimit, RateLimitingConstants.MinLimit, RateLimitingConstants.MaxLimit, errors);
+                RequireRange($"{path}:TokensPerPeriod", policy.TokensPerPeriod, RateLimitingConstants.MinLimit, RateLimitingConstants.MaxLimit, errors);
                 errors.RequireRange($"{path}:ReplenishmentPeriod", policy.ReplenishmentPeriod, RateLimitingConstants.MinPeriod, RateLimitingConstants.MaxPeriod);
                 break;
             case RateLimitingConstants.FixedWindow:
             case RateLimitingConstants.SlidingWindow:
-                RequireRange($"{path}:PermitLimit", policy.PermitLimit, 1, RateLimitingConstants.MaxLimit, errors);
+                RequireRange($"{path}:PermitLimit", policy.PermitLimit, RateLimitingConstants.MinLimit, RateLimitingConstants.MaxLimit, errors);
                 errors.RequireRange($"{path}:Window", policy.Window, RateLimitingConstants.MinPeriod, RateLimitingConstants.MaxPeriod);
                 if (algorithm == RateLimitingConstants.SlidingWindow)
                 {
-                    RequireRange($"{path}:SegmentsPerWindow", policy.SegmentsPerWindow, 1, RateLimitingConstants.MaxSegments, errors);
-                    if (policy.SegmentsPerWindow >= 1 && policy.Window / policy.SegmentsPerWindow < RateLimitingConstants.MinPeriod)
+                    RequireRange($"{path}:SegmentsPerWindow", policy.SegmentsPerWindow, RateLimitingConstants.MinSegments, RateLimitingConstants.MaxSegments, errors);
+                    if (policy.SegmentsPerWindow >= RateLimitingConstants.MinSegments && policy.Window / policy.SegmentsPerWindow < RateLimitingConstants.MinPeriod)
                     {
                         errors.Add($"{path}:SegmentsPerWindow", $"makes segments shorter than {RateLimitingConstants.MinPeriod.TotalMilliseconds:0} ms (Window {policy.Window:c} / {policy.SegmentsPerWindow}).");
                     }
@@ -94,13 +81,13 @@ internal static class RateLimitingValidator
 
                 break;
             case RateLimitingConstants.Concurrency:
-                RequireRange($"{path}:PermitLimit", policy.PermitLimit, 1, RateLimitingConstants.MaxLimit, errors);
+                RequireRange($"{path}:PermitLimit", policy.PermitLimit, RateLimitingConstants.MinLimit, RateLimitingConstants.MaxLimit, errors);
                 break;
         }
 
         if (policy.LeaseSize is { } lease)
         {
-            RequireRange($"{path}:LeaseSize", lease, 1, Math.Max(1, limit), errors);
+            RequireRange($"{path}:LeaseSize", lease, RateLimitingConstants.MinLeaseSize, Math.Max(RateLimitingConstants.MinLeaseSize, limit), errors);
         }
     }
 
