@@ -1,21 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Gateway.FunctionalTests.Failover;
 using Gateway.FunctionalTests.Fixtures;
+using Gateway.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace Gateway.FunctionalTests.Telemetry;
 
 /// <summary>dashboards/gateway.json against what a real gateway exports at /metrics after some traffic.</summary>
-public sealed partial class GrafanaDashboardTests(ITestOutputHelper output)
+public sealed class GrafanaDashboardTests(ITestOutputHelper output)
 {
     private static readonly string DashboardPath = Path.Combine(RepoPaths.Root, "dashboards", "gateway.json");
-
-    private static readonly HashSet<string> PromQlWords = new(StringComparer.Ordinal)
-    {
-        "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset", "inf", "nan",
-    };
 
     [Fact]
     public async Task Dashboard_AfterTrafficAndAFailover_NamesOnlyMetricsTheGatewayExports()
@@ -61,7 +56,7 @@ public sealed partial class GrafanaDashboardTests(ITestOutputHelper output)
         var exported = MetricNames(text);
         output.WriteLine(string.Join("\n", exported.Order(StringComparer.Ordinal)));
         var dashboard = JsonNode.Parse(File.ReadAllText(DashboardPath))!.AsObject();
-        var named = Expressions(dashboard).SelectMany(MetricsIn).ToHashSet(StringComparer.Ordinal);
+        var named = DashboardQueries.Expressions(dashboard).SelectMany(DashboardQueries.MetricsIn).ToHashSet(StringComparer.Ordinal);
 
         Assert.NotEmpty(named);
         Assert.All(named, name => Assert.Contains(name, exported));
@@ -85,54 +80,4 @@ public sealed partial class GrafanaDashboardTests(ITestOutputHelper output)
 
         return names;
     }
-
-    /// <summary>The metric names in a PromQL expression: identifiers that are not functions, keywords or labels.</summary>
-    internal static IEnumerable<string> MetricsIn(string expression)
-    {
-        var bare = StringLiteral().Replace(expression, "\"\"");
-        bare = LabelMatchers().Replace(bare, " ");
-        bare = RangeOrSubquery().Replace(bare, " ");
-        bare = Grouping().Replace(bare, " ");
-        foreach (Match match in Identifier().Matches(bare))
-        {
-            var rest = bare[(match.Index + match.Length)..].TrimStart();
-            if (!rest.StartsWith('(') && !PromQlWords.Contains(match.Value.ToLowerInvariant()) && !match.Value.StartsWith('$'))
-            {
-                yield return match.Value;
-            }
-        }
-    }
-
-    private static IEnumerable<JsonObject> Panels(JsonObject dashboard)
-    {
-        foreach (var panel in dashboard["panels"]!.AsArray())
-        {
-            yield return panel!.AsObject();
-            if (panel["panels"] is JsonArray nested)
-            {
-                foreach (var inner in nested)
-                {
-                    yield return inner!.AsObject();
-                }
-            }
-        }
-    }
-
-    private static List<string> Expressions(JsonObject dashboard) =>
-        [.. Panels(dashboard).SelectMany(p => p["targets"]?.AsArray() ?? []).Select(t => (string?)t!["expr"]).OfType<string>()];
-
-    [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"")]
-    private static partial Regex StringLiteral();
-
-    [GeneratedRegex("\\{[^}]*\\}")]
-    private static partial Regex LabelMatchers();
-
-    [GeneratedRegex("\\[[^\\]]*\\]")]
-    private static partial Regex RangeOrSubquery();
-
-    [GeneratedRegex("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", RegexOptions.IgnoreCase)]
-    private static partial Regex Grouping();
-
-    [GeneratedRegex("\\$?[a-zA-Z_:][a-zA-Z0-9_:]*")]
-    private static partial Regex Identifier();
 }
