@@ -11,6 +11,10 @@ internal sealed class OutlierTracker(TimeProvider time)
 {
     private readonly ConditionalWeakTable<DestinationState, OutlierState> _states = new();
 
+    // One ejection decision at a time per cluster: the cap counts the other destinations' ejections, so two
+    // destinations decided at once could each count the other as not ejected yet.
+    private readonly ConditionalWeakTable<ClusterState, Lock> _clusterGates = new();
+
     public OutlierState Get(DestinationState destination) =>
         _states.GetValue(destination, static _ => new OutlierState());
 
@@ -39,7 +43,7 @@ internal sealed class OutlierTracker(TimeProvider time)
     public EjectionDecision TryEject(ClusterState cluster, DestinationState destination, OutlierDetectionOptions options)
     {
         var state = Get(destination);
-        lock (state.Gate)
+        lock (_clusterGates.GetValue(cluster, static _ => new Lock()))
         {
             var now = time.GetTimestamp();
             if (state.EjectedUntil > now)
