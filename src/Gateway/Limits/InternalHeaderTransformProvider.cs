@@ -12,7 +12,8 @@ namespace Gateway.Limits;
 /// </summary>
 internal sealed class InternalHeaderTransformProvider : ITransformProvider
 {
-    private static readonly RequestFuncTransform s_strip = new(StripInternalHeaders);
+    /// <summary>The transform this provider puts first in every route's list.</summary>
+    internal static readonly RequestFuncTransform Strip = new(StripInternalHeaders);
 
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -22,7 +23,7 @@ internal sealed class InternalHeaderTransformProvider : ITransformProvider
     {
     }
 
-    public void Apply(TransformBuilderContext context) => context.RequestTransforms.Insert(0, s_strip);
+    public void Apply(TransformBuilderContext context) => context.RequestTransforms.Insert(0, Strip);
 
     internal static bool IsInternal(string name) =>
         name.StartsWith(LimitsConstants.InternalHeaderPrefix, StringComparison.OrdinalIgnoreCase) ||
