@@ -9,7 +9,10 @@ using static Gateway.Tests.Resilience.ResilienceTestConfig;
 
 namespace Gateway.Tests.Resilience;
 
-/// <summary>A backend's Retry-After is waited out when it fits in the time left, and otherwise handed to the client.</summary>
+/// <summary>
+/// A backend's Retry-After is waited out when it fits in the time left and in the policy's BackoffMaxDelay, and otherwise
+/// handed to the client.
+/// </summary>
 public sealed class RetryAfterTests
 {
     /// <summary>A backend that always answers 503 with <c>Retry-After: 1</c>.</summary>
@@ -28,12 +31,18 @@ public sealed class RetryAfterTests
         return app;
     }
 
-    private static async Task<(GatewayTestHost Gateway, WebApplication Busy, global::SampleBackend.SampleBackendHost Backends)> StartAsync(string timeout)
+    private static async Task<(GatewayTestHost Gateway, WebApplication Busy, global::SampleBackend.SampleBackendHost Backends)> StartAsync(string timeout, JsonObject? retry = null)
     {
         var backends = await Backends.StartAsync("ok-1@eu-west");
         var port = FreePort.Next();
         var busy = await StartBusyBackendAsync(port);
-        var config = SingleCluster(backends.Instances, new JsonObject { ["Timeout"] = timeout });
+        var policy = new JsonObject { ["Timeout"] = timeout };
+        if (retry is not null)
+        {
+            policy["Retry"] = retry;
+        }
+
+        var config = SingleCluster(backends.Instances, policy);
         var destinations = config["ReverseProxy"]!["Clusters"]!["api"]!["Destinations"]!.AsObject();
         destinations["busy"] = new JsonObject { ["Address"] = $"http://127.0.0.1:{port}/" };
         // Every request tries the busy destination first.
@@ -74,6 +83,25 @@ public sealed class RetryAfterTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("1", response.Headers.GetValues("Retry-After").Single());
         Assert.Equal("busy", await response.Content.ReadAsStringAsync());
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(700), $"took {clock.Elapsed}");
+        Assert.Equal(0, backends.Instances[0].Capacity.Served);
+    }
+
+    [Fact]
+    public async Task RetryAfterBeyondTheBackoffMaxDelay_GoesToTheClientAtOnce()
+    {
+        // Time enough to wait the backend's second out, but the policy never waits more than 200 ms between attempts.
+        var (gateway, busy, backends) = await StartAsync("00:00:05", new JsonObject { ["BackoffMaxDelay"] = "00:00:00.200" });
+        await using var _ = gateway;
+        await using var __ = busy;
+        await using var ___ = backends;
+        (await gateway.Proxy.GetAsync("/api/x")).Dispose();
+
+        var clock = Stopwatch.StartNew();
+        using var response = await gateway.Proxy.GetAsync("/api/x");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("1", response.Headers.GetValues("Retry-After").Single());
         Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(700), $"took {clock.Elapsed}");
         Assert.Equal(0, backends.Instances[0].Capacity.Served);
     }
