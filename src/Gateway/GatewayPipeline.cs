@@ -87,13 +87,15 @@ public static class GatewayPipeline
         proxy.UseAdmissionLatency();
     }
 
-    /// <summary>4. Transforms, applied to every route in this order.</summary>
+    /// <summary>4. Transforms, added to every route in this order; the two that say so run ahead of the route's own.</summary>
     internal static IReverseProxyBuilder AddGatewayTransforms(this IReverseProxyBuilder builder, TelemetryOptions telemetry) => builder
         // W3C trace context to backends when no tracer writes it.
         .AddTraceContextTransforms(telemetry)
-        // Client copies of headers the gateway sets itself go first, so nothing below can be fooled by them.
+        // Client copies of headers the gateway sets itself go first (ahead of the route's own transforms too), so nothing
+        // below can be fooled by them.
         .AddInternalHeaderTransforms()
-        // Headers a client names in Connection are hop-by-hop and never forwarded.
+        // Headers a client names in Connection are hop-by-hop and never forwarded. Second, ahead of the route's own
+        // transforms, so naming a header cannot strip what a route transform sets.
         .AddConnectionHeaderTransforms()
         // A retryable 502/503 is held back so the retry can send the request elsewhere.
         .AddRetryTransforms()

@@ -38,17 +38,20 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> ChangeDrainAsync(string region, RegionDrainSync sync, RegionDrains drains, ConfigSnapshotSource config, bool drain)
     {
-        if (!KnownRegions(config).Contains(region))
+        var known = KnownRegions(config);
+        // The name as the config spells it: the Redis set every instance reloads compares exactly, so "EU-WEST" drained
+        // and "eu-west" undrained must be one member.
+        if (!known.TryGetValue(region, out var configured))
         {
             return Results.Problem(
-                $"Region '{region}' is not in any failover policy (known: {string.Join(", ", KnownRegions(config))}).",
+                $"Region '{region}' is not in any failover policy (known: {string.Join(", ", known)}).",
                 statusCode: StatusCodes.Status404NotFound);
         }
 
         var before = drains.Version;
-        var shared = await sync.ChangeAsync(region, drain);
+        var shared = await sync.ChangeAsync(configured, drain);
         var changed = drains.Version != before;
-        return Results.Json(new { region, drained = drain, changed, shared, all = RegionsBody(drains, config) }, AdminJson.Api);
+        return Results.Json(new { region = configured, drained = drain, changed, shared, all = RegionsBody(drains, config) }, AdminJson.Api);
     }
 
     private static RegionsView RegionsBody(RegionDrains drains, ConfigSnapshotSource config) =>

@@ -59,7 +59,7 @@ internal sealed class RegionDrainSync(
         try
         {
             var database = connection.GetDatabase();
-            var write = drain ? database.SetAddAsync(_setKey, region) : database.SetRemoveAsync(_setKey, region);
+            var write = drain ? database.SetAddAsync(_setKey, region) : RemoveAnySpellingAsync(database, region);
             await write.WaitAsync(FailoverConstants.DrainRedisTimeout, time);
             await connection.GetSubscriber().PublishAsync(_channel, region).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
             return true;
@@ -69,6 +69,26 @@ internal sealed class RegionDrainSync(
             Log.DrainNotShared(logger, region, ex.Message);
             return false;
         }
+    }
+
+    /// <summary>
+    /// Removes the region from the set however it is capitalised there, as the local set matches it: a gateway before
+    /// drains were stored as the config spells them may have left another spelling, which every resync would
+    /// otherwise drain again.
+    /// </summary>
+    private async Task RemoveAnySpellingAsync(IDatabase database, string region)
+    {
+        var members = await database.SetMembersAsync(_setKey);
+        var spellings = new List<RedisValue>(1) { region };
+        foreach (var member in members)
+        {
+            if (!member.IsNullOrEmpty && string.Equals(member.ToString(), region, StringComparison.OrdinalIgnoreCase) && member != region)
+            {
+                spellings.Add(member);
+            }
+        }
+
+        await database.SetRemoveAsync(_setKey, [.. spellings]);
     }
 
     private async Task RefreshAsync()

@@ -15,7 +15,6 @@ internal sealed class OutlierDetectionPolicy(
     IDestinationHealthUpdater healthUpdater,
     ConfigSnapshotSource config,
     HealthMetrics metrics,
-    TimeProvider time,
     ILogger<OutlierDetectionPolicy> logger) : IPassiveHealthCheckPolicy
 {
     public string Name => HealthConstants.OutlierDetectionPolicyName;
@@ -38,49 +37,24 @@ internal sealed class OutlierDetectionPolicy(
         var failures = Interlocked.Increment(ref state.ConsecutiveFailures);
         if (failures >= options.ConsecutiveFailures)
         {
-            TryEject(cluster, destination, state, options, failures);
+            TryEject(cluster, destination, options, failures);
         }
     }
 
-    private void TryEject(ClusterState cluster, DestinationState destination, OutlierState state, OutlierDetectionOptions options, int failures)
+    private void TryEject(ClusterState cluster, DestinationState destination, OutlierDetectionOptions options, int failures)
     {
-        lock (state.Gate)
+        var decision = tracker.TryEject(cluster, destination, options);
+        switch (decision.Outcome)
         {
-            var now = time.GetTimestamp();
-            if (state.EjectedUntil > now)
-            {
-                return;
-            }
-
-            var ejected = 0;
-            foreach (var other in cluster.Destinations.Values)
-            {
-                if (!ReferenceEquals(other, destination) && tracker.IsEjected(other))
-                {
-                    ejected++;
-                }
-            }
-
-            if (!EjectionMath.MayEject(ejected, cluster.Destinations.Count, options.MaxEjectionPercent))
-            {
+            case EjectionOutcome.Capped:
                 metrics.EjectionSkipped(cluster.ClusterId);
-                Log.EjectionCapped(logger, destination.DestinationId, cluster.ClusterId, ejected, cluster.Destinations.Count, options.MaxEjectionPercent);
+                Log.EjectionCapped(logger, destination.DestinationId, cluster.ClusterId, decision.OthersEjected, cluster.Destinations.Count, options.MaxEjectionPercent);
                 return;
-            }
-
-            if (state.EjectedUntil != 0 && EjectionMath.ShouldForgetEjections(options, time.GetElapsedTime(state.EjectedUntil, now)))
-            {
-                state.StreakEjections = 0;
-            }
-
-            state.StreakEjections++;
-            state.TotalEjections++;
-            var ejectionTime = EjectionMath.EjectionTime(options, state.StreakEjections);
-            Volatile.Write(ref state.EjectedUntil, now + (long)(ejectionTime.TotalSeconds * time.TimestampFrequency));
-            Volatile.Write(ref state.ConsecutiveFailures, 0);
-            healthUpdater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, ejectionTime);
-            metrics.Ejected(cluster.ClusterId);
-            Log.Ejected(logger, destination.DestinationId, cluster.ClusterId, ejectionTime, failures, state.StreakEjections);
+            case EjectionOutcome.Ejected:
+                healthUpdater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, decision.EjectionTime);
+                metrics.Ejected(cluster.ClusterId);
+                Log.Ejected(logger, destination.DestinationId, cluster.ClusterId, decision.EjectionTime, failures, decision.StreakEjections);
+                return;
         }
     }
 }

@@ -1,6 +1,9 @@
 namespace Gateway.Health;
 
-/// <summary>Outlier bookkeeping for one destination. Counters are updated with Interlocked; ejection under the lock.</summary>
+/// <summary>
+/// Outlier bookkeeping for one destination. Counters are updated with Interlocked; an ejection is decided under its
+/// cluster's lock (<see cref="OutlierTracker.TryEject"/>).
+/// </summary>
 internal sealed class OutlierState
 {
     public int ConsecutiveFailures;
@@ -12,6 +15,4 @@ internal sealed class OutlierState
 
     /// <summary>TimeProvider timestamp when the current or last ejection ends; 0 when never ejected.</summary>
     public long EjectedUntil;
-
-    public readonly Lock Gate = new();
 }

@@ -9,9 +9,13 @@ namespace Gateway.Limits;
 /// client cannot strip <c>X-Forwarded-For</c>, <c>X-Real-IP</c> or the trace context by naming them.
 /// Kestrel keeps only <c>keep-alive</c> or <c>close</c> of a <c>Connection</c> value that contains one of them, so
 /// the extra names survive only when the client sent neither; that limit is Kestrel's, not a choice here.
+/// The transform runs ahead of the route's own transforms (right after <see cref="InternalHeaderTransformProvider"/>'s),
+/// so it removes only what the client sent: a header a route transform sets cannot be stripped by naming it.
 /// </summary>
 internal sealed class ConnectionHeaderTransformProvider : ITransformProvider
 {
+    private static readonly RequestFuncTransform s_remove = new(RemoveConnectionNamedHeaders);
+
     private static readonly string[] s_gatewayOwned =
     [
         "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "Forwarded", "X-Real-IP",
@@ -26,7 +30,8 @@ internal sealed class ConnectionHeaderTransformProvider : ITransformProvider
     {
     }
 
-    public void Apply(TransformBuilderContext context) => context.AddRequestTransform(RemoveConnectionNamedHeaders);
+    public void Apply(TransformBuilderContext context) =>
+        context.RequestTransforms.Insert(context.RequestTransforms.IndexOf(InternalHeaderTransformProvider.Strip) + 1, s_remove);
 
     private static ValueTask RemoveConnectionNamedHeaders(RequestTransformContext context)
     {

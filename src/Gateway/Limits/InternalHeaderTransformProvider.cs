@@ -1,5 +1,6 @@
 using Gateway.ClientIdentity;
 using Gateway.Resilience;
+using Gateway.Telemetry;
 using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
 
@@ -9,11 +10,16 @@ namespace Gateway.Limits;
 /// Makes the headers the gateway itself tells backends believable: removes the client's copies of <c>X-Gateway-*</c>
 /// and <c>X-Request-Deadline</c>, and sets <c>X-Real-IP</c> to the peer address, as <c>X-Forwarded-For</c> is set,
 /// unless a trusted proxy sent one (then it is kept as sent). The transform is put first in every route's list, so any
-/// transform that sets one of these headers for the gateway runs after it and is kept.
+/// transform that sets one of these headers for the gateway runs after it and is kept. Likewise for what it tells
+/// clients: a backend's <c>X-Gateway-Reason</c> is removed from its response (the status stays), so a backend cannot
+/// pass its answer off as the gateway's own refusal, to clients or in the console's counts.
 /// </summary>
 internal sealed class InternalHeaderTransformProvider : ITransformProvider
 {
-    private static readonly RequestFuncTransform s_strip = new(StripInternalHeaders);
+    /// <summary>The transform this provider puts first in every route's list.</summary>
+    internal static readonly RequestFuncTransform Strip = new(StripInternalHeaders);
+
+    private static readonly ResponseFuncTransform s_stripReason = new(StripBackendReason);
 
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -23,7 +29,11 @@ internal sealed class InternalHeaderTransformProvider : ITransformProvider
     {
     }
 
-    public void Apply(TransformBuilderContext context) => context.RequestTransforms.Insert(0, s_strip);
+    public void Apply(TransformBuilderContext context)
+    {
+        context.RequestTransforms.Insert(0, Strip);
+        context.ResponseTransforms.Insert(0, s_stripReason);
+    }
 
     internal static bool IsInternal(string name) =>
         name.StartsWith(LimitsConstants.InternalHeaderPrefix, StringComparison.OrdinalIgnoreCase) ||
@@ -49,6 +59,13 @@ internal sealed class InternalHeaderTransformProvider : ITransformProvider
         }
 
         SetRealIp(context, scan?.RealIp ?? RealIpSender.Untrusted);
+        return ValueTask.CompletedTask;
+    }
+
+    private static ValueTask StripBackendReason(ResponseTransformContext context)
+    {
+        // Copied from the backend's response by now; only the gateway's own answers carry the header.
+        context.HttpContext.Response.Headers.Remove(GatewayReason.HeaderName);
         return ValueTask.CompletedTask;
     }
 

@@ -188,8 +188,9 @@ internal sealed class ClusterResilience
 
     /// <summary>
     /// Decides a retry for a failed attempt that reached nothing to the client: there must be a destination whose
-    /// circuit lets it through, a backend's <c>Retry-After</c> must fit in the time left, and the budget must allow
-    /// it. A refusal for the budget is counted.
+    /// circuit lets it through, a backend's <c>Retry-After</c> must fit in the time left and be no longer than the
+    /// policy's <see cref="RetryPolicyOptions.BackoffMaxDelay"/>, and the budget must allow it. A refusal for the
+    /// budget is counted.
     /// </summary>
     /// <param name="delay">The backend's <c>Retry-After</c> to wait before retrying, when it sent one.</param>
     public bool TryAcquireRetry(HttpContext context, IReadOnlyList<DestinationState> candidates, TimeSpan? retryAfter, out TimeSpan? delay)
@@ -204,8 +205,11 @@ internal sealed class ClusterResilience
 
         if (retryAfter is { } wait && wait > TimeSpan.Zero)
         {
+            // The request holds its bulkhead and admission slots while it waits, so no longer than the policy would
+            // back off by itself (Polly caps its own backoff at MaxDelay, not what the delay generator returns); a
+            // longer wait is the client's to make, with the backend's answer.
             var feature = context.Features.Get<ResilienceFeature>();
-            if (feature is not null && wait >= feature.Remaining(now, _time))
+            if (wait > Options.Retry.BackoffMaxDelay || (feature is not null && wait >= feature.Remaining(now, _time)))
             {
                 return false;
             }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Gateway.Answers;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Resilience;
@@ -64,7 +65,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             // Only admitted requests earn retries: a refused one must not grow the budget of a cluster in trouble.
             resilience.Budget.RecordRequest();
             var clientAborted = context.RequestAborted;
-            if (IsUpgrade(context))
+            if (UpgradeRequest.IsForwardedAsUpgrade(context))
             {
                 // A WebSocket lives as long as its conversation: a total or attempt timeout would cut it. YARP's
                 // ActivityTimeout (idle time) bounds it instead.
@@ -154,10 +155,6 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             return FailedLease.Instance;
         }
     }
-
-    private static bool IsUpgrade(HttpContext context) =>
-        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>()?.IsUpgradableRequest == true ||
-        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
 
     private static TimeSpan? RouteTimeoutOf(RouteModel route)
     {

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gateway.Answers;
-using Microsoft.AspNetCore.Http.Features;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Shedding;
@@ -17,7 +17,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetReverseProxyFeature().Route;
-        if (route.Cluster is not { } cluster || registry.Get(cluster) is not { } shedder || IsUpgrade(context))
+        if (route.Cluster is not { } cluster || registry.Get(cluster) is not { } shedder || UpgradeRequest.IsForwardedAsUpgrade(context))
         {
             // A WebSocket holds its slot for its whole conversation and its "latency" says nothing about load.
             return next(context);
@@ -64,8 +64,4 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
         route.Config.Metadata is null
             ? RequestPriority.Default
             : s_priorities.GetValue(route, static r => new StrongBox<RequestPriority>(RequestPriorities.Parse(r.Config.Metadata))).Value;
-
-    private static bool IsUpgrade(HttpContext context) =>
-        context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true ||
-        context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
 }

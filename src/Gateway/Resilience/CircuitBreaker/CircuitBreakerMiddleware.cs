@@ -29,14 +29,16 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
             return next(context);
         }
 
-        return InvokeAsync(context, feature, feature.Cluster.Circuit(available[0]));
+        var circuit = feature.Cluster.Circuit(available[0]);
+        // Only an upgraded request runs unbounded (ResilienceMiddleware decided so).
+        return feature.Unbounded ? InvokeUpgradeAsync(context, feature, circuit) : InvokeAsync(context, feature, circuit);
     }
 
     private async Task InvokeAsync(HttpContext context, ResilienceFeature feature, DestinationCircuit circuit)
     {
         var polly = ResilienceContextPool.Shared.Get(context.RequestAborted);
         polly.Properties.Set(ResilienceFeature.PropertyKey, feature);
-        feature.AttemptDeadline = feature.Cluster.Options.AttemptTimeout is { } attemptTimeout && !feature.Unbounded
+        feature.AttemptDeadline = feature.Cluster.Options.AttemptTimeout is { } attemptTimeout
             ? time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency)
             : long.MaxValue;
         Outcome<AttemptVerdict> outcome;
@@ -58,28 +60,72 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
             ResilienceContextPool.Shared.Return(polly);
         }
 
+        await AnswerAsync(context, feature, outcome);
+    }
+
+    /// <summary>
+    /// An upgraded request (a WebSocket) through the breaker. Its forwarding lasts as long as its conversation, and a
+    /// Polly execution ends only when its callback does: were the breaker to wait for the socket to close, a half-open
+    /// probe that is a WebSocket would keep every other request off the destination meanwhile. So the breaker gets its
+    /// verdict when the response starts (the 101, or a refusal judged by its status), which frees the probe, and the
+    /// conversation goes on outside the breaker; a request that ends before any response is judged as it ends.
+    /// </summary>
+    private async Task InvokeUpgradeAsync(HttpContext context, ResilienceFeature feature, DestinationCircuit circuit)
+    {
+        var attempt = new UpgradeAttempt(context, feature.Cluster);
+        context.Response.OnStarting(UpgradeAttempt.ResponseStarting, attempt);
+        var polly = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        polly.Properties.Set(ResilienceFeature.PropertyKey, feature);
+        feature.AttemptDeadline = long.MaxValue;
+        Outcome<AttemptVerdict> outcome;
+        try
+        {
+            outcome = await circuit.Pipeline.ExecuteOutcomeAsync(
+                static (_, state) => state.Self.UpgradeAttemptAsync(state.Context, state.Feature, state.Attempt),
+                polly,
+                (Self: this, Context: context, Feature: feature, Attempt: attempt));
+        }
+        catch (OperationCanceledException) when (feature.ClientAborted.IsCancellationRequested)
+        {
+            // As for any attempt (see InvokeAsync); the forwarding has ended, since the verdict came from its end.
+            return;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(polly);
+        }
+
+        if (attempt.Forwarding is { IsCompleted: false } conversation)
+        {
+            await conversation;
+        }
+
+        await AnswerAsync(context, feature, outcome);
+    }
+
+    private Task AnswerAsync(HttpContext context, ResilienceFeature feature, Outcome<AttemptVerdict> outcome)
+    {
         switch (outcome.Exception)
         {
             case null:
-                return;
+                return Task.CompletedTask;
             case BrokenCircuitException or IsolatedCircuitException:
                 // Lost a race with the filter (another request took the half-open probe); nothing was sent.
                 metrics.CircuitRejected(feature.Cluster.ClusterId);
-                await writer.WriteAsync(context, ResilienceProblems.CircuitOpen, RetryAfter.Jittered(1, 1 + ResilienceConstants.CircuitOpenRetryAfterJitterSeconds));
-                return;
+                return writer.WriteAsync(context, ResilienceProblems.CircuitOpen, RetryAfter.Jittered(1, 1 + ResilienceConstants.CircuitOpenRetryAfterJitterSeconds));
             case TimeoutRejectedException:
                 metrics.TimedOut(feature.Cluster.ClusterId, "attempt");
                 MarkTimedOut(context, outcome.Exception);
-                return;
+                return Task.CompletedTask;
             case OperationCanceledException when !feature.ClientAborted.IsCancellationRequested:
                 // The total timeout ended the attempt; the total's middleware answers.
                 MarkTimedOut(context, outcome.Exception);
-                return;
+                return Task.CompletedTask;
             case OperationCanceledException:
-                return;
+                return Task.CompletedTask;
             case var exception:
                 ExceptionDispatchInfo.Throw(exception);
-                return;
+                return Task.CompletedTask;
         }
     }
 
@@ -104,6 +150,20 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         return Outcome.FromResult(feature.Cluster.Judge(context, feature.ClientAborted.IsCancellationRequested));
     }
 
+    private async ValueTask<Outcome<AttemptVerdict>> UpgradeAttemptAsync(HttpContext context, ResilienceFeature feature, UpgradeAttempt attempt)
+    {
+        // RequestAborted stays the client's: an upgrade has neither an attempt nor a total timeout to swap in.
+        var forwarding = next(context);
+        attempt.Forwarding = forwarding;
+        if (await Task.WhenAny(forwarding, attempt.Verdict) != forwarding)
+        {
+            return Outcome.FromResult(await attempt.Verdict);
+        }
+
+        await forwarding;
+        return Outcome.FromResult(feature.Cluster.Judge(context, feature.ClientAborted.IsCancellationRequested));
+    }
+
     private static void MarkTimedOut(HttpContext context, Exception exception)
     {
         if (!context.Response.HasStarted)
@@ -111,6 +171,29 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
             context.Features.Set<IForwarderErrorFeature>(new TimedOutError(exception));
             context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
         }
+    }
+
+    /// <summary>One upgrade attempt: the breaker's verdict, given when the response starts, and the forwarding.</summary>
+    private sealed class UpgradeAttempt(HttpContext context, ClusterResilience cluster)
+    {
+        public static readonly Func<object, Task> ResponseStarting = static state =>
+        {
+            var attempt = (UpgradeAttempt)state;
+            // Judged now: the status is final once the response starts, while an error in the conversation later
+            // must not change what the breaker was told about the handshake.
+            attempt._verdict.TrySetResult(attempt._cluster.Judge(attempt._context, clientAborted: false));
+            return Task.CompletedTask;
+        };
+
+        private readonly HttpContext _context = context;
+        private readonly ClusterResilience _cluster = cluster;
+
+        // Continuations off Kestrel's response start: the breaker's bookkeeping must not delay the 101.
+        private readonly TaskCompletionSource<AttemptVerdict> _verdict = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<AttemptVerdict> Verdict => _verdict.Task;
+
+        public Task? Forwarding { get; set; }
     }
 
     private sealed class TimedOutError(Exception exception) : IForwarderErrorFeature

@@ -14,7 +14,10 @@ public sealed record RetryPolicyOptions
     /// <summary>The first backoff delay; it doubles per retry, with jitter. Default 50 ms, range 0 to 1 min.</summary>
     public TimeSpan BackoffBaseDelay { get; init; } = ResilienceConstants.DefaultBackoffBaseDelay;
 
-    /// <summary>The longest backoff delay. Default 1 s, range <see cref="BackoffBaseDelay"/> to 1 min.</summary>
+    /// <summary>
+    /// The longest backoff delay, and the longest backend <c>Retry-After</c> waited out before a retry (a longer one
+    /// goes to the client). Default 1 s, range <see cref="BackoffBaseDelay"/> to 1 min.
+    /// </summary>
     public TimeSpan BackoffMaxDelay { get; init; } = ResilienceConstants.DefaultBackoffMaxDelay;
 
     /// <summary>

@@ -9,7 +9,10 @@ using static Gateway.FunctionalTests.Resilience.ResilienceTestConfig;
 
 namespace Gateway.FunctionalTests.Resilience;
 
-/// <summary>A backend's Retry-After is waited out when it fits in the time left, and otherwise handed to the client.</summary>
+/// <summary>
+/// A backend's Retry-After is waited out when it fits in the time left and in the policy's BackoffMaxDelay, and otherwise
+/// handed to the client.
+/// </summary>
 public sealed class RetryAfterTests
 {
     /// <summary>A backend that always answers 503 with <c>Retry-After: 1</c>.</summary>
@@ -28,12 +31,18 @@ public sealed class RetryAfterTests
         return app;
     }
 
-    private static async Task<(GatewayTestHost Gateway, WebApplication Busy, global::SampleBackend.SampleBackendHost Backends)> StartAsync(string timeout)
+    private static async Task<(GatewayTestHost Gateway, WebApplication Busy, global::SampleBackend.SampleBackendHost Backends)> StartAsync(string timeout, JsonObject? retry = null)
     {
         var backends = await Backends.StartAsync("ok-1@eu-west");
         var port = FreePort.Next();
         var busy = await StartBusyBackendAsync(port);
-        var config = SingleCluster(backends.Instances, new JsonObject { ["Timeout"] = timeout });
+        var policy = new JsonObject { ["Timeout"] = timeout };
+        if (retry is not null)
+        {
+            policy["Retry"] = retry;
+        }
+
+        var config = SingleCluster(backends.Instances, policy);
         var destinations = config["ReverseProxy"]!["Clusters"]!["api"]!["Destinations"]!.AsObject();
         destinations["busy"] = new JsonObject { ["Address"] = $"http://127.0.0.1:{port}/" };
         // Every request tries the busy destination first.
@@ -58,10 +67,15 @@ public sealed class RetryAfterTests
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
     }
 
-    [Fact]
-    public async Task RetryAfterBeyondTheTimeout_GoesToTheClientAtOnce()
+    /// <param name="backoffMaxDelay">The policy's longest wait between attempts; null for the default (1 s).</param>
+    [Theory]
+    // Beyond the time left.
+    [InlineData("00:00:00.800", null)]
+    // Time enough to wait the backend's second out, but beyond the policy's longest backoff.
+    [InlineData("00:00:05", "00:00:00.200")]
+    public async Task RetryAfterBeyondTheTimeOrTheBackoffMaxDelay_GoesToTheClientAtOnce(string timeout, string? backoffMaxDelay)
     {
-        var (gateway, busy, backends) = await StartAsync("00:00:00.800");
+        var (gateway, busy, backends) = await StartAsync(timeout, backoffMaxDelay is null ? null : new JsonObject { ["BackoffMaxDelay"] = backoffMaxDelay });
         await using var _ = gateway;
         await using var __ = busy;
         await using var ___ = backends;
