@@ -31,7 +31,7 @@ public class ResiliencePartsBenchmarks
     private static async Task<T> RunAsync<T>(ResiliencePipeline<T> pipeline, T success)
     {
         var context = ResilienceContextPool.Shared.Get();
-        context.Properties.Set(ResilienceFeature.PropertyKey, null!);
+        context.Properties.Set(ResilienceScope.PropertyKey, null!);
         try
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(static (_, result) => ValueTask.FromResult(Outcome.FromResult(result)), context, success);

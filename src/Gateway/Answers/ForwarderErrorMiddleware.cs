@@ -15,8 +15,20 @@ internal sealed class ForwarderErrorMiddleware(RequestDelegate next, GatewayResp
     {
         await next(context);
 
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        if (FailureClassifier.TimedOutByGateway(context))
+        {
+            // The gateway's own attempt timeout ended the last attempt.
+            await writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
+            return;
+        }
+
         var error = context.Features.Get<IForwarderErrorFeature>();
-        if (error is null || context.Response.HasStarted)
+        if (error is null)
         {
             return;
         }

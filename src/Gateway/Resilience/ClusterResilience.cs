@@ -208,7 +208,7 @@ internal sealed class ClusterResilience
             // The request holds its bulkhead and admission slots while it waits, so no longer than the policy would
             // back off by itself (Polly caps its own backoff at MaxDelay, not what the delay generator returns); a
             // longer wait is the client's to make, with the backend's answer.
-            var feature = context.Features.Get<ResilienceFeature>();
+            var feature = ProxyRequestState.Find(context)?.Resilience;
             if (wait > Options.Retry.BackoffMaxDelay || (feature is not null && wait >= feature.Remaining(now, _time)))
             {
                 return false;

@@ -73,8 +73,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             }
 
             var deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
-            var feature = new ResilienceFeature(resilience, timeout, deadline, clientAborted);
-            context.Features.Set(feature);
+            ProxyRequestState.Of(context).Resilience = new ResilienceScope(resilience, timeout, deadline, clientAborted);
             if (clientAborted.IsCancellationRequested)
             {
                 // The client is gone already; nobody is left to answer.

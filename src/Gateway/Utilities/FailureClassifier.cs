@@ -14,6 +14,11 @@ internal static class FailureClassifier
     /// <param name="isFailureStatus">Which statuses of a completed response count (a circuit breaker's own list).</param>
     public static bool IsDestinationFailure(HttpContext context, Func<int, bool> isFailureStatus)
     {
+        if (TimedOutByGateway(context))
+        {
+            return true;
+        }
+
         var error = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
         return error switch
         {
@@ -28,6 +33,12 @@ internal static class FailureClassifier
             _ => false,
         };
     }
+
+    /// <summary>
+    /// Whether the gateway's own attempt or total timeout ended the attempt (<see cref="ProxyRequestState.AttemptTimeout"/>):
+    /// the destination took too long, as with YARP's <see cref="ForwarderError.RequestTimedOut"/>.
+    /// </summary>
+    public static bool TimedOutByGateway(HttpContext context) => ProxyRequestState.Find(context)?.AttemptTimeout is not null;
 
     /// <summary>
     /// Whether the attempt never reached a live server: refused, reset before headers, or no connection within the

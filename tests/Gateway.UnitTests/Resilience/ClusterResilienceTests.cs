@@ -269,7 +269,7 @@ public sealed class ClusterResilienceTests : IDisposable
     {
         var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
         var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
-        context.Features.Set(new ResilienceFeature(cluster, timeout, deadline, CancellationToken.None));
+        ProxyRequestState.Of(context).Resilience = new ResilienceScope(cluster, timeout, deadline, CancellationToken.None);
         return context;
     }
 

@@ -3,21 +3,20 @@ using Gateway.Answers;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Resilience;
 
 /// <summary>
 /// Right before the forwarder, on every attempt: runs the attempt through the chosen destination's circuit breaker
-/// and attempt timeout. A timed-out attempt is reported to the rest of the pipeline as YARP's own
-/// <see cref="ForwarderError.RequestTimedOut"/>, so passive health counts it, the retry may send the request
+/// and attempt timeout. A timed-out attempt is reported to the rest of the pipeline in
+/// <see cref="ProxyRequestState.AttemptTimeout"/>, so passive health counts it, the retry may send the request
 /// elsewhere, and otherwise the client gets 504 <c>upstream-timeout</c>.
 /// </summary>
 internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResponseWriter writer, ResilienceMetrics metrics, TimeProvider time)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<ResilienceFeature>() is not { } feature)
+        if (ProxyRequestState.Find(context)?.Resilience is not { } feature)
         {
             return next(context);
         }
@@ -34,10 +33,10 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         return feature.Unbounded ? InvokeUpgradeAsync(context, feature, circuit) : InvokeAsync(context, feature, circuit);
     }
 
-    private async Task InvokeAsync(HttpContext context, ResilienceFeature feature, DestinationCircuit circuit)
+    private async Task InvokeAsync(HttpContext context, ResilienceScope feature, DestinationCircuit circuit)
     {
         var polly = ResilienceContextPool.Shared.Get(context.RequestAborted);
-        polly.Properties.Set(ResilienceFeature.PropertyKey, feature);
+        polly.Properties.Set(ResilienceScope.PropertyKey, feature);
         feature.AttemptDeadline = feature.Cluster.Options.AttemptTimeout is { } attemptTimeout
             ? time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency)
             : long.MaxValue;
@@ -70,12 +69,12 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
     /// verdict when the response starts (the 101, or a refusal judged by its status), which frees the probe, and the
     /// conversation goes on outside the breaker; a request that ends before any response is judged as it ends.
     /// </summary>
-    private async Task InvokeUpgradeAsync(HttpContext context, ResilienceFeature feature, DestinationCircuit circuit)
+    private async Task InvokeUpgradeAsync(HttpContext context, ResilienceScope feature, DestinationCircuit circuit)
     {
         var attempt = new UpgradeAttempt(context, feature.Cluster);
         context.Response.OnStarting(UpgradeAttempt.ResponseStarting, attempt);
         var polly = ResilienceContextPool.Shared.Get(context.RequestAborted);
-        polly.Properties.Set(ResilienceFeature.PropertyKey, feature);
+        polly.Properties.Set(ResilienceScope.PropertyKey, feature);
         feature.AttemptDeadline = long.MaxValue;
         Outcome<AttemptVerdict> outcome;
         try
@@ -103,7 +102,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         await AnswerAsync(context, feature, outcome);
     }
 
-    private Task AnswerAsync(HttpContext context, ResilienceFeature feature, Outcome<AttemptVerdict> outcome)
+    private Task AnswerAsync(HttpContext context, ResilienceScope feature, Outcome<AttemptVerdict> outcome)
     {
         switch (outcome.Exception)
         {
@@ -129,7 +128,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         }
     }
 
-    private async ValueTask<Outcome<AttemptVerdict>> AttemptAsync(ResilienceContext polly, HttpContext context, ResilienceFeature feature)
+    private async ValueTask<Outcome<AttemptVerdict>> AttemptAsync(ResilienceContext polly, HttpContext context, ResilienceScope feature)
     {
         var saved = context.RequestAborted;
         context.RequestAborted = polly.CancellationToken;
@@ -150,7 +149,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         return Outcome.FromResult(feature.Cluster.Judge(context, feature.ClientAborted.IsCancellationRequested));
     }
 
-    private async ValueTask<Outcome<AttemptVerdict>> UpgradeAttemptAsync(HttpContext context, ResilienceFeature feature, UpgradeAttempt attempt)
+    private async ValueTask<Outcome<AttemptVerdict>> UpgradeAttemptAsync(HttpContext context, ResilienceScope feature, UpgradeAttempt attempt)
     {
         // RequestAborted stays the client's: an upgrade has neither an attempt nor a total timeout to swap in.
         var forwarding = next(context);
@@ -168,7 +167,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
     {
         if (!context.Response.HasStarted)
         {
-            context.Features.Set<IForwarderErrorFeature>(new TimedOutError(exception));
+            ProxyRequestState.Of(context).AttemptTimeout = exception;
             context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
         }
     }
@@ -194,12 +193,5 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         public Task<AttemptVerdict> Verdict => _verdict.Task;
 
         public Task? Forwarding { get; set; }
-    }
-
-    private sealed class TimedOutError(Exception exception) : IForwarderErrorFeature
-    {
-        public ForwarderError Error => ForwarderError.RequestTimedOut;
-
-        public Exception? Exception => exception;
     }
 }

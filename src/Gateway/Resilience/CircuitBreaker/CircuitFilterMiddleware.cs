@@ -11,7 +11,7 @@ internal sealed class CircuitFilterMiddleware(RequestDelegate next, GatewayRespo
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<ResilienceFeature>() is not { } feature || feature.Cluster.NotClosedCount == 0)
+        if (ProxyRequestState.Find(context)?.Resilience is not { } feature || feature.Cluster.NotClosedCount == 0)
         {
             return next(context);
         }

@@ -66,7 +66,7 @@ internal sealed class DestinationCircuit
                 // Polly refuses timeouts under 10 ms in its options; the generator is not bound by that.
                 Timeout = TimeSpan.FromSeconds(1),
                 TimeoutGenerator = static args => new ValueTask<TimeSpan>(
-                    ResilienceFeature.From(args.Context) is { Unbounded: true } ? System.Threading.Timeout.InfiniteTimeSpan : AttemptTimeoutOf(args.Context)),
+                    ResilienceScope.From(args.Context) is { Unbounded: true } ? System.Threading.Timeout.InfiniteTimeSpan : AttemptTimeoutOf(args.Context)),
             });
         }
 
@@ -105,7 +105,7 @@ internal sealed class DestinationCircuit
     }
 
     private static TimeSpan AttemptTimeoutOf(ResilienceContext context) =>
-        ResilienceFeature.From(context)?.Cluster.Options.AttemptTimeout ?? System.Threading.Timeout.InfiniteTimeSpan;
+        ResilienceScope.From(context)?.Cluster.Options.AttemptTimeout ?? System.Threading.Timeout.InfiniteTimeSpan;
 
     private bool IsFailure(Outcome<AttemptVerdict> outcome, ResilienceContext context) => outcome.Exception switch
     {
@@ -118,7 +118,7 @@ internal sealed class DestinationCircuit
         TimeoutRejectedException => true,
         BrokenCircuitException => false,
         // The total timeout ended the attempt; the client going away is its own fault and never counts.
-        OperationCanceledException => ResilienceFeature.From(context) is { } feature && (!feature.ClientAborted.IsCancellationRequested || NoVerdict(context)),
+        OperationCanceledException => ResilienceScope.From(context) is { } feature && (!feature.ClientAborted.IsCancellationRequested || NoVerdict(context)),
         _ => true,
     };
 
@@ -132,7 +132,7 @@ internal sealed class DestinationCircuit
             return true;
         }
 
-        throw new OperationCanceledException(ResilienceFeature.From(context)?.ClientAborted ?? context.CancellationToken);
+        throw new OperationCanceledException(ResilienceScope.From(context)?.ClientAborted ?? context.CancellationToken);
     }
 
     // Called by Polly under its lock, before OnOpened: the circuit is still half-open when the probe failed.

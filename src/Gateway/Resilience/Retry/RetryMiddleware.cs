@@ -32,7 +32,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     public Task InvokeAsync(HttpContext context)
     {
         var options = config.Current.Gateway.Resilience.Retry;
-        var policy = context.Features.Get<ResilienceFeature>()?.Cluster;
+        var policy = ProxyRequestState.Find(context)?.Resilience?.Cluster;
         if (!options.Enabled || policy is { RetryPipeline: null })
         {
             return next(context);
@@ -57,7 +57,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         // A pipeline run would have thrown at once (Polly checks the token before the first attempt).
         context.RequestAborted.ThrowIfCancellationRequested();
         var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1, ConnectFailuresOnly = connectFailuresOnly };
-        context.Features.Set(attempt);
+        ProxyRequestState.Of(context).Retry = attempt;
 
         // The first attempt runs outside Polly: nearly every request succeeds at once, and a pipeline run costs a pooled
         // context and two async state machines per request (measured with load-tests/bench.sh). Polly takes over only
@@ -126,7 +126,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
 
         var connectFailure = FailureClassifier.IsConnectionFailure(context);
         var timedOut = !connectFailure && attempt.Resilience is not null &&
-                       context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut;
+                       (FailureClassifier.TimedOutByGateway(context) || context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut);
         if (connectFailure || timedOut)
         {
             var next = router.RetryCandidates(cluster, proxy.ProxiedDestination, connectionFailure: true);
@@ -155,6 +155,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     {
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
+        ProxyRequestState.Of(context).AttemptTimeout = null;
         proxy.ProxiedDestination = null;
         proxy.AvailableDestinations = candidates;
         if (context.Request.Body.CanSeek)

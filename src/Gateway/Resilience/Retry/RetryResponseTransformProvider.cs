@@ -25,7 +25,7 @@ internal sealed class RetryResponseTransformProvider(FailoverRouter router, Time
     {
         var status = context.ProxyResponse?.StatusCode;
         if (status is not { } code ||
-            context.HttpContext.Features.Get<RetryAttempt>() is not { RetriesLeft: > 0, ConnectFailuresOnly: false } attempt ||
+            ProxyRequestState.Find(context.HttpContext)?.Retry is not { RetriesLeft: > 0, ConnectFailuresOnly: false } attempt ||
             !(attempt.Resilience?.IsRetryableStatus((int)code) ?? code is System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable))
         {
             return ValueTask.CompletedTask;

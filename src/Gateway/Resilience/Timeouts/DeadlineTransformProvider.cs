@@ -25,7 +25,7 @@ internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformP
     {
         var headers = context.ProxyRequest.Headers;
         headers.Remove(ResilienceConstants.DeadlineHeader);
-        if (context.HttpContext.Features.Get<ResilienceFeature>() is { Unbounded: false } feature)
+        if (ProxyRequestState.Find(context.HttpContext)?.Resilience is { Unbounded: false } feature)
         {
             var remaining = feature.RemainingAttemptMilliseconds(time.GetTimestamp(), time);
             headers.TryAddWithoutValidation(ResilienceConstants.DeadlineHeader, remaining.ToString(CultureInfo.InvariantCulture));

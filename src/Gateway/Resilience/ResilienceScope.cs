@@ -7,9 +7,9 @@ namespace Gateway.Resilience;
 /// the cluster's pipelines, the client's own abort token (kept apart from the timeout tokens that replace
 /// <see cref="HttpContext.RequestAborted"/> while forwarding) and the deadlines.
 /// </summary>
-internal sealed class ResilienceFeature(ClusterResilience cluster, TimeSpan timeout, long deadline, CancellationToken clientAborted)
+internal sealed class ResilienceScope(ClusterResilience cluster, TimeSpan timeout, long deadline, CancellationToken clientAborted)
 {
-    public static readonly ResiliencePropertyKey<ResilienceFeature> PropertyKey = new("Gateway.Resilience");
+    public static readonly ResiliencePropertyKey<ResilienceScope> PropertyKey = new("Gateway.Resilience");
 
     public ClusterResilience Cluster { get; } = cluster;
 
@@ -31,7 +31,7 @@ internal sealed class ResilienceFeature(ClusterResilience cluster, TimeSpan time
     /// <summary>Whether the request runs without a time budget (an upgraded request).</summary>
     public bool Unbounded => Deadline == long.MaxValue;
 
-    public static ResilienceFeature? From(ResilienceContext context) =>
+    public static ResilienceScope? From(ResilienceContext context) =>
         context.Properties.TryGetValue(PropertyKey, out var feature) ? feature : null;
 
     /// <summary>What is left of the total budget at <paramref name="now"/>, never negative.</summary>

@@ -1,0 +1,43 @@
+using Gateway.Resilience;
+
+namespace Gateway;
+
+/// <summary>
+/// What the proxy pipeline's steps (<see cref="GatewayPipeline"/>) hand each other for one request, in one object set
+/// once as a request feature by the first step that has something to hand on. Each member says which step writes it
+/// and which read it; a step that writes nothing costs the request nothing.
+/// </summary>
+internal sealed class ProxyRequestState
+{
+    /// <summary>The request's state, or null when no step has set any.</summary>
+    public static ProxyRequestState? Find(HttpContext context) => context.Features.Get<ProxyRequestState>();
+
+    /// <summary>The request's state, created and set on first use.</summary>
+    public static ProxyRequestState Of(HttpContext context)
+    {
+        var state = context.Features.Get<ProxyRequestState>();
+        if (state is null)
+        {
+            state = new ProxyRequestState();
+            context.Features.Set(state);
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Written by the bulkhead-and-timeout step for a cluster with a resilience policy: the policy, the time budget and
+    /// the client's own abort token. Read by retries, the circuit steps and the deadline header.
+    /// </summary>
+    public ResilienceScope? Resilience { get; set; }
+
+    /// <summary>Written by the retry step; read by the response transform that holds back a retryable 502/503.</summary>
+    public RetryAttempt? Retry { get; set; }
+
+    /// <summary>
+    /// Written by the circuit-breaker step when the gateway's own attempt or total timeout ended an attempt before the
+    /// response started; cleared by the retry step before the next attempt. Read as a failure of the destination by
+    /// passive health, as a reason to retry, and answered 504 <c>upstream-timeout</c> when nothing else answers.
+    /// </summary>
+    public Exception? AttemptTimeout { get; set; }
+}
