@@ -80,8 +80,10 @@ public static class GatewayPipeline
         proxy.UseCircuitFilter();
         proxy.UseSessionAffinity();
         proxy.UseLoadBalancing();
-        // Passive health outside the breaker, so a timed-out attempt counts against the destination too.
+        // Passive health outside the breaker, so a timed-out attempt counts against the destination too; beside it
+        // what each attempt showed (served, refused), which region choice weighs against probes that time out.
         proxy.UsePassiveHealthChecks();
+        proxy.UseServingEvidence();
         proxy.UseCircuitBreakers();
         // Innermost: the adaptive limit learns from the backend's latency, not from the gateway's own queueing.
         proxy.UseAdmissionLatency();

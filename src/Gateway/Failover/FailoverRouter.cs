@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gateway.Configuration;
+using Gateway.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Failover;
@@ -8,7 +9,7 @@ namespace Gateway.Failover;
 /// Chooses where a cluster's requests may go: the region plan (failover, failback, slow start, drains, panic) and,
 /// for a retry, the destinations other than the one that failed.
 /// </summary>
-internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains drains, FailoverMetrics metrics, TimeProvider time)
+internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains drains, FailoverMetrics metrics, ServingEvidence evidence, TimeProvider time)
 {
     private readonly ConditionalWeakTable<ClusterState, ClusterRouting> _clusters = new();
 
@@ -77,7 +78,7 @@ internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains d
             snapshot.Gateway.Failover.Policies.TryGetValue(name, out policy);
         }
 
-        return new PlanInputs(policy, snapshot.Gateway.Health.PanicThreshold, drains.Drained, drains.Version, snapshot.Revision, time.GetTimestamp(), time);
+        return new PlanInputs(policy, snapshot.Gateway.Health.PanicThreshold, drains.Drained, drains.Version, snapshot.Revision, time.GetTimestamp(), time, evidence);
     }
 
     private static List<DestinationState> Without(IReadOnlyList<DestinationState> destinations, DestinationState? failed)
