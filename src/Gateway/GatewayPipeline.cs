@@ -85,8 +85,6 @@ public static class GatewayPipeline
         proxy.UsePassiveHealthChecks();
         proxy.UseServingEvidence();
         proxy.UseCircuitBreakers();
-        // Innermost: the adaptive limit learns from the backend's latency, not from the gateway's own queueing.
-        proxy.UseAdmissionLatency();
     }
 
     /// <summary>4. Transforms, applied to every route in this order.</summary>
@@ -102,5 +100,7 @@ public static class GatewayPipeline
         // The time left, for backends that can stop early.
         .AddDeadlineTransforms()
         // X-Forwarded-* and X-Real-IP, a trusted proxy's kept.
-        .AddForwardedHeaderTransforms();
+        .AddForwardedHeaderTransforms()
+        // The admitted request's shedder, for the forwarder's client to time the backend's share of each attempt.
+        .AddSheddingTransforms();
 }

@@ -59,6 +59,9 @@ internal static class SheddingConstants
     public const int DefaultRetryAfterMaxSeconds = 30;
     public const int MaxRetryAfterSeconds = 600;
 
+    // Often enough to see a starved moment within a sample window (100 ms), rarely enough to cost nothing.
+    public static readonly TimeSpan LagProbeInterval = TimeSpan.FromMilliseconds(10);
+
     // Samples fewer than this in a window say more about one request than about the cluster.
     public const int MinSamplesPerWindow = 3;
 }

@@ -8,7 +8,7 @@ namespace Gateway.Shedding;
 /// <summary>
 /// Admission to the route's cluster under its adaptive concurrency limit, by the route's priority. A refused request
 /// gets 503 <c>overloaded</c> with a paced <c>Retry-After</c> before anything touches a backend or reads its body; an
-/// admitted one's forwarding latency feeds the limit (<see cref="SheddingLatencyMiddleware"/>).
+/// admitted one's backend latency feeds the limit (<see cref="SheddingLatencyHandler"/>).
 /// </summary>
 internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry registry, GatewayResponseWriter writer, SheddingMetrics metrics, TimeProvider time)
 {
@@ -47,7 +47,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)
     {
-        // For SheddingLatencyMiddleware, which times each attempt's forwarding.
+        // For the shedding transform, which hands it to SheddingLatencyHandler to time each attempt.
         context.Features.Set(shedder);
         try
         {
