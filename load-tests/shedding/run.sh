@@ -110,7 +110,7 @@ if [ "$haproxy" -eq 1 ]; then
   sleep 10 # the backend drains and sockets leave TIME_WAIT before the third storm
   cat >"$logs/haproxy.cfg" <<EOF
 global
-  maxconn 40000
+  maxconn 9000
 defaults
   mode http
   timeout connect 1s

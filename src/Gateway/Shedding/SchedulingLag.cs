@@ -27,12 +27,14 @@ internal sealed class SchedulingLag
 
     /// <summary>
     /// The end of an attempt that ran from <paramref name="start"/> to <paramref name="end"/>, less the gateway's own
-    /// lag, keeping at least a quarter of it: an overestimated lag must not turn a sample into a near-zero latency,
-    /// which would become the baseline and make every later sample look slow.
+    /// lag, but never shorter than <paramref name="floor"/> (the no-load baseline, in ticks; no discount while it is
+    /// unknown): the discount may take back what starvation added, never make a sample faster than an unloaded
+    /// backend answers. An overestimated lag that did (a GC pause delays the probe, not every request) became the
+    /// baseline and made every later sample look slow: the limit fell to a fifth of the backend's capacity.
     /// </summary>
-    public long Discount(long start, long end)
+    public long Discount(long start, long end, long floor)
     {
-        var elapsed = end - start;
-        return end - Math.Min(Current, elapsed - (elapsed / 4));
+        var room = end - start - floor;
+        return room <= 0 ? end : end - Math.Min(Current, room);
     }
 }

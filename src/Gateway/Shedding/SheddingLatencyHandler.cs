@@ -23,7 +23,9 @@ internal sealed class SheddingLatencyHandler(HttpMessageHandler inner, TimeProvi
         if ((int)response.StatusCode < StatusCodes.Status500InternalServerError)
         {
             var end = time.GetTimestamp();
-            shedder.Limit.Record(start, lag.Discount(start, end), shedder.InFlight);
+            var baseline = shedder.Limit.BaselineSeconds;
+            var floor = double.IsFinite(baseline) ? (long)(baseline * time.TimestampFrequency) : long.MaxValue / 2;
+            shedder.Limit.Record(start, lag.Discount(start, end, floor), shedder.InFlight);
         }
 
         return response;

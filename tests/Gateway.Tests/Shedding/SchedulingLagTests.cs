@@ -22,21 +22,22 @@ public sealed class SchedulingLagTests
     }
 
     [Fact]
-    public void Discount_LagBelowTheAttempt_SubtractsIt()
+    public void Discount_LagWithinWhatExceedsTheBaseline_SubtractsIt()
     {
         var lag = new SchedulingLag();
         lag.Sample(Ms(50));
 
-        Assert.Equal(Ms(50), lag.Discount(0, Ms(100)));
+        Assert.Equal(Ms(50), lag.Discount(0, Ms(100), floor: Ms(20)));
     }
 
     [Fact]
-    public void Discount_LagAboveTheAttempt_KeepsAQuarterOfIt()
+    public void Discount_LagAboveTheAttempt_NeverBelowTheBaseline()
     {
         var lag = new SchedulingLag();
         lag.Sample(Ms(500));
 
-        Assert.Equal(Ms(25), lag.Discount(0, Ms(100)));
+        Assert.Equal(Ms(20), lag.Discount(0, Ms(100), floor: Ms(20)));
+        Assert.Equal(Ms(15), lag.Discount(0, Ms(15), floor: Ms(20)));
     }
 
     [Fact]

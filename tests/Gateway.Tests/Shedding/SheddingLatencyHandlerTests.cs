@@ -47,9 +47,25 @@ public sealed class SheddingLatencyHandlerTests
         elapsed = TimeSpan.FromMilliseconds(100);
         await SendAsync(client, shedder, 30);
 
-        // 100 ms less the lag, but never under a quarter of what was measured: 25 ms, within the tolerance (1.5 x 20 ms).
-        Assert.Equal(0.025, shedder.Limit.LatencySeconds, 3);
+        // 100 ms less the 80 ms of lag: the backend's 20 ms.
+        Assert.Equal(0.02, shedder.Limit.LatencySeconds, 3);
         Assert.True(shedder.Limit.Current >= before, $"limit fell from {before} to {shedder.Limit.Current}");
+    }
+
+    [Fact]
+    public async Task SendAsync_LagOverestimated_SamplesNeverFasterThanTheBaseline()
+    {
+        var shedder = new ClusterShedder("api", new SheddingOptions { MinLimit = 4, InitialLimit = 20, MaxLimit = 20 }, _time);
+        var lag = new SchedulingLag();
+        using var client = new HttpMessageInvoker(new SheddingLatencyHandler(new Backend(_time, () => TimeSpan.FromMilliseconds(20)), _time, lag));
+        await SendAsync(client, shedder, 12);
+
+        // A pause delayed the probe by 500 ms but not these requests: their 20 ms stays 20 ms, and so does the baseline.
+        lag.Sample((long)(0.5 * _time.TimestampFrequency));
+        await SendAsync(client, shedder, 30);
+
+        Assert.Equal(0.02, shedder.Limit.LatencySeconds, 3);
+        Assert.Equal(0.02, shedder.Limit.BaselineSeconds, 3);
     }
 
     [Fact]
