@@ -19,6 +19,7 @@
 #   with the gateway and the backend its clock measures them rather than its own wait for a core.
 #   --gateway-set overrides one gateway config key, e.g. --gateway-set Gateway:Shedding:StandingQueueWait=00:00:00.005
 #   --gateway-env sets one environment variable for the gateway alone, e.g. --gateway-env DOTNET_gcServer=0
+#   --haproxy adds a third storm through HAProxy tuned to the backend (maxconn = capacity, 100 ms queue), port 27080
 # Ports apart from the demo and the tests: backend 25101, control 25100, gateway 28080, admin 29901.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,6 +30,7 @@ service_ms=20
 clients=5000
 build=1
 nice_level=0
+haproxy=0
 gateway_args=()
 gateway_env=()
 pass=()
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     --generator-nice) nice_level="$2"; shift 2 ;;
     --gateway-set) gateway_args+=("--$2"); shift 2 ;;
     --gateway-env) gateway_env+=("$2"); shift 2 ;;
+    --haproxy) haproxy=1; shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -100,6 +103,34 @@ sampler=$!
 kill "$sampler" 2>/dev/null || true
 curl -fs -o "$logs/metrics-after.txt" http://127.0.0.1:29901/metrics
 curl -fs -o "$out/gateway/admin-clusters.json" http://127.0.0.1:29901/admin/clusters
+
+if [ "$haproxy" -eq 1 ]; then
+  kill "$gateway" 2>/dev/null || true
+  gateway=""
+  sleep 10 # the backend drains and sockets leave TIME_WAIT before the third storm
+  cat >"$logs/haproxy.cfg" <<EOF
+global
+  maxconn 9000
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 30s
+  timeout server 30s
+  timeout queue 100ms
+frontend storm
+  bind 127.0.0.1:27080 backlog 4096
+  default_backend api
+backend api
+  http-reuse always
+  server b1 127.0.0.1:25101 maxconn $capacity
+EOF
+  haproxy -f "$logs/haproxy.cfg" >"$logs/haproxy.log" 2>&1 &
+  gateway=$!
+  sleep 1
+  warm http://127.0.0.1:27080
+  "${loadtest[@]}" reconnect-storm --target http://127.0.0.1:27080 --control http://127.0.0.1:25100 \
+    --out "$out/haproxy" --quiet "${storm[@]}"
+fi
 
 python3 load-tests/shedding/summarise.py "$out" "$capacity" "$service_ms" "$logs/metrics-before.txt" "$logs/metrics-after.txt" \
   "load-tests/shedding/run.sh --capacity $capacity --service-ms $service_ms --clients $clients --generator-nice $nice_level ${gateway_env[*]/#/--gateway-env } ${gateway_args[*]/#--/--gateway-set } ${pass[*]}" | tee "$out/summary.md"

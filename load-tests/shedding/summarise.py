@@ -6,6 +6,7 @@ OUT_DIR holds direct/report.json and gateway/report.json; the metrics files are 
 after its storm, for the gateway's own view of how fast it answered (ASP.NET Core's http.server.request.duration).
 """
 import json
+import os
 import re
 import sys
 
@@ -25,6 +26,15 @@ def storm_goodput(run):
     seconds = max(1, int(end))
     ok = sum(p["goodput"] for p in run["timeline"][:seconds])
     return ok / seconds
+
+
+def wasted(run):
+    """Backend answers beyond the calls clients got answered: work done for clients that had given up."""
+    if not run.get("backend"):
+        return "-"
+    served = sum(b["served"] for b in run["backend"])
+    extra = max(0, served - run["overall"]["ok"])
+    return f"{extra:,} of {served:,} ({extra / served:.1%})" if served else "-"
 
 
 def buckets(path, status, route):
@@ -59,13 +69,14 @@ def counter(path, name):
 def main():
     out, capacity, service_ms, before, after, command = sys.argv[1:7]
     best = int(capacity) / (float(service_ms) / 1000)
-    runs = {name: run_of(f"{out}/{name}/report.json") for name in ("direct", "gateway")}
+    names = [n for n in ("direct", "gateway", "haproxy") if n != "haproxy" or os.path.exists(f"{out}/{n}/report.json")]
+    runs = {name: run_of(f"{out}/{name}/report.json") for name in names}
     first = runs["direct"]
     bootstrap_calls = sum(s["calls"] for s in first["steps"] if not s["name"].startswith("/sync"))
     total_calls = first["overall"]["calls"]
 
     def row(label, fn):
-        return f"| {label} | " + " | ".join(fn(runs[n]) for n in ("direct", "gateway")) + " |"
+        return f"| {label} | " + " | ".join(fn(runs[n]) for n in names) + " |"
 
     def ms(value):
         return "-" if value is None else f"{value:,.1f} ms"
@@ -82,13 +93,14 @@ def main():
         f"Storm: {first['sessions']['planned']:,} clients, {total_calls:,} calls ({bootstrap_calls:,} bootstrap); "
         f"ideal time for all of them {total_calls / best:.1f} s, for the bootstraps {bootstrap_calls / best:.1f} s.",
         "",
-        "| | direct | gateway |",
-        "| --- | ---: | ---: |",
+        "| | " + " | ".join(names) + " |",
+        "| --- |" + " ---: |" * len(names),
         row("sessions bootstrapped", lambda r: f"{r['sessions']['bootstrapped']:,} / {r['sessions']['planned']:,}"),
         row("every bootstrap done after", lambda r: secs(r["sessions"].get("fullyServedSeconds"))),
         row("... ÷ ideal for the bootstraps", lambda r: "-" if r["sessions"].get("fullyServedSeconds") is None else f"{r['sessions']['fullyServedSeconds'] / (bootstrap_calls / best):.2f}x"),
         row("whole run (heartbeats too)", lambda r: secs(r["durationSeconds"])),
         row("goodput until the last bootstrap", lambda r: f"{storm_goodput(r):,.0f}/s ({storm_goodput(r) / best:.0%} of best)"),
+        row("backend answers no client got", wasted),
         row("backend peak queue", lambda r: f"{max(b['peakQueued'] for b in r['backend']):,}" if r.get("backend") else "-"),
         row("`/session/auth` (critical) p50 / p99", lambda r: f"{ms(step(r, '/session')['latency']['p50Ms'])} / {ms(step(r, '/session')['latency']['p99Ms'])}"),
         row("`/api/state` (default) p50 / p99", lambda r: f"{ms(step(r, '/api/state')['latency']['p50Ms'])} / {ms(step(r, '/api/state')['latency']['p99Ms'])}"),

@@ -80,11 +80,11 @@ public static class GatewayPipeline
         proxy.UseCircuitFilter();
         proxy.UseSessionAffinity();
         proxy.UseLoadBalancing();
-        // Passive health outside the breaker, so a timed-out attempt counts against the destination too.
+        // Passive health outside the breaker, so a timed-out attempt counts against the destination too; beside it
+        // what each attempt showed (served, refused), which region choice weighs against probes that time out.
         proxy.UsePassiveHealthChecks();
+        proxy.UseServingEvidence();
         proxy.UseCircuitBreakers();
-        // Innermost: the adaptive limit learns from the backend's latency, not from the gateway's own queueing.
-        proxy.UseAdmissionLatency();
     }
 
     /// <summary>4. Transforms, added to every route in this order; the two that say so run ahead of the route's own.</summary>
@@ -102,5 +102,7 @@ public static class GatewayPipeline
         // The time left, for backends that can stop early.
         .AddDeadlineTransforms()
         // X-Forwarded-* and X-Real-IP, a trusted proxy's kept.
-        .AddForwardedHeaderTransforms();
+        .AddForwardedHeaderTransforms()
+        // The admitted request's shedder, for the forwarder's client to time the backend's share of each attempt.
+        .AddSheddingTransforms();
 }

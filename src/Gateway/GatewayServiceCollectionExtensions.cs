@@ -42,7 +42,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayLimits(startup.Limits);
         services.AddGatewayResilience();
         services.AddGatewayShedding();
-        services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry);
+        services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry).AddProbeEvidence();
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
                 GatewayPipeline.UseConnectionSteps(kestrel, listeners, startup.Limits, limit));

@@ -1,3 +1,4 @@
+using Gateway.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Failover;
@@ -76,6 +77,7 @@ internal sealed class ClusterRouting
         }
 
         var available = new HashSet<DestinationState>(state.AvailableDestinations);
+        var evidenceInUse = false;
         foreach (var destination in state.AllDestinations)
         {
             var index = policy is null ? 0 : IndexOf(names, Region(destination));
@@ -88,6 +90,13 @@ internal sealed class ClusterRouting
             if (available.Contains(destination))
             {
                 healthy[index].Add(destination);
+            }
+            else if (IsServingDespiteProbes(destination, inputs))
+            {
+                // Its probes failed, but requests it served lately say otherwise: an overloaded backend answers its
+                // queue before the probe behind it, so the probe times out while traffic is served.
+                healthy[index].Add(destination);
+                evidenceInUse = true;
             }
         }
 
@@ -131,6 +140,35 @@ internal sealed class ClusterRouting
         _lastDrained = drainedNow;
         RegionLoads.Compute(capacities, loads);
 
+        // Panic mode's destinations: all of a region's but those whose last word was a refused connection, which
+        // traffic would only fail on.
+        var candidates = new List<DestinationState>[names.Count];
+        for (var i = 0; i < names.Count; i++)
+        {
+            candidates[i] = new List<DestinationState>(all[i].Count);
+            foreach (var destination in all[i])
+            {
+                if (inputs.Evidence?.IsRefusing(destination) != true)
+                {
+                    candidates[i].Add(destination);
+                }
+            }
+        }
+
+        // No region can carry anything: 0% healthy is panic too, as in Envoy, so the first region in order that has
+        // a destination still taking connections gets the traffic instead of every request being refused.
+        if (inputs.PanicThreshold > 0 && !AnyLoad(loads))
+        {
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (!drained[i] && candidates[i].Count > 0)
+                {
+                    loads[i] = 1;
+                    break;
+                }
+            }
+        }
+
         // Panic: the destinations left to carry traffic are mostly unhealthy, so spread over all of them rather
         // than overload the few that pass their checks (a false alarm must not concentrate the load).
         int carryingHealthy = 0, carryingTotal = 0;
@@ -144,12 +182,13 @@ internal sealed class ClusterRouting
         }
 
         var share = carryingTotal == 0 ? 0 : carryingHealthy / (double)carryingTotal;
-        var panic = share > 0 && share < inputs.PanicThreshold;
+        var panic = carryingTotal > 0 && share < inputs.PanicThreshold;
+        evidenceInUse |= panic;
 
         var anySlowStart = false;
         for (var i = 0; i < names.Count; i++)
         {
-            var full = (panic ? all[i] : healthy[i]).ToArray();
+            var full = (panic ? candidates[i] : healthy[i]).ToArray();
             var settled = full;
             var weight = 1.0;
             if (policy is { SlowStart: var slowStart } && slowStart > TimeSpan.Zero && _availableSince.Count > 0)
@@ -204,8 +243,33 @@ internal sealed class ClusterRouting
             rampUntil = Math.Min(rampUntil, now + Ticks(inputs.Time, FailoverConstants.RampStep));
         }
 
-        var passthrough = policy is null && !panic;
+        if (evidenceInUse)
+        {
+            // Evidence changes without YARP's health state changing: follow it.
+            rampUntil = Math.Min(rampUntil, now + Ticks(inputs.Time, HealthConstants.EvidenceRecheck));
+        }
+
+        var passthrough = policy is null && !evidenceInUse;
         return new RegionPlan(routes, panic, passthrough, rampUntil, state, cluster.Model, inputs.DrainVersion, inputs.Revision);
+    }
+
+    private static bool IsServingDespiteProbes(DestinationState destination, in PlanInputs inputs) =>
+        inputs.Evidence is { } evidence &&
+        destination.Health.Active == DestinationHealth.Unhealthy &&
+        destination.Health.Passive != DestinationHealth.Unhealthy &&
+        evidence.IsServing(destination, inputs.Now);
+
+    private static bool AnyLoad(ReadOnlySpan<double> loads)
+    {
+        foreach (var load in loads)
+        {
+            if (load > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void TrackReturningDestinations(IReadOnlyList<DestinationState> available, FailoverPolicyOptions? policy, in PlanInputs inputs)
@@ -271,4 +335,5 @@ internal readonly record struct PlanInputs(
     long DrainVersion,
     long Revision,
     long Now,
-    TimeProvider Time);
+    TimeProvider Time,
+    ServingEvidence? Evidence = null);

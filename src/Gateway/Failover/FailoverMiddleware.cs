@@ -13,6 +13,12 @@ internal sealed class FailoverMiddleware(RequestDelegate next, FailoverRouter ro
         var proxy = context.GetReverseProxyFeature();
         if (proxy.Route.Cluster is { } cluster)
         {
+            if (context.Features.Get<RegionSpill>() is { } spill)
+            {
+                proxy.AvailableDestinations = spill.Destinations;
+                return next(context);
+            }
+
             var plan = router.GetPlan(cluster);
             if (!plan.Passthrough)
             {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gateway.Configuration;
+using Gateway.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Failover;
@@ -8,7 +9,7 @@ namespace Gateway.Failover;
 /// Chooses where a cluster's requests may go: the region plan (failover, failback, slow start, drains, panic) and,
 /// for a retry, the destinations other than the one that failed.
 /// </summary>
-internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains drains, FailoverMetrics metrics, TimeProvider time)
+internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains drains, FailoverMetrics metrics, ServingEvidence evidence, TimeProvider time)
 {
     private readonly ConditionalWeakTable<ClusterState, ClusterRouting> _clusters = new();
 
@@ -53,6 +54,43 @@ internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains d
         return same.Count > 0 ? same : region.Others;
     }
 
+    /// <summary>
+    /// Where a request the cluster's admission limit has no slot for may go instead of waiting: the first region in
+    /// order that carries no traffic now (so under normal load the policy's order holds), is not drained, has healthy
+    /// destinations, and has room, counted as the limit scaled to its destinations against the preferred region's
+    /// (<paramref name="limit"/> for the preferred region's destinations) less the requests in flight to it. Null when
+    /// the cluster has one region or none has room.
+    /// </summary>
+    public RegionSpill? SpillTarget(ClusterState cluster, int limit)
+    {
+        var plan = GetPlan(cluster);
+        if (plan.Regions.Length < 2 || plan.Panic || plan.ActiveRegion is not { Full.Length: > 0 } preferred)
+        {
+            return null;
+        }
+
+        foreach (var region in plan.Regions)
+        {
+            if (region.Load > 0 || region.Drained || region.Full.Length == 0)
+            {
+                continue;
+            }
+
+            var inFlight = 0;
+            foreach (var destination in region.Full)
+            {
+                inFlight += destination.ConcurrentRequestCount;
+            }
+
+            if (inFlight < (long)limit * region.Full.Length / preferred.Full.Length)
+            {
+                return region.Spill ??= new RegionSpill(region.Full);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Every cluster's latest plan, for metrics and the admin view.</summary>
     public IEnumerable<(ClusterState Cluster, RegionPlan Plan)> Plans()
     {
@@ -75,7 +113,7 @@ internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains d
             snapshot.Gateway.Failover.Policies.TryGetValue(name, out policy);
         }
 
-        return new PlanInputs(policy, snapshot.Gateway.Health.PanicThreshold, drains.Drained, drains.Version, snapshot.Revision, time.GetTimestamp(), time);
+        return new PlanInputs(policy, snapshot.Gateway.Health.PanicThreshold, drains.Drained, drains.Version, snapshot.Revision, time.GetTimestamp(), time, evidence);
     }
 
     private static List<DestinationState> Without(IReadOnlyList<DestinationState> destinations, DestinationState? failed)

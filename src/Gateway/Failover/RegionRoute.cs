@@ -34,4 +34,7 @@ internal sealed class RegionRoute
 
     /// <summary>Healthy destinations of the other, undrained regions in order of preference: where a retry goes.</summary>
     public required DestinationState[] Others { get; init; }
+
+    /// <summary>The spill-over state for requests sent here from a saturated region, made once per plan.</summary>
+    public RegionSpill? Spill { get; set; }
 }

@@ -9,4 +9,11 @@ internal static class HealthApplicationBuilderExtensions
         proxy.UseMiddleware<NoHealthyDestinationMiddleware>();
         return proxy;
     }
+
+    /// <summary>Per attempt: whether the destination served, answered or refused, for <see cref="ServingEvidence"/>.</summary>
+    public static IReverseProxyApplicationBuilder UseServingEvidence(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<ServingEvidenceMiddleware>();
+        return proxy;
+    }
 }

@@ -8,8 +8,8 @@ public sealed record HealthOptions
 
     /// <summary>
     /// When the healthy share of the destinations left to carry traffic (after region failover) falls below this,
-    /// but above zero, traffic goes to all of them rather than overloading the few left. Default 0.5, range 0 to 1
-    /// (0 turns panic mode off).
+    /// zero included, traffic goes to all of them but those refusing connections, rather than overloading the few
+    /// left or refusing everyone. Default 0.5, range 0 to 1 (0 turns panic mode off).
     /// </summary>
     public double PanicThreshold { get; init; } = HealthConstants.DefaultPanicThreshold;
 }

@@ -9,11 +9,4 @@ internal static class SheddingApplicationBuilderExtensions
         proxy.UseMiddleware<SheddingMiddleware>();
         return proxy;
     }
-
-    /// <summary>Times each attempt's forwarding for the adaptive limit.</summary>
-    public static IReverseProxyApplicationBuilder UseAdmissionLatency(this IReverseProxyApplicationBuilder proxy)
-    {
-        proxy.UseMiddleware<SheddingLatencyMiddleware>();
-        return proxy;
-    }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Gateway.Answers;
+using Gateway.Failover;
 using Gateway.Utilities;
 using Yarp.ReverseProxy.Model;
 
@@ -8,9 +9,9 @@ namespace Gateway.Shedding;
 /// <summary>
 /// Admission to the route's cluster under its adaptive concurrency limit, by the route's priority. A refused request
 /// gets 503 <c>overloaded</c> with a paced <c>Retry-After</c> before anything touches a backend or reads its body; an
-/// admitted one's forwarding latency feeds the limit (<see cref="SheddingLatencyMiddleware"/>).
+/// admitted one's backend latency feeds the limit (<see cref="SheddingLatencyHandler"/>).
 /// </summary>
-internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry registry, GatewayResponseWriter writer, SheddingMetrics metrics, TimeProvider time)
+internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry registry, FailoverRouter router, GatewayResponseWriter writer, SheddingMetrics metrics, TimeProvider time)
 {
     private static readonly ConditionalWeakTable<RouteModel, StrongBox<RequestPriority>> s_priorities = new();
 
@@ -24,7 +25,20 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
         }
 
         var priority = PriorityOf(route);
-        return shedder.TryEnter(priority) ? RunAsync(context, shedder) : WaitAsync(context, shedder, priority);
+        if (shedder.TryEnter(priority))
+        {
+            return RunAsync(context, shedder);
+        }
+
+        // Saturated: a region that carries no traffic now and has room takes the excess rather than the queue. Not
+        // while the first baseline is measured, when the limit is pinned low on purpose.
+        if (!shedder.Limit.MeasuringBaseline && router.SpillTarget(cluster, shedder.Limit.Current) is { } spill)
+        {
+            context.Features.Set(spill);
+            return next(context);
+        }
+
+        return WaitAsync(context, shedder, priority);
     }
 
     private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RequestPriority priority)
@@ -47,7 +61,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)
     {
-        // For SheddingLatencyMiddleware, which times each attempt's forwarding.
+        // For the shedding transform, which hands it to SheddingLatencyHandler to time each attempt.
         context.Features.Set(shedder);
         try
         {

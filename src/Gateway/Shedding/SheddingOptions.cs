@@ -8,8 +8,11 @@ namespace Gateway.Shedding;
 /// </summary>
 public sealed record SheddingOptions
 {
-    /// <summary>Whether clusters get an adaptive concurrency limit. Default false.</summary>
-    public bool Enabled { get; init; }
+    /// <summary>
+    /// Whether clusters get an adaptive concurrency limit. Default true: a gateway in front of services must not pass a
+    /// storm on to them by default; false turns shedding off.
+    /// </summary>
+    public bool Enabled { get; init; } = true;
 
     /// <summary>The lowest the limit goes, per cluster and gateway instance. Default 4, range 1 to 100000.</summary>
     public int MinLimit { get; init; } = SheddingConstants.DefaultMinLimit;
@@ -20,10 +23,10 @@ public sealed record SheddingOptions
     /// <summary>The limit a cluster starts with. Default 20, range <see cref="MinLimit"/> to <see cref="MaxLimit"/>.</summary>
     public int InitialLimit { get; init; } = SheddingConstants.DefaultInitialLimit;
 
-    /// <summary>Requests that may wait for a slot per cluster, first come first served within a priority. Default 100, range 0 to 100000.</summary>
+    /// <summary>Requests that may wait for a slot per cluster, first come first served within a priority. Default 10000 (the default connection cap: each waiter holds a connection), range 0 to 100000.</summary>
     public int QueueLimit { get; init; } = SheddingConstants.DefaultQueueLimit;
 
-    /// <summary>The longest a request waits in the queue before it is refused. Default 50 ms, range 0 to 10 s.</summary>
+    /// <summary>The longest a request waits in the queue before it is refused. Default 2 s (a naive client turns a refusal into another request at once, so holding a storm's backlog serves it better than refusing it), range 0 to 10 s.</summary>
     public TimeSpan QueueTimeout { get; init; } = SheddingConstants.DefaultQueueTimeout;
 
     /// <summary>
@@ -31,7 +34,8 @@ public sealed record SheddingOptions
     /// waiter that has waited longer than this is refused (reason <c>queue_standing</c>) instead of served, and a
     /// newcomer is refused on arrival when the backlog ahead would outlast this rather than <see cref="QueueTimeout"/>.
     /// A queue that absorbs a burst keeps QueueTimeout; one that holds a backlog adds at most this much latency.
-    /// Default 5 ms, range 0 to 10 s; QueueTimeout or more turns it off.
+    /// Default 2 s, the default QueueTimeout, so off; range 0 to 10 s; QueueTimeout or more turns it off, CoDel's 5 ms
+    /// turns it on.
     /// </summary>
     public TimeSpan StandingQueueWait { get; init; } = SheddingConstants.DefaultStandingQueueWait;
 

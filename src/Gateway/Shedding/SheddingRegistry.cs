@@ -48,7 +48,7 @@ internal sealed class SheddingRegistry
 
     private ClusterShedder? Build(ClusterState cluster, ConfigSnapshot snapshot, ClusterShedder? previous)
     {
-        var options = snapshot.Gateway.Shedding;
+        var options = CappedByBulkhead(snapshot.Gateway.Shedding, BulkheadOf(cluster, snapshot));
         if (!options.Enabled)
         {
             if (previous is not null)
@@ -67,4 +67,32 @@ internal sealed class SheddingRegistry
         Log.ShedderStarted(_logger, cluster.ClusterId, options.MinLimit, options.InitialLimit, options.MaxLimit);
         return new ClusterShedder(cluster.ClusterId, options, _time);
     }
+
+    /// <summary>
+    /// The shedding options for one cluster: its limit never above its bulkhead's <c>MaxConcurrentRequests</c>, so that
+    /// under a storm admission refuses (first, by priority, with a paced Retry-After) rather than the bulkhead behind it
+    /// refusing requests admission has already let in.
+    /// </summary>
+    internal static SheddingOptions CappedByBulkhead(SheddingOptions options, BulkheadOptions? bulkhead)
+    {
+        if (!options.Enabled || bulkhead is null || bulkhead.MaxConcurrentRequests >= options.MaxLimit)
+        {
+            return options;
+        }
+
+        var cap = bulkhead.MaxConcurrentRequests;
+        return options with
+        {
+            MaxLimit = cap,
+            MinLimit = Math.Min(options.MinLimit, cap),
+            InitialLimit = Math.Min(options.InitialLimit, cap),
+        };
+    }
+
+    private static BulkheadOptions? BulkheadOf(ClusterState cluster, ConfigSnapshot snapshot) =>
+        cluster.Model.Config.Metadata is { } metadata &&
+        metadata.TryGetValue(ResilienceConstants.PolicyMetadataKey, out var name) &&
+        snapshot.Gateway.Resilience.Policies.TryGetValue(name, out var policy)
+            ? policy.Bulkhead
+            : null;
 }

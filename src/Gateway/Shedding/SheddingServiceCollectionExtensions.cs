@@ -6,6 +6,8 @@ internal static class SheddingServiceCollectionExtensions
     {
         services.AddSingleton<SheddingMetrics>();
         services.AddSingleton<SheddingRegistry>();
+        services.AddSingleton<SchedulingLag>();
+        services.AddHostedService<SchedulingLagProbe>();
         return services;
     }
 }

@@ -22,6 +22,8 @@ public sealed class BulkheadTests(ITestOutputHelper output)
         config["Gateway"] = Policies(
             ("a", new JsonObject { ["Timeout"] = "00:00:20", ["Bulkhead"] = bulkheadA }),
             ("b", new JsonObject { ["Bulkhead"] = new JsonObject { ["MaxConcurrentRequests"] = 4 } }));
+        // The bulkhead alone: shedding (on by default) would hold a hanging cluster at its MinLimit first.
+        config["Gateway"]!["Shedding"] = new JsonObject { ["Enabled"] = false };
         return await GatewayTestHost.StartAsync(config);
     }
 

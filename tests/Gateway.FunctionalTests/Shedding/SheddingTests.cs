@@ -216,7 +216,8 @@ public sealed class SheddingTests(ITestOutputHelper output)
         await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
         var config = Config(backends.Instances[0]);
         var on = config["Gateway"]!.DeepClone();
-        config["Gateway"] = new JsonObject();
+        var off = new JsonObject { ["Shedding"] = new JsonObject { ["Enabled"] = false } };
+        config["Gateway"] = off.DeepClone();
         await using var gateway = await GatewayTestHost.StartAsync(config);
         Assert.False(await HasLimitAsync(gateway));
 
@@ -235,7 +236,7 @@ public sealed class SheddingTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway.Proxy, "/extra/x")).Status);
         Assert.Same(shedder, gateway.Services.GetRequiredService<SheddingRegistry>().All().Single());
 
-        config["Gateway"] = new JsonObject();
+        config["Gateway"] = off.DeepClone();
         before = DateTimeOffset.UtcNow;
         await gateway.WriteConfigAsync(config);
         await gateway.WaitForReloadAsync(before);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.FunctionalTests.Failover;
 using Gateway.FunctionalTests.Fixtures;
-using Gateway.Tests.Shared;
+using Gateway.Tests.Common;
 using Xunit.Abstractions;
 
 namespace Gateway.FunctionalTests.Telemetry;

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Gateway.Failover;
+using Gateway.Health;
+using Gateway.Tests.Common;
 using Gateway.UnitTests.Fixtures;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Model;
@@ -20,8 +22,11 @@ public sealed class ClusterRoutingTests
         SlowStart = TimeSpan.FromSeconds(30),
     };
 
+    private readonly ServingEvidence _evidence;
     private ImmutableHashSet<string> _drains = s_noDrains;
     private long _drainVersion;
+
+    public ClusterRoutingTests() => _evidence = new ServingEvidence(_time);
 
     [Fact]
     public void GetPlan_AllHealthy_SendsEverythingToThePreferredRegion()
@@ -190,6 +195,79 @@ public sealed class ClusterRoutingTests
     }
 
     [Fact]
+    public void GetPlan_NoDestinationHealthy_PanicsToAllButTheOneRefusingConnections()
+    {
+        _policy = _policy with { Regions = ["eu-west"] };
+        var cluster = TestClusters.Create("eu-only", "eu-1@eu-west", "eu-2@eu-west", "eu-3@eu-west");
+        Plan(cluster);
+        _evidence.Refused(Destination(cluster, "eu-3"));
+        TestClusters.SetAvailable(cluster);
+
+        var plan = Plan(cluster);
+
+        Assert.True(plan.Panic);
+        Assert.Equal(["eu-1", "eu-2"], TestClusters.Names(plan.Pick(0.5, 0.5)));
+    }
+
+    [Fact]
+    public void GetPlan_NoDestinationHealthyInAnyRegion_PanicsInThePreferredRegion()
+    {
+        Plan();
+        TestClusters.SetAvailable(_cluster);
+
+        var plan = Plan();
+
+        Assert.True(plan.Panic);
+        Assert.Equal([1.0, 0.0], Loads(plan));
+        Assert.Equal(["eu-1", "eu-2", "eu-3", "eu-4"], TestClusters.Names(plan.Pick(0.99, 0.5)));
+    }
+
+    [Fact]
+    public void GetPlan_NoDestinationHealthyAndEveryOneRefusing_RoutesNowhere()
+    {
+        _policy = _policy with { Regions = ["eu-west"] };
+        var cluster = TestClusters.Create("eu-only", "eu-1@eu-west", "eu-2@eu-west");
+        Plan(cluster);
+        _evidence.Refused(Destination(cluster, "eu-1"));
+        _evidence.Refused(Destination(cluster, "eu-2"));
+        TestClusters.SetAvailable(cluster);
+
+        Assert.Empty(Plan(cluster).Pick(0.5, 0.5));
+    }
+
+    [Fact]
+    public void GetPlan_ProbesFailButRequestsServed_KeepsTheDestinationUntilItStopsServing()
+    {
+        Plan();
+        _evidence.Served(Destination(_cluster, "eu-1"));
+        Destination(_cluster, "eu-1").Health.Active = DestinationHealth.Unhealthy;
+        TestClusters.SetAvailable(_cluster, "eu-2", "eu-3", "eu-4", "us-1", "us-2");
+
+        var plan = Plan();
+
+        Assert.False(plan.Panic);
+        Assert.Equal([1.0, 0.0], Loads(plan));
+        Assert.Equal(["eu-1", "eu-2", "eu-3", "eu-4"], TestClusters.Names(plan.Pick(0.5, 0.99)));
+
+        // Nothing served for longer than the evidence lasts: the probes have the last word.
+        _time.Advance(HealthConstants.ServingEvidenceWindow + TimeSpan.FromSeconds(1));
+        Assert.Equal(["eu-2", "eu-3", "eu-4"], TestClusters.Names(Plan().Pick(0.5, 0.99)));
+    }
+
+    [Fact]
+    public void GetPlan_ServedThenRefused_ProbesHaveTheLastWord()
+    {
+        Plan();
+        _evidence.Served(Destination(_cluster, "eu-1"));
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        _evidence.Refused(Destination(_cluster, "eu-1"));
+        Destination(_cluster, "eu-1").Health.Active = DestinationHealth.Unhealthy;
+        TestClusters.SetAvailable(_cluster, "eu-2", "eu-3", "eu-4", "us-1", "us-2");
+
+        Assert.Equal(["eu-2", "eu-3", "eu-4"], TestClusters.Names(Plan().Pick(0.5, 0.99)));
+    }
+
+    [Fact]
     public void GetPlan_NothingChanged_ReturnsTheSamePlanWithoutRebuilding()
     {
         var first = Plan();
@@ -199,7 +277,9 @@ public sealed class ClusterRoutingTests
     }
 
     private RegionPlan Plan(ClusterState? cluster = null, double panicThreshold = 0.5) =>
-        _routing.GetPlan(cluster ?? _cluster, new PlanInputs(_policy, panicThreshold, _drains, _drainVersion, 1, _time.GetTimestamp(), _time));
+        _routing.GetPlan(cluster ?? _cluster, new PlanInputs(_policy, panicThreshold, _drains, _drainVersion, 1, _time.GetTimestamp(), _time, _evidence));
+
+    private static DestinationState Destination(ClusterState cluster, string name) => cluster.Destinations[name];
 
     private void Drain(string region)
     {

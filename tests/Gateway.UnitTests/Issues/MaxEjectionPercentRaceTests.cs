@@ -1,4 +1,5 @@
 using Gateway.Health;
+using Gateway.Tests.Common;
 using Gateway.UnitTests.Fixtures;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Model;

@@ -10,7 +10,18 @@ public sealed class ClusterShedderTests
     /// <summary>A shedder whose limit is fixed at <paramref name="limit"/> (MinLimit = MaxLimit), sheddable at half of it.</summary>
     private ClusterShedder Fixed(int limit, int maxQueue = 10, double sheddable = 0.5) => new(
         "api",
-        new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, QueueLimit = maxQueue, SheddableFraction = sheddable },
+        new SheddingOptions
+        {
+            Enabled = true,
+            MinLimit = limit,
+            MaxLimit = limit,
+            InitialLimit = limit,
+            QueueLimit = maxQueue,
+            SheddableFraction = sheddable,
+            // The queue timings these cases were written for (the defaults before shedding came on by default).
+            QueueTimeout = TimeSpan.FromMilliseconds(50),
+            StandingQueueWait = TimeSpan.FromMilliseconds(5),
+        },
         _time);
 
     private static async Task AssertRefusedOnArrivalAsync(ValueTask<string?> entering)

@@ -15,12 +15,14 @@ public sealed class SheddingOptionsTests
         var options = new SheddingOptions();
 
         Assert.Empty(Validate(options));
-        Assert.False(options.Enabled);
+        Assert.True(options.Enabled);
         Assert.Equal(4, options.MinLimit);
         Assert.Equal(1000, options.MaxLimit);
         Assert.Equal(20, options.InitialLimit);
-        Assert.Equal(100, options.QueueLimit);
-        Assert.Equal(TimeSpan.FromMilliseconds(50), options.QueueTimeout);
+        Assert.Equal(10_000, options.QueueLimit);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.QueueTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.StandingQueueWait);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.StandingQueueInterval);
         Assert.Equal(0.2, options.CriticalReservedFraction);
         Assert.Equal(1.0, options.SheddableFraction);
         Assert.Equal(1.5, options.Tolerance);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Gateway.Tests.Shared;
+using Gateway.Tests.Common;
 using Gateway.UnitTests.Fixtures;
 
 namespace Gateway.UnitTests.Telemetry;

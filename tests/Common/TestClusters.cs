@@ -1,7 +1,7 @@
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
 
-namespace Gateway.UnitTests.Fixtures;
+namespace Gateway.Tests.Common;
 
 /// <summary>YARP cluster state built in memory, for unit tests of the routing decisions (no listeners).</summary>
 public static class TestClusters

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Gateway.Tests.Shared;
+namespace Gateway.Tests.Common;
 
 /// <summary>
 /// Reads dashboards/gateway.json: its panels, their PromQL expressions and the metric names those name. Compiled into
