@@ -5,20 +5,30 @@
 #                  trips where the build has rate limiting, metrics)
 #   gateway-none   the gateway with no policies
 #   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
+#   yarp-slim      plain YARP on WebApplication.CreateSlimBuilder with no logging providers (PlainYarp --slim)
 #   nginx          nginx as a reverse proxy (keep-alive to the backend)
 #   haproxy        HAProxy in http mode
 #   direct         the backend with no proxy
 # Each is driven by wrk (closed model) at several connection counts, and at a fixed request rate (open model, the
 # load-tests tool's `steady` scenario) for latency. Proxies alternate (A B C ... A B C ...) over several rounds;
-# the report gives medians, and each figure as a ratio to plain YARP and to nginx.
+# the report gives medians, each figure as a ratio to plain YARP and to nginx, and each ratio with a target of issue
+# 16 marked ✓ or ✗ (load-tests/bench-report.py writes it).
 #
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--connections "16 64 256"] [--rate R]
-#                            [--proxies "gateway-full yarp ..."] [--out DIR]
+#                            [--proxies "gateway-full yarp ..."] [--baseline default|slim]
+#                            [--mode keep-alive|new-connections|both] [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement.
 #   --warmup  seconds of load before each proxy's first measured run (default 10). The .NET proxies run JIT-tiered
 #             code: under load plain YARP took 8 to 12 s to reach its steady CPU cost per request (135, 69, then
 #             39 µs in successive 4 s runs), so a shorter warm-up measures the JIT rather than the proxy.
 #   --no-build  use what is built (Release) instead of building the solution first.
+#   --baseline slim  also run yarp-slim (added after yarp unless --proxies names it) and give every ratio to both
+#             plain YARP hosts. The default baseline is yarp alone.
+#   --mode    keep-alive (default): wrk on keep-alive connections, CPU per request. new-connections: each request
+#             on a fresh connection (wrk with `Connection: close`, which makes wrk reconnect after every response),
+#             CPU per connection; each run also counts the TCP connections accepted in this network namespace
+#             (PassiveOpens in /proc/net/snmp) to show there was one per request. both: the one, then the other,
+#             on the same proxy process, each after its own --warmup.
 # Output: DIR/bench.json (every run and the medians) and DIR/bench.md (the table). DIR defaults to
 # load-tests/reports/bench-<date>. Everything listens on 127.0.0.1; every run is bounded by --duration.
 set -euo pipefail
@@ -35,6 +45,8 @@ proxies="gateway-full gateway-none yarp nginx haproxy direct"
 out=""
 quick=0
 build=1
+baseline=default
+mode=keep-alive
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; warmup=1; connections="16"; rate=0; shift ;;
@@ -46,9 +58,24 @@ while [ $# -gt 0 ]; do
     --proxies) proxies="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --baseline) baseline="$2"; shift 2 ;;
+    --mode) mode="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+case "$baseline" in
+  default) ;;
+  slim) case " $proxies " in
+          *" yarp-slim "*) ;;
+          *" yarp "*) proxies="${proxies/yarp/yarp yarp-slim}" ;;
+          *) proxies="$proxies yarp-slim" ;;
+        esac ;;
+  *) echo "--baseline is default or slim, not $baseline" >&2; exit 2 ;;
+esac
+case "$mode" in
+  keep-alive|new-connections|both) ;;
+  *) echo "--mode is keep-alive, new-connections or both, not $mode" >&2; exit 2 ;;
+esac
 out="${out:-$root/load-tests/reports/bench-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 work="$(mktemp -d)"
@@ -155,6 +182,9 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
     yarp)
       (cd "$dir" && exec dotnet "$yarp_dll" --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
       ;;
+    yarp-slim)
+      (cd "$dir" && exec dotnet "$yarp_dll" --slim --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
+      ;;
     nginx)
       cat > "$dir/nginx.conf" <<EOF
 worker_processes 1;
@@ -234,6 +264,12 @@ peak_rss_kib() {
   echo "$peak"
 }
 
+# TCP connections accepted so far in this network namespace (loopback included). Other processes on the machine add a
+# few a second; a proxy that opened a backend connection per client connection would double the count.
+passive_opens() {
+  awk '/^Tcp:/ { if (!col) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") col = i } else print $col }' /proc/net/snmp
+}
+
 cat > "$work/report.lua" <<'EOF'
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
@@ -246,28 +282,36 @@ ticks_per_second=$(getconf CLK_TCK)
 results="$work/results.jsonl"
 : > "$results"
 
+# One wrk run against the current proxy, appended to $results. $1: closed (keep-alive) or new-connections; $2: connections.
+wrk_run() {
+  local model="$1" c="$2" threads=2 close=() before after opened line
+  [ "$c" -lt 2 ] && threads=1
+  [ "$model" = new-connections ] && close=(-H "Connection: close")
+  before=$(cpu_ticks "$proxy_pid")
+  opened=$(passive_opens)
+  line=$(wrk -t"$threads" -c"$c" -d"${duration}s" "${close[@]}" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
+  opened=$(( $(passive_opens) - opened ))
+  after=$(cpu_ticks "$proxy_pid")
+  read -r _ requests micros errors p50 p99 <<<"$line"
+  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d}\n' \
+    "$round" "$name" "$model" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "$p50" "$p99" \
+    "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" "$opened" >> "$results"
+  echo "round $round  $name  $model c=$c  $(tail -n 1 "$results")" >&2
+}
+
 for round in $(seq 1 "$rounds"); do
   for name in $proxies; do
     start_proxy "$name"
-    # Warm up (JIT tiering, connection pools) before anything is measured.
-    wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
-    for c in $connections; do
-      threads=2; [ "$c" -lt 2 ] && threads=1
-      before=$(cpu_ticks "$proxy_pid")
-      line=$(wrk -t"$threads" -c"$c" -d"${duration}s" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
-      after=$(cpu_ticks "$proxy_pid")
-      read -r _ requests micros errors p50 p99 <<<"$line"
-      printf '{"round":%d,"proxy":"%s","model":"closed","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d}\n' \
-        "$round" "$name" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "$p50" "$p99" \
-        "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" >> "$results"
-      echo "round $round  $name  c=$c  $(tail -n 1 "$results")" >&2
-    done
-    if [ "$rate" -gt 0 ]; then
-      # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
-      open_dir="$work/open-$name-$round"
-      if dotnet "$loadtests_dll" steady --target "${target%/bench}" --paths /bench --rate "$rate" --duration "${duration}s" \
-           --timeout 5s --out "$open_dir" --quiet >/dev/null 2>&1 && [ -f "$open_dir/report.json" ]; then
-        python3 - "$open_dir/report.json" "$round" "$name" "$rate" >> "$results" <<'EOF'
+    if [ "$mode" != new-connections ]; then
+      # Warm up (JIT tiering, connection pools) before anything is measured.
+      wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
+      for c in $connections; do wrk_run closed "$c"; done
+      if [ "$rate" -gt 0 ]; then
+        # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
+        open_dir="$work/open-$name-$round"
+        if dotnet "$loadtests_dll" steady --target "${target%/bench}" --paths /bench --rate "$rate" --duration "${duration}s" \
+             --timeout 5s --out "$open_dir" --quiet >/dev/null 2>&1 && [ -f "$open_dir/report.json" ]; then
+          python3 - "$open_dir/report.json" "$round" "$name" "$rate" >> "$results" <<'EOF'
 import json, sys
 overall = json.load(open(sys.argv[1]))["runs"][0]["overall"]
 lat = overall["latency"]
@@ -275,76 +319,17 @@ print(json.dumps({"round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "ope
                   "p50_us": lat["p50Ms"] * 1000, "p99_us": lat["p99Ms"] * 1000,
                   "requests": overall["calls"], "failed": overall["failed"]}))
 EOF
+        fi
       fi
+    fi
+    if [ "$mode" != keep-alive ]; then
+      # The accept path has code of its own to warm up (connection middleware, per-connection state).
+      wrk -t2 -c64 -d"${warmup}s" -H "Connection: close" "$target" >/dev/null 2>&1 || true
+      for c in $connections; do wrk_run new-connections "$c"; done
     fi
     stop_proxy
   done
 done
 
-python3 - "$results" "$out" "$rounds" "$duration" "$connections" "$rate" "$warmup" <<'EOF'
-import json, statistics, sys, datetime, platform, os
-results_path, out, rounds, duration, connections, rate, warmup = sys.argv[1:]
-runs = [json.loads(l) for l in open(results_path) if l.strip()]
-proxies = []
-for r in runs:
-    if r["proxy"] not in proxies: proxies.append(r["proxy"])
-
-def med(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-summary = {}
-for p in proxies:
-    closed = [r for r in runs if r["proxy"] == p and r["model"] == "closed"]
-    rows = {}
-    for c in sorted({r["connections"] for r in closed}):
-        rs = [r for r in closed if r["connections"] == c]
-        rows[c] = {
-            "rps": med([r["requests"] / r["seconds"] for r in rs if r["seconds"] > 0]),
-            "p50_ms": med([r["p50_us"] / 1000 for r in rs]),
-            "p99_ms": med([r["p99_us"] / 1000 for r in rs]),
-            "errors": sum(r["errors"] for r in rs),
-        }
-    cpu = [r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"] for r in closed if r["requests"] > 0 and p != "direct"]
-    opened = [r for r in runs if r["proxy"] == p and r["model"] == "open"]
-    summary[p] = {
-        "closed": rows,
-        "cpu_us_per_request": med(cpu),
-        "peak_rss_mib": med([r["peak_rss_kib"] / 1024 for r in closed]) if p != "direct" else None,
-        "open": {"rate": int(rate), "p50_ms": med([r["p50_us"] / 1000 for r in opened]), "p99_ms": med([r["p99_us"] / 1000 for r in opened])} if opened else None,
-    }
-
-def ratio(value, base):
-    return None if value is None or not base else value / base
-
-def fmt(v, digits=0):
-    return "-" if v is None else f"{v:,.{digits}f}"
-
-conns = sorted({c for p in summary.values() for c in p["closed"]})
-top = conns[-1] if conns else None
-lines = [f"Benchmark {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {rounds} round(s) of {duration} s per run after a {warmup} s warm-up; HTTP/1.1 keep-alive, 128-byte body.", ""]
-header = "| proxy | " + " | ".join(f"req/s c={c}" for c in conns) + f" | p50 c={top} | p99 c={top} | CPU µs/req | peak RSS MiB | req/s ÷ yarp | req/s ÷ nginx | CPU ÷ yarp | CPU ÷ nginx |"
-if any(s["open"] for s in summary.values()):
-    header = header[:-1] + f"| open {rate}/s p50 | open p99 |"
-lines.append(header)
-lines.append("|" + "---|" * (header.count("|") - 1))
-base_y, base_n = summary.get("yarp"), summary.get("nginx")
-for p, s in summary.items():
-    rps_top = s["closed"].get(top, {}).get("rps") if top else None
-    cells = [p] + [fmt(s["closed"][c]["rps"]) if c in s["closed"] else "-" for c in conns]
-    cells += [fmt(s["closed"].get(top, {}).get("p50_ms"), 2), fmt(s["closed"].get(top, {}).get("p99_ms"), 2),
-              fmt(s["cpu_us_per_request"], 1), fmt(s["peak_rss_mib"], 1),
-              fmt(ratio(rps_top, base_y and base_y["closed"].get(top, {}).get("rps")), 2),
-              fmt(ratio(rps_top, base_n and base_n["closed"].get(top, {}).get("rps")), 2),
-              fmt(ratio(s["cpu_us_per_request"], base_y and base_y["cpu_us_per_request"]), 2),
-              fmt(ratio(s["cpu_us_per_request"], base_n and base_n["cpu_us_per_request"]), 2)]
-    if "open" in header:
-        cells += [fmt(s["open"]["p50_ms"], 2) if s["open"] else "-", fmt(s["open"]["p99_ms"], 2) if s["open"] else "-"]
-    lines.append("| " + " | ".join(cells) + " |")
-errors = sum(r.get("errors", 0) for r in runs)
-lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's (nginx: master and workers); `direct` has no proxy."]
-open(os.path.join(out, "bench.md"), "w").write("\n".join(lines) + "\n")
-json.dump({"runs": runs, "summary": summary, "rounds": int(rounds), "duration_s": float(duration), "warmup_s": float(warmup)}, open(os.path.join(out, "bench.json"), "w"), indent=2)
-print("\n".join(lines))
-EOF
+python3 load-tests/bench-report.py "$results" "$out" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --rate "$rate"
 echo "written: $out/bench.md and $out/bench.json" >&2

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""bench.sh's report: the medians of its runs as OUT/bench.md (tables) and OUT/bench.json (every run and the medians).
+
+Usage: bench-report.py RESULTS OUT --rounds N --duration S --warmup S --rate R
+RESULTS holds one JSON object a line, one per wrk or load-tester run, as bench.sh writes them:
+  model "closed"           wrk on keep-alive connections: requests, seconds, errors, p50_us, p99_us, cpu_ticks, ...
+  model "open"             the load tester at a fixed rate: p50_us, p99_us
+  model "new-connections"  wrk with `Connection: close`, each request on a fresh connection; also `accepted`, the TCP
+                           connections accepted in the network namespace during the run
+Each ratio to a plain YARP baseline (`yarp`, and `yarp-slim` when it ran) that has a target in issue 16 is marked
+✓ or ✗, and the `targets` column sums up each row.
+"""
+import argparse
+import datetime
+import json
+import os
+import statistics
+
+# The plain YARP hosts the gateway is held to: `yarp` (CreateBuilder, logging at Warning) and `yarp-slim`
+# (CreateSlimBuilder, no logging providers; bench.sh --baseline slim).
+BASELINES = ("yarp", "yarp-slim")
+
+# Issue 16's targets, each a limit on a ratio to every baseline that ran. `rps` is a floor (at least), the others
+# ceilings (at most). Keep-alive: CPU per request, requests/s at every connection count, p99 at P99_CONNECTIONS.
+KEEP_ALIVE_TARGETS = {
+    "gateway-full": {"cpu": 1.15, "rps": 0.90, "p99": 1.20},
+    "gateway-none": {"cpu": 1.05, "p99": 1.20},
+}
+# New connections: CPU per connection.
+NEW_CONNECTION_TARGETS = {
+    "gateway-full": {"cpu": 1.15},
+    "gateway-none": {"cpu": 1.15},
+}
+FLOORS = {"rps"}
+P99_CONNECTIONS = 32
+LABELS = {"cpu": "CPU", "rps": "req/s", "p99": "p99", "cps": "conn/s"}
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(value, base):
+    return None if value is None or not base else value / base
+
+
+def fmt(v, digits=0):
+    return "-" if v is None else f"{v:,.{digits}f}"
+
+
+def passes(metric, value, limit):
+    return value >= limit if metric in FLOORS else value <= limit
+
+
+def flagged(value, limit, metric):
+    """A ratio with ✓ or ✗ when it has a target."""
+    if value is None or limit is None:
+        return fmt(value, 2)
+    return f"{value:.2f} {'✓' if passes(metric, value, limit) else '✗'}"
+
+
+def summarise(runs, proxies, rate):
+    summary = {}
+    for p in proxies:
+        closed = [r for r in runs if r["proxy"] == p and r["model"] == "closed"]
+        fresh = [r for r in runs if r["proxy"] == p and r["model"] == "new-connections"]
+        opened = [r for r in runs if r["proxy"] == p and r["model"] == "open"]
+        has_cpu = p != "direct"
+        s = {}
+        if closed:
+            s["closed"] = {
+                c: {
+                    "rps": med([r["requests"] / r["seconds"] for r in rs if r["seconds"] > 0]),
+                    "p50_ms": med([r["p50_us"] / 1000 for r in rs]),
+                    "p99_ms": med([r["p99_us"] / 1000 for r in rs]),
+                    "errors": sum(r["errors"] for r in rs),
+                }
+                for c in sorted({r["connections"] for r in closed})
+                for rs in [[r for r in closed if r["connections"] == c]]
+            }
+            s["cpu_us_per_request"] = med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"]
+                                           for r in closed if r["requests"] > 0 and has_cpu])
+            s["peak_rss_mib"] = med([r["peak_rss_kib"] / 1024 for r in closed]) if has_cpu else None
+            s["open"] = {"rate": rate, "p50_ms": med([r["p50_us"] / 1000 for r in opened]),
+                         "p99_ms": med([r["p99_us"] / 1000 for r in opened])} if opened else None
+        if fresh:
+            # Each completed request had a connection of its own (checked by accepted_per_request), so connections
+            # completed = requests completed.
+            s["new_connections"] = {
+                "rows": {
+                    c: {
+                        "cps": med([r["requests"] / r["seconds"] for r in rs if r["seconds"] > 0]),
+                        "p99_ms": med([r["p99_us"] / 1000 for r in rs]),
+                        "errors": sum(r["errors"] for r in rs),
+                    }
+                    for c in sorted({r["connections"] for r in fresh})
+                    for rs in [[r for r in fresh if r["connections"] == c]]
+                },
+                "cpu_us_per_connection": med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"]
+                                              for r in fresh if r["requests"] > 0 and has_cpu]),
+                "accepted_per_request": med([r["accepted"] / r["requests"] for r in fresh if r["requests"] > 0]),
+            }
+        summary[p] = s
+    return summary
+
+
+def keep_alive_ratios(s, b, top):
+    """The keep-alive ratios of one proxy to one baseline: cpu, rps at each connection count, p99 at one count."""
+    out = {"cpu": ratio(s.get("cpu_us_per_request"), b.get("cpu_us_per_request")), "rps": {}, "p99": None}
+    for c, row in s.get("closed", {}).items():
+        base_row = b.get("closed", {}).get(c)
+        if base_row:
+            out["rps"][c] = ratio(row["rps"], base_row["rps"])
+    p99_c = P99_CONNECTIONS if P99_CONNECTIONS in s.get("closed", {}) else top
+    out["p99_connections"] = p99_c
+    out["p99"] = ratio(s.get("closed", {}).get(p99_c, {}).get("p99_ms"), b.get("closed", {}).get(p99_c, {}).get("p99_ms"))
+    return out
+
+
+def check_targets(summary, baselines):
+    """Every target of every proxy against every baseline that ran: a list of checks per proxy."""
+    checks = {}
+    for p, s in summary.items():
+        rows = []
+        top = max(s["closed"]) if s.get("closed") else None
+        for base in baselines:
+            b = summary[base]
+            if s.get("closed") and b.get("closed"):
+                ratios = keep_alive_ratios(s, b, top)
+                for metric, limit in KEEP_ALIVE_TARGETS.get(p, {}).items():
+                    if metric == "rps":
+                        values = [(c, v) for c, v in ratios["rps"].items()]
+                    elif metric == "p99":
+                        values = [(ratios["p99_connections"], ratios["p99"])]
+                    else:
+                        values = [(None, ratios[metric])]
+                    for c, v in values:
+                        if v is not None:
+                            rows.append({"mode": "keep-alive", "metric": metric, "baseline": base, "connections": c,
+                                         "value": v, "limit": limit, "pass": passes(metric, v, limit)})
+            if s.get("new_connections") and b.get("new_connections"):
+                for metric, limit in NEW_CONNECTION_TARGETS.get(p, {}).items():
+                    v = ratio(s["new_connections"]["cpu_us_per_connection"], b["new_connections"]["cpu_us_per_connection"])
+                    if v is not None:
+                        rows.append({"mode": "new-connections", "metric": metric, "baseline": base, "connections": None,
+                                     "value": v, "limit": limit, "pass": passes(metric, v, limit)})
+        checks[p] = rows
+    return checks
+
+
+def verdict(p, rows, targets):
+    """The `targets` cell: pass, FAIL with the missed ratios, n/a (no baseline ran) or - (no target for this proxy)."""
+    if p not in targets:
+        return "-"
+    if not rows:
+        return "n/a"
+    failed = [r for r in rows if not r["pass"]]
+    if not failed:
+        return "pass"
+    return "FAIL " + ", ".join(describe(r) for r in failed)
+
+
+def describe(check):
+    """A missed ratio as the targets cell names it: `CPU÷yarp-slim 1.31`, `req/s÷yarp c=256 0.84`."""
+    where = "" if check["connections"] is None else f" c={check['connections']}"
+    return f"{LABELS[check['metric']]}÷{check['baseline']}{where} {check['value']:.2f}"
+
+
+def table(header, rows):
+    return [header, "|" + "---|" * (header.count("|") - 1)] + ["| " + " | ".join(cells) + " |" for cells in rows]
+
+
+def keep_alive_table(summary, baselines, checks, rate):
+    proxies = [p for p, s in summary.items() if s.get("closed")]
+    conns = sorted({c for p in proxies for c in summary[p]["closed"]})
+    top = conns[-1]
+    p99_c = P99_CONNECTIONS if P99_CONNECTIONS in conns else top
+    with_open = any(summary[p].get("open") for p in proxies)
+    header = "| proxy | " + " | ".join(f"req/s c={c}" for c in conns) + \
+        f" | p50 c={top} | p99 c={top} | CPU µs/req | peak RSS MiB | req/s ÷ yarp | req/s ÷ nginx | CPU ÷ yarp | CPU ÷ nginx |"
+    extra = [b for b in baselines if b != "yarp"]
+    for b in extra:
+        header += f" req/s ÷ {b} | CPU ÷ {b} |"
+    for b in baselines:
+        header += f" p99 c={p99_c} ÷ {b} |"
+    if with_open:
+        header += f" open {rate}/s p50 | open p99 |"
+    header += " targets |"
+    nginx = summary.get("nginx") if summary.get("nginx", {}).get("closed") else None
+    rows = []
+    for p in proxies:
+        s = summary[p]
+        targets = KEEP_ALIVE_TARGETS.get(p, {})
+        ratios = {b: keep_alive_ratios(s, summary[b], top) for b in baselines if summary[b].get("closed")}
+        rps_top = s["closed"].get(top, {}).get("rps")
+
+        def to(b, metric):
+            r = ratios.get(b)
+            value = None if r is None else (r["rps"].get(top) if metric == "rps" else r[metric])
+            return flagged(value, targets.get(metric), metric)
+
+        cells = [p] + [fmt(s["closed"][c]["rps"]) if c in s["closed"] else "-" for c in conns]
+        cells += [fmt(s["closed"].get(top, {}).get("p50_ms"), 2), fmt(s["closed"].get(top, {}).get("p99_ms"), 2),
+                  fmt(s["cpu_us_per_request"], 1), fmt(s["peak_rss_mib"], 1),
+                  to("yarp", "rps"), fmt(ratio(rps_top, nginx and nginx["closed"].get(top, {}).get("rps")), 2),
+                  to("yarp", "cpu"), fmt(ratio(s["cpu_us_per_request"], nginx and nginx["cpu_us_per_request"]), 2)]
+        for b in extra:
+            cells += [to(b, "rps"), to(b, "cpu")]
+        cells += [to(b, "p99") for b in baselines]
+        if with_open:
+            cells += [fmt(s["open"]["p50_ms"], 2) if s.get("open") else "-", fmt(s["open"]["p99_ms"], 2) if s.get("open") else "-"]
+        cells.append(verdict(p, [r for r in checks[p] if r["mode"] == "keep-alive"], KEEP_ALIVE_TARGETS))
+        rows.append(cells)
+    return table(header, rows)
+
+
+def new_connection_table(summary, baselines, checks):
+    proxies = [p for p, s in summary.items() if s.get("new_connections")]
+    conns = sorted({c for p in proxies for c in summary[p]["new_connections"]["rows"]})
+    top = conns[-1]
+    header = "| proxy | " + " | ".join(f"conn/s c={c}" for c in conns) + \
+        f" | p99 c={top} | CPU µs/conn | accepted ÷ requests |"
+    for b in baselines:
+        header += f" conn/s ÷ {b} | CPU ÷ {b} |"
+    header += " CPU ÷ nginx | targets |"
+
+    def cpu(p):
+        return summary.get(p, {}).get("new_connections", {}).get("cpu_us_per_connection")
+
+    def cps(p):
+        return summary.get(p, {}).get("new_connections", {}).get("rows", {}).get(top, {}).get("cps")
+
+    rows = []
+    for p in proxies:
+        n = summary[p]["new_connections"]
+        limit = NEW_CONNECTION_TARGETS.get(p, {}).get("cpu")
+        cells = [p] + [fmt(n["rows"][c]["cps"]) if c in n["rows"] else "-" for c in conns]
+        cells += [fmt(n["rows"].get(top, {}).get("p99_ms"), 2), fmt(n["cpu_us_per_connection"], 1),
+                  fmt(n["accepted_per_request"], 2)]
+        for b in baselines:
+            cells += [fmt(ratio(cps(p), cps(b)), 2), flagged(ratio(cpu(p), cpu(b)), limit, "cpu")]
+        cells += [fmt(ratio(cpu(p), cpu("nginx")), 2),
+                  verdict(p, [r for r in checks[p] if r["mode"] == "new-connections"], NEW_CONNECTION_TARGETS)]
+        rows.append(cells)
+    return table(header, rows)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    parser.add_argument("out")
+    parser.add_argument("--rounds", type=int, required=True)
+    parser.add_argument("--duration", type=float, required=True)
+    parser.add_argument("--warmup", type=float, required=True)
+    parser.add_argument("--rate", type=int, required=True)
+    args = parser.parse_args()
+
+    runs = [json.loads(line) for line in open(args.results) if line.strip()]
+    proxies = list(dict.fromkeys(r["proxy"] for r in runs))
+    summary = summarise(runs, proxies, args.rate)
+    baselines = [b for b in BASELINES if b in summary]
+    checks = check_targets(summary, baselines)
+    for p, rows in checks.items():
+        summary[p]["targets"] = rows
+
+    when = datetime.datetime.now(datetime.timezone.utc)
+    keep_alive = any(s.get("closed") for s in summary.values())
+    fresh = any(s.get("new_connections") for s in summary.values())
+    lines = [f"Benchmark {when:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {args.rounds} round(s) of "
+             f"{args.duration:g} s per run after a {args.warmup:g} s warm-up; "
+             f"{'HTTP/1.1 keep-alive' if keep_alive else 'HTTP/1.1, a new connection per request'}, 128-byte body.", ""]
+    if keep_alive:
+        lines += keep_alive_table(summary, baselines, checks, args.rate)
+    if fresh:
+        if keep_alive:
+            lines.append("")
+        lines += ["New connections: each request on a fresh connection (wrk with `Connection: close`). CPU µs/conn is "
+                  "the proxy's CPU time ÷ connections completed; accepted ÷ requests counts the TCP connections "
+                  "accepted during the run (PassiveOpens in /proc/net/snmp) per request completed: 1.00 when every "
+                  "request had a connection of its own, about 2 if the proxy also opened one to the backend for each.",
+                  ""] + new_connection_table(summary, baselines, checks)
+    errors = sum(r.get("errors", 0) for r in runs)
+    lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's "
+                  "(nginx: master and workers); `direct` has no proxy.",
+              "Targets (issue 16), against each plain YARP baseline that ran: gateway-full CPU per request ≤ "
+              f"{KEEP_ALIVE_TARGETS['gateway-full']['cpu']:.2f}x and req/s ≥ {KEEP_ALIVE_TARGETS['gateway-full']['rps']:.2f}x "
+              f"at every connection count; gateway-none CPU per request ≤ {KEEP_ALIVE_TARGETS['gateway-none']['cpu']:.2f}x; "
+              f"both p99 at c={P99_CONNECTIONS} ≤ {KEEP_ALIVE_TARGETS['gateway-full']['p99']:.2f}x (at the largest count when "
+              f"{P99_CONNECTIONS} was not run); CPU per new connection ≤ {NEW_CONNECTION_TARGETS['gateway-full']['cpu']:.2f}x. "
+              "✓/✗ mark each ratio with a target; `targets` lists the ratios missed, at every connection count."]
+    open(os.path.join(args.out, "bench.md"), "w").write("\n".join(lines) + "\n")
+    json.dump({"runs": runs, "summary": summary, "rounds": args.rounds, "duration_s": args.duration,
+               "warmup_s": args.warmup, "baselines": baselines,
+               "targets": {"keep_alive": KEEP_ALIVE_TARGETS, "new_connections": NEW_CONNECTION_TARGETS,
+                           "floors": sorted(FLOORS), "p99_connections": P99_CONNECTIONS}},
+              open(os.path.join(args.out, "bench.json"), "w"), indent=2)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

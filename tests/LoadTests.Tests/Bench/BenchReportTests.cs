@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Json;
+using LoadTests.Tests.Fixtures;
+
+namespace LoadTests.Tests.Bench;
+
+/// <summary>
+/// load-tests/bench-report.py on made-up runs (no load): each ratio with a target of issue 16 is marked, and the
+/// targets column names what was missed.
+/// </summary>
+public sealed class BenchReportTests
+{
+    [Fact]
+    public async Task Report_GatewayOverTargets_MarksEachMissedRatio()
+    {
+        // The 2026-12-04 figures of issue 16: req/s, p99 ms, CPU µs per request.
+        var table = Assert.Single(await ReportAsync(
+            Closed("gateway-full", 19_188, 5.20, 57.8),
+            Closed("gateway-none", 23_173, 4.78, 52.2),
+            Closed("yarp", 28_967, 2.97, 42.4),
+            Closed("nginx", 46_169, 3.16, 17.2)));
+
+        Assert.Equal("1.36 ✗", table.Cell("gateway-full", "CPU ÷ yarp"));
+        Assert.Equal("0.66 ✗", table.Cell("gateway-full", "req/s ÷ yarp"));
+        Assert.Equal("1.75 ✗", table.Cell("gateway-full", "p99 c=32 ÷ yarp"));
+        Assert.Equal("FAIL CPU÷yarp 1.36, req/s÷yarp c=32 0.66, p99÷yarp c=32 1.75", table.Cell("gateway-full", "targets"));
+        Assert.Equal("1.23 ✗", table.Cell("gateway-none", "CPU ÷ yarp"));
+        Assert.Equal("0.80", table.Cell("gateway-none", "req/s ÷ yarp"));
+        Assert.Equal("3.36", table.Cell("gateway-full", "CPU ÷ nginx"));
+        Assert.Equal("-", table.Cell("yarp", "targets"));
+        Assert.Equal("-", table.Cell("nginx", "targets"));
+    }
+
+    [Fact]
+    public async Task Report_GatewayWithinTargets_Passes()
+    {
+        var table = Assert.Single(await ReportAsync(
+            Closed("gateway-full", 27_000, 3.30, 46.0),
+            Closed("gateway-none", 28_000, 3.10, 44.0),
+            Closed("yarp", 29_000, 3.00, 42.0)));
+
+        Assert.Equal("1.10 ✓", table.Cell("gateway-full", "CPU ÷ yarp"));
+        Assert.Equal("0.93 ✓", table.Cell("gateway-full", "req/s ÷ yarp"));
+        Assert.Equal("1.10 ✓", table.Cell("gateway-full", "p99 c=32 ÷ yarp"));
+        Assert.Equal("pass", table.Cell("gateway-full", "targets"));
+        Assert.Equal("1.05 ✓", table.Cell("gateway-none", "CPU ÷ yarp"));
+        Assert.Equal("pass", table.Cell("gateway-none", "targets"));
+    }
+
+    [Fact]
+    public async Task Report_SlimBaseline_ChecksTargetsAgainstBoth()
+    {
+        var table = Assert.Single(await ReportAsync(
+            Closed("gateway-full", 27_000, 3.30, 46.0),
+            Closed("yarp", 29_000, 3.00, 42.0),
+            Closed("yarp-slim", 31_000, 2.90, 38.0)));
+
+        Assert.Equal("1.10 ✓", table.Cell("gateway-full", "CPU ÷ yarp"));
+        Assert.Equal("1.21 ✗", table.Cell("gateway-full", "CPU ÷ yarp-slim"));
+        Assert.Equal("0.87 ✗", table.Cell("gateway-full", "req/s ÷ yarp-slim"));
+        Assert.Equal("1.14 ✓", table.Cell("gateway-full", "p99 c=32 ÷ yarp-slim"));
+        Assert.Equal("FAIL CPU÷yarp-slim 1.21, req/s÷yarp-slim c=32 0.87", table.Cell("gateway-full", "targets"));
+        Assert.Equal("-", table.Cell("yarp-slim", "targets"));
+    }
+
+    [Fact]
+    public async Task Report_NewConnections_GivesCpuPerConnectionAndItsRatios()
+    {
+        var table = Assert.Single(await ReportAsync(
+            Fresh("gateway-full", 3_000, 110.0),
+            Fresh("gateway-none", 3_200, 130.0),
+            Fresh("yarp", 3_300, 100.0),
+            Fresh("nginx", 9_000, 30.0)));
+
+        Assert.Equal("110.0", table.Cell("gateway-full", "CPU µs/conn"));
+        Assert.Equal("1.00", table.Cell("gateway-full", "accepted ÷ requests"));
+        Assert.Equal("1.10 ✓", table.Cell("gateway-full", "CPU ÷ yarp"));
+        Assert.Equal("0.91", table.Cell("gateway-full", "conn/s ÷ yarp"));
+        Assert.Equal("pass", table.Cell("gateway-full", "targets"));
+        Assert.Equal("1.30 ✗", table.Cell("gateway-none", "CPU ÷ yarp"));
+        Assert.Equal("FAIL CPU÷yarp 1.30", table.Cell("gateway-none", "targets"));
+        Assert.Equal("0.30", table.Cell("nginx", "CPU ÷ yarp"));
+        Assert.Equal("-", table.Cell("nginx", "targets"));
+    }
+
+    private static async Task<IReadOnlyList<MarkdownTable>> ReportAsync(params string[] runs)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "bench-report-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var results = Path.Combine(directory, "results.jsonl");
+            await File.WriteAllLinesAsync(results, runs);
+            var run = await Script.RunAsync(
+                "python3",
+                ["load-tests/bench-report.py", results, directory, "--rounds", "1", "--duration", "5", "--warmup", "10", "--rate", "0"],
+                TimeSpan.FromMinutes(1));
+            Assert.True(run.ExitCode == 0, $"bench-report.py exited {run.ExitCode}: {run.Stderr}");
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "bench.json")));
+            Assert.Equal(runs.Length, json.RootElement.GetProperty("runs").GetArrayLength());
+            return MarkdownTable.All(await File.ReadAllTextAsync(Path.Combine(directory, "bench.md")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>A 5 s wrk run on 32 keep-alive connections, with bench.sh's fields (100 CPU ticks a second).</summary>
+    private static string Closed(string proxy, int requestsPerSecond, double p99Ms, double cpuMicrosPerRequest) =>
+        Run(proxy, "closed", requestsPerSecond, p99Ms, cpuMicrosPerRequest, accepted: 32);
+
+    /// <summary>A 5 s wrk run with `Connection: close` on 32 connections, one accepted connection per request.</summary>
+    private static string Fresh(string proxy, int connectionsPerSecond, double cpuMicrosPerConnection) =>
+        Run(proxy, "new-connections", connectionsPerSecond, 10.0, cpuMicrosPerConnection, accepted: connectionsPerSecond * 5);
+
+    private static string Run(string proxy, string model, int perSecond, double p99Ms, double cpuMicros, int accepted)
+    {
+        var requests = perSecond * 5;
+        var ticks = Math.Round(cpuMicros * requests / 1e6 * 100);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $$"""{"round":1,"proxy":"{{proxy}}","model":"{{model}}","connections":32,"requests":{{requests}},"seconds":5.0,"errors":0,"p50_us":1000,"p99_us":{{p99Ms * 1000}},"cpu_ticks":{{ticks}},"ticks_per_second":100,"peak_rss_kib":100000,"accepted":{{accepted}}}""");
+    }
+}
