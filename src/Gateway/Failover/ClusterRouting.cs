@@ -140,24 +140,16 @@ internal sealed class ClusterRouting
         _lastDrained = drainedNow;
         RegionLoads.Compute(capacities, loads);
 
-        // Panic mode's destinations: all of a region's but those whose last word was a refused connection, which
-        // traffic would only fail on.
+        // Panic mode (Health/PanicMode) decides which destinations and when; region choice only applies it.
         var candidates = new List<DestinationState>[names.Count];
         for (var i = 0; i < names.Count; i++)
         {
-            candidates[i] = new List<DestinationState>(all[i].Count);
-            foreach (var destination in all[i])
-            {
-                if (inputs.Evidence?.IsRefusing(destination) != true)
-                {
-                    candidates[i].Add(destination);
-                }
-            }
+            candidates[i] = PanicMode.Candidates(all[i], inputs.Evidence);
         }
 
-        // No region can carry anything: 0% healthy is panic too, as in Envoy, so the first region in order that has
-        // a destination still taking connections gets the traffic instead of every request being refused.
-        if (inputs.PanicThreshold > 0 && !AnyLoad(loads))
+        // No region can carry anything: the first region in order that has a destination still taking connections gets
+        // the traffic instead of every request being refused.
+        if (PanicMode.CoversNoneHealthy(inputs.PanicThreshold) && !AnyLoad(loads))
         {
             for (var i = 0; i < names.Count; i++)
             {
@@ -169,8 +161,7 @@ internal sealed class ClusterRouting
             }
         }
 
-        // Panic: the destinations left to carry traffic are mostly unhealthy, so spread over all of them rather
-        // than overload the few that pass their checks (a false alarm must not concentrate the load).
+        // Panic over the regions that carry traffic: spread over all their candidates.
         int carryingHealthy = 0, carryingTotal = 0;
         for (var i = 0; i < names.Count; i++)
         {
@@ -181,8 +172,7 @@ internal sealed class ClusterRouting
             }
         }
 
-        var share = carryingTotal == 0 ? 0 : carryingHealthy / (double)carryingTotal;
-        var panic = carryingTotal > 0 && share < inputs.PanicThreshold;
+        var panic = PanicMode.Applies(carryingHealthy, carryingTotal, inputs.PanicThreshold);
         evidenceInUse |= panic;
 
         var anySlowStart = false;
