@@ -12,6 +12,7 @@ using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Telemetry;
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConfigSnapshotLoader>();
         services.AddSingleton<ConfigSnapshotSource>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<ConfigSnapshotSource>());
+        services.AddSingleton<IConfigSource>(sp => sp.GetRequiredService<ConfigSnapshotSource>());
         services.AddSingleton<IConfigChangeListener, ProxyApplyListener>();
         services.AddGatewayHealth();
         services.AddGatewayFailover();

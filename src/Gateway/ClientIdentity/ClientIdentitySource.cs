@@ -1,4 +1,4 @@
-using Gateway.Configuration;
+using Gateway.Utilities;
 
 namespace Gateway.ClientIdentity;
 
@@ -9,10 +9,10 @@ namespace Gateway.ClientIdentity;
 /// </summary>
 internal sealed class ClientIdentitySource
 {
-    private readonly ConfigSnapshotSource _config;
+    private readonly IConfigSource _config;
     private Entry _current = new(-1, ClientIpResolver.None);
 
-    public ClientIdentitySource(ConfigSnapshotSource config) => _config = config;
+    public ClientIdentitySource(IConfigSource config) => _config = config;
 
     public ClientIpResolver Current
     {
@@ -26,7 +26,7 @@ internal sealed class ClientIdentitySource
             }
 
             // Two readers may both rebuild after a reload; both build the same value from the same snapshot.
-            entry = new Entry(snapshot.Revision, ClientIpResolver.From(snapshot.Gateway.ClientIdentity.TrustedProxies));
+            entry = new Entry(snapshot.Revision, ClientIpResolver.From(snapshot.Section<ClientIdentityOptions>().TrustedProxies));
             Volatile.Write(ref _current, entry);
             return entry.Resolver;
         }

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using Gateway.Utilities;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 
@@ -8,10 +10,11 @@ namespace Gateway.Configuration;
 /// they reference. Swapped whole on reload, so a reader never sees a route from one edit and a policy from another.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without a timer holds no unmanaged resource; the token must outlive any reader.")]
-public sealed class ConfigSnapshot : IProxyConfig
+public sealed class ConfigSnapshot : IProxyConfig, IAppliedConfig
 {
     private readonly CancellationTokenSource _superseded = new();
     private readonly IReadOnlyList<RouteConfig> _proxyRoutes;
+    private readonly FrozenDictionary<Type, object> _sections;
 
     internal ConfigSnapshot(long revision, IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, GatewayOptions gateway, DateTimeOffset appliedAt)
     {
@@ -20,6 +23,7 @@ public sealed class ConfigSnapshot : IProxyConfig
         _proxyRoutes = RateLimiting.RateLimitingRoutes.ForYarp(routes);
         Clusters = clusters;
         Gateway = gateway;
+        _sections = SectionsOf(gateway);
         AppliedAt = appliedAt;
         ChangeToken = new CancellationChangeToken(_superseded.Token);
     }
@@ -45,4 +49,26 @@ public sealed class ConfigSnapshot : IProxyConfig
     string IProxyConfig.RevisionId => Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     internal void MarkSuperseded() => _superseded.Cancel();
+
+    /// <inheritdoc/>
+    public T Section<T>()
+        where T : class =>
+        _sections.TryGetValue(typeof(T), out var section)
+            ? (T)section
+            : throw new InvalidOperationException($"{typeof(T).Name} is not a section of {GatewayOptions.SectionName}.");
+
+    // Each section's options type appears once in GatewayOptions, so the type names the section.
+    private static FrozenDictionary<Type, object> SectionsOf(GatewayOptions gateway)
+    {
+        var sections = new Dictionary<Type, object>();
+        foreach (var property in typeof(GatewayOptions).GetProperties())
+        {
+            if (property.GetValue(gateway) is { } value)
+            {
+                sections.Add(property.PropertyType, value);
+            }
+        }
+
+        return sections.ToFrozenDictionary();
+    }
 }

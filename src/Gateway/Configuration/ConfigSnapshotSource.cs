@@ -1,4 +1,5 @@
 using Gateway.Telemetry;
+using Gateway.Utilities;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 
@@ -9,7 +10,7 @@ namespace Gateway.Configuration;
 /// each change whole, and either swaps the snapshot atomically or refuses the change and keeps the last good one.
 /// YARP reads its routes and clusters from here, so YARP and the gateway's policies always change together.
 /// </summary>
-internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
+internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IConfigSource, IDisposable
 {
     // File watchers fire several times for one save (truncate, write, rename); one reload per burst is enough.
     internal static readonly TimeSpan DebounceDelay = TimeSpan.FromMilliseconds(150);
@@ -54,7 +55,9 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IDisposable
     public long ProxyRevision => Interlocked.Read(ref _proxyRevision);
 
     /// <summary>Raised after a new snapshot was applied.</summary>
-    public event Action<ConfigSnapshot>? Applied;
+    public event Action<IAppliedConfig>? Applied;
+
+    IAppliedConfig IConfigSource.Current => Current;
 
     IProxyConfig IProxyConfigProvider.GetConfig() => Current;
 

@@ -1,4 +1,3 @@
-using Gateway.Admin;
 using Gateway.ClientIdentity;
 using Gateway.Failover;
 using Gateway.Health;

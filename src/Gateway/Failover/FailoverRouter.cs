@@ -1,5 +1,5 @@
+using Gateway.Utilities;
 using System.Runtime.CompilerServices;
-using Gateway.Configuration;
 using Gateway.Health;
 using Yarp.ReverseProxy.Model;
 
@@ -9,7 +9,7 @@ namespace Gateway.Failover;
 /// Chooses where a cluster's requests may go: the region plan (failover, failback, slow start, drains, panic) and,
 /// for a retry, the destinations other than the one that failed.
 /// </summary>
-internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains drains, FailoverMetrics metrics, ServingEvidence evidence, TimeProvider time)
+internal sealed class FailoverRouter(IConfigSource config, RegionDrains drains, FailoverMetrics metrics, ServingEvidence evidence, TimeProvider time)
 {
     private readonly ConditionalWeakTable<ClusterState, ClusterRouting> _clusters = new();
 
@@ -110,10 +110,10 @@ internal sealed class FailoverRouter(ConfigSnapshotSource config, RegionDrains d
         if (cluster.Model.Config.Metadata is { } metadata &&
             metadata.TryGetValue(FailoverConstants.PolicyMetadataKey, out var name))
         {
-            snapshot.Gateway.Failover.Policies.TryGetValue(name, out policy);
+            snapshot.Section<FailoverOptions>().Policies.TryGetValue(name, out policy);
         }
 
-        return new PlanInputs(policy, snapshot.Gateway.Health.PanicThreshold, drains.Drained, drains.Version, snapshot.Revision, time.GetTimestamp(), time, evidence);
+        return new PlanInputs(policy, snapshot.Section<HealthOptions>().PanicThreshold, drains.Drained, drains.Version, snapshot.Revision, time.GetTimestamp(), time, evidence);
     }
 
     private static List<DestinationState> Without(IReadOnlyList<DestinationState> destinations, DestinationState? failed)

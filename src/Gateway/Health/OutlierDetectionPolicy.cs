@@ -1,4 +1,3 @@
-using Gateway.Configuration;
 using Gateway.Utilities;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
@@ -13,7 +12,7 @@ namespace Gateway.Health;
 internal sealed class OutlierDetectionPolicy(
     OutlierTracker tracker,
     IDestinationHealthUpdater healthUpdater,
-    ConfigSnapshotSource config,
+    IConfigSource config,
     HealthMetrics metrics,
     ILogger<OutlierDetectionPolicy> logger) : IPassiveHealthCheckPolicy
 {
@@ -33,7 +32,7 @@ internal sealed class OutlierDetectionPolicy(
             return;
         }
 
-        var options = config.Current.Gateway.Health.OutlierDetection;
+        var options = config.Current.Section<HealthOptions>().OutlierDetection;
         var failures = Interlocked.Increment(ref state.ConsecutiveFailures);
         if (failures >= options.ConsecutiveFailures)
         {

@@ -1,5 +1,6 @@
-using Gateway.Configuration;
 using Gateway.Answers;
+using Gateway.Configuration;
+using Gateway.Utilities;
 
 namespace Gateway.Hosting;
 

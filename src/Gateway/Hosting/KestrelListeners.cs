@@ -1,3 +1,4 @@
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gateway.Hosting;

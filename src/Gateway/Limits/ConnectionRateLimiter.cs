@@ -1,6 +1,6 @@
+using Gateway.Utilities;
 using System.Net;
 using System.Threading.RateLimiting;
-using Gateway.Configuration;
 
 namespace Gateway.Limits;
 
@@ -17,13 +17,13 @@ namespace Gateway.Limits;
 /// </remarks>
 internal sealed class ConnectionRateLimiter : IDisposable
 {
-    private readonly ConfigSnapshotSource? _config;
+    private readonly IConfigSource? _config;
     private readonly Lock _gate = new();
     private Limiters _current;
 
     /// <param name="startup">The rates to start with, before the first snapshot is loaded.</param>
     /// <param name="config">Where reloads come from; <see langword="null"/> keeps the start-up rates.</param>
-    public ConnectionRateLimiter(LimitsOptions startup, ConfigSnapshotSource? config = null)
+    public ConnectionRateLimiter(LimitsOptions startup, IConfigSource? config = null)
     {
         _current = Limiters.Create(startup.MaxNewConnectionsPerSecond, startup.MaxNewConnectionsPerSecondPerClient);
         if (config is not null)
@@ -104,9 +104,9 @@ internal sealed class ConnectionRateLimiter : IDisposable
         };
     }
 
-    private void OnApplied(ConfigSnapshot snapshot)
+    private void OnApplied(IAppliedConfig snapshot)
     {
-        var limits = snapshot.Gateway.Limits;
+        var limits = snapshot.Section<LimitsOptions>();
         Limiters previous;
         lock (_gate)
         {

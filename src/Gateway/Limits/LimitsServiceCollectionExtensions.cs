@@ -1,4 +1,4 @@
-using Gateway.Configuration;
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Yarp.ReverseProxy.Forwarder;
@@ -16,7 +16,7 @@ internal static class LimitsServiceCollectionExtensions
     {
         services.AddSingleton<LimitsMetrics>();
         services.AddSingleton<ConnectionRejectionLog>();
-        services.AddSingleton(sp => new ConnectionRateLimiter(startup, sp.GetService<ConfigSnapshotSource>()));
+        services.AddSingleton(sp => new ConnectionRateLimiter(startup, sp.GetService<IConfigSource>()));
         services.AddSingleton(sp => new ProxyConnectionLimit(
             startup.MaxConcurrentConnections,
             sp.GetRequiredService<ConnectionRateLimiter>(),

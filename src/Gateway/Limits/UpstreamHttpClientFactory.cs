@@ -1,4 +1,4 @@
-using Gateway.Configuration;
+using Gateway.Utilities;
 using Gateway.Shedding;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -9,7 +9,7 @@ namespace Gateway.Limits;
 /// default, and YARP's cluster schema has no key for it, so a black-holed destination held requests until the
 /// activity timeout. The timeout is read when a cluster's client is built: at start-up and when the cluster changes.
 /// </summary>
-internal sealed class UpstreamHttpClientFactory(ConfigSnapshotSource config, SchedulingLag lag, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
+internal sealed class UpstreamHttpClientFactory(IConfigSource config, SchedulingLag lag, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
     : ForwarderHttpClientFactory(logger)
 {
     // Outermost, so the adaptive limit times each attempt's SendAsync: request sent to response headers received.
@@ -19,6 +19,6 @@ internal sealed class UpstreamHttpClientFactory(ConfigSnapshotSource config, Sch
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
-        handler.ConnectTimeout = config.Current.Gateway.Limits.UpstreamConnectTimeout;
+        handler.ConnectTimeout = config.Current.Section<LimitsOptions>().UpstreamConnectTimeout;
     }
 }

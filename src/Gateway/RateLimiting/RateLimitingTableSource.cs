@@ -1,5 +1,5 @@
+using Gateway.Utilities;
 using System.Collections.Frozen;
-using Gateway.Configuration;
 using Gateway.Redis;
 
 namespace Gateway.RateLimiting;
@@ -10,7 +10,7 @@ namespace Gateway.RateLimiting;
 /// </summary>
 internal sealed class RateLimitingTableSource : IDisposable
 {
-    private readonly ConfigSnapshotSource _config;
+    private readonly IConfigSource _config;
     private readonly RedisConnection _redis;
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _time;
@@ -18,7 +18,7 @@ internal sealed class RateLimitingTableSource : IDisposable
     private readonly Lock _gate = new();
     private RateLimitingTable _current = RateLimitingTable.Empty;
 
-    public RateLimitingTableSource(ConfigSnapshotSource config, RedisConnection redis, RateLimitMetrics metrics, TimeProvider time, ILogger<RateLimitingTableSource> logger)
+    public RateLimitingTableSource(IConfigSource config, RedisConnection redis, RateLimitMetrics metrics, TimeProvider time, ILogger<RateLimitingTableSource> logger)
     {
         _config = config;
         _redis = redis;
@@ -31,7 +31,7 @@ internal sealed class RateLimitingTableSource : IDisposable
 
     public RateLimitingTable Current => Volatile.Read(ref _current);
 
-    private void OnApplied(ConfigSnapshot snapshot)
+    private void OnApplied(IAppliedConfig snapshot)
     {
         // Reloads are rare and may race with the constructor's first build; the lock keeps revisions in order.
         lock (_gate)
@@ -42,10 +42,10 @@ internal sealed class RateLimitingTableSource : IDisposable
                 return;
             }
 
-            var gateway = snapshot.Gateway;
+            var rateLimiting = snapshot.Section<RateLimitingOptions>();
             var policies = new Dictionary<string, IRateLimitPolicy>(StringComparer.OrdinalIgnoreCase);
             var kept = 0;
-            foreach (var (name, configured) in gateway.RateLimiting.Policies)
+            foreach (var (name, configured) in rateLimiting.Policies)
             {
                 var options = Normalize(configured);
                 if (previous.Policies.TryGetValue(name, out var existing) && existing.Options == options && existing.Name == name)

@@ -1,4 +1,4 @@
-using Gateway.Configuration;
+using Gateway.Utilities;
 using Polly;
 using Polly.CircuitBreaker;
 using StackExchange.Redis;
@@ -24,7 +24,7 @@ internal enum RedisState
 internal sealed class RedisConnection : IHostedService, IDisposable
 {
     private readonly RedisOptions _options;
-    private readonly ConfigSnapshotSource _config;
+    private readonly IConfigSource _config;
     private readonly TimeProvider _time;
     private readonly RedisMetrics _metrics;
     private readonly IRedisWarmUp[] _warmUps;
@@ -39,7 +39,7 @@ internal sealed class RedisConnection : IHostedService, IDisposable
     private int _liveInstances = 1;
     private int _disposed;
 
-    public RedisConnection(RedisOptions options, ConfigSnapshotSource config, TimeProvider time, RedisMetrics metrics, IEnumerable<IRedisWarmUp> warmUps, ILogger<RedisConnection> logger)
+    public RedisConnection(RedisOptions options, IConfigSource config, TimeProvider time, RedisMetrics metrics, IEnumerable<IRedisWarmUp> warmUps, ILogger<RedisConnection> logger)
     {
         _options = options;
         _config = config;
@@ -120,9 +120,9 @@ internal sealed class RedisConnection : IHostedService, IDisposable
         _ => "disconnected",
     };
 
-    private void OnApplied(ConfigSnapshot snapshot)
+    private void OnApplied(IAppliedConfig snapshot)
     {
-        if (snapshot.Gateway.Redis != _options)
+        if (snapshot.Section<RedisOptions>() != _options)
         {
             Log.RedisRestartRequired(_logger);
         }

@@ -1,4 +1,4 @@
-using Gateway.Configuration;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Resilience;
@@ -16,7 +16,7 @@ internal sealed class ResilienceRegistry
     private readonly ResilienceMetrics _metrics;
     private readonly ILogger<ResilienceRegistry> _logger;
 
-    public ResilienceRegistry(ConfigSnapshotSource config, TimeProvider time, ResilienceMetrics metrics, ILogger<ResilienceRegistry> logger)
+    public ResilienceRegistry(IConfigSource config, TimeProvider time, ResilienceMetrics metrics, ILogger<ResilienceRegistry> logger)
     {
         _time = time;
         _metrics = metrics;
@@ -37,11 +37,11 @@ internal sealed class ResilienceRegistry
     /// <summary>Every cluster's current policy, for metrics.</summary>
     public IEnumerable<ClusterResilience> All() => _clusters.All();
 
-    private ClusterResilience? Build(ClusterState cluster, ConfigSnapshot snapshot, ClusterResilience? previous)
+    private ClusterResilience? Build(ClusterState cluster, IAppliedConfig snapshot, ClusterResilience? previous)
     {
         if (cluster.Model.Config.Metadata is not { } metadata ||
             !metadata.TryGetValue(ResilienceConstants.PolicyMetadataKey, out var name) ||
-            !snapshot.Gateway.Resilience.Policies.TryGetValue(name, out var options))
+            !snapshot.Section<ResilienceOptions>().Policies.TryGetValue(name, out var options))
         {
             return null;
         }

@@ -1,5 +1,5 @@
+using Gateway.Utilities;
 using Gateway.Resilience;
-using Gateway.Configuration;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Shedding;
@@ -15,7 +15,7 @@ internal sealed class SheddingRegistry
     private readonly TimeProvider _time;
     private readonly ILogger<SheddingRegistry> _logger;
 
-    public SheddingRegistry(ConfigSnapshotSource config, TimeProvider time, SheddingMetrics metrics, ResilienceRegistry resilience, ILogger<SheddingRegistry> logger)
+    public SheddingRegistry(IConfigSource config, TimeProvider time, SheddingMetrics metrics, ResilienceRegistry resilience, ILogger<SheddingRegistry> logger)
     {
         _time = time;
         _logger = logger;
@@ -46,9 +46,9 @@ internal sealed class SheddingRegistry
     /// <summary>Every cluster's shedder, for metrics.</summary>
     public IEnumerable<ClusterShedder> All() => _clusters.All();
 
-    private ClusterShedder? Build(ClusterState cluster, ConfigSnapshot snapshot, ClusterShedder? previous)
+    private ClusterShedder? Build(ClusterState cluster, IAppliedConfig snapshot, ClusterShedder? previous)
     {
-        var options = CappedByBulkhead(snapshot.Gateway.Shedding, BulkheadOf(cluster, snapshot));
+        var options = CappedByBulkhead(snapshot.Section<SheddingOptions>(), BulkheadOf(cluster, snapshot));
         if (!options.Enabled)
         {
             if (previous is not null)
@@ -89,10 +89,10 @@ internal sealed class SheddingRegistry
         };
     }
 
-    private static BulkheadOptions? BulkheadOf(ClusterState cluster, ConfigSnapshot snapshot) =>
+    private static BulkheadOptions? BulkheadOf(ClusterState cluster, IAppliedConfig snapshot) =>
         cluster.Model.Config.Metadata is { } metadata &&
         metadata.TryGetValue(ResilienceConstants.PolicyMetadataKey, out var name) &&
-        snapshot.Gateway.Resilience.Policies.TryGetValue(name, out var policy)
+        snapshot.Section<ResilienceOptions>().Policies.TryGetValue(name, out var policy)
             ? policy.Bulkhead
             : null;
 }

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,7 +87,7 @@ public sealed class ConfigSnapshotSourceTests : IAsyncDisposable
     {
         await Source.InitializeAsync(watch: false);
         var before = Source.Current;
-        ConfigSnapshot? announced = null;
+        IAppliedConfig? announced = null;
         Source.Applied += snapshot => announced = snapshot;
         _configuration["ReverseProxy:Routes:r1:Match:Path"] = "/two/{**rest}";
 

@@ -1,5 +1,4 @@
-using Gateway.Admin;
-using Gateway.Hosting;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 
@@ -17,9 +16,9 @@ internal static class AdminValidator
             return;
         }
 
-        if (admin.ApiKey is not null && admin.ApiKey.Length < AdminConstants.MinApiKeyLength)
+        if (admin.ApiKey is not null && admin.ApiKey.Length < AdminOptions.MinApiKeyLength)
         {
-            errors.Add($"{Path}:ApiKey", $"must be at least {AdminConstants.MinApiKeyLength} characters long.");
+            errors.Add($"{Path}:ApiKey", $"must be at least {AdminOptions.MinApiKeyLength} characters long.");
         }
 
         if (string.IsNullOrEmpty(admin.ApiKey) && listeners.Any(l => !l.IsLoopback))

@@ -1,4 +1,3 @@
-using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Resilience;
 using Gateway.Utilities;
@@ -18,7 +17,7 @@ namespace Gateway.Resilience;
 /// policy's retryable statuses and attempt timeouts), otherwise one immediate retry. Polly is entered only after the
 /// first attempt asked for a retry.
 /// </summary>
-internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter router, ConfigSnapshotSource config, FailoverMetrics metrics)
+internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter router, IConfigSource config, FailoverMetrics metrics)
 {
     private static readonly ResiliencePipeline<bool> s_retryOnce = new ResiliencePipelineBuilder<bool>()
         .AddRetry(new RetryStrategyOptions<bool>
@@ -31,7 +30,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
 
     public Task InvokeAsync(HttpContext context)
     {
-        var options = config.Current.Gateway.Resilience.Retry;
+        var options = config.Current.Section<ResilienceOptions>().Retry;
         var policy = ProxyRequestState.Find(context)?.Resilience?.Cluster;
         if (!options.Enabled || policy is { RetryPipeline: null })
         {

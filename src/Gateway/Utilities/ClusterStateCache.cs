@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Yarp.ReverseProxy.Model;
 
-namespace Gateway.Configuration;
+namespace Gateway.Utilities;
 
 /// <summary>
 /// Per-cluster state derived from the config snapshot, keyed weakly by YARP's <see cref="ClusterState"/> so a removed
@@ -9,7 +9,7 @@ namespace Gateway.Configuration;
 /// the cluster's model; a new revision (or model) calls <c>build</c> once, under a lock, with the value built before,
 /// which <c>build</c> returns as it is to keep its state across an unrelated reload. Values are never mutated here.
 /// </summary>
-internal sealed class ClusterStateCache<T>(ConfigSnapshotSource config, Func<ClusterState, ConfigSnapshot, T?, T?> build)
+internal sealed class ClusterStateCache<T>(IConfigSource config, Func<ClusterState, IAppliedConfig, T?, T?> build)
     where T : class
 {
     private readonly ConditionalWeakTable<ClusterState, Entry> _clusters = new();
@@ -39,10 +39,10 @@ internal sealed class ClusterStateCache<T>(ConfigSnapshotSource config, Func<Clu
         }
     }
 
-    private static bool IsCurrent(Entry entry, ClusterState cluster, ConfigSnapshot snapshot) =>
+    private static bool IsCurrent(Entry entry, ClusterState cluster, IAppliedConfig snapshot) =>
         entry.Revision == snapshot.Revision && ReferenceEquals(entry.Model, cluster.Model);
 
-    private T? Rebuild(ClusterState cluster, ConfigSnapshot snapshot)
+    private T? Rebuild(ClusterState cluster, IAppliedConfig snapshot)
     {
         lock (_rebuild)
         {

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Gateway.Hosting;
+namespace Gateway.Utilities;
 
 /// <summary>One parsed listener URL (<c>http://host:port</c>), in the forms ASP.NET Core's <c>--urls</c> accepts.</summary>
 internal sealed record ListenerAddress(string Url, IPAddress? Address, bool AnyAddress, bool Localhost, int Port)

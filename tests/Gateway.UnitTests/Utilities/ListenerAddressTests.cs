@@ -1,7 +1,7 @@
 using System.Net;
-using Gateway.Hosting;
+using Gateway.Utilities;
 
-namespace Gateway.UnitTests.Hosting;
+namespace Gateway.UnitTests.Utilities;
 
 public sealed class ListenerAddressTests
 {
