@@ -348,8 +348,11 @@ internal sealed class GlobalPartition(RedisKey[] keys)
         {
             done.TrySetResult(await policy.RefillAsync(this));
         }
-        catch (Exception ex) when (ex is RedisException or InvalidCastException or IndexOutOfRangeException)
+        catch (Exception)
         {
+            // Whatever failed (a malformed answer, a disposed connection, a throwing metrics listener), the refill
+            // must end: requests of this partition wait on this task, and one never completed would cost each of
+            // them the whole Redis timeout.
             done.TrySetResult(false);
         }
     }
