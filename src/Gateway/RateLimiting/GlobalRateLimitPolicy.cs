@@ -49,7 +49,6 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         PrefetchAt = LeaseSize / RateLimitingConstants.PrefetchDivisor;
         var interval = LocalPartitionedRateLimiter.ReplenishmentPeriod(options) ?? RateLimitingConstants.TokenLeaseLifetime;
         _sameWindowTolerance = (long)(interval.TotalSeconds * time.TimestampFrequency / 2);
-        _keyPrefix = $"{redis.Options.KeyPrefix}{name}:";
         _leaseArgs = options.Algorithm switch
         {
             RateLimitingConstants.TokenBucket =>
@@ -58,6 +57,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
                 [RedisScripts.FixedWindow, options.PermitLimit, Microseconds(options.Window), 1, LeaseSize],
             _ => [RedisScripts.SlidingWindow, options.PermitLimit, Microseconds(options.Window), options.SegmentsPerWindow, LeaseSize],
         };
+        _keyPrefix = $"{redis.Options.KeyPrefix}{name}:{LayoutHash(_leaseArgs)}:";
         _evictor = time.CreateTimer(static s => ((GlobalRateLimitPolicy)s!).EvictIdle(), this, RateLimitingConstants.IdleEviction, RateLimitingConstants.IdleEviction);
     }
 
@@ -228,6 +228,19 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         Span<byte> hash = stackalloc byte[32];
         System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(partition), hash);
         return [_keyPrefix + Convert.ToHexStringLower(hash[..16])];
+    }
+
+    /// <summary>
+    /// A short hash of the algorithm and its parameters (the lease size aside, which shapes no stored state), part
+    /// of every key: an edited policy starts on keys of its own instead of reading another layout's fields (a Lua
+    /// error per call) or another segment length's indexes (old segments never pruned); the old keys expire.
+    /// </summary>
+    internal static string LayoutHash(RedisValue[] leaseArgs)
+    {
+        var layout = string.Join(':', leaseArgs[..^1]);
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(layout), hash);
+        return Convert.ToHexStringLower(hash[..4]);
     }
 
     private static long Microseconds(TimeSpan value) => value.Ticks / TimeSpan.TicksPerMicrosecond;
