@@ -26,7 +26,7 @@ internal sealed class ClientIdentitySource
             }
 
             // Two readers may both rebuild after a reload; both build the same value from the same snapshot.
-            entry = new Entry(snapshot.Revision, ClientIpResolver.From(snapshot.Gateway.ClientIdentity.TrustedProxies));
+            entry = new Entry(snapshot.Revision, ClientIpResolver.From(snapshot.Gateway.ClientIdentity.TrustedProxies, snapshot.Gateway.ClientIdentity.Ipv6PrefixLength));
             Volatile.Write(ref _current, entry);
             return entry.Resolver;
         }

@@ -58,7 +58,7 @@ internal sealed class PartitionKey
                     : first;
             case Kind.ClientIp:
                 var address = clientIp.Resolve(context.Connection.RemoteIpAddress, context.Request.Headers[RateLimitingConstants.ForwardedForHeader]);
-                return address is null ? RateLimitingConstants.MissingPartition : address.ToString();
+                return address is null ? RateLimitingConstants.MissingPartition : clientIp.Group(address).ToString();
             case Kind.Route:
                 return route.Config.RouteId;
             default:

@@ -34,6 +34,8 @@ internal static class RateLimitingValidator
                 errors.Add($"{Root}:ClientIdentity:TrustedProxies:{i}", $"must be a CIDR such as 10.0.0.0/8 or an IP address (was '{proxies[i]}').");
             }
         }
+
+        RequireRange($"{Root}:ClientIdentity:Ipv6PrefixLength", clientIdentity.Ipv6PrefixLength, ClientIdentityConstants.MinIpv6PrefixLength, ClientIdentityConstants.MaxIpv6PrefixLength, errors);
     }
 
     public static void ValidateRoute(string routePath, RouteConfig route, GatewayOptions gateway, ConfigErrorList errors)
