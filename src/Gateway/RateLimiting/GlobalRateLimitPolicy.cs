@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
 using Gateway.Redis;
 using StackExchange.Redis;
 
@@ -20,8 +20,9 @@ namespace Gateway.RateLimiting;
 /// </remarks>
 internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 {
-    private readonly ConcurrentDictionary<string, GlobalPartition> _partitions = new(StringComparer.Ordinal);
-    private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(policy.KeyFor(key));
+    private readonly PartitionTable<GlobalPartition> _partitions;
+    private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(key, policy.KeyFor(key));
+    private readonly TokenBucketRateLimiter _newPartitions;
     private readonly RedisConnection _redis;
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _time;
@@ -31,7 +32,6 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     private readonly long _tokenLeaseLifetime;
     private readonly long _sameWindowTolerance;
     private readonly bool _isTokenBucket;
-    private readonly ITimer _evictor;
     private FallbackLimiter? _fallback;
 
     public GlobalRateLimitPolicy(string name, RateLimitPolicyOptions options, RedisConnection redis, RateLimitMetrics metrics, TimeProvider time)
@@ -58,7 +58,15 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
             _ => [RedisScripts.SlidingWindow, options.PermitLimit, Microseconds(options.Window), options.SegmentsPerWindow, LeaseSize],
         };
         _keyPrefix = $"{redis.Options.KeyPrefix}{name}:{LayoutHash(_leaseArgs)}:";
-        _evictor = time.CreateTimer(static s => ((GlobalRateLimitPolicy)s!).EvictIdle(), this, RateLimitingConstants.IdleEviction, RateLimitingConstants.IdleEviction);
+        _partitions = new PartitionTable<GlobalPartition>(options.MaxPartitions, time);
+        _newPartitions = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = RateLimitingConstants.MaxNewGlobalPartitionsPerSecond,
+            TokensPerPeriod = RateLimitingConstants.MaxNewGlobalPartitionsPerSecond / 10,
+            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
     }
 
     public string Name { get; }
@@ -84,9 +92,20 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 
     public ValueTask<RateLimitDecision> AcquireAsync(string partition, CancellationToken cancellationToken)
     {
-        var state = _partitions.GetOrAdd(partition, _createPartition, this);
+        var state = _partitions.Find(partition);
+        if (state is null)
+        {
+            // A new partition costs a Redis round trip now and a Redis key; past the bound it is decided locally.
+            using var lease = _newPartitions.AttemptAcquire();
+            if (!lease.IsAcquired)
+            {
+                return FallbackAsync(partition, RateLimitMetrics.NewPartitionRate, cancellationToken);
+            }
+
+            state = _partitions.GetOrAdd(partition, _createPartition, this);
+        }
+
         var start = _time.GetTimestamp();
-        state.LastUsed = start;
         if (state.TryTake(start, PrefetchAt, out var remaining, out var prefetch))
         {
             if (prefetch && _redis.IsAvailable)
@@ -245,21 +264,13 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 
     private static long Microseconds(TimeSpan value) => value.Ticks / TimeSpan.TicksPerMicrosecond;
 
-    private void EvictIdle()
-    {
-        var cutoff = _time.GetTimestamp() - (long)(RateLimitingConstants.IdleEviction.TotalSeconds * _time.TimestampFrequency);
-        foreach (var (key, state) in _partitions)
-        {
-            if (state.LastUsed < cutoff)
-            {
-                _partitions.TryRemove(new KeyValuePair<string, GlobalPartition>(key, state));
-            }
-        }
-    }
+    /// <summary>Partitions held now: at most <c>MaxPartitions</c>; those unused for a minute are dropped.</summary>
+    internal int PartitionCount => _partitions.Count;
 
     public void Dispose()
     {
-        _evictor.Dispose();
+        _partitions.Dispose();
+        _newPartitions.Dispose();
         Volatile.Read(ref _fallback)?.Policy.Dispose();
     }
 
@@ -267,7 +278,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 }
 
 /// <summary>One partition's lease on this instance: tokens granted by Redis and not yet spent.</summary>
-internal sealed class GlobalPartition(RedisKey[] keys)
+internal sealed class GlobalPartition(string key, RedisKey[] keys) : PartitionEntry(key)
 {
     private long _tokens;
     private long _expires;
@@ -277,7 +288,8 @@ internal sealed class GlobalPartition(RedisKey[] keys)
 
     public RedisKey[] Keys { get; } = keys;
 
-    public long LastUsed { get; set; }
+    /// <summary>Its state is Redis's; dropping it loses at most the unspent lease (under-admission, never over).</summary>
+    public override bool IsIdle => true;
 
     /// <param name="prefetchAt">Sets <paramref name="prefetch"/> for the one taker that leaves exactly this many tokens.</param>
     public bool TryTake(long now, int prefetchAt, out long remaining, out bool prefetch)

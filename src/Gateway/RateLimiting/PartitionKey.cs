@@ -55,7 +55,7 @@ internal sealed class PartitionKey
                 // A client that sends "(missing)" only joins the shared bucket of clients without a value.
                 return StringValues.IsNullOrEmpty(value) || value[0] is not { Length: > 0 } first
                     ? RateLimitingConstants.MissingPartition
-                    : first;
+                    : Bounded(first);
             case Kind.ClientIp:
                 var address = clientIp.Resolve(context.Connection.RemoteIpAddress, context.Request.Headers[RateLimitingConstants.ForwardedForHeader]);
                 return address is null ? RateLimitingConstants.MissingPartition : clientIp.Group(address).ToString();
@@ -64,5 +64,22 @@ internal sealed class PartitionKey
             default:
                 return string.Empty;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> itself, or when longer than <see cref="RateLimitingConstants.MaxPartitionKeyLength"/>
+    /// a digest of it: a header value can be tens of KB, and it is kept as the partition's key. SHA-256, so a client
+    /// cannot make two values share a bucket; computed once per request, before any lookup.
+    /// </summary>
+    internal static string Bounded(string value)
+    {
+        if (value.Length <= RateLimitingConstants.MaxPartitionKeyLength)
+        {
+            return value;
+        }
+
+        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value), hash);
+        return "sha256:" + Convert.ToHexStringLower(hash[..16]);
     }
 }

@@ -70,4 +70,11 @@ public sealed record RateLimitPolicyOptions
     /// interval; windows never exceed their limit.
     /// </summary>
     public int? LeaseSize { get; init; }
+
+    /// <summary>
+    /// Partitions (buckets) this policy holds per instance; when full, the least recently used eighth is dropped (idle
+    /// ones first), so a client rotating keys cannot grow memory without a bound. Default 100,000, range 100 to
+    /// 10,000,000.
+    /// </summary>
+    public int MaxPartitions { get; init; } = RateLimitingConstants.DefaultMaxPartitions;
 }
