@@ -14,14 +14,18 @@ namespace Gateway.RateLimiting;
 /// Overshoot bound. Tokens leave Redis's bucket when leased, so what is admitted never exceeds what Redis granted;
 /// the only excess is lease tokens granted before an interval and spent inside it. An instance holds at most
 /// LeaseSize + LeaseSize/4 tokens (a lease, plus what was left when the next was prefetched), so for a token bucket
-/// the excess is at most (live instances x 1.25 x LeaseSize) tokens per partition in any interval (an unspent lease
-/// is dropped after 1 s). A window's lease expires with the window (or segment) it was taken in, so windows never
-/// admit more than PermitLimit. Unspent lease tokens are lost (under-admission, at most the same amount).
+/// the excess is at most (live instances x 1.25 x LeaseSize) tokens per partition in any interval, however long a
+/// lease is kept. A token bucket's unspent lease is kept until the bucket would have refilled whole (at least 1 s):
+/// a slow quota spread over many instances is then not lost one lease per request (100/h over 10 round-robin
+/// instances admitted about 20/h when leases lasted 1 s); past that time the held tokens would only add to a full
+/// bucket. A window's lease expires with the window (or segment) it was taken in, so windows never admit more than
+/// PermitLimit. Unspent lease tokens are lost only when a window ends, when a bucket's lease outlives its refill time,
+/// or when the partition is dropped to make room (under-admission, at most the same amount).
 /// </remarks>
 internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 {
     private readonly PartitionTable<GlobalPartition> _partitions;
-    private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(key, policy.KeyFor(key));
+    private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(key, policy.KeyFor(key), policy._time);
     private readonly TokenBucketRateLimiter _newPartitions;
     private readonly RedisConnection _redis;
     private readonly RateLimitMetrics _metrics;
@@ -44,7 +48,8 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         _time = time;
         _fullAfter = RateLimitHeaders.FullAfter(options);
         _isTokenBucket = options.Algorithm == RateLimitingConstants.TokenBucket;
-        _tokenLeaseLifetime = (long)(RateLimitingConstants.TokenLeaseLifetime.TotalSeconds * time.TimestampFrequency);
+        var leaseLifetime = options.Algorithm == RateLimitingConstants.TokenBucket ? RateLimitHeaders.FullAfter(options) : TimeSpan.Zero;
+        _tokenLeaseLifetime = (long)(Math.Max(leaseLifetime.TotalSeconds, RateLimitingConstants.TokenLeaseLifetime.TotalSeconds) * time.TimestampFrequency);
         LeaseSize = EffectiveLeaseSize(options);
         PrefetchAt = LeaseSize / RateLimitingConstants.PrefetchDivisor;
         var interval = LocalPartitionedRateLimiter.ReplenishmentPeriod(options) ?? RateLimitingConstants.TokenLeaseLifetime;
@@ -278,7 +283,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 }
 
 /// <summary>One partition's lease on this instance: tokens granted by Redis and not yet spent.</summary>
-internal sealed class GlobalPartition(string key, RedisKey[] keys) : PartitionEntry(key)
+internal sealed class GlobalPartition(string key, RedisKey[] keys, TimeProvider time) : PartitionEntry(key)
 {
     private long _tokens;
     private long _expires;
@@ -288,8 +293,11 @@ internal sealed class GlobalPartition(string key, RedisKey[] keys) : PartitionEn
 
     public RedisKey[] Keys { get; } = keys;
 
-    /// <summary>Its state is Redis's; dropping it loses at most the unspent lease (under-admission, never over).</summary>
-    public override bool IsIdle => true;
+    /// <summary>
+    /// Holding no spendable token: its state is then all in Redis. One holding a lease is kept by the idle sweep (its
+    /// tokens are the client's); to make room it may still go, which loses the lease (under-admission, never over).
+    /// </summary>
+    public override bool IsIdle => Volatile.Read(ref _tokens) == 0 || time.GetTimestamp() >= Volatile.Read(ref _expires);
 
     /// <param name="prefetchAt">Sets <paramref name="prefetch"/> for the one taker that leaves exactly this many tokens.</param>
     public bool TryTake(long now, int prefetchAt, out long remaining, out bool prefetch)

@@ -68,7 +68,7 @@ internal static class RateLimitingConstants
     // nor pushes the Redis breaker that every Global policy shares towards open.
     public const int MaxNewGlobalPartitionsPerSecond = 1000;
 
-    // Token-bucket leases not spent within this time are dropped, which bounds how long a lease can defer tokens.
+    // A token-bucket lease is kept until the bucket would have refilled whole, and at least this long.
     public static readonly TimeSpan TokenLeaseLifetime = TimeSpan.FromSeconds(1);
 
     // Automatic lease: a twentieth of the limit, 1 to 100 tokens.
