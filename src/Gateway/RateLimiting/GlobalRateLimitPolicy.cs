@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Gateway.Redis;
+using Gateway.Utilities;
 using StackExchange.Redis;
 
 namespace Gateway.RateLimiting;
@@ -249,9 +250,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     /// </summary>
     private RedisKey[] KeyFor(string partition)
     {
-        Span<byte> hash = stackalloc byte[32];
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(partition), hash);
-        return [_keyPrefix + Convert.ToHexStringLower(hash[..16])];
+        return [_keyPrefix + Sha256Hex.Of(partition, 16)];
     }
 
     /// <summary>
@@ -259,13 +258,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     /// of every key: an edited policy starts on keys of its own instead of reading another layout's fields (a Lua
     /// error per call) or another segment length's indexes (old segments never pruned); the old keys expire.
     /// </summary>
-    internal static string LayoutHash(RedisValue[] leaseArgs)
-    {
-        var layout = string.Join(':', leaseArgs[..^1]);
-        Span<byte> hash = stackalloc byte[32];
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(layout), hash);
-        return Convert.ToHexStringLower(hash[..4]);
-    }
+    internal static string LayoutHash(RedisValue[] leaseArgs) => Sha256Hex.Of(string.Join(':', leaseArgs[..^1]), 4);
 
     private static long Microseconds(TimeSpan value) => value.Ticks / TimeSpan.TicksPerMicrosecond;
 

@@ -1,4 +1,5 @@
 using Gateway.ClientIdentity;
+using Gateway.Utilities;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Model;
 
@@ -78,8 +79,6 @@ internal sealed class PartitionKey
             return value;
         }
 
-        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value), hash);
-        return "sha256:" + Convert.ToHexStringLower(hash[..16]);
+        return "sha256:" + Sha256Hex.Of(value, 16);
     }
 }
