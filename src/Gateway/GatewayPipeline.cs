@@ -1,6 +1,7 @@
 using Gateway.Admin;
 using Gateway.Answers;
 using Gateway.ClientIdentity;
+using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;

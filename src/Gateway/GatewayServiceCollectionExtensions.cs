@@ -41,7 +41,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayRedis(startup.Redis);
         services.AddGatewayRateLimiting();
         services.AddOperatorConsole();
-        services.AddGatewayLimits(startup.Limits);
+        services.AddGatewayLimits(startup.Limits, startup.ClientIdentity.Ipv6PrefixLength);
         services.AddGatewayResilience();
         services.AddGatewayShedding();
         services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry).AddProbeEvidence();

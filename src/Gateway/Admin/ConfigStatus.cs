@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Configuration;
+using Gateway.Redis;
 
 namespace Gateway.Admin;
 
@@ -9,7 +10,7 @@ namespace Gateway.Admin;
 /// <param name="ProxyRevision">The revision YARP's route table runs; equal to Revision a moment after a reload.</param>
 internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeOffset AppliedAt, ConfigReloadReport? LastReload, JsonNode? Effective)
 {
-    private const string Redacted = "(redacted)";
+    private const string Redacted = RedisSecrets.Redacted;
 
     public static ConfigStatus From(ConfigSnapshotSource source)
     {
@@ -17,31 +18,12 @@ internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeO
         var gateway = snapshot.Gateway with
         {
             Admin = snapshot.Gateway.Admin with { ApiKey = snapshot.Gateway.Admin.ApiKey is null ? null : Redacted },
-            Redis = snapshot.Gateway.Redis with { Configuration = RedactRedisPassword(snapshot.Gateway.Redis.Configuration) },
+            Redis = snapshot.Gateway.Redis with { Configuration = snapshot.Gateway.Redis.Configuration is { } redis ? RedisSecrets.Redact(redis) : null },
         };
         var effective = JsonSerializer.SerializeToNode(
             new EffectiveConfig(new ProxySection(snapshot.Routes, snapshot.Clusters), gateway),
             AdminJson.Config);
         return new ConfigStatus(snapshot.Revision, source.ProxyRevision, snapshot.AppliedAt, source.LastReload, effective);
-    }
-
-    /// <summary>The connection string without its password (validated, so it parses).</summary>
-    private static string? RedactRedisPassword(string? configuration)
-    {
-        if (configuration is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            var options = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
-            return options.Password is null ? configuration : options.ToString(includePassword: false) + ",password=" + Redacted;
-        }
-        catch (ArgumentException)
-        {
-            return Redacted;
-        }
     }
 
     private sealed record EffectiveConfig(ProxySection ReverseProxy, GatewayOptions Gateway);

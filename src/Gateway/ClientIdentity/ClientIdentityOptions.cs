@@ -11,4 +11,12 @@ public sealed record ClientIdentityOptions
     /// the gateway saw.
     /// </summary>
     public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
+    /// <summary>
+    /// How per-client limits (rate-limit policies with <c>PartitionBy: ClientIp</c> and
+    /// <c>Gateway:Limits:MaxNewConnectionsPerSecondPerClient</c>) group IPv6 clients: by this many leading bits, since a
+    /// client usually holds a whole /64. IPv4 clients are counted per address. Default 64, range 32 to 128 (128: per
+    /// address).
+    /// </summary>
+    public int Ipv6PrefixLength { get; init; } = ClientIdentityConstants.DefaultIpv6PrefixLength;
 }

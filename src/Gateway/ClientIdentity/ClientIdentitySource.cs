@@ -26,7 +26,8 @@ internal sealed class ClientIdentitySource
             }
 
             // Two readers may both rebuild after a reload; both build the same value from the same snapshot.
-            entry = new Entry(snapshot.Revision, ClientIpResolver.From(snapshot.Section<ClientIdentityOptions>().TrustedProxies));
+            var identity = snapshot.Section<ClientIdentityOptions>();
+            entry = new Entry(snapshot.Revision, ClientIpResolver.From(identity.TrustedProxies, identity.Ipv6PrefixLength));
             Volatile.Write(ref _current, entry);
             return entry.Resolver;
         }

@@ -11,13 +11,19 @@ namespace Gateway.ClientIdentity;
 internal sealed class ClientIpResolver
 {
     private readonly IPNetwork[] _trusted;
+    private readonly int _ipv6PrefixLength;
 
-    private ClientIpResolver(IPNetwork[] trusted) => _trusted = trusted;
+    private ClientIpResolver(IPNetwork[] trusted, int ipv6PrefixLength)
+    {
+        _trusted = trusted;
+        _ipv6PrefixLength = ipv6PrefixLength;
+    }
 
-    public static ClientIpResolver None { get; } = new([]);
+    /// <summary>No trusted proxy; IPv6 clients grouped by the default prefix.</summary>
+    public static ClientIpResolver None { get; } = new([], ClientIdentityConstants.DefaultIpv6PrefixLength);
 
     /// <summary>Parses CIDRs already checked by validation; an unparsable one is skipped.</summary>
-    public static ClientIpResolver From(IReadOnlyList<string> cidrs)
+    public static ClientIpResolver From(IReadOnlyList<string> cidrs, int ipv6PrefixLength = ClientIdentityConstants.DefaultIpv6PrefixLength)
     {
         var networks = new List<IPNetwork>(cidrs.Count);
         foreach (var cidr in cidrs)
@@ -28,7 +34,36 @@ internal sealed class ClientIpResolver
             }
         }
 
-        return networks.Count == 0 ? None : new ClientIpResolver([.. networks]);
+        return networks.Count == 0 && ipv6PrefixLength == ClientIdentityConstants.DefaultIpv6PrefixLength
+            ? None
+            : new ClientIpResolver([.. networks], ipv6PrefixLength);
+    }
+
+    /// <summary>
+    /// The client as per-client limits count it: an IPv4 address as is, an IPv6 one cut to its
+    /// <c>Ipv6PrefixLength</c> network (the address with the host bits zeroed).
+    /// </summary>
+    public IPAddress Group(IPAddress client) => Group(client, _ipv6PrefixLength);
+
+    /// <inheritdoc cref="Group(IPAddress)"/>
+    public static IPAddress Group(IPAddress client, int ipv6PrefixLength)
+    {
+        client = Normalize(client);
+        if (client.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || ipv6PrefixLength >= 128)
+        {
+            return client;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        client.TryWriteBytes(bytes, out _);
+        var whole = ipv6PrefixLength / 8;
+        if (whole < bytes.Length)
+        {
+            bytes[whole] &= (byte)(0xFF << (8 - (ipv6PrefixLength % 8)));
+            bytes[(whole + 1)..].Clear();
+        }
+
+        return new IPAddress(bytes);
     }
 
     /// <summary>Accepts <c>a.b.c.d/n</c>, <c>v6/n</c> or a bare address (one host).</summary>

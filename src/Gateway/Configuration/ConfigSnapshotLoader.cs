@@ -5,7 +5,7 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Configuration;
 
 /// <summary>Builds a candidate snapshot from configuration and validates it whole: YARP's rules and ours.</summary>
-internal sealed class ConfigSnapshotLoader(IConfigValidator yarpValidator)
+internal sealed class ConfigSnapshotLoader(IConfigValidator yarpValidator, GatewayListeners listeners)
 {
     public async Task<(ConfigCandidate? Candidate, IReadOnlyList<ConfigError> Errors)> LoadAsync(IConfiguration configuration)
     {
@@ -15,7 +15,13 @@ internal sealed class ConfigSnapshotLoader(IConfigValidator yarpValidator)
         if (gateway is not null)
         {
             (routes, clusters) = ProxyConfigReader.ApplyGatewayDefaults(routes, clusters, gateway.Limits);
-            errors.AddRange(GatewayOptionsValidator.Validate(gateway));
+            var gatewayErrors = GatewayOptionsValidator.Validate(gateway);
+            errors.AddRange(gatewayErrors);
+            if (!gatewayErrors.Any(e => e.Path == BoundAdminListenerValidator.Path))
+            {
+                BoundAdminListenerValidator.Validate(gateway.Admin, listeners, errors);
+            }
+
             errors.AddRange(ProxyMetadataValidator.Validate(routes, clusters, gateway));
         }
 

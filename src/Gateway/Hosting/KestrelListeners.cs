@@ -1,3 +1,4 @@
+using Gateway.Configuration;
 using Gateway.Utilities;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 

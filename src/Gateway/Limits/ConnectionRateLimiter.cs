@@ -1,14 +1,16 @@
 using Gateway.Utilities;
 using System.Net;
 using System.Threading.RateLimiting;
+using Gateway.ClientIdentity;
 
 namespace Gateway.Limits;
 
 /// <summary>
 /// The new-connection rates of the proxy listener(s): <c>Gateway:Limits:MaxNewConnectionsPerSecond</c> for all clients
-/// together and <c>MaxNewConnectionsPerSecondPerClient</c> per remote IP address, each a token bucket with a burst
-/// equal to its rate. A reload that changes a rate replaces both limiters (their buckets start full); one that does
-/// not keeps them.
+/// together and <c>MaxNewConnectionsPerSecondPerClient</c> per remote IP address (IPv6 per
+/// <c>Gateway:ClientIdentity:Ipv6PrefixLength</c> network), each a token bucket with a burst equal to its rate. A
+/// reload that changes a rate or the prefix replaces both limiters (their buckets start full); one that does not
+/// keeps them.
 /// </summary>
 /// <remarks>
 /// The per-client buckets come from <c>PartitionedRateLimiter.Create</c>, whose 100 ms heartbeat replenishes them and
@@ -23,9 +25,10 @@ internal sealed class ConnectionRateLimiter : IDisposable
 
     /// <param name="startup">The rates to start with, before the first snapshot is loaded.</param>
     /// <param name="config">Where reloads come from; <see langword="null"/> keeps the start-up rates.</param>
-    public ConnectionRateLimiter(LimitsOptions startup, IConfigSource? config = null)
+    /// <param name="ipv6PrefixLength">The start-up <c>Gateway:ClientIdentity:Ipv6PrefixLength</c>.</param>
+    public ConnectionRateLimiter(LimitsOptions startup, IConfigSource? config = null, int ipv6PrefixLength = ClientIdentityConstants.DefaultIpv6PrefixLength)
     {
-        _current = Limiters.Create(startup.MaxNewConnectionsPerSecond, startup.MaxNewConnectionsPerSecondPerClient);
+        _current = Limiters.Create(startup.MaxNewConnectionsPerSecond, startup.MaxNewConnectionsPerSecondPerClient, ipv6PrefixLength);
         if (config is not null)
         {
             _config = config;
@@ -55,7 +58,7 @@ internal sealed class ConnectionRateLimiter : IDisposable
             // Per client first: a client over its own rate must not spend the tokens every other client shares.
             if (limiters.PerClient is { } perClient && client is not null)
             {
-                using var lease = perClient.AttemptAcquire(client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client);
+                using var lease = perClient.AttemptAcquire(ClientIpResolver.Group(client, limiters.Ipv6PrefixLength));
                 if (!lease.IsAcquired)
                 {
                     return ConnectionRejection.ClientConnectionRate;
@@ -107,16 +110,18 @@ internal sealed class ConnectionRateLimiter : IDisposable
     private void OnApplied(IAppliedConfig snapshot)
     {
         var limits = snapshot.Section<LimitsOptions>();
+        var prefix = snapshot.Section<ClientIdentityOptions>().Ipv6PrefixLength;
         Limiters previous;
         lock (_gate)
         {
             previous = _current;
-            if (previous.Rate == limits.MaxNewConnectionsPerSecond && previous.ClientRate == limits.MaxNewConnectionsPerSecondPerClient)
+            if (previous.Rate == limits.MaxNewConnectionsPerSecond && previous.ClientRate == limits.MaxNewConnectionsPerSecondPerClient &&
+                previous.Ipv6PrefixLength == prefix)
             {
                 return;
             }
 
-            Volatile.Write(ref _current, Limiters.Create(limits.MaxNewConnectionsPerSecond, limits.MaxNewConnectionsPerSecondPerClient));
+            Volatile.Write(ref _current, Limiters.Create(limits.MaxNewConnectionsPerSecond, limits.MaxNewConnectionsPerSecondPerClient, prefix));
         }
 
         previous.Dispose();
@@ -132,9 +137,9 @@ internal sealed class ConnectionRateLimiter : IDisposable
         Volatile.Read(ref _current).Dispose();
     }
 
-    private sealed record Limiters(int Rate, int ClientRate, TokenBucketRateLimiter? Global, PartitionedRateLimiter<IPAddress>? PerClient) : IDisposable
+    private sealed record Limiters(int Rate, int ClientRate, int Ipv6PrefixLength, TokenBucketRateLimiter? Global, PartitionedRateLimiter<IPAddress>? PerClient) : IDisposable
     {
-        public static Limiters Create(int rate, int clientRate)
+        public static Limiters Create(int rate, int clientRate, int ipv6PrefixLength)
         {
             var global = rate > 0 ? new TokenBucketRateLimiter(BucketOptions(rate)) : null;
             PartitionedRateLimiter<IPAddress>? perClient = null;
@@ -145,7 +150,7 @@ internal sealed class ConnectionRateLimiter : IDisposable
                 perClient = PartitionedRateLimiter.Create<IPAddress, IPAddress>(address => RateLimitPartition.GetTokenBucketLimiter(address, factory));
             }
 
-            return new Limiters(rate, clientRate, global, perClient);
+            return new Limiters(rate, clientRate, ipv6PrefixLength, global, perClient);
         }
 
         public void Dispose()

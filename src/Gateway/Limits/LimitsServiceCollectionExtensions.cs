@@ -12,11 +12,12 @@ internal static class LimitsServiceCollectionExtensions
     /// factory. Call before <c>AddReverseProxy</c>, which keeps an <see cref="IForwarderHttpClientFactory"/> already
     /// registered.
     /// </summary>
-    public static IServiceCollection AddGatewayLimits(this IServiceCollection services, LimitsOptions startup)
+    /// <param name="ipv6PrefixLength">The start-up <c>Gateway:ClientIdentity:Ipv6PrefixLength</c>, for the per-client connection rate.</param>
+    public static IServiceCollection AddGatewayLimits(this IServiceCollection services, LimitsOptions startup, int ipv6PrefixLength)
     {
         services.AddSingleton<LimitsMetrics>();
         services.AddSingleton<ConnectionRejectionLog>();
-        services.AddSingleton(sp => new ConnectionRateLimiter(startup, sp.GetService<IConfigSource>()));
+        services.AddSingleton(sp => new ConnectionRateLimiter(startup, sp.GetService<IConfigSource>(), ipv6PrefixLength));
         services.AddSingleton(sp => new ProxyConnectionLimit(
             startup.MaxConcurrentConnections,
             sp.GetRequiredService<ConnectionRateLimiter>(),

@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
 using Gateway.Redis;
+using Gateway.Utilities;
 using StackExchange.Redis;
 
 namespace Gateway.RateLimiting;
@@ -14,14 +15,19 @@ namespace Gateway.RateLimiting;
 /// Overshoot bound. Tokens leave Redis's bucket when leased, so what is admitted never exceeds what Redis granted;
 /// the only excess is lease tokens granted before an interval and spent inside it. An instance holds at most
 /// LeaseSize + LeaseSize/4 tokens (a lease, plus what was left when the next was prefetched), so for a token bucket
-/// the excess is at most (live instances x 1.25 x LeaseSize) tokens per partition in any interval (an unspent lease
-/// is dropped after 1 s). A window's lease expires with the window (or segment) it was taken in, so windows never
-/// admit more than PermitLimit. Unspent lease tokens are lost (under-admission, at most the same amount).
+/// the excess is at most (live instances x 1.25 x LeaseSize) tokens per partition in any interval, however long a
+/// lease is kept. A token bucket's unspent lease is kept until the bucket would have refilled whole (at least 1 s):
+/// a slow quota spread over many instances is then not lost one lease per request (100/h over 10 round-robin
+/// instances admitted about 20/h when leases lasted 1 s); past that time the held tokens would only add to a full
+/// bucket. A window's lease expires with the window (or segment) it was taken in, so windows never admit more than
+/// PermitLimit. Unspent lease tokens are lost only when a window ends, when a bucket's lease outlives its refill time,
+/// or when the partition is dropped to make room (under-admission, at most the same amount).
 /// </remarks>
 internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 {
-    private readonly ConcurrentDictionary<string, GlobalPartition> _partitions = new(StringComparer.Ordinal);
-    private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(policy.KeyFor(key));
+    private readonly PartitionTable<GlobalPartition> _partitions;
+    private readonly Func<string, GlobalRateLimitPolicy, GlobalPartition> _createPartition = static (key, policy) => new GlobalPartition(key, policy.KeyFor(key), policy._time);
+    private readonly TokenBucketRateLimiter _newPartitions;
     private readonly RedisConnection _redis;
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _time;
@@ -31,7 +37,6 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     private readonly long _tokenLeaseLifetime;
     private readonly long _sameWindowTolerance;
     private readonly bool _isTokenBucket;
-    private readonly ITimer _evictor;
     private FallbackLimiter? _fallback;
 
     public GlobalRateLimitPolicy(string name, RateLimitPolicyOptions options, RedisConnection redis, RateLimitMetrics metrics, TimeProvider time)
@@ -44,12 +49,12 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         _time = time;
         _fullAfter = RateLimitHeaders.FullAfter(options);
         _isTokenBucket = options.Algorithm == RateLimitingConstants.TokenBucket;
-        _tokenLeaseLifetime = (long)(RateLimitingConstants.TokenLeaseLifetime.TotalSeconds * time.TimestampFrequency);
+        var leaseLifetime = options.Algorithm == RateLimitingConstants.TokenBucket ? RateLimitHeaders.FullAfter(options) : TimeSpan.Zero;
+        _tokenLeaseLifetime = (long)(Math.Max(leaseLifetime.TotalSeconds, RateLimitingConstants.TokenLeaseLifetime.TotalSeconds) * time.TimestampFrequency);
         LeaseSize = EffectiveLeaseSize(options);
         PrefetchAt = LeaseSize / RateLimitingConstants.PrefetchDivisor;
         var interval = LocalPartitionedRateLimiter.ReplenishmentPeriod(options) ?? RateLimitingConstants.TokenLeaseLifetime;
         _sameWindowTolerance = (long)(interval.TotalSeconds * time.TimestampFrequency / 2);
-        _keyPrefix = $"{redis.Options.KeyPrefix}{name}:";
         _leaseArgs = options.Algorithm switch
         {
             RateLimitingConstants.TokenBucket =>
@@ -58,7 +63,16 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
                 [RedisScripts.FixedWindow, options.PermitLimit, Microseconds(options.Window), 1, LeaseSize],
             _ => [RedisScripts.SlidingWindow, options.PermitLimit, Microseconds(options.Window), options.SegmentsPerWindow, LeaseSize],
         };
-        _evictor = time.CreateTimer(static s => ((GlobalRateLimitPolicy)s!).EvictIdle(), this, RateLimitingConstants.IdleEviction, RateLimitingConstants.IdleEviction);
+        _keyPrefix = $"{redis.Options.KeyPrefix}{name}:{LayoutHash(_leaseArgs)}:";
+        _partitions = new PartitionTable<GlobalPartition>(options.MaxPartitions, time);
+        _newPartitions = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = RateLimitingConstants.MaxNewGlobalPartitionsPerSecond,
+            TokensPerPeriod = RateLimitingConstants.MaxNewGlobalPartitionsPerSecond / 10,
+            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
     }
 
     public string Name { get; }
@@ -84,9 +98,20 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 
     public ValueTask<RateLimitDecision> AcquireAsync(string partition, CancellationToken cancellationToken)
     {
-        var state = _partitions.GetOrAdd(partition, _createPartition, this);
+        var state = _partitions.Find(partition);
+        if (state is null)
+        {
+            // A new partition costs a Redis round trip now and a Redis key; past the bound it is decided locally.
+            using var lease = _newPartitions.AttemptAcquire();
+            if (!lease.IsAcquired)
+            {
+                return FallbackAsync(partition, RateLimitMetrics.NewPartitionRate, cancellationToken);
+            }
+
+            state = _partitions.GetOrAdd(partition, _createPartition, this);
+        }
+
         var start = _time.GetTimestamp();
-        state.LastUsed = start;
         if (state.TryTake(start, PrefetchAt, out var remaining, out var prefetch))
         {
             if (prefetch && _redis.IsAvailable)
@@ -225,28 +250,25 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
     /// </summary>
     private RedisKey[] KeyFor(string partition)
     {
-        Span<byte> hash = stackalloc byte[32];
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(partition), hash);
-        return [_keyPrefix + Convert.ToHexStringLower(hash[..16])];
+        return [_keyPrefix + Sha256Hex.Of(partition, 16)];
     }
+
+    /// <summary>
+    /// A short hash of the algorithm and its parameters (the lease size aside, which shapes no stored state), part
+    /// of every key: an edited policy starts on keys of its own instead of reading another layout's fields (a Lua
+    /// error per call) or another segment length's indexes (old segments never pruned); the old keys expire.
+    /// </summary>
+    internal static string LayoutHash(RedisValue[] leaseArgs) => Sha256Hex.Of(string.Join(':', leaseArgs[..^1]), 4);
 
     private static long Microseconds(TimeSpan value) => value.Ticks / TimeSpan.TicksPerMicrosecond;
 
-    private void EvictIdle()
-    {
-        var cutoff = _time.GetTimestamp() - (long)(RateLimitingConstants.IdleEviction.TotalSeconds * _time.TimestampFrequency);
-        foreach (var (key, state) in _partitions)
-        {
-            if (state.LastUsed < cutoff)
-            {
-                _partitions.TryRemove(new KeyValuePair<string, GlobalPartition>(key, state));
-            }
-        }
-    }
+    /// <summary>Partitions held now: at most <c>MaxPartitions</c>; those unused for a minute are dropped.</summary>
+    internal int PartitionCount => _partitions.Count;
 
     public void Dispose()
     {
-        _evictor.Dispose();
+        _partitions.Dispose();
+        _newPartitions.Dispose();
         Volatile.Read(ref _fallback)?.Policy.Dispose();
     }
 
@@ -254,7 +276,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 }
 
 /// <summary>One partition's lease on this instance: tokens granted by Redis and not yet spent.</summary>
-internal sealed class GlobalPartition(RedisKey[] keys)
+internal sealed class GlobalPartition(string key, RedisKey[] keys, TimeProvider time) : PartitionEntry(key)
 {
     private long _tokens;
     private long _expires;
@@ -264,7 +286,11 @@ internal sealed class GlobalPartition(RedisKey[] keys)
 
     public RedisKey[] Keys { get; } = keys;
 
-    public long LastUsed { get; set; }
+    /// <summary>
+    /// Holding no spendable token: its state is then all in Redis. One holding a lease is kept by the idle sweep (its
+    /// tokens are the client's); to make room it may still go, which loses the lease (under-admission, never over).
+    /// </summary>
+    public override bool IsIdle => Volatile.Read(ref _tokens) == 0 || time.GetTimestamp() >= Volatile.Read(ref _expires);
 
     /// <param name="prefetchAt">Sets <paramref name="prefetch"/> for the one taker that leaves exactly this many tokens.</param>
     public bool TryTake(long now, int prefetchAt, out long remaining, out bool prefetch)
@@ -348,8 +374,11 @@ internal sealed class GlobalPartition(RedisKey[] keys)
         {
             done.TrySetResult(await policy.RefillAsync(this));
         }
-        catch (Exception ex) when (ex is RedisException or InvalidCastException or IndexOutOfRangeException)
+        catch (Exception)
         {
+            // Whatever failed (a malformed answer, a disposed connection, a throwing metrics listener), the refill
+            // must end: requests of this partition wait on this task, and one never completed would cost each of
+            // them the whole Redis timeout.
             done.TrySetResult(false);
         }
     }

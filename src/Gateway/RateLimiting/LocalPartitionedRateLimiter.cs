@@ -5,10 +5,11 @@ namespace Gateway.RateLimiting;
 
 /// <summary>
 /// A <see cref="PartitionedRateLimiter{TResource}"/> keyed by partition string, one System.Threading.RateLimiting
-/// limiter per partition (their algorithms unchanged). It differs from <c>PartitionedRateLimiter.Create</c> in two
-/// ways: partition lookup is lock-free (a <see cref="ConcurrentDictionary{TKey,TValue}"/>; Create takes a lock on
-/// every acquire), and replenishment is driven by a timer from the injected <see cref="TimeProvider"/> calling
-/// <see cref="ReplenishingRateLimiter.TryReplenish"/> (the limiters run with AutoReplenishment off).
+/// limiter per partition (their algorithms unchanged), held in a bounded <see cref="PartitionTable{TEntry}"/>. It
+/// differs from <c>PartitionedRateLimiter.Create</c> in three ways: partition lookup is lock-free (Create takes a lock
+/// on every acquire), the partitions are capped (least recently used out), and replenishment is driven by a timer from
+/// the injected <see cref="TimeProvider"/> calling <see cref="ReplenishingRateLimiter.TryReplenish"/> (the limiters run
+/// with AutoReplenishment off) on the partitions that are not full only, not on every partition every tick.
 /// </summary>
 /// <remarks>
 /// The limiters still check real elapsed time (Stopwatch) inside TryReplenish, so a tick replenishes only once
@@ -16,10 +17,14 @@ namespace Gateway.RateLimiting;
 /// </remarks>
 internal sealed class LocalPartitionedRateLimiter : PartitionedRateLimiter<string>
 {
-    private readonly ConcurrentDictionary<string, RateLimiter> _limiters = new(StringComparer.Ordinal);
-    private readonly Func<string, RateLimitPolicyOptions, RateLimiter> _create = static (_, options) => CreateLimiter(options);
+    private readonly PartitionTable<LocalPartition> _partitions;
+    private readonly Func<string, RateLimitPolicyOptions, LocalPartition> _create = static (key, options) => new LocalPartition(key, CreateLimiter(options));
     private readonly RateLimitPolicyOptions _options;
+
+    // The partitions the tick replenishes: those used since they were last full (each at most once, by its Active flag).
+    private readonly ConcurrentQueue<LocalPartition>? _replenishing;
     private readonly ITimer? _timer;
+    private int _ticking;
     private int _disposed;
 
     public LocalPartitionedRateLimiter(RateLimitPolicyOptions options, TimeProvider time)
@@ -28,13 +33,18 @@ internal sealed class LocalPartitionedRateLimiter : PartitionedRateLimiter<strin
         var period = ReplenishmentPeriod(options);
         if (period is { } p)
         {
+            _replenishing = new ConcurrentQueue<LocalPartition>();
             var tick = TimeSpan.FromTicks(Math.Clamp(p.Ticks / 10, RateLimitingConstants.MinPeriod.Ticks, RateLimitingConstants.MaxTick.Ticks));
             _timer = time.CreateTimer(static state => ((LocalPartitionedRateLimiter)state!).Tick(), this, tick, tick);
         }
+
+        // A tick after each eviction pass lets go of the dropped partitions still queued for replenishment, so a key
+        // spray does not pile them up between ticks.
+        _partitions = new PartitionTable<LocalPartition>(options.MaxPartitions, time, _replenishing is null ? null : Tick);
     }
 
-    /// <summary>Partitions held now (idle ones are dropped after a minute).</summary>
-    public int PartitionCount => _limiters.Count;
+    /// <summary>Partitions held now: at most <c>MaxPartitions</c>; idle ones are dropped after a minute.</summary>
+    public int PartitionCount => _partitions.Count;
 
     /// <summary>The interval at which the algorithm moves on: a token bucket's period, a window or a segment.</summary>
     public static TimeSpan? ReplenishmentPeriod(RateLimitPolicyOptions options) => options.Algorithm switch
@@ -45,7 +55,20 @@ internal sealed class LocalPartitionedRateLimiter : PartitionedRateLimiter<strin
         _ => null,
     };
 
-    public RateLimiter GetLimiter(string partition) => _limiters.GetOrAdd(partition, _create, _options);
+    /// <summary>The partition's limiter, created when new; the caller is about to acquire from it.</summary>
+    public RateLimiter GetLimiter(string partition)
+    {
+        var entry = _partitions.GetOrAdd(partition, _create, _options);
+        if (_replenishing is not null && Volatile.Read(ref entry.Active) == 0 && Interlocked.CompareExchange(ref entry.Active, 1, 0) == 0)
+        {
+            // Full and so unticked until now: a refill due since long ago would land on the next tick, right after
+            // this request; replenishing a full bucket here restarts its period from now instead.
+            ((ReplenishingRateLimiter)entry.Limiter).TryReplenish();
+            _replenishing.Enqueue(entry);
+        }
+
+        return entry.Limiter;
+    }
 
     public override RateLimiterStatistics? GetStatistics(string resource) => GetLimiter(resource).GetStatistics();
 
@@ -91,22 +114,36 @@ internal sealed class LocalPartitionedRateLimiter : PartitionedRateLimiter<strin
         }),
     };
 
-    /// <summary>Replenishes every partition and drops those idle (full) for a minute; called by the timer.</summary>
+    /// <summary>
+    /// Replenishes the partitions used since they were last full; one that is full again leaves the queue until its
+    /// next request. Called by the timer; a tick that finds the previous one still running does nothing.
+    /// </summary>
     internal void Tick()
     {
-        foreach (var (key, limiter) in _limiters)
+        if (Interlocked.Exchange(ref _ticking, 1) != 0)
         {
-            if (limiter is ReplenishingRateLimiter replenishing)
-            {
-                replenishing.TryReplenish();
-            }
+            return;
+        }
 
-            // An idle limiter is a full one, so dropping it loses no state. It is not disposed: a request that
-            // fetched it a moment ago may still acquire from it.
-            if (limiter.IdleDuration is { } idle && idle > RateLimitingConstants.IdleEviction)
+        try
+        {
+            var queue = _replenishing!;
+            for (var n = queue.Count; n > 0 && queue.TryDequeue(out var entry); n--)
             {
-                _limiters.TryRemove(new KeyValuePair<string, RateLimiter>(key, limiter));
+                ((ReplenishingRateLimiter)entry.Limiter).TryReplenish();
+
+                // Cleared before the check, so a request that takes a permit after it re-queues the partition itself.
+                Volatile.Write(ref entry.Active, 0);
+                var keep = !entry.IsIdle && (!entry.Evicted || entry.HasWaiters);
+                if (keep && Interlocked.CompareExchange(ref entry.Active, 1, 0) == 0)
+                {
+                    queue.Enqueue(entry);
+                }
             }
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
         }
     }
 
@@ -115,8 +152,24 @@ internal sealed class LocalPartitionedRateLimiter : PartitionedRateLimiter<strin
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && disposing)
         {
             _timer?.Dispose();
+            _partitions.Dispose();
         }
 
         base.Dispose(disposing);
     }
+}
+
+/// <summary>One partition of a <see cref="LocalPartitionedRateLimiter"/>: its limiter, never disposed (a request that
+/// fetched it just before it was dropped may still acquire from it).</summary>
+internal sealed class LocalPartition(string key, RateLimiter limiter) : PartitionEntry(key)
+{
+    /// <summary>1 while in the replenishment queue.</summary>
+    public int Active;
+
+    public RateLimiter Limiter { get; } = limiter;
+
+    public override bool IsIdle => Limiter.IdleDuration is not null;
+
+    /// <summary>Requests queued for a permit (QueueLimit above 0): a dropped partition is replenished until they are served.</summary>
+    public bool HasWaiters => Limiter.GetStatistics() is { CurrentQueuedCount: > 0 };
 }

@@ -1,4 +1,5 @@
 using Gateway.ClientIdentity;
+using Gateway.Utilities;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Model;
 
@@ -55,14 +56,29 @@ internal sealed class PartitionKey
                 // A client that sends "(missing)" only joins the shared bucket of clients without a value.
                 return StringValues.IsNullOrEmpty(value) || value[0] is not { Length: > 0 } first
                     ? RateLimitingConstants.MissingPartition
-                    : first;
+                    : Bounded(first);
             case Kind.ClientIp:
                 var address = clientIp.Resolve(context.Connection.RemoteIpAddress, context.Request.Headers[RateLimitingConstants.ForwardedForHeader]);
-                return address is null ? RateLimitingConstants.MissingPartition : address.ToString();
+                return address is null ? RateLimitingConstants.MissingPartition : clientIp.Group(address).ToString();
             case Kind.Route:
                 return route.Config.RouteId;
             default:
                 return string.Empty;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> itself, or when longer than <see cref="RateLimitingConstants.MaxPartitionKeyLength"/>
+    /// a digest of it: a header value can be tens of KB, and it is kept as the partition's key. SHA-256, so a client
+    /// cannot make two values share a bucket; computed once per request, before any lookup.
+    /// </summary>
+    internal static string Bounded(string value)
+    {
+        if (value.Length <= RateLimitingConstants.MaxPartitionKeyLength)
+        {
+            return value;
+        }
+
+        return "sha256:" + Sha256Hex.Of(value, 16);
     }
 }

@@ -11,6 +11,9 @@ internal sealed class RateLimitMetrics
     public const string Error = RedisMetrics.Error;
     public const string Timeout = RedisMetrics.Timeout;
 
+    /// <summary>A new partition over <see cref="RateLimitingConstants.MaxNewGlobalPartitionsPerSecond"/>.</summary>
+    public const string NewPartitionRate = "new_partition_rate";
+
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _fallbacks;
 

@@ -47,7 +47,33 @@ internal static class RateLimitingConstants
     // Partitions idle this long are full again; dropping them loses nothing and bounds memory.
     public static readonly TimeSpan IdleEviction = TimeSpan.FromMinutes(1);
 
-    // Token-bucket leases not spent within this time are dropped, which bounds how long a lease can defer tokens.
+    // How often idle partitions are looked for: each look walks every partition, so not on the replenishment tick.
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
+
+    // Partitions per policy (MaxPartitions): the default holds 100,000 clients in well under 100 MB.
+    public const int DefaultMaxPartitions = 100_000;
+    public const int MinMaxPartitions = 100;
+    public const int MaxMaxPartitions = 10_000_000;
+
+    // A full table drops its least recently used eighth in one pass, so a pass (a sort of the table) is paid once
+    // per eighth of new keys, not once per key.
+    public const int EvictionDivisor = 8;
+
+    // Room for partitions added while an eviction pass copies the table.
+    public const int EvictionSlack = 64;
+
+    // Last use is recorded at this resolution (see PartitionTable.Touch).
+    public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMilliseconds(10);
+
+    // Partition values longer than this (a header can carry tens of KB) are replaced by a digest of 32 hex digits.
+    public const int MaxPartitionKeyLength = 128;
+
+    // A Global policy sends at most this many new partitions a second to Redis (each one a round trip on the request
+    // path and a Redis key); more are decided by this instance's share, so a client spraying keys neither grows Redis
+    // nor pushes the Redis breaker that every Global policy shares towards open.
+    public const int MaxNewGlobalPartitionsPerSecond = 1000;
+
+    // A token-bucket lease is kept until the bucket would have refilled whole, and at least this long.
     public static readonly TimeSpan TokenLeaseLifetime = TimeSpan.FromSeconds(1);
 
     // Automatic lease: a twentieth of the limit, 1 to 100 tokens.

@@ -67,7 +67,15 @@ public sealed record RateLimitPolicyOptions
     /// Global scope: tokens one instance takes from Redis at a time and spends locally. Default automatic (a
     /// twentieth of the limit, 1 to 100); range 1 to the limit. The next lease is fetched in the background when a
     /// quarter is left. A token bucket may admit up to (instances x 1.25 x LeaseSize) more than its own math in any
-    /// interval; windows never exceed their limit.
+    /// interval, and keeps an unspent lease until the bucket would have refilled whole; windows never exceed their
+    /// limit.
     /// </summary>
     public int? LeaseSize { get; init; }
+
+    /// <summary>
+    /// Partitions (buckets) this policy holds per instance; when full, the least recently used eighth is dropped (idle
+    /// ones first), so a client rotating keys cannot grow memory without a bound. Default 100,000, range 100 to
+    /// 10,000,000.
+    /// </summary>
+    public int MaxPartitions { get; init; } = RateLimitingConstants.DefaultMaxPartitions;
 }

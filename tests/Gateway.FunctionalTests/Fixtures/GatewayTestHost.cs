@@ -13,6 +13,8 @@ namespace Gateway.FunctionalTests.Fixtures;
 /// </summary>
 public sealed class GatewayTestHost : IAsyncDisposable
 {
+    private const string AdminSection = "Admin";
+
     private readonly WebApplication _app;
 
     private GatewayTestHost(WebApplication app, string directory, int proxyPort, int adminPort)
@@ -47,12 +49,14 @@ public sealed class GatewayTestHost : IAsyncDisposable
         System.IO.Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), config.ToJsonString());
         var proxyPort = FreePort.Next();
-        var adminPort = FreePort.Next();
+        // A config that names its admin listener keeps it (and may change it on reload); otherwise a free loopback port.
+        var configuredAdmin = (string?)config["Gateway"]?[AdminSection]?["Urls"];
+        var adminPort = configuredAdmin is null ? FreePort.Next() : new Uri(configuredAdmin.Split(';')[0]).Port;
         string[] args =
         [
             "--contentRoot", directory,
             "--urls", $"http://127.0.0.1:{proxyPort}",
-            $"--Gateway:Admin:Urls=http://127.0.0.1:{adminPort}",
+            .. configuredAdmin is null ? [$"--Gateway:Admin:Urls=http://127.0.0.1:{adminPort}"] : Array.Empty<string>(),
             .. extraArgs,
         ];
         var cli = Gateway.Hosting.GatewayCommandLine.Parse(args, out var usageError)

@@ -17,5 +17,7 @@ internal static class ClientIdentityValidator
                 errors.Add($"{Path}:TrustedProxies:{i}", $"must be a CIDR such as 10.0.0.0/8 or an IP address (was '{proxies[i]}').");
             }
         }
+
+        errors.RequireRange($"{Path}:Ipv6PrefixLength", clientIdentity.Ipv6PrefixLength, ClientIdentityConstants.MinIpv6PrefixLength, ClientIdentityConstants.MaxIpv6PrefixLength);
     }
 }

@@ -52,6 +52,7 @@ internal static class RateLimitingValidator
         }
 
         RequireRange($"{path}:QueueLimit", policy.QueueLimit, RateLimitingConstants.MinQueueLimit, RateLimitingConstants.MaxQueueLimit, errors);
+        RequireRange($"{path}:MaxPartitions", policy.MaxPartitions, RateLimitingConstants.MinMaxPartitions, RateLimitingConstants.MaxMaxPartitions, errors);
         if (global && policy.QueueLimit != 0)
         {
             errors.Add($"{path}:QueueLimit", "must be 0 with Scope Global: a queue would hold requests while Redis decides.");

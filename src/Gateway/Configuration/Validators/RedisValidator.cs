@@ -19,12 +19,12 @@ internal static class RedisValidator
                 }
                 else if (StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Count == 0)
                 {
-                    errors.Add($"{Path}:Configuration", $"names no Redis endpoint, e.g. 127.0.0.1:6379 (was '{configuration}').");
+                    errors.Add($"{Path}:Configuration", $"names no Redis endpoint, e.g. 127.0.0.1:6379 (was '{RedisSecrets.Redact(configuration)}').");
                 }
             }
             catch (ArgumentException ex)
             {
-                errors.Add($"{Path}:Configuration", $"is not a StackExchange.Redis configuration string: {ex.Message}");
+                errors.Add($"{Path}:Configuration", $"is not a StackExchange.Redis configuration string: {RedisSecrets.Redact(ex.Message, configuration)}");
             }
         }
 

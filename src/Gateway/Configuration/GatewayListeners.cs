@@ -1,8 +1,7 @@
 using Gateway.Answers;
-using Gateway.Configuration;
 using Gateway.Utilities;
 
-namespace Gateway.Hosting;
+namespace Gateway.Configuration;
 
 /// <summary>The parsed listeners, fixed at start-up.</summary>
 internal sealed record GatewayListeners(IReadOnlyList<ListenerAddress> Proxy, IReadOnlyList<ListenerAddress> Admin)
