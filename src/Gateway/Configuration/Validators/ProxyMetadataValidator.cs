@@ -98,6 +98,7 @@ internal static class ProxyMetadataValidator
             errors.Add($"{path}:Metadata:{ResilienceConstants.PolicyMetadataKey}", $"policy '{resilienceName}' does not exist under Gateway:Resilience:Policies.");
         }
 
+        Grpc.GrpcClusters.Validate(cluster, path, errors);
         foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
         {
             var destinationPath = $"{path}:Destinations:{id}";
