@@ -21,15 +21,14 @@ namespace Gateway;
 public static class GatewayPipeline
 {
     /// <summary>1. Connections: what runs on each accepted socket, before a byte of HTTP is read.</summary>
-    internal static void UseConnectionSteps(KestrelServerOptions kestrel, GatewayListeners listeners, LimitsOptions startup, ProxyConnectionLimit limit)
+    internal static void UseConnectionSteps(KestrelServerOptions kestrel, GatewayListeners listeners, ProxyConnectionLimit limit)
     {
-        var protocols = KestrelLimits.Protocols(startup);
         KestrelListeners.Bind(
             kestrel,
             listeners,
-            proxy =>
+            (proxy, listener) =>
             {
-                proxy.Protocols = protocols;
+                proxy.Protocols = listener.Protocols;
                 // The connection cap and new-connection rates, on proxy listeners only: a flood there must not lock
                 // out the admin listener's health probes. A refused connection is closed unread.
                 proxy.UseProxyConnectionLimit(limit);

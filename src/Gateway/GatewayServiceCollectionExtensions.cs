@@ -45,13 +45,13 @@ public static class GatewayServiceCollectionExtensions
         services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry);
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
-                GatewayPipeline.UseConnectionSteps(kestrel, listeners, startup.Limits, limit));
+                GatewayPipeline.UseConnectionSteps(kestrel, listeners, limit));
 
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<ClientIdentitySource>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
-        services.TryAddSingleton(_ => GatewayListeners.From(configuration, out string? _));
+        services.TryAddSingleton(_ => GatewayListeners.From(configuration, new ConfigErrorList()));
         return services;
     }
 }

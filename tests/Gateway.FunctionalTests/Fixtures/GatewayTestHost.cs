@@ -15,11 +15,11 @@ public sealed class GatewayTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private GatewayTestHost(WebApplication app, string directory, int proxyPort, int adminPort)
+    private GatewayTestHost(WebApplication app, string directory, Uri proxyUrl, int adminPort)
     {
         _app = app;
         Directory = directory;
-        ProxyUrl = new Uri($"http://127.0.0.1:{proxyPort}/");
+        ProxyUrl = proxyUrl;
         AdminUrl = new Uri($"http://127.0.0.1:{adminPort}/");
         Proxy = new HttpClient { BaseAddress = ProxyUrl, Timeout = TimeSpan.FromSeconds(30) };
         Admin = new HttpClient { BaseAddress = AdminUrl, Timeout = TimeSpan.FromSeconds(30) };
@@ -41,17 +41,38 @@ public sealed class GatewayTestHost : IAsyncDisposable
 
     internal ConfigSnapshotSource ConfigSource => _app.Services.GetRequiredService<ConfigSnapshotSource>();
 
-    public static async Task<GatewayTestHost> StartAsync(JsonObject config, params string[] extraArgs)
+    public static Task<GatewayTestHost> StartAsync(JsonObject config, params string[] extraArgs)
+    {
+        var proxyPort = FreePort.Next();
+        return StartAsync(config, new Uri($"http://127.0.0.1:{proxyPort}/"), ["--urls", $"http://127.0.0.1:{proxyPort}", .. extraArgs]);
+    }
+
+    /// <summary>
+    /// A gateway whose proxy listeners are <paramref name="endpoints"/>, written into the config as
+    /// <c>Kestrel:Endpoints</c> (name, URL, <c>Protocols</c>), and no <c>--urls</c>. <see cref="ProxyUrl"/> is the
+    /// first endpoint's.
+    /// </summary>
+    public static Task<GatewayTestHost> StartWithEndpointsAsync(JsonObject config, params (string Name, Uri Url, string Protocols)[] endpoints)
+    {
+        var declared = new JsonObject();
+        foreach (var (name, url, protocols) in endpoints)
+        {
+            declared[name] = new JsonObject { ["Url"] = url.GetLeftPart(UriPartial.Authority), ["Protocols"] = protocols };
+        }
+
+        config["Kestrel"] = new JsonObject { ["Endpoints"] = declared };
+        return StartAsync(config, endpoints[0].Url, []);
+    }
+
+    private static async Task<GatewayTestHost> StartAsync(JsonObject config, Uri proxyUrl, string[] extraArgs)
     {
         var directory = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), config.ToJsonString());
-        var proxyPort = FreePort.Next();
         var adminPort = FreePort.Next();
         string[] args =
         [
             "--contentRoot", directory,
-            "--urls", $"http://127.0.0.1:{proxyPort}",
             $"--Gateway:Admin:Urls=http://127.0.0.1:{adminPort}",
             .. extraArgs,
         ];
@@ -64,7 +85,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
         }
 
         await app.StartAsync();
-        return new GatewayTestHost(app, directory, proxyPort, adminPort);
+        return new GatewayTestHost(app, directory, proxyUrl, adminPort);
     }
 
     /// <summary>Rewrites appsettings.json the way an editor saves it: to a temporary file, then renamed over.</summary>

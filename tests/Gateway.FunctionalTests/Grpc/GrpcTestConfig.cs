@@ -56,8 +56,10 @@ internal static class GrpcTestConfig
     public static Task<GatewayTestHost> StartGatewayAsync(JsonObject config) =>
         GatewayTestHost.StartAsync(config, "--Gateway:Limits:Protocols=Http2");
 
-    public static GrpcChannel Channel(GatewayTestHost gateway) =>
-        GrpcChannel.ForAddress(gateway.ProxyUrl, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler() });
+    public static GrpcChannel Channel(GatewayTestHost gateway) => Channel(gateway.ProxyUrl);
+
+    public static GrpcChannel Channel(Uri endpoint) =>
+        GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler() });
 
     public static async Task<string> SayAsync(GrpcChannel channel, string name, DateTime? deadline = null) =>
         await channel.CreateCallInvoker().AsyncUnaryCall(EchoMethods.Say, null, new CallOptions(deadline: deadline), name);
