@@ -74,7 +74,7 @@ public static class GatewayApp
         // Kestrel's options are built with the host, before the snapshot loads: listeners come from the same
         // sections the loader validates, and an invalid one stops start-up below.
         var listenerErrors = new ConfigErrorList();
-        var listeners = GatewayListeners.From(builder.Configuration, listenerErrors);
+        var listeners = GatewayListeners.From(builder.Configuration, builder.Environment.ContentRootPath, TimeProvider.System, listenerErrors);
         builder.Services.AddSingleton(listeners);
         // Kestrel is bound explicitly (to tag the admin listener); clear --urls so it does not bind it a second time.
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);

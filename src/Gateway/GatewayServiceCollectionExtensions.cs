@@ -12,6 +12,7 @@ using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Telemetry;
+using Gateway.Tls;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,14 +45,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayShedding();
         services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry);
         services.AddOptions<KestrelServerOptions>()
-            .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
-                GatewayPipeline.UseConnectionSteps(kestrel, listeners, limit));
+            .Configure<GatewayListeners, ProxyConnectionLimit, TlsEndpoints>((kestrel, listeners, limit, tls) =>
+                GatewayPipeline.UseConnectionSteps(kestrel, listeners, limit, tls));
 
+        services.AddSingleton<TlsEndpoints>();
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<ClientIdentitySource>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
-        services.TryAddSingleton(_ => GatewayListeners.From(configuration, new ConfigErrorList()));
+        services.TryAddSingleton(sp => GatewayListeners.From(
+            configuration, sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<TimeProvider>(), new ConfigErrorList()));
         return services;
     }
 }

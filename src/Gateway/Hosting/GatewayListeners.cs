@@ -13,10 +13,12 @@ internal sealed record GatewayListeners(IReadOnlyList<ProxyListener> Proxy, IRea
     /// <c>Gateway:Admin:Urls</c>. Every unusable value, and two listeners on one socket, is added to
     /// <paramref name="errors"/> and left out.
     /// </summary>
-    public static GatewayListeners From(IConfiguration configuration, ConfigErrorList errors)
+    /// <param name="contentRoot">What relative certificate paths are relative to.</param>
+    /// <param name="time">When certificates must be valid: now.</param>
+    public static GatewayListeners From(IConfiguration configuration, string contentRoot, TimeProvider time, ConfigErrorList errors)
     {
         var options = GatewayOptionsReader.ReadOrDefault(configuration);
-        var proxy = KestrelEndpoints.Read(configuration, errors);
+        var proxy = KestrelEndpoints.Read(configuration, contentRoot, time.GetUtcNow(), errors);
         var urls = configuration[WebHostDefaults.ServerUrlsKey];
         if (configuration.GetSection(KestrelEndpoints.SectionName).GetSection(KestrelEndpoints.EndpointsKey).GetChildren().Any())
         {

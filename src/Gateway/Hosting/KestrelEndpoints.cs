@@ -1,11 +1,12 @@
 using Gateway.Configuration;
+using Gateway.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gateway.Hosting;
 
 /// <summary>
-/// Reads the proxy listeners from ASP.NET Core's own <c>Kestrel:Endpoints</c> schema (<c>Url</c>, <c>Protocols</c>),
-/// strictly: the gateway binds them itself, with its connection steps, so a key it would not apply is an error rather
+/// Reads the proxy listeners from ASP.NET Core's own <c>Kestrel:Endpoints</c> schema (<c>Url</c>, <c>Protocols</c>,
+/// and for https <c>Certificate</c>, <c>Sni</c>, <c>SslProtocols</c>), strictly: the gateway binds them itself, with its connection steps, so a key it would not apply is an error rather
 /// than a listener that silently differs from what its operator wrote.
 /// </summary>
 internal static class KestrelEndpoints
@@ -13,13 +14,15 @@ internal static class KestrelEndpoints
     public const string SectionName = "Kestrel";
     public const string EndpointsKey = "Endpoints";
 
-    private static readonly string[] s_endpointKeys = ["Url", "Protocols"];
+    private static readonly string[] s_endpointKeys = ["Url", "Protocols", TlsConstants.CertificateKey, TlsConstants.SniKey, TlsConstants.SslProtocolsKey];
 
     // Kestrel's names; Http3 needs libmsquic, which the platform the gateway is built and tested on does not provide.
     private static readonly string[] s_protocols = [nameof(HttpProtocols.Http1), nameof(HttpProtocols.Http2), nameof(HttpProtocols.Http1AndHttp2)];
 
     /// <summary>The endpoints, by name (configuration sorts keys); those with errors are left out and reported.</summary>
-    public static IReadOnlyList<ProxyListener> Read(IConfiguration configuration, ConfigErrorList errors)
+    /// <param name="contentRoot">What relative certificate paths are relative to.</param>
+    /// <param name="now">When certificates must be valid.</param>
+    public static IReadOnlyList<ProxyListener> Read(IConfiguration configuration, string contentRoot, DateTimeOffset now, ConfigErrorList errors)
     {
         var section = configuration.GetSection(SectionName);
         foreach (var child in section.GetChildren())
@@ -33,7 +36,7 @@ internal static class KestrelEndpoints
         var listeners = new List<ProxyListener>();
         foreach (var endpoint in section.GetSection(EndpointsKey).GetChildren())
         {
-            if (ReadEndpoint(endpoint, errors) is { } listener)
+            if (ReadEndpoint(endpoint, contentRoot, now, errors) is { } listener)
             {
                 listeners.Add(listener);
             }
@@ -42,7 +45,7 @@ internal static class KestrelEndpoints
         return listeners;
     }
 
-    private static ProxyListener? ReadEndpoint(IConfigurationSection endpoint, ConfigErrorList errors)
+    private static ProxyListener? ReadEndpoint(IConfigurationSection endpoint, string contentRoot, DateTimeOffset now, ConfigErrorList errors)
     {
         var valid = true;
         foreach (var key in endpoint.GetChildren())
@@ -60,25 +63,30 @@ internal static class KestrelEndpoints
         {
             errors.Add($"{endpoint.Path}:Url", "is required.");
         }
-        else if ((address = ListenerAddress.Parse(url.Trim(), allowHttps: false, out var urlError)) is null)
+        else if ((address = ListenerAddress.Parse(url.Trim(), allowHttps: true, out var urlError)) is null)
         {
             errors.Add($"{endpoint.Path}:Url", urlError!);
         }
 
         var protocols = ReadProtocols(endpoint, address, errors);
-        return valid && address is not null && protocols is { } p ? new ProxyListener(endpoint.Key, address, p) : null;
+        var https = address?.Https == true;
+        var before = errors.Errors.Count;
+        var tls = TlsEndpointReader.Read(endpoint, https, contentRoot, now, errors);
+        valid &= errors.Errors.Count == before;
+        return valid && address is not null && protocols is { } p ? new ProxyListener(endpoint.Key, address, p, tls) : null;
     }
 
     /// <summary>
-    /// <c>Protocols</c>, by default HTTP/1.1 on cleartext. Http1AndHttp2 is refused there: without TLS nothing can
-    /// negotiate HTTP/2, and Kestrel would serve HTTP/1.1 only, with a warning in a log nobody reads.
+    /// <c>Protocols</c>, by default HTTP/1.1 on cleartext and both by ALPN with TLS. Http1AndHttp2 is refused on
+    /// cleartext: without TLS nothing can negotiate HTTP/2, and Kestrel would serve HTTP/1.1 only, with a warning in a
+    /// log nobody reads.
     /// </summary>
     private static HttpProtocols? ReadProtocols(IConfigurationSection endpoint, ListenerAddress? address, ConfigErrorList errors)
     {
         var text = endpoint["Protocols"];
         if (string.IsNullOrEmpty(text))
         {
-            return HttpProtocols.Http1;
+            return address is { Https: true } ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
         }
 
         var name = s_protocols.FirstOrDefault(p => string.Equals(p, text.Trim(), StringComparison.OrdinalIgnoreCase));

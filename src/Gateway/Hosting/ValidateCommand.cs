@@ -31,7 +31,7 @@ internal static class ValidateCommand
         var source = app.Services.GetRequiredService<ConfigSnapshotSource>();
         // The listeners too, though they are read once at start-up: a file that cannot start is not valid.
         var listenerErrors = new ConfigErrorList();
-        GatewayListeners.From(builder.Configuration, listenerErrors);
+        GatewayListeners.From(builder.Configuration, builder.Environment.ContentRootPath, TimeProvider.System, listenerErrors);
         var errors = (await source.InitializeAsync(watch: false)).Concat(listenerErrors.Errors).ToList();
         if (errors.Count > 0)
         {

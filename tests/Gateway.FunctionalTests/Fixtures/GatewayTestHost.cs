@@ -61,8 +61,11 @@ public sealed class GatewayTestHost : IAsyncDisposable
         }
 
         config["Kestrel"] = new JsonObject { ["Endpoints"] = declared };
-        return StartAsync(config, endpoints[0].Url, []);
+        return StartWithKestrelAsync(config, endpoints[0].Url);
     }
+
+    /// <summary>A gateway whose proxy listeners are the config's own <c>Kestrel</c> section; <see cref="ProxyUrl"/> is <paramref name="proxyUrl"/>.</summary>
+    public static Task<GatewayTestHost> StartWithKestrelAsync(JsonObject config, Uri proxyUrl) => StartAsync(config, proxyUrl, []);
 
     private static async Task<GatewayTestHost> StartAsync(JsonObject config, Uri proxyUrl, string[] extraArgs)
     {

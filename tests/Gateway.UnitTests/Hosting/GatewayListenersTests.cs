@@ -14,7 +14,7 @@ public sealed class GatewayListenersTests
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
             .Build();
         var errors = new ConfigErrorList();
-        return (GatewayListeners.From(configuration, errors), errors.Errors);
+        return (GatewayListeners.From(configuration, Directory.GetCurrentDirectory(), TimeProvider.System, errors), errors.Errors);
     }
 
     private static ConfigError SingleError(params (string Key, string Value)[] values)
@@ -82,12 +82,12 @@ public sealed class GatewayListenersTests
         var error = SingleError(("Kestrel:Endpoints:h1:Url", "http://127.0.0.1:8080"), ("Kestrel:Endpoints:h1:ClientCertificateMode", "RequireCertificate"));
 
         Assert.Equal("Kestrel:Endpoints:h1:ClientCertificateMode", error.Path);
-        Assert.StartsWith("unknown key; an endpoint has Url, Protocols", error.Reason, StringComparison.Ordinal);
+        Assert.Equal("unknown key; an endpoint has Url, Protocols, Certificate, Sni, SslProtocols.", error.Reason);
     }
 
     [Theory]
     [InlineData("", "is required.")]
-    [InlineData("127.0.0.1:8080", "is not an http://host:port URL")]
+    [InlineData("127.0.0.1:8080", "is not an http:// or https://host:port URL")]
     [InlineData("http://host.example:8080", "the host must be an IP address, localhost or *")]
     [InlineData("http://127.0.0.1:8080/api", "a listener URL has no path")]
     [InlineData("http://127.0.0.1", "needs an explicit port")]
@@ -144,7 +144,25 @@ public sealed class GatewayListenersTests
     {
         var error = SingleError(("Kestrel:Endpoints:tls:Url", "https://127.0.0.1:8443"));
 
-        Assert.Equal("Kestrel:Endpoints:tls:Url", error.Path);
-        Assert.Contains("needs a certificate", error.Reason, StringComparison.Ordinal);
+        Assert.Equal("Kestrel:Endpoints:tls:Certificate", error.Path);
+        Assert.StartsWith("is required on an https endpoint", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void From_HttpsInUrls_Refused()
+    {
+        var error = SingleError(("urls", "https://127.0.0.1:8443"));
+
+        Assert.Equal("urls", error.Path);
+        Assert.Contains("declare it under Kestrel:Endpoints", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void From_TlsKeysOnCleartextEndpoint_Refused()
+    {
+        var error = SingleError(("Kestrel:Endpoints:h1:Url", "http://127.0.0.1:8080"), ("Kestrel:Endpoints:h1:SslProtocols", "Tls13"));
+
+        Assert.Equal("Kestrel:Endpoints:h1:SslProtocols", error.Path);
+        Assert.Equal("applies to https endpoints only; this endpoint's Url is http://.", error.Reason);
     }
 }
