@@ -1,15 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.FunctionalTests.Fixtures;
 
@@ -20,38 +15,21 @@ namespace Gateway.FunctionalTests.Fixtures;
 /// </summary>
 public sealed class GrpcBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackServer _server;
 
-    private GrpcBackend(WebApplication app, Uri url)
-    {
-        _app = app;
-        Url = url;
-    }
+    private GrpcBackend(LoopbackServer server) => _server = server;
 
-    public Uri Url { get; }
+    public Uri Url => _server.Url;
 
     /// <summary>What the backend saw of each call, in arrival order.</summary>
-    public ConcurrentQueue<GrpcCallSeen> Calls => _app.Services.GetRequiredService<ConcurrentQueue<GrpcCallSeen>>();
+    public ConcurrentQueue<GrpcCallSeen> Calls => _server.Services.GetRequiredService<ConcurrentQueue<GrpcCallSeen>>();
 
-    public static async Task<GrpcBackend> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton(new ConcurrentQueue<GrpcCallSeen>());
-        var app = builder.Build();
-        app.MapGrpcService<EchoService>();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new GrpcBackend(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
-    }
+    public static async Task<GrpcBackend> StartAsync() => new(await LoopbackServer.StartAsync(
+        HttpProtocols.Http2,
+        services => services.AddGrpc().Services.AddSingleton(new ConcurrentQueue<GrpcCallSeen>()),
+        app => app.MapGrpcService<EchoService>()));
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
 /// <param name="Method">The gRPC method name.</param>
