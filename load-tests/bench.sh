@@ -12,8 +12,13 @@
 # load-tests tool's `steady` scenario) for latency. Proxies alternate (A B C ... A B C ...) over several rounds;
 # the report gives medians, and each figure as a ratio to plain YARP and to nginx.
 #
+# With --tls every proxy terminates TLS (1.2/1.3) on its listener with the same self-signed ECDSA P-256 certificate
+# (the gateway and plain YARP through Kestrel:Endpoints, nginx with ssl, HAProxy with ssl crt; the backend stays
+# cleartext, `direct` is left out) and two costs are measured: per request on keep-alive (the usual runs) and per
+# new connection, a full handshake for every request (wrk with `Connection: close`, at the first --connections).
+#
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--connections "16 64 256"] [--rate R]
-#                            [--proxies "gateway-full yarp ..."] [--out DIR]
+#                            [--proxies "gateway-full yarp ..."] [--tls] [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement.
 #   --warmup  seconds of load before each proxy's first measured run (default 10). The .NET proxies run JIT-tiered
 #             code: under load plain YARP took 8 to 12 s to reach its steady CPU cost per request (135, 69, then
@@ -35,6 +40,7 @@ proxies="gateway-full gateway-none yarp nginx haproxy direct"
 out=""
 quick=0
 build=1
+tls=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; warmup=1; connections="16"; rate=0; shift ;;
@@ -46,6 +52,7 @@ while [ $# -gt 0 ]; do
     --proxies) proxies="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --tls) tls=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -64,6 +71,23 @@ need() {
   fi
 }
 need wrk:wrk nginx:nginx-light haproxy:haproxy python3:python3
+scheme=http
+if [ "$tls" -eq 1 ]; then
+  need openssl:openssl
+  scheme=https
+  proxies="${proxies//direct/}"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+  cat "$work/tls.crt" "$work/tls.key" > "$work/tls.pem"
+fi
+# The proxy's listener arguments for the .NET hosts: --urls, or one Kestrel https endpoint.
+listen_args() {
+  if [ "$tls" -eq 1 ]; then
+    echo "--Kestrel:Endpoints:tls:Url=https://127.0.0.1:$proxy_port --Kestrel:Endpoints:tls:Certificate:Path=$work/tls.crt --Kestrel:Endpoints:tls:Certificate:KeyPath=$work/tls.key"
+  else
+    echo "--urls http://127.0.0.1:$proxy_port"
+  fi
+}
 
 if [ "$build" -eq 1 ] && ! build_log=$(dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1); then
   echo "$build_log" >&2
@@ -146,14 +170,16 @@ EOF
 start_proxy() { # $1: proxy name; sets proxy_pid and target
   local name="$1" dir="$work/$1"
   mkdir -p "$dir"
-  target="http://127.0.0.1:$proxy_port/bench"
+  target="$scheme://127.0.0.1:$proxy_port/bench"
   case "$name" in
     gateway-full|gateway-none)
       gateway_config "${name#gateway-}" > "$dir/appsettings.json"
-      (cd "$dir" && exec dotnet "$gateway_dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
+      # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
+      (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
       ;;
     yarp)
-      (cd "$dir" && exec dotnet "$yarp_dll" --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
+      # shellcheck disable=SC2046
+      (cd "$dir" && exec dotnet "$yarp_dll" $(listen_args) --destination "$backend_url" >"$dir/out.log" 2>&1) &
       ;;
     nginx)
       cat > "$dir/nginx.conf" <<EOF
@@ -167,7 +193,8 @@ http {
   keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$backend_port; keepalive 512; }
   server {
-    listen 127.0.0.1:$proxy_port backlog=4096;
+    listen 127.0.0.1:$proxy_port $([ "$tls" -eq 1 ] && echo ssl) backlog=4096;
+    $([ "$tls" -eq 1 ] && echo "ssl_certificate $work/tls.crt; ssl_certificate_key $work/tls.key; ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache off; ssl_session_tickets off;")
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
@@ -186,7 +213,7 @@ defaults
   timeout server 30s
   option http-keep-alive
 frontend fe
-  bind 127.0.0.1:$proxy_port
+  bind 127.0.0.1:$proxy_port $([ "$tls" -eq 1 ] && echo "ssl crt $work/tls.pem ssl-min-ver TLSv1.2 no-tls-tickets")
   default_backend be
 backend be
   http-reuse always
@@ -262,6 +289,18 @@ for round in $(seq 1 "$rounds"); do
         "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" >> "$results"
       echo "round $round  $name  c=$c  $(tail -n 1 "$results")" >&2
     done
+    if [ "$tls" -eq 1 ]; then
+      # A new connection, so a full TLS handshake, for every request: the client asks the proxy to close after each.
+      c="${connections%% *}"
+      before=$(cpu_ticks "$proxy_pid")
+      line=$(wrk -t2 -c"$c" -d"${duration}s" -H "Connection: close" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
+      after=$(cpu_ticks "$proxy_pid")
+      read -r _ requests micros errors p50 p99 <<<"$line"
+      printf '{"round":%d,"proxy":"%s","model":"newconn","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d}\n' \
+        "$round" "$name" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "$p50" "$p99" \
+        "$((after - before))" "$ticks_per_second" >> "$results"
+      echo "round $round  $name  new connection per request  $(tail -n 1 "$results")" >&2
+    fi
     if [ "$rate" -gt 0 ]; then
       # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
       open_dir="$work/open-$name-$round"
@@ -307,11 +346,15 @@ for p in proxies:
         }
     cpu = [r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"] for r in closed if r["requests"] > 0 and p != "direct"]
     opened = [r for r in runs if r["proxy"] == p and r["model"] == "open"]
+    newconn = [r for r in runs if r["proxy"] == p and r["model"] == "newconn"]
     summary[p] = {
         "closed": rows,
         "cpu_us_per_request": med(cpu),
         "peak_rss_mib": med([r["peak_rss_kib"] / 1024 for r in closed]) if p != "direct" else None,
         "open": {"rate": int(rate), "p50_ms": med([r["p50_us"] / 1000 for r in opened]), "p99_ms": med([r["p99_us"] / 1000 for r in opened])} if opened else None,
+        "newconn": {"rps": med([r["requests"] / r["seconds"] for r in newconn if r["seconds"] > 0]),
+                    "cpu_us_per_connection": med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"] for r in newconn if r["requests"] > 0]),
+                    "errors": sum(r["errors"] for r in newconn)} if newconn else None,
     }
 
 def ratio(value, base):
@@ -322,10 +365,13 @@ def fmt(v, digits=0):
 
 conns = sorted({c for p in summary.values() for c in p["closed"]})
 top = conns[-1] if conns else None
-lines = [f"Benchmark {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {rounds} round(s) of {duration} s per run after a {warmup} s warm-up; HTTP/1.1 keep-alive, 128-byte body.", ""]
+tls = any(s["newconn"] for s in summary.values())
+lines = [f"Benchmark {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {rounds} round(s) of {duration} s per run after a {warmup} s warm-up; HTTP/1.1{' over TLS (self-signed ECDSA P-256)' if tls else ''} keep-alive, 128-byte body.", ""]
 header = "| proxy | " + " | ".join(f"req/s c={c}" for c in conns) + f" | p50 c={top} | p99 c={top} | CPU µs/req | peak RSS MiB | req/s ÷ yarp | req/s ÷ nginx | CPU ÷ yarp | CPU ÷ nginx |"
 if any(s["open"] for s in summary.values()):
     header = header[:-1] + f"| open {rate}/s p50 | open p99 |"
+if tls:
+    header = header[:-1] + "| new conn/s (TLS handshake each) | CPU µs/new conn |"
 lines.append(header)
 lines.append("|" + "---|" * (header.count("|") - 1))
 base_y, base_n = summary.get("yarp"), summary.get("nginx")
@@ -340,6 +386,8 @@ for p, s in summary.items():
               fmt(ratio(s["cpu_us_per_request"], base_n and base_n["cpu_us_per_request"]), 2)]
     if "open" in header:
         cells += [fmt(s["open"]["p50_ms"], 2) if s["open"] else "-", fmt(s["open"]["p99_ms"], 2) if s["open"] else "-"]
+    if tls:
+        cells += [fmt(s["newconn"]["rps"]) if s["newconn"] else "-", fmt(s["newconn"]["cpu_us_per_connection"], 1) if s["newconn"] else "-"]
     lines.append("| " + " | ".join(cells) + " |")
 errors = sum(r.get("errors", 0) for r in runs)
 lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's (nginx: master and workers); `direct` has no proxy."]
