@@ -14,8 +14,13 @@
 # the report gives medians, each figure as a ratio to plain YARP and to nginx, and each ratio with a target of issue
 # 16 marked ✓ or ✗ (load-tests/bench-report.py writes it).
 #
+# With --tls every proxy terminates TLS (1.2/1.3) on its listener with the same self-signed ECDSA P-256 certificate
+# (the gateway and plain YARP through Kestrel:Endpoints, nginx with ssl, HAProxy with ssl crt; the backend stays
+# cleartext, `direct` is left out). Add `--mode both` for the cost per new connection too, a full handshake for every
+# request (wrk with `Connection: close`).
+#
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--connections "16 64 256"] [--rate R]
-#                            [--proxies "gateway-full yarp ..."] [--baseline default|slim]
+#                            [--proxies "gateway-full yarp ..."] [--baseline default|slim] [--tls]
 #                            [--mode keep-alive|new-connections|both] [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement.
 #   --warmup  seconds of load before each proxy's first measured run (default 10). The .NET proxies run JIT-tiered
@@ -47,6 +52,7 @@ quick=0
 build=1
 baseline=default
 mode=keep-alive
+tls=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; warmup=1; connections="16"; rate=0; shift ;;
@@ -60,6 +66,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --baseline) baseline="$2"; shift 2 ;;
     --mode) mode="$2"; shift 2 ;;
+    --tls) tls=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -91,6 +98,23 @@ need() {
   fi
 }
 need wrk:wrk nginx:nginx-light haproxy:haproxy python3:python3
+scheme=http
+if [ "$tls" -eq 1 ]; then
+  need openssl:openssl
+  scheme=https
+  proxies="${proxies//direct/}"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+  cat "$work/tls.crt" "$work/tls.key" > "$work/tls.pem"
+fi
+# The proxy's listener arguments for the .NET hosts: --urls, or one Kestrel https endpoint.
+listen_args() {
+  if [ "$tls" -eq 1 ]; then
+    echo "--Kestrel:Endpoints:tls:Url=https://127.0.0.1:$proxy_port --Kestrel:Endpoints:tls:Certificate:Path=$work/tls.crt --Kestrel:Endpoints:tls:Certificate:KeyPath=$work/tls.key"
+  else
+    echo "--urls http://127.0.0.1:$proxy_port"
+  fi
+}
 
 if [ "$build" -eq 1 ] && ! build_log=$(dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1); then
   echo "$build_log" >&2
@@ -173,14 +197,16 @@ EOF
 start_proxy() { # $1: proxy name; sets proxy_pid and target
   local name="$1" dir="$work/$1"
   mkdir -p "$dir"
-  target="http://127.0.0.1:$proxy_port/bench"
+  target="$scheme://127.0.0.1:$proxy_port/bench"
   case "$name" in
     gateway-full|gateway-none)
       gateway_config "${name#gateway-}" > "$dir/appsettings.json"
-      (cd "$dir" && exec dotnet "$gateway_dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
+      # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
+      (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
       ;;
     yarp)
-      (cd "$dir" && exec dotnet "$yarp_dll" --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
+      # shellcheck disable=SC2046
+      (cd "$dir" && exec dotnet "$yarp_dll" $(listen_args) --destination "$backend_url" >"$dir/out.log" 2>&1) &
       ;;
     yarp-slim)
       (cd "$dir" && exec dotnet "$yarp_dll" --slim --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
@@ -197,7 +223,8 @@ http {
   keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$backend_port; keepalive 512; }
   server {
-    listen 127.0.0.1:$proxy_port backlog=4096;
+    listen 127.0.0.1:$proxy_port $([ "$tls" -eq 1 ] && echo ssl) backlog=4096;
+    $([ "$tls" -eq 1 ] && echo "ssl_certificate $work/tls.crt; ssl_certificate_key $work/tls.key; ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache off; ssl_session_tickets off;")
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
@@ -216,7 +243,7 @@ defaults
   timeout server 30s
   option http-keep-alive
 frontend fe
-  bind 127.0.0.1:$proxy_port
+  bind 127.0.0.1:$proxy_port $([ "$tls" -eq 1 ] && echo "ssl crt $work/tls.pem ssl-min-ver TLSv1.2 no-tls-tickets")
   default_backend be
 backend be
   http-reuse always

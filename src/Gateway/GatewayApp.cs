@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
+using Gateway.Utilities;
 
 namespace Gateway;
 
@@ -73,7 +74,8 @@ public static class GatewayApp
 
         // Kestrel's options are built with the host, before the snapshot loads: listeners come from the same
         // sections the loader validates, and an invalid one stops start-up below.
-        var listeners = GatewayListeners.From(builder.Configuration, out var urlError);
+        var listenerErrors = new ConfigErrorList();
+        var listeners = GatewayListeners.From(builder.Configuration, builder.Environment.ContentRootPath, TimeProvider.System, listenerErrors);
         builder.Services.AddSingleton(listeners);
         // Kestrel is bound explicitly (to tag the admin listener); clear --urls so it does not bind it a second time.
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
@@ -81,20 +83,11 @@ public static class GatewayApp
         builder.Services.AddGateway(builder.Configuration);
         var app = builder.Build();
 
-        var errors = new List<ConfigError>();
-        if (urlError is not null)
-        {
-            errors.Add(new ConfigError("urls", urlError));
-        }
+        var errors = new List<ConfigError>(listenerErrors.Errors);
 
         // The meter provider must listen before the first load, or the start-up load is not counted.
         _ = app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>();
         errors.AddRange(await app.Services.GetRequiredService<ConfigSnapshotSource>().InitializeAsync());
-        foreach (var port in listeners.Admin.Select(a => a.Port).Intersect(listeners.Proxy.Select(p => p.Port)).Where(p => p != 0))
-        {
-            errors.Add(new ConfigError("Gateway:Admin:Urls", $"port {port} is also a proxy listener port (--urls); the admin listener needs its own."));
-        }
-
         if (errors.Count > 0)
         {
             await app.DisposeAsync();

@@ -10,6 +10,7 @@ using Gateway.RateLimiting;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Telemetry;
+using Gateway.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gateway;
@@ -22,18 +23,22 @@ namespace Gateway;
 public static class GatewayPipeline
 {
     /// <summary>1. Connections: what runs on each accepted socket, before a byte of HTTP is read.</summary>
-    internal static void UseConnectionSteps(KestrelServerOptions kestrel, GatewayListeners listeners, LimitsOptions startup, ProxyConnectionLimit limit)
+    internal static void UseConnectionSteps(KestrelServerOptions kestrel, GatewayListeners listeners, ProxyConnectionLimit limit, TlsEndpoints tls)
     {
-        var protocols = KestrelLimits.Protocols(startup);
         KestrelListeners.Bind(
             kestrel,
             listeners,
-            proxy =>
+            (proxy, listener) =>
             {
-                proxy.Protocols = protocols;
+                proxy.Protocols = listener.Protocols;
                 // The connection cap and new-connection rates, on proxy listeners only: a flood there must not lock
                 // out the admin listener's health probes. A refused connection is closed unread.
                 proxy.UseProxyConnectionLimit(limit);
+                // TLS after the cap: a connection it refuses costs no handshake.
+                if (listener.Tls is { } endpoint)
+                {
+                    proxy.UseTls(tls.For(endpoint));
+                }
             },
             // Tag admin connections by socket, so routing never trusts a Host header to tell admin from proxy.
             admin => admin.UseAdminConnectionMark());

@@ -12,6 +12,7 @@ using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Telemetry;
+using Gateway.Tls;
 using Gateway.Utilities;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -46,14 +47,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayShedding();
         services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry).AddProbeEvidence();
         services.AddOptions<KestrelServerOptions>()
-            .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
-                GatewayPipeline.UseConnectionSteps(kestrel, listeners, startup.Limits, limit));
+            .Configure<GatewayListeners, ProxyConnectionLimit, TlsEndpoints>((kestrel, listeners, limit, tls) =>
+                GatewayPipeline.UseConnectionSteps(kestrel, listeners, limit, tls));
 
+        services.AddSingleton<TlsEndpoints>();
         services.AddSingleton<GatewayResponseWriter>();
         services.AddSingleton<ClientIdentitySource>();
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddHealthChecks().AddCheck<ConfigHealthCheck>("config");
-        services.TryAddSingleton(_ => GatewayListeners.From(configuration, out string? _));
+        services.TryAddSingleton(sp => GatewayListeners.From(
+            configuration, sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<TimeProvider>(), new ConfigErrorList()));
         return services;
     }
 }

@@ -1,11 +1,14 @@
+using System.Globalization;
 using System.Text.Json;
+using Gateway.Grpc;
 using Gateway.Telemetry;
 
 namespace Gateway.Answers;
 
 /// <summary>
-/// One kind of answer the gateway gives itself: status, reason and a pre-serialized RFC 9457 body, built once so
-/// that refusing a request (the common case in a storm) allocates nothing.
+/// One kind of answer the gateway gives itself: status, reason and a pre-serialized RFC 9457 body, and the gRPC
+/// status and message a gRPC call gets instead, built once so that refusing a request (the common case in a storm)
+/// allocates nothing.
 /// </summary>
 internal sealed class GatewayProblem
 {
@@ -15,6 +18,8 @@ internal sealed class GatewayProblem
         Reason = reason;
         Title = title;
         Body = JsonSerializer.SerializeToUtf8Bytes(new ProblemBody($"urn:gateway:problem:{reason}", title, status, detail, reason), ProblemJsonContext.Default.ProblemBody);
+        GrpcStatus = GrpcStatusCode.ForAnswer(reason, status).ToString(CultureInfo.InvariantCulture);
+        GrpcMessage = GrpcProtocol.EncodeMessage($"{reason}: {detail}");
     }
 
     public int Status { get; }
@@ -24,6 +29,12 @@ internal sealed class GatewayProblem
     public string Title { get; }
 
     public byte[] Body { get; }
+
+    /// <summary>The <c>grpc-status</c> a gRPC call gets instead of <see cref="Status"/>.</summary>
+    public string GrpcStatus { get; }
+
+    /// <summary>The <c>grpc-message</c>: the reason, then the detail, percent-encoded as the protocol wants.</summary>
+    public string GrpcMessage { get; }
 
     public static GatewayProblem NoHealthyDestination { get; } = new(
         StatusCodes.Status503ServiceUnavailable,

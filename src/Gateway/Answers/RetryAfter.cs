@@ -13,12 +13,23 @@ internal static class RetryAfter
     private static readonly string[] s_values = Enumerable.Range(0, CachedMax + 1)
         .Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
 
+    private static readonly string[] s_milliseconds = Enumerable.Range(0, CachedMax + 1)
+        .Select(i => (i * 1000).ToString(CultureInfo.InvariantCulture)).ToArray();
+
     /// <summary>A value drawn uniformly from [<paramref name="minSeconds"/>, <paramref name="maxSeconds"/>].</summary>
     public static string Jittered(int minSeconds, int maxSeconds)
     {
         var seconds = minSeconds >= maxSeconds ? minSeconds : Random.Shared.Next(minSeconds, maxSeconds + 1);
         return Format(seconds);
     }
+
+    /// <summary>A <c>Retry-After</c> value (whole seconds) in milliseconds, for gRPC's <c>grpc-retry-pushback-ms</c>.</summary>
+    public static string InMilliseconds(string retryAfter) =>
+        int.TryParse(retryAfter, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= CachedMax
+            ? s_milliseconds[seconds]
+            : long.TryParse(retryAfter, NumberStyles.None, CultureInfo.InvariantCulture, out var longSeconds)
+                ? (longSeconds * 1000).ToString(CultureInfo.InvariantCulture)
+                : "0";
 
     public static string Format(int seconds) =>
         seconds is >= 0 and <= CachedMax ? s_values[seconds] : seconds.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using Gateway.Utilities;
 using Microsoft.Extensions.Configuration.Json;
 
 namespace Gateway.Configuration;

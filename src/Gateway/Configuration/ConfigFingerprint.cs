@@ -1,4 +1,5 @@
 using System.Text;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration;
 

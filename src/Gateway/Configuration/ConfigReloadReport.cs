@@ -1,3 +1,5 @@
+using Gateway.Utilities;
+
 namespace Gateway.Configuration;
 
 /// <summary>The result of the last attempt to load the configuration, shown at <c>/admin/config</c>.</summary>

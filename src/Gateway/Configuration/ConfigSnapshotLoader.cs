@@ -1,5 +1,6 @@
 using Gateway.Configuration.Validators;
 using Gateway.RateLimiting;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration;

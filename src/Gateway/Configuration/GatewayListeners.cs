@@ -1,21 +1,70 @@
 using Gateway.Answers;
+using Gateway.Limits;
 using Gateway.Utilities;
 
 namespace Gateway.Configuration;
 
 /// <summary>The parsed listeners, fixed at start-up.</summary>
-internal sealed record GatewayListeners(IReadOnlyList<ListenerAddress> Proxy, IReadOnlyList<ListenerAddress> Admin)
+internal sealed record GatewayListeners(IReadOnlyList<ProxyListener> Proxy, IReadOnlyList<ListenerAddress> Admin)
 {
     /// <summary>
-    /// Reads the proxy listeners from <c>urls</c> (<c>--urls</c>) and the admin listeners from
-    /// <c>Gateway:Admin:Urls</c>. Unusable values give empty lists here; start-up reports them as errors.
+    /// Reads the proxy listeners from <c>Kestrel:Endpoints</c> or else <c>urls</c> (<c>--urls</c>, default
+    /// <c>http://127.0.0.1:8080</c>, with <c>Gateway:Limits:Protocols</c>), and the admin listeners from
+    /// <c>Gateway:Admin:Urls</c>. Every unusable value, and two listeners on one socket, is added to
+    /// <paramref name="errors"/> and left out.
     /// </summary>
-    public static GatewayListeners From(IConfiguration configuration, out string? proxyUrlError)
+    /// <param name="contentRoot">What relative certificate paths are relative to.</param>
+    /// <param name="time">When certificates must be valid: now.</param>
+    public static GatewayListeners From(IConfiguration configuration, string contentRoot, TimeProvider time, ConfigErrorList errors)
     {
-        var proxyUrls = configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : AnswersConstants.DefaultUrls;
-        var proxy = ListenerAddress.ParseList(proxyUrls, out proxyUrlError) ?? [];
         var options = GatewayOptionsReader.ReadOrDefault(configuration);
+        var proxy = KestrelEndpoints.Read(configuration, contentRoot, time.GetUtcNow(), errors);
+        var urls = configuration[WebHostDefaults.ServerUrlsKey];
+        if (configuration.GetSection(KestrelEndpoints.SectionName).GetSection(KestrelEndpoints.EndpointsKey).GetChildren().Any())
+        {
+            if (!string.IsNullOrEmpty(urls))
+            {
+                errors.Add(WebHostDefaults.ServerUrlsKey, $"'{urls}': {KestrelEndpoints.SectionName}:{KestrelEndpoints.EndpointsKey} declares the proxy listeners; remove --urls (or ASPNETCORE_URLS), which would be ignored.");
+            }
+        }
+        else
+        {
+            var protocols = KestrelLimits.Protocols(options.Limits);
+            var addresses = ListenerAddress.ParseList(string.IsNullOrEmpty(urls) ? AnswersConstants.DefaultUrls : urls, out var urlError);
+            if (addresses is null)
+            {
+                errors.Add(WebHostDefaults.ServerUrlsKey, urlError!);
+            }
+
+            proxy = addresses?.Select(a => new ProxyListener(WebHostDefaults.ServerUrlsKey, a, protocols)).ToList() ?? [];
+        }
+
+        // Gateway:Admin:Urls itself is checked with the rest of the Gateway section.
         var admin = ListenerAddress.ParseList(options.Admin.Urls, out _) ?? [];
+        for (var i = 0; i < proxy.Count; i++)
+        {
+            for (var j = i + 1; j < proxy.Count; j++)
+            {
+                if (proxy[i].Address.Overlaps(proxy[j].Address))
+                {
+                    errors.Add(PathOf(proxy[j]), $"port {proxy[j].Address.Port} is also proxy listener '{proxy[i].Name}''s.");
+                }
+            }
+
+            foreach (var adminAddress in admin)
+            {
+                if (adminAddress.Overlaps(proxy[i].Address))
+                {
+                    errors.Add("Gateway:Admin:Urls", $"port {adminAddress.Port} is also a proxy listener port ({PathOf(proxy[i])}); the admin listener needs its own.");
+                }
+            }
+        }
+
         return new GatewayListeners(proxy, admin);
     }
+
+    private static string PathOf(ProxyListener listener) =>
+        listener.Name == WebHostDefaults.ServerUrlsKey
+            ? WebHostDefaults.ServerUrlsKey
+            : $"{KestrelEndpoints.SectionName}:{KestrelEndpoints.EndpointsKey}:{listener.Name}:Url";
 }

@@ -1,6 +1,7 @@
-using Gateway.Resilience;
 using Gateway.Failover;
 using Gateway.RateLimiting;
+using Gateway.Resilience;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration;
 

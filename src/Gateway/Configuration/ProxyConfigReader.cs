@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using System.Text.RegularExpressions;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration;
@@ -56,8 +57,8 @@ internal static partial class ProxyConfigReader
 
     /// <summary>
     /// Fills in the edge defaults YARP would otherwise take from itself: a route's <c>MaxRequestBodySize</c> (else
-    /// Kestrel's start-up value) and a cluster's <c>HttpRequest:ActivityTimeout</c> (else YARP's 100 s). Values a
-    /// route or cluster sets are kept.
+    /// Kestrel's start-up value), a cluster's <c>HttpRequest:ActivityTimeout</c> (else YARP's 100 s) and, for a
+    /// cluster with <c>Metadata.Protocol</c> grpc, its HTTP/2 version settings. Values a route or cluster sets are kept.
     /// </summary>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) ApplyGatewayDefaults(
         IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, Limits.LimitsOptions limits)
@@ -69,8 +70,9 @@ internal static partial class ProxyConfigReader
         }
 
         var withTimeout = new List<ClusterConfig>(clusters.Count);
-        foreach (var cluster in clusters)
+        foreach (var declared in clusters)
         {
+            var cluster = Grpc.GrpcClusters.ApplyProtocol(declared);
             var request = cluster.HttpRequest ?? new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig();
             withTimeout.Add(request.ActivityTimeout is null
                 ? cluster with { HttpRequest = request with { ActivityTimeout = limits.UpstreamActivityTimeout } }

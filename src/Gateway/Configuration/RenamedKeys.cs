@@ -1,3 +1,5 @@
+using Gateway.Utilities;
+
 namespace Gateway.Configuration;
 
 /// <summary>

@@ -9,11 +9,15 @@ internal static class KestrelListeners
 {
     /// <param name="configureProxy">Applied to each proxy listener (protocols, connection steps).</param>
     /// <param name="configureAdmin">Applied to each admin listener (connection steps).</param>
-    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners, Action<ListenOptions> configureProxy, Action<ListenOptions> configureAdmin)
+    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners, Action<ListenOptions, ProxyListener> configureProxy, Action<ListenOptions> configureAdmin)
     {
-        foreach (var address in listeners.Proxy)
+        // The gateway binds Kestrel:Endpoints itself, each with its connection steps. Kestrel's own loader would bind
+        // them a second time without them, and rebind them on a config change (an endpoint added at run time would
+        // have no connection cap).
+        kestrel.ConfigurationLoader = null;
+        foreach (var listener in listeners.Proxy)
         {
-            Listen(kestrel, address, configureProxy);
+            Listen(kestrel, listener.Address, options => configureProxy(options, listener));
         }
 
         foreach (var address in listeners.Admin)

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Utilities;
 
 namespace Gateway.Hosting;
 
@@ -29,7 +30,10 @@ internal static class ValidateCommand
         builder.Services.AddGateway(builder.Configuration);
         await using var app = builder.Build();
         var source = app.Services.GetRequiredService<ConfigSnapshotSource>();
-        var errors = await source.InitializeAsync(watch: false);
+        // The listeners too, though they are read once at start-up: a file that cannot start is not valid.
+        var listenerErrors = new ConfigErrorList();
+        GatewayListeners.From(builder.Configuration, builder.Environment.ContentRootPath, TimeProvider.System, listenerErrors);
+        var errors = (await source.InitializeAsync(watch: false)).Concat(listenerErrors.Errors).ToList();
         if (errors.Count > 0)
         {
             await WriteErrorsAsync(stderr, errors);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Gateway.Answers;
+using Gateway.Grpc;
 using Gateway.Utilities;
 using Yarp.ReverseProxy.Model;
 
@@ -10,7 +11,9 @@ namespace Gateway.Resilience;
 /// The cluster-wide part of a resilience policy, around everything else a request does: it takes a bulkhead slot
 /// (503 <c>overloaded</c> at once when none is free), counts the request for the retry budget, and runs the rest under
 /// the total timeout (504 <c>upstream-timeout</c>). While the rest runs, <see cref="HttpContext.RequestAborted"/> is
-/// the timeout's token, so the forwarder cancels the backend request when the time is up.
+/// the timeout's token, so the forwarder cancels the backend request when the time is up. A gRPC client's own
+/// deadline (<c>grpc-timeout</c>) is the total timeout when it is the tighter one, and a gRPC call cut mid-stream ends
+/// with DEADLINE_EXCEEDED rather than a reset stream.
 /// </summary>
 internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegistry registry, GatewayResponseWriter writer, ResilienceMetrics metrics, TimeProvider time)
 {
@@ -30,6 +33,14 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
     private Task InvokeAsync(HttpContext context, RouteModel route, ClusterResilience resilience)
     {
         var timeout = RouteTimeoutOf(route) ?? resilience.Options.Timeout;
+        if (GrpcProtocol.IsGrpc(context.Request) &&
+            GrpcProtocol.TryParseTimeout(context.Request.Headers[GrpcConstants.TimeoutHeader], out var callTimeout) &&
+            callTimeout < timeout)
+        {
+            // A deadline already spent still gets one attempt's worth of nothing: the smallest timeout there is.
+            timeout = callTimeout < ResilienceConstants.MinTimeout ? ResilienceConstants.MinTimeout : callTimeout;
+        }
+
         return resilience.TryEnterBulkhead(out var lease)
             ? RunAdmittedAsync(context, resilience, timeout, lease)
             : WaitOrRefuseAsync(context, resilience, timeout);
@@ -97,6 +108,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
             bool timedOut;
             context.RequestAborted = source.Token;
+            var grpcReset = GrpcDeadlineReset.Install(context, source.Token, clientAborted);
             try
             {
                 await next(context);
@@ -111,6 +123,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             finally
             {
                 context.RequestAborted = clientAborted;
+                grpcReset?.Uninstall(context);
                 TotalTimeout.Return(source, link, time);
             }
 
@@ -122,8 +135,8 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             metrics.TimedOut(resilience.ClusterId, "total");
             if (context.Response.HasStarted)
             {
-                // Part of the response went out; the client must not mistake the rest for a whole answer.
-                context.Abort();
+                // Part of the response went out: a gRPC call ends with its status, anything else is cut off.
+                writer.EndStarted(context, GatewayProblem.UpstreamTimeout);
                 return;
             }
 

@@ -1,3 +1,5 @@
+using Gateway.Utilities;
+
 namespace Gateway.Telemetry;
 
 /// <summary>
@@ -51,4 +53,8 @@ internal static class EventIds
     public const int RequestRefused = 9001;
     public const int ConnectionsRejected = 9002;
     public const int ConnectionCapOverFileLimit = 9003;
+
+    // 91xx: TLS termination.
+    public const int CertificatesReloaded = 9101;
+    public const int CertificateReloadFailed = 9102;
 }

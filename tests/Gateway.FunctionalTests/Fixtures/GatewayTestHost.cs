@@ -17,11 +17,11 @@ public sealed class GatewayTestHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private GatewayTestHost(WebApplication app, string directory, int proxyPort, int adminPort)
+    private GatewayTestHost(WebApplication app, string directory, Uri proxyUrl, int adminPort)
     {
         _app = app;
         Directory = directory;
-        ProxyUrl = new Uri($"http://127.0.0.1:{proxyPort}/");
+        ProxyUrl = proxyUrl;
         AdminUrl = new Uri($"http://127.0.0.1:{adminPort}/");
         Proxy = new HttpClient { BaseAddress = ProxyUrl, Timeout = TimeSpan.FromSeconds(30) };
         Admin = new HttpClient { BaseAddress = AdminUrl, Timeout = TimeSpan.FromSeconds(30) };
@@ -43,19 +43,43 @@ public sealed class GatewayTestHost : IAsyncDisposable
 
     internal ConfigSnapshotSource ConfigSource => _app.Services.GetRequiredService<ConfigSnapshotSource>();
 
-    public static async Task<GatewayTestHost> StartAsync(JsonObject config, params string[] extraArgs)
+    public static Task<GatewayTestHost> StartAsync(JsonObject config, params string[] extraArgs)
+    {
+        var proxyPort = FreePort.Next();
+        return StartAsync(config, new Uri($"http://127.0.0.1:{proxyPort}/"), ["--urls", $"http://127.0.0.1:{proxyPort}", .. extraArgs]);
+    }
+
+    /// <summary>
+    /// A gateway whose proxy listeners are <paramref name="endpoints"/>, written into the config as
+    /// <c>Kestrel:Endpoints</c> (name, URL, <c>Protocols</c>), and no <c>--urls</c>. <see cref="ProxyUrl"/> is the
+    /// first endpoint's.
+    /// </summary>
+    public static Task<GatewayTestHost> StartWithEndpointsAsync(JsonObject config, params (string Name, Uri Url, string Protocols)[] endpoints)
+    {
+        var declared = new JsonObject();
+        foreach (var (name, url, protocols) in endpoints)
+        {
+            declared[name] = new JsonObject { ["Url"] = url.GetLeftPart(UriPartial.Authority), ["Protocols"] = protocols };
+        }
+
+        config["Kestrel"] = new JsonObject { ["Endpoints"] = declared };
+        return StartWithKestrelAsync(config, endpoints[0].Url);
+    }
+
+    /// <summary>A gateway whose proxy listeners are the config's own <c>Kestrel</c> section; <see cref="ProxyUrl"/> is <paramref name="proxyUrl"/>.</summary>
+    public static Task<GatewayTestHost> StartWithKestrelAsync(JsonObject config, Uri proxyUrl) => StartAsync(config, proxyUrl, []);
+
+    private static async Task<GatewayTestHost> StartAsync(JsonObject config, Uri proxyUrl, string[] extraArgs)
     {
         var directory = Path.Combine(Path.GetTempPath(), "gateway-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), config.ToJsonString());
-        var proxyPort = FreePort.Next();
         // A config that names its admin listener keeps it (and may change it on reload); otherwise a free loopback port.
         var configuredAdmin = (string?)config["Gateway"]?[AdminSection]?["Urls"];
         var adminPort = configuredAdmin is null ? FreePort.Next() : new Uri(configuredAdmin.Split(';')[0]).Port;
         string[] args =
         [
             "--contentRoot", directory,
-            "--urls", $"http://127.0.0.1:{proxyPort}",
             .. configuredAdmin is null ? [$"--Gateway:Admin:Urls=http://127.0.0.1:{adminPort}"] : Array.Empty<string>(),
             .. extraArgs,
         ];
@@ -68,7 +92,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
         }
 
         await app.StartAsync();
-        return new GatewayTestHost(app, directory, proxyPort, adminPort);
+        return new GatewayTestHost(app, directory, proxyUrl, adminPort);
     }
 
     /// <summary>Rewrites appsettings.json the way an editor saves it: to a temporary file, then renamed over.</summary>

@@ -24,4 +24,10 @@ public sealed class RetryAfterTests
     [InlineData(600, "600")]
     [InlineData(3601, "3601")]
     public void Format_WholeSeconds(int seconds, string expected) => Assert.Equal(expected, RetryAfter.Format(seconds));
+
+    [Theory]
+    [InlineData("0", "0")]
+    [InlineData("3", "3000")]
+    [InlineData("3601", "3601000")]
+    public void InMilliseconds_WholeSeconds(string retryAfter, string expected) => Assert.Equal(expected, RetryAfter.InMilliseconds(retryAfter));
 }

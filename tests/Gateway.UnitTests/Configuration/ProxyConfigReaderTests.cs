@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Gateway.Configuration;
+using Gateway.Utilities;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.UnitTests.Configuration;

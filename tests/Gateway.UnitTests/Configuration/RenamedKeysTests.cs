@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Utilities;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.UnitTests.Configuration;

@@ -1,6 +1,7 @@
 using Gateway.Configuration.Validators;
 using Gateway.Configuration;
 using Gateway.Health;
+using Gateway.Utilities;
 
 namespace Gateway.UnitTests.Health;
 

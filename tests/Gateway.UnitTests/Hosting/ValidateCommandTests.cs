@@ -35,5 +35,22 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal("--config", Assert.Single(errors).Path);
     }
 
+    [Fact]
+    public async Task Validate_KestrelEndpointOnTheAdminPort_ExitsOneNamingBothKeys()
+    {
+        var file = Write("edge.json", """
+            { "Kestrel": { "Endpoints": { "web": { "Url": "http://127.0.0.1:9901", "Protocols": "Http1" },
+                                          "grpc": { "Url": "http://127.0.0.1:9902", "Protocols": "Http3" } } } }
+            """);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exit = await Gateway.Hosting.ValidateCommand.RunAsync(file, stdout, stderr);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Kestrel:Endpoints:grpc:Protocols", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("port 9901 is also a proxy listener port (Kestrel:Endpoints:web:Url)", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -1,6 +1,7 @@
-using Gateway.Configuration;
 using Gateway.Configuration.Validators;
+using Gateway.Configuration;
 using Gateway.Limits;
+using Gateway.Utilities;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Yarp.ReverseProxy.Configuration;
 

@@ -1,6 +1,7 @@
-using Gateway.Configuration;
 using Gateway.Configuration.Validators;
+using Gateway.Configuration;
 using Gateway.Shedding;
+using Gateway.Utilities;
 
 namespace Gateway.UnitTests.Shedding;
 

@@ -1,3 +1,4 @@
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

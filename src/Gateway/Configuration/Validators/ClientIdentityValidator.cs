@@ -1,4 +1,5 @@
 using Gateway.ClientIdentity;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

@@ -1,4 +1,5 @@
 using Gateway.Failover;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

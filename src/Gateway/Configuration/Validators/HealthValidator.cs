@@ -1,4 +1,5 @@
 using Gateway.Health;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

@@ -1,4 +1,5 @@
 using Gateway.Limits;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

@@ -1,6 +1,7 @@
-using Gateway.Resilience;
 using Gateway.Failover;
 using Gateway.Limits;
+using Gateway.Resilience;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration.Validators;
@@ -98,6 +99,7 @@ internal static class ProxyMetadataValidator
             errors.Add($"{path}:Metadata:{ResilienceConstants.PolicyMetadataKey}", $"policy '{resilienceName}' does not exist under Gateway:Resilience:Policies.");
         }
 
+        Grpc.GrpcClusters.Validate(cluster, path, errors);
         foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
         {
             var destinationPath = $"{path}:Destinations:{id}";

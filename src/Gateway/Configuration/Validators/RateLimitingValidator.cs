@@ -1,4 +1,5 @@
 using Gateway.RateLimiting;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Configuration.Validators;

@@ -1,4 +1,5 @@
 using Gateway.Redis;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

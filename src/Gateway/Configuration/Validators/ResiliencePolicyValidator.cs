@@ -1,4 +1,5 @@
 using Gateway.Resilience;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

@@ -1,4 +1,5 @@
 using Gateway.Shedding;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

@@ -1,4 +1,5 @@
 using Gateway.Telemetry;
+using Gateway.Utilities;
 
 namespace Gateway.Configuration.Validators;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Grpc;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -7,7 +8,9 @@ namespace Gateway.Resilience;
 /// <summary>
 /// Tells the backend how long the gateway will wait: <c>X-Request-Deadline</c> is the remaining budget of this
 /// attempt in whole milliseconds (relative, so gateway and backend clocks need not agree), the tighter of the total
-/// and attempt timeouts. A client's own value is always removed: only the gateway knows its budget.
+/// and attempt timeouts. A client's own value is always removed: only the gateway knows its budget. A gRPC call's
+/// <c>grpc-timeout</c> is rewritten to the same budget, so a gRPC backend stops when the gateway stops waiting; it is
+/// left as the client sent it when the cluster has no resilience policy (no gateway deadline then).
 /// </summary>
 internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformProvider
 {
@@ -29,6 +32,11 @@ internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformP
         {
             var remaining = feature.RemainingAttemptMilliseconds(time.GetTimestamp(), time);
             headers.TryAddWithoutValidation(ResilienceConstants.DeadlineHeader, remaining.ToString(CultureInfo.InvariantCulture));
+            if (GrpcProtocol.IsGrpc(context.HttpContext.Request))
+            {
+                headers.Remove(GrpcConstants.TimeoutHeader);
+                headers.TryAddWithoutValidation(GrpcConstants.TimeoutHeader, GrpcProtocol.FormatTimeout(remaining));
+            }
         }
 
         return ValueTask.CompletedTask;

@@ -1,9 +1,10 @@
 using Gateway.Admin;
-using Gateway.Resilience;
-using Gateway.Configuration;
 using Gateway.Configuration.Validators;
+using Gateway.Configuration;
 using Gateway.Failover;
+using Gateway.Resilience;
 using Gateway.Telemetry;
+using Gateway.Utilities;
 
 namespace Gateway.UnitTests.Configuration.Validators;
 
@@ -120,7 +121,7 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("https://127.0.0.1:9901", "https listeners are not supported")]
+    [InlineData("https://127.0.0.1:9901", "an https listener needs a certificate")]
     [InlineData("127.0.0.1:9901", "not an http://host:port URL")]
     [InlineData("http://127.0.0.1", "explicit port")]
     [InlineData("http://example.com:80", "IP address, localhost or *")]

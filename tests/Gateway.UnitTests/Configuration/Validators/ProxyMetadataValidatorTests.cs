@@ -1,6 +1,7 @@
-using Gateway.Configuration;
 using Gateway.Configuration.Validators;
+using Gateway.Configuration;
 using Gateway.Failover;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.UnitTests.Configuration.Validators;

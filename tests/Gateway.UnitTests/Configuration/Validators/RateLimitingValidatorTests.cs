@@ -2,6 +2,7 @@ using Gateway.ClientIdentity;
 using Gateway.Configuration.Validators;
 using Gateway.Configuration;
 using Gateway.RateLimiting;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.UnitTests.Configuration.Validators;

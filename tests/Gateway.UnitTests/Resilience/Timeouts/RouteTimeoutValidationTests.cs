@@ -1,6 +1,7 @@
-using Gateway.Resilience;
-using Gateway.Configuration;
 using Gateway.Configuration.Validators;
+using Gateway.Configuration;
+using Gateway.Resilience;
+using Gateway.Utilities;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.UnitTests.Resilience;

@@ -1,4 +1,4 @@
-namespace Gateway.Configuration;
+namespace Gateway.Utilities;
 
 /// <summary>Collects validation errors under a key path prefix so that nested validators stay path-correct.</summary>
 internal sealed class ConfigErrorList

@@ -1,4 +1,4 @@
-namespace Gateway.Configuration;
+namespace Gateway.Utilities;
 
 /// <summary>One reason a configuration was refused, with the key path it concerns.</summary>
 /// <param name="Path">The configuration key path, e.g. <c>ReverseProxy:Clusters:api:Metadata:FailoverPolicy</c>.</param>
