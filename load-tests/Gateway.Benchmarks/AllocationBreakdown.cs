@@ -267,6 +267,7 @@ internal static class AllocationBreakdown
     private sealed class AllocationSampler : EventListener
     {
         private readonly Dictionary<string, long> _bytes = [];
+        private readonly Dictionary<string, long> _sizes = [];
         private bool _on;
 
         protected override void OnEventSourceCreated(EventSource source)
@@ -289,9 +290,14 @@ internal static class AllocationBreakdown
             var amountIndex = e.PayloadNames.IndexOf("AllocationAmount64");
             var type = typeIndex >= 0 ? e.Payload[typeIndex] as string ?? "?" : "?";
             var amount = amountIndex >= 0 ? Convert.ToInt64(e.Payload[amountIndex], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+            var sizeIndex = e.PayloadNames.IndexOf("ObjectSize");
             lock (_bytes)
             {
                 _bytes[type] = _bytes.GetValueOrDefault(type) + amount;
+                if (sizeIndex >= 0 && Convert.ToInt64(e.Payload[sizeIndex], System.Globalization.CultureInfo.InvariantCulture) is > 0 and var size)
+                {
+                    _sizes[type] = size;
+                }
             }
         }
 
@@ -299,7 +305,9 @@ internal static class AllocationBreakdown
         {
             lock (_bytes)
             {
-                Console.WriteLine($"  sampled types, {name} (bytes/request, ±100 KB per sample):");
+                // Objects: each type's sampled bytes over the size of the object that was sampled (arrays and strings vary).
+                var objects = _bytes.Sum(p => _sizes.TryGetValue(p.Key, out var size) ? p.Value / (double)size : 0);
+                Console.WriteLine($"  sampled types, {name} (bytes/request, ±100 KB per sample; about {objects / requests:F0} objects/request before subtracting direct):");
                 foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(70))
                 {
                     Console.WriteLine($"    {bytes / (double)requests,8:F1}  {type}");
