@@ -1,3 +1,9 @@
 using BenchmarkDotNet.Running;
 
+if (args.Length > 0 && args[0] == "--alloc")
+{
+    return await Gateway.Benchmarks.AllocationBreakdown.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Gateway.Benchmarks.ResiliencePipelineBenchmarks).Assembly).Run(args);
+return 0;

@@ -1,4 +1,5 @@
 using Gateway.Resilience;
+using Gateway.Shedding;
 
 namespace Gateway;
 
@@ -24,6 +25,18 @@ internal sealed class ProxyRequestState
 
         return state;
     }
+
+    /// <summary>
+    /// Written by the admission step when the request holds a slot under its cluster's adaptive limit. Read by the
+    /// shedding transforms, which time each attempt for that limit.
+    /// </summary>
+    public ClusterShedder? Shedder { get; set; }
+
+    /// <summary>
+    /// Written by the shedding request transform as an admitted attempt is sent (a timestamp); read and cleared by the
+    /// shedding response transform when its response headers are in.
+    /// </summary>
+    public long AttemptStart { get; set; }
 
     /// <summary>
     /// Written by the bulkhead-and-timeout step for a cluster with a resilience policy: the policy, the time budget and

@@ -1,5 +1,4 @@
 using Gateway.Utilities;
-using Gateway.Shedding;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Limits;
@@ -9,13 +8,9 @@ namespace Gateway.Limits;
 /// default, and YARP's cluster schema has no key for it, so a black-holed destination held requests until the
 /// activity timeout. The timeout is read when a cluster's client is built: at start-up and when the cluster changes.
 /// </summary>
-internal sealed class UpstreamHttpClientFactory(IConfigSource config, SchedulingLag lag, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
+internal sealed class UpstreamHttpClientFactory(IConfigSource config, ILogger<ForwarderHttpClientFactory> logger)
     : ForwarderHttpClientFactory(logger)
 {
-    // Outermost, so the adaptive limit times each attempt's SendAsync: request sent to response headers received.
-    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
-        new SheddingLatencyHandler(base.WrapHandler(context, handler), time, lag);
-
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);

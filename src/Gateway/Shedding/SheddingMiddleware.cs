@@ -9,7 +9,7 @@ namespace Gateway.Shedding;
 /// <summary>
 /// Admission to the route's cluster under its adaptive concurrency limit, by the route's priority. A refused request
 /// gets 503 <c>overloaded</c> with a paced <c>Retry-After</c> before anything touches a backend or reads its body; an
-/// admitted one's backend latency feeds the limit (<see cref="SheddingLatencyHandler"/>).
+/// admitted one's backend latency feeds the limit (<see cref="SheddingAttemptTimer"/>).
 /// </summary>
 internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry registry, FailoverRouter router, GatewayResponseWriter writer, SheddingMetrics metrics, TimeProvider time)
 {
@@ -61,8 +61,8 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)
     {
-        // For the shedding transform, which hands it to SheddingLatencyHandler to time each attempt.
-        context.Features.Set(shedder);
+        // For the shedding transforms, which time each attempt for the limit.
+        ProxyRequestState.Of(context).Shedder = shedder;
         try
         {
             await next(context);

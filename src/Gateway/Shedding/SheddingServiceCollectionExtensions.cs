@@ -7,6 +7,7 @@ internal static class SheddingServiceCollectionExtensions
         services.AddSingleton<SheddingMetrics>();
         services.AddSingleton<SheddingRegistry>();
         services.AddSingleton<SchedulingLag>();
+        services.AddSingleton<SheddingAttemptTimer>();
         services.AddHostedService<SchedulingLagProbe>();
         return services;
     }

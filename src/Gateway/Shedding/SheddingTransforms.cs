@@ -1,18 +1,38 @@
+using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Shedding;
 
-/// <summary>Hands an admitted request's shedder to <see cref="SheddingLatencyHandler"/> on the outgoing request.</summary>
+/// <summary>
+/// Times each attempt of an admitted request for its cluster's adaptive limit (<see cref="SheddingAttemptTimer"/>):
+/// the request transform, last of the gateway's, starts the clock; the response transform stops it when the
+/// backend's response headers are in.
+/// </summary>
 internal static class SheddingTransforms
 {
     public static IReverseProxyBuilder AddSheddingTransforms(this IReverseProxyBuilder builder) =>
-        builder.AddTransforms(static context => context.AddRequestTransform(static transform =>
+        builder.AddTransforms(static context =>
         {
-            if (transform.HttpContext.Features.Get<ClusterShedder>() is { } shedder)
+            var timer = context.Services.GetRequiredService<SheddingAttemptTimer>();
+            context.AddRequestTransform(transform =>
             {
-                transform.ProxyRequest.Options.Set(SheddingLatencyHandler.ShedderKey, shedder);
-            }
+                if (ProxyRequestState.Find(transform.HttpContext) is { Shedder: not null } state)
+                {
+                    state.AttemptStart = timer.Start();
+                }
 
-            return ValueTask.CompletedTask;
-        }));
+                return ValueTask.CompletedTask;
+            });
+            context.AddResponseTransform(transform =>
+            {
+                if (transform.ProxyResponse is { } response &&
+                    ProxyRequestState.Find(transform.HttpContext) is { Shedder: { } shedder, AttemptStart: not 0 } state)
+                {
+                    timer.Stop(shedder, state.AttemptStart, (int)response.StatusCode);
+                    state.AttemptStart = 0;
+                }
+
+                return ValueTask.CompletedTask;
+            });
+        });
 }
