@@ -8,6 +8,7 @@ using Gateway.Limits;
 using Gateway.RateLimiting;
 using Gateway.Resilience;
 using Gateway.Shedding;
+using Gateway.Shutdown;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -48,6 +49,8 @@ public static class GatewayPipeline
 
         // First, so the console's request series also counts what every later step refuses.
         app.UseTrafficStats();
+        // Before anything can answer, so every HTTP/1.1 answer during the drain closes its connection, refusals too.
+        app.UseDrainConnectionClose();
         // Before routing: what it refuses must not be matched against any route, proxy or admin.
         app.UseEdgeGuard();
         app.UseRouting();

@@ -11,6 +11,7 @@ using Gateway.RateLimiting;
 using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
+using Gateway.Shutdown;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -42,6 +43,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayLimits(startup.Limits);
         services.AddGatewayResilience();
         services.AddGatewayShedding();
+        services.AddGatewayShutdown(startup.Shutdown);
         services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry).AddProbeEvidence();
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>

@@ -7,6 +7,7 @@ using Gateway.RateLimiting;
 using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
+using Gateway.Shutdown;
 using Gateway.Telemetry;
 
 namespace Gateway.Configuration;
@@ -45,4 +46,7 @@ public sealed record GatewayOptions
 
     /// <summary>Adaptive concurrency limits per cluster and priority load shedding.</summary>
     public SheddingOptions Shedding { get; init; } = new();
+
+    /// <summary>The graceful drain on SIGTERM: how long to keep serving, how long requests in flight may take.</summary>
+    public ShutdownOptions Shutdown { get; init; } = new();
 }

@@ -19,6 +19,7 @@ internal static class GatewayOptionsValidator
         ClientIdentityValidator.Validate(options.ClientIdentity, errors);
         LimitsValidator.Validate(options.Limits, errors);
         SheddingValidator.Validate(options.Shedding, errors);
+        ShutdownValidator.Validate(options.Shutdown, errors);
         return errors.Errors;
     }
 }
