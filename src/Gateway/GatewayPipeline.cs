@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Admin;
 using Gateway.Answers;
 using Gateway.ClientIdentity;
@@ -47,7 +48,9 @@ public static class GatewayPipeline
         app.Services.GetRequiredService<ResilienceRegistry>();
         app.Services.GetRequiredService<SheddingRegistry>();
 
-        // First, so the console's request series also counts what every later step refuses.
+        // First, so a line's status and total time are what the client got, every later step's refusals included.
+        app.UseAccessLog();
+        // Beside it, so the console's request series also counts what every later step refuses.
         app.UseTrafficStats();
         // Before anything can answer, so every HTTP/1.1 answer during the drain closes its connection, refusals too.
         app.UseDrainConnectionClose();
@@ -91,7 +94,7 @@ public static class GatewayPipeline
     }
 
     /// <summary>4. Transforms, added to every route in this order; the two that say so run ahead of the route's own.</summary>
-    internal static IReverseProxyBuilder AddGatewayTransforms(this IReverseProxyBuilder builder, TelemetryOptions telemetry) => builder
+    internal static IReverseProxyBuilder AddGatewayTransforms(this IReverseProxyBuilder builder, TelemetryOptions telemetry, AccessLogOptions accessLog) => builder
         // W3C trace context to backends when no tracer writes it.
         .AddTraceContextTransforms(telemetry)
         // Client copies of headers the gateway sets itself go first (ahead of the route's own transforms too), so nothing
@@ -107,5 +110,8 @@ public static class GatewayPipeline
         // X-Forwarded-* and X-Real-IP, a trusted proxy's kept.
         .AddForwardedHeaderTransforms()
         // The admitted request's shedder, for the forwarder's client to time the backend's share of each attempt.
-        .AddSheddingTransforms();
+        .AddSheddingTransforms()
+        // Last, after the trace context is written: per attempt, the trace id the backend is sent, and the time its
+        // response headers arrive, for the access log.
+        .AddAccessLogTransforms(accessLog);
 }

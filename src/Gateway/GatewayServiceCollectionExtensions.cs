@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Admin.OperatorConsole;
 using Gateway.Admin;
 using Gateway.Answers;
@@ -44,7 +45,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayResilience();
         services.AddGatewayShedding();
         services.AddGatewayShutdown(startup.Shutdown);
-        services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry).AddProbeEvidence();
+        services.AddGatewayAccessLog(startup.AccessLog);
+        services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry, startup.AccessLog).AddProbeEvidence();
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit>((kestrel, listeners, limit) =>
                 GatewayPipeline.UseConnectionSteps(kestrel, listeners, startup.Limits, limit));

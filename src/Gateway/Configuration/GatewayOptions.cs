@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Admin;
 using Gateway.ClientIdentity;
 using Gateway.Failover;
@@ -49,4 +50,7 @@ public sealed record GatewayOptions
 
     /// <summary>The graceful drain on SIGTERM: how long to keep serving, how long requests in flight may take.</summary>
     public ShutdownOptions Shutdown { get; init; } = new();
+
+    /// <summary>One JSON line per proxy request, to a file or standard output; off by default.</summary>
+    public AccessLogOptions AccessLog { get; init; } = new();
 }

@@ -20,6 +20,7 @@ internal static class GatewayOptionsValidator
         LimitsValidator.Validate(options.Limits, errors);
         SheddingValidator.Validate(options.Shedding, errors);
         ShutdownValidator.Validate(options.Shutdown, errors);
+        AccessLogValidator.Validate(options.AccessLog, errors);
         return errors.Errors;
     }
 }
