@@ -1,4 +1,5 @@
 using Gateway.Answers;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -21,7 +22,10 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, GatewayRe
             return writer.WriteAsync(context, LimitsProblems.RequestTooLarge);
         }
 
-        return context.Request.ContentLength is null ? InvokeStreamingAsync(context) : next(context);
+        // Only a body of unknown length (chunked) can meet the limit while it streams.
+        return context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
+            ? InvokeStreamingAsync(context)
+            : next(context);
     }
 
     private async Task InvokeStreamingAsync(HttpContext context)

@@ -9,7 +9,8 @@ namespace Gateway.Resilience;
 /// <summary>
 /// The cluster-wide part of a resilience policy, around everything else a request does: it takes a bulkhead slot
 /// (503 <c>overloaded</c> at once when none is free), counts the request for the retry budget, and runs the rest under
-/// the total timeout (504 <c>upstream-timeout</c>). While the rest runs, <see cref="HttpContext.RequestAborted"/> is
+/// the total timeout (504 <c>upstream-timeout</c>), which runs until the backend's response headers arrive (see
+/// <see cref="ResilienceScope.ResponseHeadersArrived"/>). While the rest runs, <see cref="HttpContext.RequestAborted"/> is
 /// the timeout's token, so the forwarder cancels the backend request when the time is up.
 /// </summary>
 internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegistry registry, GatewayResponseWriter writer, ResilienceMetrics metrics, TimeProvider time)
@@ -95,6 +96,8 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             }
 
             var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
+            var scope = ProxyRequestState.Of(context).Resilience!;
+            scope.TotalTimer = source;
             bool timedOut;
             context.RequestAborted = source.Token;
             try
@@ -111,6 +114,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             finally
             {
                 context.RequestAborted = clientAborted;
+                scope.TotalTimer = null;
                 TotalTimeout.Return(source, link, time);
             }
 

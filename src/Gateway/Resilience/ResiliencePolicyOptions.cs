@@ -8,8 +8,10 @@ namespace Gateway.Resilience;
 public sealed record ResiliencePolicyOptions
 {
     /// <summary>
-    /// Total time for a proxied request, retries and backoff included, until its response is fully sent (like
-    /// Envoy's route timeout). A route's <c>Metadata.Timeout</c> overrides it. Default 30 s, range 1 ms to 10 min.
+    /// Total time for a proxied request, retries and backoff included, until the backend's response headers arrive.
+    /// Once the response has started, the body (a stream, a slow download) is bounded by the cluster's
+    /// <c>HttpRequest:ActivityTimeout</c>, an idle timeout, instead. A route's <c>Metadata.Timeout</c> overrides it.
+    /// Default 30 s, range 1 ms to 10 min.
     /// </summary>
     public TimeSpan Timeout { get; init; } = ResilienceConstants.DefaultTimeout;
 

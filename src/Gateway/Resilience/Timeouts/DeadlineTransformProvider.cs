@@ -7,7 +7,8 @@ namespace Gateway.Resilience;
 /// <summary>
 /// Tells the backend how long the gateway will wait: <c>X-Request-Deadline</c> is the remaining budget of this
 /// attempt in whole milliseconds (relative, so gateway and backend clocks need not agree), the tighter of the total
-/// and attempt timeouts. A client's own value is always removed: only the gateway knows its budget.
+/// and attempt timeouts. A client's own value is always removed: only the gateway knows its budget. When the backend's
+/// response headers arrive, the total timeout stops.
 /// </summary>
 internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformProvider
 {
@@ -19,7 +20,27 @@ internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformP
     {
     }
 
-    public void Apply(TransformBuilderContext context) => context.AddRequestTransform(SetDeadline);
+    public void Apply(TransformBuilderContext context)
+    {
+        context.AddRequestTransform(SetDeadline);
+        context.AddResponseTransform(StopTotalTimeout);
+    }
+
+    /// <summary>
+    /// The first clock ends with the response headers: a response the client gets (not one the retry transform,
+    /// which runs ahead of this, held back for another attempt) is no longer cut by the total timeout.
+    /// </summary>
+    private static ValueTask StopTotalTimeout(ResponseTransformContext context)
+    {
+        if (context.ProxyResponse is not null &&
+            ProxyRequestState.Find(context.HttpContext) is { Resilience: { } scope } state &&
+            state.Retry is not { RetryWanted: true })
+        {
+            scope.ResponseHeadersArrived();
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     private ValueTask SetDeadline(RequestTransformContext context)
     {
