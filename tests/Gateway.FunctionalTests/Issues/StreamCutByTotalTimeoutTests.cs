@@ -56,9 +56,30 @@ public sealed class StreamCutByTotalTimeoutTests
         Assert.Equal("upstream-timeout", Reason(response));
     }
 
-    private static JsonObject Config(string backend)
+    [Fact]
+    public async Task BackendStallsMidStream_CutAtTheActivityTimeout_CountsAgainstTheBackend()
+    {
+        await using var backend = await StartSseBackendAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), activityTimeout: "00:00:01"));
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/stall", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStringAsync());
+        }));
+
+        await Eventually.TrueAsync(async () => await CircuitAsync(gateway, "sse") == "open", TimeSpan.FromSeconds(5), "the stalled backend's circuit opens");
+    }
+
+    private static JsonObject Config(string backend, string? activityTimeout = null)
     {
         var cluster = new JsonObject { ["Destinations"] = new JsonObject { ["sse"] = new JsonObject { ["Address"] = backend } } };
+        if (activityTimeout is not null)
+        {
+            cluster["HttpRequest"] = new JsonObject { ["ActivityTimeout"] = activityTimeout };
+        }
+
         UsePolicy(cluster, "short");
         var config = new JsonObject
         {
@@ -86,7 +107,7 @@ public sealed class StreamCutByTotalTimeoutTests
 
     /// <summary>
     /// <c>/api/sse</c>: headers at once, then <see cref="Events"/> events <see cref="EventInterval"/> apart;
-    /// <c>/api/late</c>: headers after 3 s; anything else: a plain 200.
+    /// <c>/api/stall</c>: one event, then silence; <c>/api/late</c>: headers after 3 s; anything else: a plain 200.
     /// </summary>
     private static async Task<WebApplication> StartSseBackendAsync()
     {
@@ -107,6 +128,12 @@ public sealed class StreamCutByTotalTimeoutTests
                         await Task.Delay(EventInterval, context.RequestAborted);
                     }
 
+                    return;
+                case "/api/stall":
+                    context.Response.ContentType = "text/event-stream";
+                    await context.Response.WriteAsync("data: first\n\n", context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
                     return;
                 case "/api/late":
                     await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
