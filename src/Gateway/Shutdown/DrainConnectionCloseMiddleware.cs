@@ -15,10 +15,19 @@ internal sealed class DrainConnectionCloseMiddleware(RequestDelegate next, Drain
         if (state.IsDraining && IsHttp1(context.Request.Protocol))
         {
             context.Response.Headers[HeaderNames.Connection] = ShutdownConstants.ConnectionClose;
+            // Again as the response starts: the gateway's own answers clear the headers before they write theirs.
+            // Only while draining, so the callback costs ordinary requests nothing.
+            context.Response.OnStarting(s_closeOnStart, context.Response);
         }
 
         return next(context);
     }
+
+    private static readonly Func<object, Task> s_closeOnStart = static response =>
+    {
+        ((HttpResponse)response).Headers[HeaderNames.Connection] = ShutdownConstants.ConnectionClose;
+        return Task.CompletedTask;
+    };
 
     private static bool IsHttp1(string protocol) => HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol);
 }

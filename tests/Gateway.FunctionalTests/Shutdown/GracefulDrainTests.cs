@@ -51,6 +51,14 @@ public sealed class GracefulDrainTests
             Assert.True(clock.Elapsed < DrainDelay, $"the request during the drain was answered after {clock.Elapsed}");
         }
 
+        // The gateway's own answers (here 502 upstream-unreachable) clear the headers before writing theirs; they close too.
+        using (var fresh = new HttpClient { BaseAddress = gateway.ProxyUrl, Timeout = TimeSpan.FromSeconds(5) })
+        using (var refused = await fresh.GetAsync("/down/x"))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+            Assert.True(refused.Headers.ConnectionClose, "the gateway's own answer during the drain carries Connection: close");
+        }
+
         // After the delay the listeners close, while the slow request is still being served.
         await Eventually.TrueAsync(
             async () =>
@@ -87,10 +95,15 @@ public sealed class GracefulDrainTests
             ["Routes"] = new JsonObject
             {
                 ["api"] = new JsonObject { ["ClusterId"] = "api", ["Match"] = new JsonObject { ["Path"] = "/api/{**rest}" } },
+                ["down"] = new JsonObject { ["ClusterId"] = "down", ["Match"] = new JsonObject { ["Path"] = "/down/{**rest}" } },
             },
             ["Clusters"] = new JsonObject
             {
                 ["api"] = new JsonObject { ["Destinations"] = new JsonObject { ["one"] = new JsonObject { ["Address"] = backend } } },
+                ["down"] = new JsonObject
+                {
+                    ["Destinations"] = new JsonObject { ["gone"] = new JsonObject { ["Address"] = $"http://127.0.0.1:{FreePort.Next()}/" } },
+                },
             },
         },
         ["Gateway"] = new JsonObject
