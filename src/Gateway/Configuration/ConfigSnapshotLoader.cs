@@ -14,7 +14,7 @@ internal sealed class ConfigSnapshotLoader(IConfigValidator yarpValidator)
         var gateway = GatewayOptionsReader.Read(configuration, errors);
         if (gateway is not null)
         {
-            (routes, clusters) = ProxyConfigReader.ApplyGatewayDefaults(routes, clusters, gateway.Limits);
+            (routes, clusters) = ProxyConfigReader.ApplyGatewayDefaults(routes, clusters, gateway.Limits, gateway.Resilience);
             errors.AddRange(GatewayOptionsValidator.Validate(gateway));
             errors.AddRange(ProxyMetadataValidator.Validate(routes, clusters, gateway));
         }

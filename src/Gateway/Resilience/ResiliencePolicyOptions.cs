@@ -15,6 +15,14 @@ public sealed record ResiliencePolicyOptions
     /// </summary>
     public TimeSpan Timeout { get; init; } = ResilienceConstants.DefaultTimeout;
 
+    /// <summary>
+    /// The second clock: once the response has started (and for the whole of an upgraded connection such as a
+    /// WebSocket), the longest the backend may stay silent before the response is cut and counted as its failure.
+    /// Sets the <c>HttpRequest:ActivityTimeout</c> of clusters using the policy that do not set their own. Default none
+    /// (<c>Gateway:Limits:UpstreamActivityTimeout</c> applies), range 1 ms to 24 h.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
     /// <summary>Time for one attempt. Default none (the total applies), range 1 ms to <see cref="Timeout"/>.</summary>
     public TimeSpan? AttemptTimeout { get; init; }
 

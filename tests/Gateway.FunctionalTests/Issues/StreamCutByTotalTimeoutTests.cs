@@ -57,10 +57,10 @@ public sealed class StreamCutByTotalTimeoutTests
     }
 
     [Fact]
-    public async Task BackendStallsMidStream_CutAtTheActivityTimeout_CountsAgainstTheBackend()
+    public async Task BackendStallsMidStream_CutAtThePolicyIdleTimeout_CountsAgainstTheBackend()
     {
         await using var backend = await StartSseBackendAsync();
-        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), activityTimeout: "00:00:01"));
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), idleTimeout: "00:00:01"));
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
         {
@@ -72,13 +72,9 @@ public sealed class StreamCutByTotalTimeoutTests
         await Eventually.TrueAsync(async () => await CircuitAsync(gateway, "sse") == "open", TimeSpan.FromSeconds(5), "the stalled backend's circuit opens");
     }
 
-    private static JsonObject Config(string backend, string? activityTimeout = null)
+    private static JsonObject Config(string backend, string? idleTimeout = null)
     {
         var cluster = new JsonObject { ["Destinations"] = new JsonObject { ["sse"] = new JsonObject { ["Address"] = backend } } };
-        if (activityTimeout is not null)
-        {
-            cluster["HttpRequest"] = new JsonObject { ["ActivityTimeout"] = activityTimeout };
-        }
 
         UsePolicy(cluster, "short");
         var config = new JsonObject
@@ -99,6 +95,11 @@ public sealed class StreamCutByTotalTimeoutTests
                 ["CircuitBreaker"] = new JsonObject { ["MinimumThroughput"] = 2, ["FailureRatio"] = 0.5, ["SamplingDuration"] = "00:00:30" },
             })),
         };
+        if (idleTimeout is not null)
+        {
+            config["Gateway"]!["Resilience"]!["Policies"]!["short"]!["IdleTimeout"] = idleTimeout;
+        }
+
         // Four long requests at once on a cold cluster would meet the adaptive limit's start; admission is not what
         // this test is about.
         config["Gateway"]!["Shedding"] = new JsonObject { ["Enabled"] = false };
