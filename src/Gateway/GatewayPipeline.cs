@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Admin;
 using Gateway.Answers;
 using Gateway.ClientIdentity;
@@ -9,6 +10,7 @@ using Gateway.Limits;
 using Gateway.RateLimiting;
 using Gateway.Resilience;
 using Gateway.Shedding;
+using Gateway.Shutdown;
 using Gateway.Telemetry;
 using Gateway.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -52,8 +54,12 @@ public static class GatewayPipeline
         app.Services.GetRequiredService<ResilienceRegistry>();
         app.Services.GetRequiredService<SheddingRegistry>();
 
-        // First, so the console's request series also counts what every later step refuses.
+        // First, so a line's status and total time are what the client got, every later step's refusals included.
+        app.UseAccessLog();
+        // Beside it, so the console's request series also counts what every later step refuses.
         app.UseTrafficStats();
+        // Before anything can answer, so every HTTP/1.1 answer during the drain closes its connection, refusals too.
+        app.UseDrainConnectionClose();
         // Before routing: what it refuses must not be matched against any route, proxy or admin.
         app.UseEdgeGuard();
         app.UseRouting();
@@ -94,7 +100,7 @@ public static class GatewayPipeline
     }
 
     /// <summary>4. Transforms, added to every route in this order; the two that say so run ahead of the route's own.</summary>
-    internal static IReverseProxyBuilder AddGatewayTransforms(this IReverseProxyBuilder builder, TelemetryOptions telemetry) => builder
+    internal static IReverseProxyBuilder AddGatewayTransforms(this IReverseProxyBuilder builder, TelemetryOptions telemetry, AccessLogOptions accessLog) => builder
         // W3C trace context to backends when no tracer writes it.
         .AddTraceContextTransforms(telemetry)
         // Client copies of headers the gateway sets itself go first (ahead of the route's own transforms too), so nothing
@@ -110,5 +116,8 @@ public static class GatewayPipeline
         // X-Forwarded-* and X-Real-IP, a trusted proxy's kept.
         .AddForwardedHeaderTransforms()
         // The admitted request's shedder, for the forwarder's client to time the backend's share of each attempt.
-        .AddSheddingTransforms();
+        .AddSheddingTransforms()
+        // Last, after the trace context is written: per attempt, the trace id the backend is sent, and the time its
+        // response headers arrive, for the access log.
+        .AddAccessLogTransforms(accessLog);
 }

@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Admin.OperatorConsole;
 using Gateway.Admin;
 using Gateway.Answers;
@@ -11,6 +12,7 @@ using Gateway.RateLimiting;
 using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
+using Gateway.Shutdown;
 using Gateway.Telemetry;
 using Gateway.Tls;
 using Gateway.Utilities;
@@ -45,7 +47,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayLimits(startup.Limits, startup.ClientIdentity.Ipv6PrefixLength);
         services.AddGatewayResilience();
         services.AddGatewayShedding();
-        services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry).AddProbeEvidence();
+        services.AddGatewayShutdown(startup.Shutdown);
+        services.AddGatewayAccessLog(startup.AccessLog);
+        services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry, startup.AccessLog).AddProbeEvidence();
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit, TlsEndpoints>((kestrel, listeners, limit, tls) =>
                 GatewayPipeline.UseConnectionSteps(kestrel, listeners, limit, tls));

@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Resilience;
 using Gateway.Shedding;
 
@@ -53,4 +54,10 @@ internal sealed class ProxyRequestState
     /// passive health, as a reason to retry, and answered 504 <c>upstream-timeout</c> when nothing else answers.
     /// </summary>
     public Exception? AttemptTimeout { get; set; }
+
+    /// <summary>
+    /// Written by the access log's middleware for a sampled request; filled in per attempt by its transforms (attempts,
+    /// trace id, time to the backend's headers) and queued by the middleware when the request ends.
+    /// </summary>
+    public AccessLogRecord? AccessLog { get; set; }
 }

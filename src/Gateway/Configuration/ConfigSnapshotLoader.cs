@@ -15,7 +15,7 @@ internal sealed class ConfigSnapshotLoader(IConfigValidator yarpValidator, Gatew
         var gateway = GatewayOptionsReader.Read(configuration, errors);
         if (gateway is not null)
         {
-            (routes, clusters) = ProxyConfigReader.ApplyGatewayDefaults(routes, clusters, gateway.Limits);
+            (routes, clusters) = ProxyConfigReader.ApplyGatewayDefaults(routes, clusters, gateway.Limits, gateway.Resilience);
             var gatewayErrors = GatewayOptionsValidator.Validate(gateway);
             errors.AddRange(gatewayErrors);
             if (!gatewayErrors.Any(e => e.Path == BoundAdminListenerValidator.Path))

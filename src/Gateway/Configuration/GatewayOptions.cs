@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.ClientIdentity;
 using Gateway.Failover;
 using Gateway.Health;
@@ -6,6 +7,7 @@ using Gateway.RateLimiting;
 using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
+using Gateway.Shutdown;
 using Gateway.Telemetry;
 
 namespace Gateway.Configuration;
@@ -44,4 +46,10 @@ public sealed record GatewayOptions
 
     /// <summary>Adaptive concurrency limits per cluster and priority load shedding.</summary>
     public SheddingOptions Shedding { get; init; } = new();
+
+    /// <summary>The graceful drain on SIGTERM: how long to keep serving, how long requests in flight may take.</summary>
+    public ShutdownOptions Shutdown { get; init; } = new();
+
+    /// <summary>One JSON line per proxy request, to a file or standard output; off by default.</summary>
+    public AccessLogOptions AccessLog { get; init; } = new();
 }

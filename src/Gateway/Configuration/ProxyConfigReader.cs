@@ -57,11 +57,12 @@ internal static partial class ProxyConfigReader
 
     /// <summary>
     /// Fills in the edge defaults YARP would otherwise take from itself: a route's <c>MaxRequestBodySize</c> (else
-    /// Kestrel's start-up value), a cluster's <c>HttpRequest:ActivityTimeout</c> (else YARP's 100 s) and, for a
-    /// cluster with <c>Metadata.Protocol</c> grpc, its HTTP/2 version settings. Values a route or cluster sets are kept.
+    /// Kestrel's start-up value), a cluster's <c>HttpRequest:ActivityTimeout</c> (else YARP's 100 s): its resilience
+    /// policy's <c>IdleTimeout</c>, else <c>Gateway:Limits:UpstreamActivityTimeout</c>, and, for a cluster with
+    /// <c>Metadata.Protocol</c> grpc, its HTTP/2 version settings. Values a route or cluster sets are kept.
     /// </summary>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) ApplyGatewayDefaults(
-        IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, Limits.LimitsOptions limits)
+        IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, Limits.LimitsOptions limits, Resilience.ResilienceOptions? resilience = null)
     {
         var withBodyLimit = new List<RouteConfig>(routes.Count);
         foreach (var route in routes)
@@ -75,12 +76,19 @@ internal static partial class ProxyConfigReader
             var cluster = Grpc.GrpcClusters.ApplyProtocol(declared);
             var request = cluster.HttpRequest ?? new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig();
             withTimeout.Add(request.ActivityTimeout is null
-                ? cluster with { HttpRequest = request with { ActivityTimeout = limits.UpstreamActivityTimeout } }
+                ? cluster with { HttpRequest = request with { ActivityTimeout = PolicyIdleTimeout(cluster, resilience) ?? limits.UpstreamActivityTimeout } }
                 : cluster);
         }
 
         return (withBodyLimit, withTimeout);
     }
+
+    private static TimeSpan? PolicyIdleTimeout(ClusterConfig cluster, Resilience.ResilienceOptions? resilience) =>
+        resilience is not null &&
+        cluster.Metadata?.TryGetValue(Resilience.ResilienceConstants.PolicyMetadataKey, out var name) == true &&
+        resilience.Policies.TryGetValue(name, out var policy)
+            ? policy.IdleTimeout
+            : null;
 
     private static ClusterConfig? ReadCluster(IConfigurationSection section, ConfigErrorList errors)
     {

@@ -34,5 +34,5 @@ internal static class LimitsProblems
         StatusCodes.Status413PayloadTooLarge,
         GatewayReason.RequestTooLarge,
         "Request body too large",
-        "The request's Content-Length is over the route's MaxRequestBodySize.");
+        "The request body is over the route's MaxRequestBodySize.");
 }

@@ -18,6 +18,10 @@ internal static class ResilienceConstants
     public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(1);
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(10);
 
+    // Streams (SSE, gRPC, WebSockets) may rightly stay quiet for a long time between messages; a day bounds a
+    // connection that leaked without limiting any real stream.
+    public static readonly TimeSpan MaxIdleTimeout = TimeSpan.FromHours(24);
+
     // Circuit breaker. The lower bounds are Polly's own (it refuses shorter windows and breaks).
     public const double DefaultFailureRatio = 0.5;
 

@@ -10,10 +10,12 @@ namespace Gateway.Resilience;
 /// <summary>
 /// The cluster-wide part of a resilience policy, around everything else a request does: it takes a bulkhead slot
 /// (503 <c>overloaded</c> at once when none is free), counts the request for the retry budget, and runs the rest under
-/// the total timeout (504 <c>upstream-timeout</c>). While the rest runs, <see cref="HttpContext.RequestAborted"/> is
-/// the timeout's token, so the forwarder cancels the backend request when the time is up. A gRPC client's own
-/// deadline (<c>grpc-timeout</c>) is the total timeout when it is the tighter one, and a gRPC call cut mid-stream ends
-/// with DEADLINE_EXCEEDED rather than a reset stream.
+/// the total timeout (504 <c>upstream-timeout</c>), which runs until the backend's response headers arrive (see
+/// <see cref="ResilienceScope.ResponseHeadersArrived"/>), or for a gRPC call until it ends: a gRPC client's deadline
+/// covers the whole call. While the rest runs, <see cref="HttpContext.RequestAborted"/> is the timeout's token, so the
+/// forwarder cancels the backend request when the time is up. A gRPC client's own deadline (<c>grpc-timeout</c>) is the
+/// total timeout when it is the tighter one, and a gRPC call cut mid-stream ends with DEADLINE_EXCEEDED rather than a
+/// reset stream.
 /// </summary>
 internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegistry registry, GatewayResponseWriter writer, ResilienceMetrics metrics, TimeProvider time)
 {
@@ -106,6 +108,8 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             }
 
             var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
+            var scope = ProxyRequestState.Of(context).Resilience!;
+            scope.TotalTimer = source;
             bool timedOut;
             context.RequestAborted = source.Token;
             var grpcReset = GrpcDeadlineReset.Install(context, source.Token, clientAborted);
@@ -124,6 +128,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             {
                 context.RequestAborted = clientAborted;
                 grpcReset?.Uninstall(context);
+                scope.TotalTimer = null;
                 TotalTimeout.Return(source, link, time);
             }
 

@@ -28,6 +28,19 @@ internal sealed class ResilienceScope(ClusterResilience cluster, TimeSpan timeou
     /// <summary>TimeProvider timestamp when the current attempt's budget is spent; <see cref="long.MaxValue"/> when none.</summary>
     public long AttemptDeadline { get; set; } = long.MaxValue;
 
+    /// <summary>
+    /// The total timeout's running source, set by <see cref="ResilienceMiddleware"/> while the rest of the pipeline runs
+    /// and cleared before the source is given back.
+    /// </summary>
+    internal CancellationTokenSource? TotalTimer { get; set; }
+
+    /// <summary>
+    /// The backend's response headers arrived and the response goes to the client: the total timeout has done its
+    /// job and stops, so a stream or a slow download is not cut by it. The body is bounded by the cluster's
+    /// <c>HttpRequest:ActivityTimeout</c> instead, which fires only when the backend goes silent.
+    /// </summary>
+    public void ResponseHeadersArrived() => TotalTimer?.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
+
     /// <summary>Whether the request runs without a time budget (an upgraded request).</summary>
     public bool Unbounded => Deadline == long.MaxValue;
 

@@ -49,6 +49,13 @@ internal static class EventIds
     public const int ShedderStopped = 6002;
     public const int SheddingLimitRestarted = 6003;
 
+    // 7xxx: the access log.
+    public const int AccessLogWriteFailed = 7001;
+
+    // 8xxx: shutdown (the graceful drain).
+    public const int DrainStarted = 8001;
+    public const int DrainDelayOver = 8002;
+
     // 9xxx: the edge (limits and guards before routing).
     public const int RequestRefused = 9001;
     public const int ConnectionsRejected = 9002;

@@ -81,6 +81,8 @@ public sealed class GatewayTestHost : IAsyncDisposable
         [
             "--contentRoot", directory,
             .. configuredAdmin is null ? [$"--Gateway:Admin:Urls=http://127.0.0.1:{adminPort}"] : Array.Empty<string>(),
+            // Every test stops its gateway; the graceful drain's delay would add 5 s to each. Its own tests set it.
+            "--Gateway:Shutdown:DrainDelay=00:00:00",
             .. extraArgs,
         ];
         var cli = Gateway.Hosting.GatewayCommandLine.Parse(args, out var usageError)

@@ -2,6 +2,7 @@ using Gateway.Configuration.Validators;
 using Gateway.Configuration;
 using Gateway.Limits;
 using Gateway.Utilities;
+using Gateway.Resilience;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Yarp.ReverseProxy.Configuration;
 
@@ -145,6 +146,31 @@ public sealed class LimitsOptionsTests
         Assert.Equal(100_000_000, outRoutes[1].MaxRequestBodySize);
         Assert.Equal(TimeSpan.FromSeconds(30), outClusters[0].HttpRequest!.ActivityTimeout);
         Assert.Equal(TimeSpan.FromMinutes(2), outClusters[1].HttpRequest!.ActivityTimeout);
+    }
+
+    [Fact]
+    public void ApplyGatewayDefaults_PolicyIdleTimeout_IsTheActivityTimeoutOfClustersWithoutTheirOwn()
+    {
+        var policy = new Dictionary<string, string> { ["ResiliencePolicy"] = "STREAMS" };
+        ClusterConfig[] clusters =
+        [
+            new() { ClusterId = "streams", Metadata = policy },
+            new() { ClusterId = "own", Metadata = policy, HttpRequest = new() { ActivityTimeout = TimeSpan.FromMinutes(2) } },
+            new() { ClusterId = "plain" },
+        ];
+        var resilience = new ResilienceOptions
+        {
+            Policies = new Dictionary<string, ResiliencePolicyOptions>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["streams"] = new() { IdleTimeout = TimeSpan.FromHours(2) },
+            },
+        };
+
+        var (_, outClusters) = ProxyConfigReader.ApplyGatewayDefaults([], clusters, new LimitsOptions(), resilience);
+
+        Assert.Equal(TimeSpan.FromHours(2), outClusters[0].HttpRequest!.ActivityTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), outClusters[1].HttpRequest!.ActivityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), outClusters[2].HttpRequest!.ActivityTimeout);
     }
 
     [Theory]

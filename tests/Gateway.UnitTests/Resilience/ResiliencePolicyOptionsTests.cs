@@ -29,6 +29,7 @@ public sealed class ResiliencePolicyOptionsTests
         Assert.Empty(Validate(policy));
         Assert.Equal(TimeSpan.FromSeconds(30), policy.Timeout);
         Assert.Null(policy.AttemptTimeout);
+        Assert.Null(policy.IdleTimeout);
         var breaker = policy.CircuitBreaker;
         Assert.True(breaker.Enabled);
         Assert.Equal(0.5, breaker.FailureRatio);
@@ -56,6 +57,7 @@ public sealed class ResiliencePolicyOptionsTests
         {
             Timeout = TimeSpan.FromMilliseconds(1),
             AttemptTimeout = TimeSpan.FromMilliseconds(1),
+            IdleTimeout = TimeSpan.FromMilliseconds(1),
             CircuitBreaker = new CircuitBreakerOptions
             {
                 FailureRatio = 0.001,
@@ -181,6 +183,12 @@ public sealed class ResiliencePolicyOptionsTests
         new() { Timeout = TimeSpan.Zero },
         "Timeout",
         "must be between 00:00:00.0010000 and 00:10:00 (was 00:00:00).");
+
+    [Fact]
+    public void IdleTimeoutOverADay_IsRefused() => AssertSingleError(
+        new() { IdleTimeout = TimeSpan.FromHours(25) },
+        "IdleTimeout",
+        "must be between 00:00:00.0010000 and 1.00:00:00 (was 1.01:00:00).");
 
     [Fact]
     public void AttemptTimeoutAboveTimeout_IsRefused() => AssertSingleError(

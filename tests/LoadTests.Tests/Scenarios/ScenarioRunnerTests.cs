@@ -2,7 +2,6 @@ using Gateway.FunctionalTests.Fixtures;
 using LoadTests.Cli;
 using LoadTests.Reporting;
 using LoadTests.Scenarios;
-using LoadTests.Tests.Fixtures;
 
 namespace LoadTests.Tests.Scenarios;
 

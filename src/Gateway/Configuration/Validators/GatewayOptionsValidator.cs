@@ -21,6 +21,8 @@ internal static class GatewayOptionsValidator
         ClientIdentityValidator.Validate(options.ClientIdentity, errors);
         LimitsValidator.Validate(options.Limits, errors);
         SheddingValidator.Validate(options.Shedding, errors);
+        ShutdownValidator.Validate(options.Shutdown, errors);
+        AccessLogValidator.Validate(options.AccessLog, errors);
         return errors.Errors;
     }
 }

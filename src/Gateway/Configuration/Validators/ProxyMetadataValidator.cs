@@ -49,6 +49,11 @@ internal static class ProxyMetadataValidator
             {
                 errors.Add($"{path}:Metadata:{PriorityMetadataKey}", $"must be one of {string.Join(", ", s_priorities)} (was '{priority}').");
             }
+
+            if (route.Metadata?.TryGetValue(AccessLog.AccessLogConstants.RouteMetadataKey, out var logged) == true && !bool.TryParse(logged, out _))
+            {
+                errors.Add($"{path}:Metadata:{AccessLog.AccessLogConstants.RouteMetadataKey}", $"must be true or false (was '{logged}').");
+            }
         }
 
         foreach (var cluster in clusters)

@@ -38,6 +38,11 @@ internal static class ResiliencePolicyValidator
             errors.RequireRange($"{path}:AttemptTimeout", attempt, ResilienceConstants.MinTimeout, policy.Timeout);
         }
 
+        if (policy.IdleTimeout is { } idle)
+        {
+            errors.RequireRange($"{path}:IdleTimeout", idle, ResilienceConstants.MinTimeout, ResilienceConstants.MaxIdleTimeout);
+        }
+
         var breaker = policy.CircuitBreaker;
         if (double.IsNaN(breaker.FailureRatio) || breaker.FailureRatio <= ResilienceConstants.FailureRatioAbove || breaker.FailureRatio > ResilienceConstants.MaxFailureRatio)
         {

@@ -10,7 +10,8 @@ namespace Gateway.Resilience;
 /// attempt in whole milliseconds (relative, so gateway and backend clocks need not agree), the tighter of the total
 /// and attempt timeouts. A client's own value is always removed: only the gateway knows its budget. A gRPC call's
 /// <c>grpc-timeout</c> is rewritten to the same budget, so a gRPC backend stops when the gateway stops waiting; it is
-/// left as the client sent it when the cluster has no resilience policy (no gateway deadline then).
+/// left as the client sent it when the cluster has no resilience policy (no gateway deadline then). When the backend's
+/// response headers arrive, the total timeout stops.
 /// </summary>
 internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformProvider
 {
@@ -22,7 +23,29 @@ internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformP
     {
     }
 
-    public void Apply(TransformBuilderContext context) => context.AddRequestTransform(SetDeadline);
+    public void Apply(TransformBuilderContext context)
+    {
+        context.AddRequestTransform(SetDeadline);
+        context.AddResponseTransform(StopTotalTimeout);
+    }
+
+    /// <summary>
+    /// The first clock ends with the response headers: a response the client gets (not one the retry transform,
+    /// which runs ahead of this, held back for another attempt) is no longer cut by the total timeout. Except a gRPC
+    /// call, whose deadline covers the whole call, streams included.
+    /// </summary>
+    private static ValueTask StopTotalTimeout(ResponseTransformContext context)
+    {
+        if (context.ProxyResponse is not null &&
+            !GrpcProtocol.IsGrpc(context.HttpContext.Request) &&
+            ProxyRequestState.Find(context.HttpContext) is { Resilience: { } scope } state &&
+            state.Retry is not { RetryWanted: true })
+        {
+            scope.ResponseHeadersArrived();
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     private ValueTask SetDeadline(RequestTransformContext context)
     {

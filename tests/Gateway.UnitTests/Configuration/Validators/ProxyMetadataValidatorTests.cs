@@ -82,6 +82,15 @@ public sealed class ProxyMetadataValidatorTests
     }
 
     [Fact]
+    public void Validate_AccessLogSwitchNotABoolean_IsAnError()
+    {
+        Assert.Empty(Validate(Route(metadata: new() { ["AccessLog"] = "false" }), Cluster()));
+        var error = Assert.Single(Validate(Route(metadata: new() { ["AccessLog"] = "off" }), Cluster()));
+        Assert.Equal("ReverseProxy:Routes:r:Metadata:AccessLog", error.Path);
+        Assert.Equal("must be true or false (was 'off').", error.Reason);
+    }
+
+    [Fact]
     public void Validate_RouteToMissingCluster_IsAnError()
     {
         var error = Assert.Single(Validate(Route(cluster: "other"), Cluster()));

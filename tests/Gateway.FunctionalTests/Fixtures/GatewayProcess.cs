@@ -1,23 +1,25 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.FunctionalTests.Fixtures;
 
-namespace LoadTests.Tests.Fixtures;
+namespace Gateway.FunctionalTests.Fixtures;
 
 /// <summary>
 /// The real gateway executable (<c>dotnet Gateway.dll</c>) on free loopback ports, reading an appsettings.json in its
-/// own temporary folder: the load tester drives it from outside, as it would in a real run.
+/// own temporary folder: driven from outside as in a real run, and stopped by a signal as an orchestrator stops it.
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;
+    private readonly StringBuilder _output;
 
-    private GatewayProcess(Process process, string directory, int proxyPort, int adminPort)
+    private GatewayProcess(Process process, string directory, StringBuilder output, int proxyPort, int adminPort)
     {
         _process = process;
         _directory = directory;
+        _output = output;
         ProxyUrl = new Uri($"http://127.0.0.1:{proxyPort}/");
         AdminUrl = new Uri($"http://127.0.0.1:{adminPort}/");
     }
@@ -26,10 +28,26 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public Uri AdminUrl { get; }
 
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>What the process wrote to stdout and stderr so far, for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
     /// <summary>Starts the gateway and waits until <paramref name="readyPath"/> answers 200 through the proxy.</summary>
     public static async Task<GatewayProcess> StartAsync(JsonObject config, string readyPath)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "load-tests-tests", Guid.NewGuid().ToString("N"));
+        var directory = Path.Combine(Path.GetTempPath(), "gateway-process-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), config.ToJsonString());
         var proxyPort = FreePort.Next();
@@ -48,12 +66,12 @@ public sealed class GatewayProcess : IAsyncDisposable
             },
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("the gateway did not start.");
-        var log = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var gateway = new GatewayProcess(process, directory, proxyPort, adminPort);
+        var gateway = new GatewayProcess(process, directory, output, proxyPort, adminPort);
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
@@ -83,9 +101,33 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         await gateway.DisposeAsync();
-        lock (log)
+        throw new InvalidOperationException($"the gateway did not serve {readyPath} within 30 s:\n{gateway.Output}");
+    }
+
+    /// <summary>Sends SIGTERM, as <c>docker stop</c> and Kubernetes do.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start.");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
         {
-            throw new InvalidOperationException($"the gateway did not serve {readyPath} within 30 s:\n{log}");
+            throw new InvalidOperationException($"kill -TERM {_process.Id} exited {kill.ExitCode}.");
+        }
+    }
+
+    /// <summary>Waits for the process to exit; false when it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

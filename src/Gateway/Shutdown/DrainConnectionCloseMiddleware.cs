@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Shutdown;
+
+/// <summary>
+/// While draining, answers HTTP/1.x requests with <c>Connection: close</c>, so a client's kept-alive connection ends
+/// with the answer and its next request opens a connection a balancer can send elsewhere. HTTP/2 is left to Kestrel's
+/// GOAWAY when the server stops.
+/// </summary>
+internal sealed class DrainConnectionCloseMiddleware(RequestDelegate next, DrainState state)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (state.IsDraining && IsHttp1(context.Request.Protocol))
+        {
+            context.Response.Headers[HeaderNames.Connection] = ShutdownConstants.ConnectionClose;
+            // Again as the response starts: the gateway's own answers clear the headers before they write theirs.
+            // Only while draining, so the callback costs ordinary requests nothing.
+            context.Response.OnStarting(s_closeOnStart, context.Response);
+        }
+
+        return next(context);
+    }
+
+    private static readonly Func<object, Task> s_closeOnStart = static response =>
+    {
+        ((HttpResponse)response).Headers[HeaderNames.Connection] = ShutdownConstants.ConnectionClose;
+        return Task.CompletedTask;
+    };
+
+    private static bool IsHttp1(string protocol) => HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol);
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.FunctionalTests.Fixtures;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using static Gateway.FunctionalTests.Resilience.ResilienceTestConfig;
+
+namespace Gateway.FunctionalTests.Issues;
+
+/// <summary>
+/// Issue 22: the policy Timeout covered the whole response, so SSE streams were cut at it, each cut counted as a
+/// timeout of a healthy backend, and the destination's circuit opened. The Timeout now runs until the response headers.
+/// </summary>
+public sealed class StreamCutByTotalTimeoutTests
+{
+    private const int Events = 10;
+    private static readonly TimeSpan EventInterval = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public async Task SseStreamsPastThePolicyTimeout_RunToTheEnd_AndTheCircuitStaysClosed()
+    {
+        await using var backend = await StartSseBackendAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First()));
+        using var timeouts = new MetricCollector<long>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.timeouts");
+        using var transitions = new MetricCollector<long>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.circuit.transitions");
+
+        // Each stream lasts 2.5 s against a 1 s Timeout; four of them are enough attempts for the breaker to judge.
+        var streams = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/sse", HttpCompletionOption.ResponseHeadersRead);
+            var body = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, Reason(response), Events: body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        }));
+
+        Assert.All(streams, s => Assert.Equal((HttpStatusCode.OK, string.Empty, Events), s));
+        Assert.Empty(timeouts.GetMeasurementSnapshot());
+        Assert.Empty(transitions.GetMeasurementSnapshot());
+        using var plain = await gateway.Proxy.GetAsync("/api/plain");
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal("closed", await CircuitAsync(gateway, "sse"));
+    }
+
+    [Fact]
+    public async Task SlowResponseHeaders_StillTimeOutAtThePolicyTimeout()
+    {
+        await using var backend = await StartSseBackendAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First()));
+
+        using var response = await gateway.Proxy.GetAsync("/api/late");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream-timeout", Reason(response));
+    }
+
+    [Fact]
+    public async Task BackendStallsMidStream_CutAtThePolicyIdleTimeout_CountsAgainstTheBackend()
+    {
+        await using var backend = await StartSseBackendAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), idleTimeout: "00:00:01"));
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/stall", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStringAsync());
+        }));
+
+        await Eventually.TrueAsync(async () => await CircuitAsync(gateway, "sse") == "open", TimeSpan.FromSeconds(5), "the stalled backend's circuit opens");
+    }
+
+    private static JsonObject Config(string backend, string? idleTimeout = null)
+    {
+        var cluster = new JsonObject { ["Destinations"] = new JsonObject { ["sse"] = new JsonObject { ["Address"] = backend } } };
+
+        UsePolicy(cluster, "short");
+        var config = new JsonObject
+        {
+            ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning" } },
+            ["ReverseProxy"] = new JsonObject
+            {
+                ["Routes"] = new JsonObject
+                {
+                    ["api"] = new JsonObject { ["ClusterId"] = "api", ["Match"] = new JsonObject { ["Path"] = "/api/{**rest}" } },
+                },
+                ["Clusters"] = new JsonObject { ["api"] = cluster },
+            },
+            ["Gateway"] = Policies(("short", new JsonObject
+            {
+                ["Timeout"] = "00:00:01",
+                ["Retry"] = new JsonObject { ["MaxAttempts"] = 1 },
+                ["CircuitBreaker"] = new JsonObject { ["MinimumThroughput"] = 2, ["FailureRatio"] = 0.5, ["SamplingDuration"] = "00:00:30" },
+            })),
+        };
+        if (idleTimeout is not null)
+        {
+            config["Gateway"]!["Resilience"]!["Policies"]!["short"]!["IdleTimeout"] = idleTimeout;
+        }
+
+        // Four long requests at once on a cold cluster would meet the adaptive limit's start; admission is not what
+        // this test is about.
+        config["Gateway"]!["Shedding"] = new JsonObject { ["Enabled"] = false };
+        return config;
+    }
+
+    /// <summary>
+    /// <c>/api/sse</c>: headers at once, then <see cref="Events"/> events <see cref="EventInterval"/> apart;
+    /// <c>/api/stall</c>: one event, then silence; <c>/api/late</c>: headers after 3 s; anything else: a plain 200.
+    /// </summary>
+    private static async Task<WebApplication> StartSseBackendAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            switch (context.Request.Path.Value)
+            {
+                case "/api/sse":
+                    context.Response.ContentType = "text/event-stream";
+                    await context.Response.StartAsync(context.RequestAborted);
+                    for (var i = 0; i < Events; i++)
+                    {
+                        await context.Response.WriteAsync($"data: {i}\n\n", context.RequestAborted);
+                        await context.Response.Body.FlushAsync(context.RequestAborted);
+                        await Task.Delay(EventInterval, context.RequestAborted);
+                    }
+
+                    return;
+                case "/api/stall":
+                    context.Response.ContentType = "text/event-stream";
+                    await context.Response.WriteAsync("data: first\n\n", context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                    return;
+                case "/api/late":
+                    await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
+                    await context.Response.WriteAsync("late", context.RequestAborted);
+                    return;
+                default:
+                    await context.Response.WriteAsync("plain", context.RequestAborted);
+                    return;
+            }
+        });
+        await app.StartAsync();
+        return app;
+    }
+}
