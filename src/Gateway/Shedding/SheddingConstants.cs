@@ -74,6 +74,14 @@ internal static class SheddingConstants
     // Often enough to see a starved moment within a sample window (100 ms), rarely enough to cost nothing.
     public static readonly TimeSpan LagProbeInterval = TimeSpan.FromMilliseconds(10);
 
+    // A queue's drain rate is its grants over the last one to two of these: long enough to hold a few hundred grants
+    // in a storm, short enough to follow a limit that halves within a second.
+    public static readonly TimeSpan DrainRateBucket = TimeSpan.FromMilliseconds(250);
+
+    // How often the queue is checked for waiters its drain rate will not reach in time: a refusal's p99 is held to
+    // about this much past the moment it became certain, for one pass over the waiters at most this often.
+    public static readonly TimeSpan QueueSweepInterval = TimeSpan.FromMilliseconds(10);
+
     // Samples fewer than this in a window say more about one request than about the cluster.
     public const int MinSamplesPerWindow = 3;
 }

@@ -282,4 +282,103 @@ public sealed class ClusterShedderTests
         shedder.Exit();
         Assert.Equal(0, shedder.InFlight);
     }
+
+    /// <summary>Refused as backlog with no more fake time passing (the outcome reaches the task on the thread pool).</summary>
+    private static async Task AssertRefusedAsBacklogWithoutWaitingAsync(IEnumerable<Task<string?>> waiters)
+    {
+        foreach (var waiter in waiters)
+        {
+            Assert.Equal(SheddingReasons.Backlog, await waiter.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
+        }
+    }
+
+    /// <summary>
+    /// A limit of 1 held by one request, 30 default waiters queued at once with a 1 s QueueTimeout, and then a slot
+    /// freed every 100 ms: a cluster that serves this queue at 10 a second, whatever the latency estimate says.
+    /// </summary>
+    private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedAtTenASecond()
+    {
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(1) },
+            _time);
+        Assert.True(shedder.TryEnter(RequestPriority.Default));
+        var waiters = Enumerable.Range(0, 30).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        return (shedder, waiters);
+    }
+
+    [Fact]
+    public async Task Exit_QueueServedTooSlowlyForItsTail_RefusesTheTailAsBacklogBeforeQueueTimeout()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond();
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        // 300 ms in, 3 granted at 10 a second: waiters 4 to 10 are reached by 1 s, the 20 behind them never are,
+        // and hear so now rather than at their QueueTimeout 700 ms later.
+        Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
+        Assert.All(waiters.Skip(3).Take(7), w => Assert.False(w.IsCompleted));
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(10));
+        Assert.Equal(7, shedder.Queued);
+
+        // The ones kept are served in time: no waiter runs into its QueueTimeout but the last, whose turn is at it.
+        for (var i = 0; i < 6; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Take(9), w => Assert.Null(w.Result));
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(SheddingReasons.QueueTimeout, await waiters[9]);
+        Assert.Equal(0, shedder.Queued);
+    }
+
+    [Fact]
+    public async Task EnterAsync_OwnQueueServedSlowerThanTheWait_RefusedOnArrivalByItsMeasuredPace()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond();
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        // 7 wait; at 10 a second the queue serves 10 within a QueueTimeout, so 3 more may join and the next may not.
+        // No latency was ever recorded, so the estimate alone would have queued every one of them.
+        var joined = Enumerable.Range(0, 3).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        Assert.Equal(10, shedder.Queued);
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+
+        // A critical request is measured against its own queue, which has no pace yet: it queues, and goes first.
+        var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        shedder.Exit();
+        Assert.Null(await critical);
+
+        // That slot was not the default queue's: its pace fell to 3 in 400 ms, and those it no longer reaches in time
+        // are refused now (waiters 8 to 10 of the first 30, the last to join), the rest keep their place.
+        Assert.All(waiters.Skip(3).Take(4), w => Assert.False(w.IsCompleted));
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(7).Take(3).Append(joined[2]));
+        Assert.All(joined.Take(2), w => Assert.False(w.IsCompleted));
+        Assert.Equal(6, shedder.Queued);
+    }
+
+    [Fact]
+    public async Task EnterAsync_QueueHeldWaitersBrieflyOnly_NoMeasuredPaceYet_QueuesAsBefore()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        shedder.Exit();
+
+        // 100 ms of waiters is shorter than a drain bucket (250 ms): nobody is refused on a pace not yet measured.
+        Assert.Null(await waiters[0]);
+        Assert.All(waiters.Skip(1), w => Assert.False(w.IsCompleted));
+        var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+        Assert.Equal(30, shedder.Queued);
+        Assert.False(joined.IsCompleted);
+    }
 }
