@@ -296,11 +296,11 @@ public sealed class ClusterShedderTests
     /// A limit of 1 held by one request, 30 default waiters queued at once with a 1 s QueueTimeout, and then a slot
     /// freed every 100 ms: a cluster that serves this queue at 10 a second, whatever the latency estimate says.
     /// </summary>
-    private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedAtTenASecond()
+    private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedAtTenASecond(int queueTimeoutSeconds = 1)
     {
         var shedder = new ClusterShedder(
             "api",
-            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(1) },
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds) },
             _time);
         Assert.True(shedder.TryEnter(RequestPriority.Default));
         var waiters = Enumerable.Range(0, 30).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
@@ -380,5 +380,29 @@ public sealed class ClusterShedderTests
         var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
         Assert.Equal(30, shedder.Queued);
         Assert.False(joined.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Exit_AfterAPauseInGrants_JudgesByThePaceSinceTheQueueFilled()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond(queueTimeoutSeconds: 2);
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        // 10 a second and 2 s to wait: waiters 6 to 20 are reached in time, 21 to 30 never are.
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(20));
+        Assert.Equal(15, shedder.Queued);
+
+        // A 400 ms pause (a GC, a moment without a core), then a grant: the last buckets say 4 a second, the queue's
+        // whole wait 6 in 0.9 s. Judged by the latter, waiters 7 to 13 are still reached by 2 s and keep waiting.
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+        shedder.Exit();
+        Assert.Null(await waiters[5]);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(13).Take(7));
+        Assert.All(waiters.Skip(6).Take(7), w => Assert.False(w.IsCompleted));
+        Assert.Equal(7, shedder.Queued);
     }
 }
