@@ -354,7 +354,7 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// Refuses now, as <c>backlog</c>, the waiters that the measured drain rate of their queue will not reach before
-    /// their QueueTimeout ends: the n-th live waiter is expected n / rate from now. Without this a waiter let in on a
+    /// their QueueTimeout ends even if it doubles: the n-th live waiter is expected n / rate from now. Without this a waiter let in on a
     /// rate that then fell waits the whole QueueTimeout to be refused (the storm proof's refusal p99 of 2.1 s); with
     /// it, its client hears as soon as the queue's pace says so. Under _queueLock.
     /// </summary>
@@ -375,10 +375,10 @@ internal sealed class ClusterShedder
                     continue;
                 }
 
-                // Expected at position / (grants / over) from now, later than its wait's end: in whole numbers.
+                // Not reached before its wait ends even at QueueSweepPaceMargin times the pace, in whole numbers.
                 position++;
                 var left = waiter.EnqueuedAt + _queueTimeout - now;
-                if (position * over > grants * left && waiter.TryExpire())
+                if (position * over > SheddingConstants.QueueSweepPaceMargin * grants * left && waiter.TryExpire())
                 {
                     // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
                     CountOut(p);

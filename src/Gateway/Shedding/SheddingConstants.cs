@@ -82,6 +82,12 @@ internal static class SheddingConstants
     // about this much past the moment it became certain, for one pass over the waiters at most this often.
     public static readonly TimeSpan QueueSweepInterval = TimeSpan.FromMilliseconds(10);
 
+    // A waiter already queued is refused only when its queue would have to serve this many times faster to reach it
+    // in time: the pace of a lower priority doubles when a higher one's burst ends, and without the margin the sweep
+    // refused 777 default waiters after 5 ms to 2.5 s that the queue would have served (storm 224539, Retry-After
+    // clients; the run before the sweep refused none). Arrivals are judged at the pace as measured.
+    public const long QueueSweepPaceMargin = 2;
+
     // Samples fewer than this in a window say more about one request than about the cluster.
     public const int MinSamplesPerWindow = 3;
 }

@@ -317,14 +317,14 @@ public sealed class ClusterShedderTests
             shedder.Exit();
         }
 
-        // 300 ms in, 3 granted at 10 a second: waiters 4 to 10 are reached by 1 s, the 20 behind them never are,
-        // and hear so now rather than at their QueueTimeout 700 ms later.
+        // 300 ms in, 3 granted at 10 a second: even at twice that pace waiters 18 to 30 are not reached by 1 s, and
+        // hear so now rather than at their QueueTimeout 700 ms later; 4 to 17 keep waiting.
         Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
-        Assert.All(waiters.Skip(3).Take(7), w => Assert.False(w.IsCompleted));
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(10));
-        Assert.Equal(7, shedder.Queued);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(17));
+        Assert.All(waiters.Skip(3).Take(14), w => Assert.False(w.IsCompleted));
+        Assert.Equal(14, shedder.Queued);
 
-        // The ones kept are served in time: no waiter runs into its QueueTimeout but the last, whose turn is at it.
+        // As the time left shrinks, the sweep keeps cutting the tail; the kept are served at the queue's pace.
         for (var i = 0; i < 6; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(100));
@@ -347,10 +347,10 @@ public sealed class ClusterShedderTests
             shedder.Exit();
         }
 
-        // 7 wait; at 10 a second the queue serves 10 within a QueueTimeout, so 3 more may join and the next may not.
-        // No latency was ever recorded, so the estimate alone would have queued every one of them.
-        var joined = Enumerable.Range(0, 3).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
-        Assert.Equal(10, shedder.Queued);
+        // 14 wait; at 10 a second the queue serves 10 within a QueueTimeout, so a newcomer would not make it (judged
+        // at the pace as measured, without the sweep's margin). No latency was ever recorded: the estimate alone
+        // would have queued it.
+        Assert.Equal(14, shedder.Queued);
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
 
         // A critical request is measured against its own queue, which has no pace yet: it queues, and goes first.
@@ -359,12 +359,11 @@ public sealed class ClusterShedderTests
         shedder.Exit();
         Assert.Null(await critical);
 
-        // That slot was not the default queue's: its pace fell to 3 in 400 ms, and those it no longer reaches in time
-        // are refused now (waiters 8 to 10 of the first 30, the last to join), the rest keep their place.
-        Assert.All(waiters.Skip(3).Take(4), w => Assert.False(w.IsCompleted));
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(7).Take(3).Append(joined[2]));
-        Assert.All(joined.Take(2), w => Assert.False(w.IsCompleted));
-        Assert.Equal(6, shedder.Queued);
+        // That slot was not the default queue's: its pace fell to 3 in 400 ms, and those it no longer reaches by 1 s
+        // even at twice that pace are refused now (waiters 13 to 17); 4 to 12 keep their place.
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(12).Take(5));
+        Assert.All(waiters.Skip(3).Take(9), w => Assert.False(w.IsCompleted));
+        Assert.Equal(9, shedder.Queued);
     }
 
     [Fact]
@@ -392,17 +391,17 @@ public sealed class ClusterShedderTests
             shedder.Exit();
         }
 
-        // 10 a second and 2 s to wait: waiters 6 to 20 are reached in time, 21 to 30 never are.
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(20));
-        Assert.Equal(15, shedder.Queued);
+        // 10 a second and 2 s to wait: at twice that pace all 25 left would be reached in time.
+        Assert.Equal(25, shedder.Queued);
 
         // A 400 ms pause (a GC, a moment without a core), then a grant: the last buckets say 4 a second, the queue's
-        // whole wait 6 in 0.9 s. Judged by the latter, waiters 7 to 13 are still reached by 2 s and keep waiting.
+        // whole wait 6 in 0.9 s. Judged by the latter (twice it, 13.3 a second, for 1.1 s), waiters 7 to 20 are still
+        // reached and keep waiting; by the former only 7 to 14 would be.
         _time.Advance(TimeSpan.FromMilliseconds(400));
         shedder.Exit();
         Assert.Null(await waiters[5]);
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(13).Take(7));
-        Assert.All(waiters.Skip(6).Take(7), w => Assert.False(w.IsCompleted));
-        Assert.Equal(7, shedder.Queued);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(20));
+        Assert.All(waiters.Skip(6).Take(14), w => Assert.False(w.IsCompleted));
+        Assert.Equal(14, shedder.Queued);
     }
 }
