@@ -83,7 +83,9 @@ def summarise(runs, proxies, rate):
                                            for r in closed if r["requests"] > 0 and has_cpu])
             s["peak_rss_mib"] = med([r["peak_rss_kib"] / 1024 for r in closed]) if has_cpu else None
             s["open"] = {"rate": rate, "p50_ms": med([r["p50_us"] / 1000 for r in opened]),
-                         "p99_ms": med([r["p99_us"] / 1000 for r in opened])} if opened else None
+                         "p99_ms": med([r["p99_us"] / 1000 for r in opened]),
+                         "requests": sum(r["requests"] for r in opened),
+                         "refused": sum(r.get("refused", 0) for r in opened)} if opened else None
         if fresh:
             # Each completed request had a connection of its own (checked by accepted_per_request), so connections
             # completed = requests completed.
@@ -246,6 +248,23 @@ def new_connection_table(summary, baselines, checks):
     return table(header, rows)
 
 
+def shedding_on_against_off(summary):
+    """Issue 15's steady-load check: gateway-full (shedding on, the default) against gateway-noshed (off)."""
+    on, off = summary.get("gateway-full", {}), summary.get("gateway-noshed", {})
+    if not on.get("closed") or not off.get("closed"):
+        return []
+    lines = ["", "Shedding on (gateway-full) against off (gateway-noshed): CPU per request "
+             f"{fmt(on['cpu_us_per_request'], 1)} µs against {fmt(off['cpu_us_per_request'], 1)} µs "
+             f"({fmt(ratio(on['cpu_us_per_request'], off['cpu_us_per_request']), 2)}x)"]
+    if on.get("open") and off.get("open"):
+        lines[-1] += (f"; at {on['open']['rate']}/s (open model) refused {on['open']['refused']:,} of "
+                      f"{on['open']['requests']:,} with shedding on, {off['open']['refused']:,} of "
+                      f"{off['open']['requests']:,} off; p99 {fmt(on['open']['p99_ms'], 2)} ms against "
+                      f"{fmt(off['open']['p99_ms'], 2)} ms")
+    lines[-1] += "."
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
@@ -280,6 +299,7 @@ def main():
                   "accepted during the run (PassiveOpens in /proc/net/snmp) per request completed: 1.00 when every "
                   "request had a connection of its own, about 2 if the proxy also opened one to the backend for each.",
                   ""] + new_connection_table(summary, baselines, checks)
+    lines += shedding_on_against_off(summary)
     errors = sum(r.get("errors", 0) for r in runs)
     lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's "
                   "(nginx: master and workers); `direct` has no proxy.",

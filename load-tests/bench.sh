@@ -4,6 +4,9 @@
 #   gateway-full   the gateway with its demo-grade policies on (failover, resilience, a rate limit that never
 #                  trips where the build has rate limiting, metrics)
 #   gateway-none   the gateway with no policies
+#   gateway-noshed gateway-full with load shedding off (Gateway:Shedding:Enabled=false; it is on by default): run
+#                  it beside gateway-full, with --rate at about 90% of the backend's capacity, to see that shedding
+#                  refuses nothing and costs nothing in steady load (issue 15)
 #   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
 #   yarp-slim      plain YARP on WebApplication.CreateSlimBuilder with no logging providers (PlainYarp --slim)
 #   nginx          nginx as a reverse proxy (keep-alive to the backend)
@@ -163,9 +166,9 @@ pids+=($!)
 backend_url="http://127.0.0.1:$backend_port/"
 
 # --- proxy configurations --------------------------------------------------------------------------------------
-gateway_config() { # $1: full|none
+gateway_config() { # $1: full|none|noshed (full with shedding off)
   local cluster_meta="" route_extra="" gateway_section='{}'
-  if [ "$1" = full ]; then
+  if [ "$1" = full ] || [ "$1" = noshed ]; then
     cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
     route_extra='"Metadata": { "Priority": "default" },'
     gateway_section='{
@@ -180,6 +183,9 @@ gateway_config() { # $1: full|none
         "RateLimiting": { "Policies": { "never-trips": { "Algorithm": "TokenBucket", "Scope": "Local", "PartitionBy": "ClientIp", "TokenLimit": 1000000, "TokensPerPeriod": 1000000, "ReplenishmentPeriod": "00:00:01" } } }
       }'
     fi
+  fi
+  if [ "$1" = noshed ]; then
+    gateway_section="{ \"Shedding\": { \"Enabled\": false },${gateway_section#\{}"
   fi
   cat <<EOF
 {
@@ -199,7 +205,7 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
   mkdir -p "$dir"
   target="$scheme://127.0.0.1:$proxy_port/bench"
   case "$name" in
-    gateway-full|gateway-none)
+    gateway-full|gateway-none|gateway-noshed)
       gateway_config "${name#gateway-}" > "$dir/appsettings.json"
       # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
       (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
@@ -344,7 +350,8 @@ overall = json.load(open(sys.argv[1]))["runs"][0]["overall"]
 lat = overall["latency"]
 print(json.dumps({"round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "open", "rate": int(sys.argv[4]),
                   "p50_us": lat["p50Ms"] * 1000, "p99_us": lat["p99Ms"] * 1000,
-                  "requests": overall["calls"], "failed": overall["failed"]}))
+                  "requests": overall["calls"], "failed": overall["failed"],
+                  "refused": sum(overall["statusCodes"].get(code, 0) for code in ("429", "503"))}))
 EOF
         fi
       fi

@@ -29,11 +29,17 @@ def storm_goodput(run):
 
 
 def wasted(run):
-    """Backend answers beyond the calls clients got answered: work done for clients that had given up."""
+    """Backend work done for callers that had gone: answers the backend finished after its caller (the client, or the
+    proxy on the client's behalf) closed the request, counted by the backend itself once its queue has drained. Reports
+    from before the backend counted that fall back to answers beyond the calls clients got answered, which misses an
+    answer for an attempt a client abandoned and then retried successfully."""
     if not run.get("backend"):
         return "-"
     served = sum(b["served"] for b in run["backend"])
-    extra = max(0, served - run["overall"]["ok"])
+    if all("abandoned" in b for b in run["backend"]):
+        extra = sum(b["abandoned"] for b in run["backend"])
+    else:
+        extra = max(0, served - run["overall"]["ok"])
     return f"{extra:,} of {served:,} ({extra / served:.1%})" if served else "-"
 
 
@@ -84,6 +90,8 @@ def main():
     def secs(value):
         return "never" if value is None else f"{value:.2f} s"
 
+    with open(f"{out}/direct/report.json", encoding="utf-8") as f:
+        timeout = re.search(r"--timeout (\S+)", json.load(f).get("commandLine") or "")
     lines = [
         f"# Load-shedding proof, {first['retryPolicy']} clients",
         "",
@@ -91,7 +99,8 @@ def main():
         "",
         f"Backend: capacity {capacity} in service x {service_ms} ms = {best:,.0f} calls/s at best. "
         f"Storm: {first['sessions']['planned']:,} clients, {total_calls:,} calls ({bootstrap_calls:,} bootstrap); "
-        f"ideal time for all of them {total_calls / best:.1f} s, for the bootstraps {bootstrap_calls / best:.1f} s.",
+        f"ideal time for all of them {total_calls / best:.1f} s, for the bootstraps {bootstrap_calls / best:.1f} s. "
+        f"Client timeout per attempt: {timeout.group(1) if timeout else '10s (the load tester default)'}.",
         "",
         "| | " + " | ".join(names) + " |",
         "| --- |" + " ---: |" * len(names),
@@ -100,7 +109,7 @@ def main():
         row("... ÷ ideal for the bootstraps", lambda r: "-" if r["sessions"].get("fullyServedSeconds") is None else f"{r['sessions']['fullyServedSeconds'] / (bootstrap_calls / best):.2f}x"),
         row("whole run (heartbeats too)", lambda r: secs(r["durationSeconds"])),
         row("goodput until the last bootstrap", lambda r: f"{storm_goodput(r):,.0f}/s ({storm_goodput(r) / best:.0%} of best)"),
-        row("backend answers no client got", wasted),
+        row("backend answers no client got (served after the caller left)", wasted),
         row("backend peak queue", lambda r: f"{max(b['peakQueued'] for b in r['backend']):,}" if r.get("backend") else "-"),
         row("`/session/auth` (critical) p50 / p99", lambda r: f"{ms(step(r, '/session')['latency']['p50Ms'])} / {ms(step(r, '/session')['latency']['p99Ms'])}"),
         row("`/api/state` (default) p50 / p99", lambda r: f"{ms(step(r, '/api/state')['latency']['p50Ms'])} / {ms(step(r, '/api/state')['latency']['p99Ms'])}"),

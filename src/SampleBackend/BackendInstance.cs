@@ -101,6 +101,7 @@ public sealed class BackendInstance : IAsyncDisposable
         queued = Capacity.Queued,
         peakQueued = Capacity.PeakQueued,
         served = Capacity.Served,
+        abandoned = Capacity.Abandoned,
     };
 
     public async ValueTask DisposeAsync()

@@ -69,7 +69,7 @@ internal static class InstanceApp
             bodyBytes += read;
         }
 
-        await instance.Capacity.ServeAsync(TimeSpan.FromMilliseconds(instance.Faults.LatencyMs));
+        await instance.Capacity.ServeAsync(TimeSpan.FromMilliseconds(instance.Faults.LatencyMs), context.RequestAborted);
         var failed = instance.Faults.ErrorRate > 0 && Random.Shared.NextDouble() < instance.Faults.ErrorRate;
         context.Response.StatusCode = failed ? instance.Faults.ErrorStatus : 200;
         context.Response.Headers["X-Instance"] = instance.Name;

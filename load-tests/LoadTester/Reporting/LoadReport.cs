@@ -62,7 +62,7 @@ internal sealed record SessionReport(
     long ConnectionSlotWaits);
 
 /// <summary>A sample-backend instance over the run: its longest queue and how many requests it served.</summary>
-internal sealed record BackendInstanceReport(string Name, string Region, long PeakQueued, long Served);
+internal sealed record BackendInstanceReport(string Name, string Region, long PeakQueued, long Served, long Abandoned);
 
 /// <summary>Something the scenario did during the run, such as downing a region.</summary>
 internal sealed record RunEvent(double AtSeconds, string What);

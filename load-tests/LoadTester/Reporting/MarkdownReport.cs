@@ -43,11 +43,11 @@ internal static class MarkdownReport
             if (run.Backend is { Count: > 0 } backend)
             {
                 md.AppendLine();
-                md.AppendLine("| backend instance | region | peak queue | served |");
-                md.AppendLine("| --- | --- | ---: | ---: |");
+                md.AppendLine("| backend instance | region | peak queue | served | served after the caller left |");
+                md.AppendLine("| --- | --- | ---: | ---: | ---: |");
                 foreach (var b in backend)
                 {
-                    Line(md, $"| {b.Name} | {b.Region} | {b.PeakQueued:N0} | {b.Served:N0} |");
+                    Line(md, $"| {b.Name} | {b.Region} | {b.PeakQueued:N0} | {b.Served:N0} | {b.Abandoned:N0} |");
                 }
             }
 

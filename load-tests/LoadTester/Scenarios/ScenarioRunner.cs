@@ -110,8 +110,8 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
         IReadOnlyList<BackendInstanceReport>? backendReport = null;
         if (backend is not null)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
-            backendReport = SampleBackendControl.Compare(before, await backend.InstancesAsync(timeout.Token));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40), time);
+            backendReport = SampleBackendControl.Compare(before, await backend.DrainedAsync(TimeSpan.FromSeconds(30), time, timeout.Token));
         }
 
         var (steps, overall, duration, timeline) = stats.Summarise();

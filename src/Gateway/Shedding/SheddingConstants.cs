@@ -74,6 +74,20 @@ internal static class SheddingConstants
     // Often enough to see a starved moment within a sample window (100 ms), rarely enough to cost nothing.
     public static readonly TimeSpan LagProbeInterval = TimeSpan.FromMilliseconds(10);
 
+    // A queue's drain rate is its grants over the last one to two of these: long enough to hold a few hundred grants
+    // in a storm, short enough to follow a limit that halves within a second.
+    public static readonly TimeSpan DrainRateBucket = TimeSpan.FromMilliseconds(250);
+
+    // How often the queue is checked for waiters its drain rate will not reach in time: a refusal's p99 is held to
+    // about this much past the moment it became certain, for one pass over the waiters at most this often.
+    public static readonly TimeSpan QueueSweepInterval = TimeSpan.FromMilliseconds(10);
+
+    // A waiter already queued is refused only when its queue would have to serve this many times faster to reach it
+    // in time: the pace of a lower priority doubles when a higher one's burst ends, and without the margin the sweep
+    // refused 777 default waiters after 5 ms to 2.5 s that the queue would have served (storm 224539, Retry-After
+    // clients; the run before the sweep refused none). Arrivals are judged at the pace as measured.
+    public const long QueueSweepPaceMargin = 2;
+
     // Samples fewer than this in a window say more about one request than about the cluster.
     public const int MinSamplesPerWindow = 3;
 }

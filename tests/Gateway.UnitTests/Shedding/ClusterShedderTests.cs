@@ -282,4 +282,126 @@ public sealed class ClusterShedderTests
         shedder.Exit();
         Assert.Equal(0, shedder.InFlight);
     }
+
+    /// <summary>Refused as backlog with no more fake time passing (the outcome reaches the task on the thread pool).</summary>
+    private static async Task AssertRefusedAsBacklogWithoutWaitingAsync(IEnumerable<Task<string?>> waiters)
+    {
+        foreach (var waiter in waiters)
+        {
+            Assert.Equal(SheddingReasons.Backlog, await waiter.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
+        }
+    }
+
+    /// <summary>
+    /// A limit of 1 held by one request, 30 default waiters queued at once with a 1 s QueueTimeout, and then a slot
+    /// freed every 100 ms: a cluster that serves this queue at 10 a second, whatever the latency estimate says.
+    /// </summary>
+    private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedAtTenASecond(int queueTimeoutSeconds = 1)
+    {
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds) },
+            _time);
+        Assert.True(shedder.TryEnter(RequestPriority.Default));
+        var waiters = Enumerable.Range(0, 30).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        return (shedder, waiters);
+    }
+
+    [Fact]
+    public async Task Exit_QueueServedTooSlowlyForItsTail_RefusesTheTailAsBacklogBeforeQueueTimeout()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond();
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        // 300 ms in, 3 granted at 10 a second: even at twice that pace waiters 18 to 30 are not reached by 1 s, and
+        // hear so now rather than at their QueueTimeout 700 ms later; 4 to 17 keep waiting.
+        Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(17));
+        Assert.All(waiters.Skip(3).Take(14), w => Assert.False(w.IsCompleted));
+        Assert.Equal(14, shedder.Queued);
+
+        // As the time left shrinks, the sweep keeps cutting the tail; the kept are served at the queue's pace.
+        for (var i = 0; i < 6; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Take(9), w => Assert.Null(w.Result));
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(SheddingReasons.QueueTimeout, await waiters[9]);
+        Assert.Equal(0, shedder.Queued);
+    }
+
+    [Fact]
+    public async Task EnterAsync_OwnQueueServedSlowerThanTheWait_RefusedOnArrivalByItsMeasuredPace()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond();
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        // 14 wait; at 10 a second the queue serves 10 within a QueueTimeout, so a newcomer would not make it (judged
+        // at the pace as measured, without the sweep's margin). No latency was ever recorded: the estimate alone
+        // would have queued it.
+        Assert.Equal(14, shedder.Queued);
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+
+        // A critical request is measured against its own queue, which has no pace yet: it queues, and goes first.
+        var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        shedder.Exit();
+        Assert.Null(await critical);
+
+        // That slot was not the default queue's: its pace fell to 3 in 400 ms, and those it no longer reaches by 1 s
+        // even at twice that pace are refused now (waiters 13 to 17); 4 to 12 keep their place.
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(12).Take(5));
+        Assert.All(waiters.Skip(3).Take(9), w => Assert.False(w.IsCompleted));
+        Assert.Equal(9, shedder.Queued);
+    }
+
+    [Fact]
+    public async Task EnterAsync_QueueHeldWaitersBrieflyOnly_NoMeasuredPaceYet_QueuesAsBefore()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        shedder.Exit();
+
+        // 100 ms of waiters is shorter than a drain bucket (250 ms): nobody is refused on a pace not yet measured.
+        Assert.Null(await waiters[0]);
+        Assert.All(waiters.Skip(1), w => Assert.False(w.IsCompleted));
+        var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+        Assert.Equal(30, shedder.Queued);
+        Assert.False(joined.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Exit_AfterAPauseInGrants_JudgesByThePaceSinceTheQueueFilled()
+    {
+        var (shedder, waiters) = QueueServedAtTenASecond(queueTimeoutSeconds: 2);
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        // 10 a second and 2 s to wait: at twice that pace all 25 left would be reached in time.
+        Assert.Equal(25, shedder.Queued);
+
+        // A 400 ms pause (a GC, a moment without a core), then a grant: the last buckets say 4 a second, the queue's
+        // whole wait 6 in 0.9 s. Judged by the latter (twice it, 13.3 a second, for 1.1 s), waiters 7 to 20 are still
+        // reached and keep waiting; by the former only 7 to 14 would be.
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+        shedder.Exit();
+        Assert.Null(await waiters[5]);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(20));
+        Assert.All(waiters.Skip(6).Take(14), w => Assert.False(w.IsCompleted));
+        Assert.Equal(14, shedder.Queued);
+    }
 }

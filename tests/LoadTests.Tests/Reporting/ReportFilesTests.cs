@@ -22,7 +22,7 @@ public sealed class ReportFilesTests
         var (steps, overall, duration, timeline) = stats.Summarise();
         var run = new RunReport(
             "none, keep-alive", "open", "constant 10 for 3s", "none", "keep-alive", duration, steps, overall,
-            stats.SummariseSessions(30), [new BackendInstanceReport("eu-1", "eu-west", 12, 20)], [new RunEvent(1.5, "region eu-west down")], timeline, null);
+            stats.SummariseSessions(30), [new BackendInstanceReport("eu-1", "eu-west", 12, 20, 3)], [new RunEvent(1.5, "region eu-west down")], timeline, null);
         var report = new LoadReport("steady", "http://127.0.0.1:8080/", "load-tests steady", time.GetUtcNow(), "test", [run]);
         var directory = Path.Combine(Path.GetTempPath(), "load-tests-tests", Guid.NewGuid().ToString("N"));
         try
