@@ -1,3 +1,5 @@
+using Gateway.ClientIdentity;
+using Gateway.Failover;
 using Gateway.AccessLog;
 using Gateway.Resilience;
 using Gateway.Shedding;
@@ -60,4 +62,17 @@ internal sealed class ProxyRequestState
     /// trace id, time to the backend's headers) and queued by the middleware when the request ends.
     /// </summary>
     public AccessLogRecord? AccessLog { get; set; }
+
+    /// <summary>
+    /// Written by admission when the cluster's limit is full and another region has room; read by region choice,
+    /// which sends this request there instead of queueing it.
+    /// </summary>
+    public RegionSpill? Spill { get; set; }
+
+    /// <summary>
+    /// Written by the edge guard from its one pass over the header names: which of the gateway's internal headers the
+    /// client sent, and whether a trusted proxy sent <c>X-Real-IP</c> or <c>X-Forwarded-*</c>. Read by the header
+    /// transforms.
+    /// </summary>
+    public InternalHeaderScan? Headers { get; set; }
 }

@@ -70,7 +70,7 @@ internal sealed class ForwardedHeaderTransformProvider : ITransformProvider
         // Without the edge guard's word nobody asked whom to trust, so every header is set.
         public override async ValueTask ApplyAsync(RequestTransformContext context)
         {
-            var trusted = context.HttpContext.Features.Get<InternalHeaderScan>()?.Forwarded ?? TrustedForwarded.None;
+            var trusted = ProxyRequestState.Find(context.HttpContext)?.Headers?.Forwarded ?? TrustedForwarded.None;
 
             // A trusted proxy's headers were copied to the outgoing request with the rest, so keeping one is doing
             // nothing. YARP's transforms finish synchronously, so these awaits allocate nothing.

@@ -4,8 +4,8 @@ namespace Gateway.ClientIdentity;
 /// What the edge guard (<c>Limits/EdgeGuardMiddleware</c>) saw while it checked every header name, so
 /// the internal-header transform and <see cref="ForwardedHeaderTransformProvider"/> need not go through
 /// the headers a second time: whether the request carries any of the gateway's internal headers, whether it carries
-/// <c>X-Real-IP</c> and from whom, and which <c>X-Forwarded-*</c> headers a trusted proxy sent. A request feature with
-/// one shared instance per combination: setting it allocates nothing.
+/// <c>X-Real-IP</c> and from whom, and which <c>X-Forwarded-*</c> headers a trusted proxy sent. Carried in
+/// <see cref="ProxyRequestState.Headers"/>, one shared instance per combination: recording it allocates nothing.
 /// </summary>
 internal sealed class InternalHeaderScan
 {

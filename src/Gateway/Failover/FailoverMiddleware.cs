@@ -13,7 +13,7 @@ internal sealed class FailoverMiddleware(RequestDelegate next, FailoverRouter ro
         var proxy = context.GetReverseProxyFeature();
         if (proxy.Route.Cluster is { } cluster)
         {
-            if (context.Features.Get<RegionSpill>() is { } spill)
+            if (ProxyRequestState.Find(context)?.Spill is { } spill)
             {
                 proxy.AvailableDestinations = spill.Destinations;
                 return next(context);

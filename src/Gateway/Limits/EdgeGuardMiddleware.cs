@@ -25,7 +25,7 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
             var trusted = (realIp || forwarded != TrustedForwarded.None) &&
                 clientIdentity.Current.IsTrustedPeer(context.Connection.RemoteIpAddress);
             var sender = !realIp ? RealIpSender.None : trusted ? RealIpSender.TrustedProxy : RealIpSender.Untrusted;
-            context.Features.Set(InternalHeaderScan.Of(internalHeaders, sender, trusted ? forwarded : TrustedForwarded.None));
+            ProxyRequestState.Of(context).Headers = InternalHeaderScan.Of(internalHeaders, sender, trusted ? forwarded : TrustedForwarded.None);
             return next(context);
         }
 

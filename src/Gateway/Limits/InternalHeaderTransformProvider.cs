@@ -43,7 +43,7 @@ internal sealed class InternalHeaderTransformProvider : ITransformProvider
     {
         // The edge guard has looked at every header name already; without its word (it always runs in the gateway's
         // pipeline) the headers are read here, and an X-Real-IP is replaced since nobody asked whom to trust.
-        var scan = context.HttpContext.Features.Get<InternalHeaderScan>();
+        var scan = ProxyRequestState.Find(context.HttpContext)?.Headers;
         if (scan is not { InternalHeaders: false })
         {
             // The incoming headers are read (not the outgoing message's), so nothing is removed from a collection

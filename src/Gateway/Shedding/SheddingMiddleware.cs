@@ -34,7 +34,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
         // while the first baseline is measured, when the limit is pinned low on purpose.
         if (!shedder.Limit.MeasuringBaseline && router.SpillTarget(cluster, shedder.Limit.Current) is { } spill)
         {
-            context.Features.Set(spill);
+            ProxyRequestState.Of(context).Spill = spill;
             return next(context);
         }
 

@@ -31,7 +31,7 @@ public sealed class ForwardedHeaderTransformProviderTests
         http.Request.Host = new HostString("gw.example");
         if (scan is not null)
         {
-            http.Features.Set(scan);
+            ProxyRequestState.Of(http).Headers = scan;
         }
 
         // YARP copies the request headers before any transform runs.

@@ -334,7 +334,8 @@ public sealed class ClusterShedderTests
         Assert.All(waiters.Take(9), w => Assert.Null(w.Result));
         _time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal(SheddingReasons.QueueTimeout, await waiters[9]);
-        Assert.Equal(0, shedder.Queued);
+        // The last waiters leave the queue's count on their own continuations (one failed CI-like run read 1 here).
+        Assert.True(SpinWait.SpinUntil(() => shedder.Queued == 0, TimeSpan.FromSeconds(2)), $"{shedder.Queued} still queued");
     }
 
     [Fact]
