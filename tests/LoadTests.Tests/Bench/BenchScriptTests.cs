@@ -9,6 +9,7 @@ namespace LoadTests.Tests.Bench;
 /// report has the rows and the ratio columns, with figures in them. The full benchmark is never run here, and no
 /// figure is held to a value: on a shared machine a one-second run measures the machine.
 /// </summary>
+[Collection(LoadGroup.Name)]
 public sealed class BenchScriptTests
 {
     private static readonly string[] s_proxies = ["gateway-full", "gateway-none", "yarp", "nginx", "haproxy", "direct"];

@@ -2,17 +2,27 @@ using Gateway.FunctionalTests.Fixtures;
 using LoadTests.Cli;
 using LoadTests.Reporting;
 using LoadTests.Scenarios;
+using LoadTests.Tests.Fixtures;
 
 namespace LoadTests.Tests.Scenarios;
 
 /// <summary>The tool end to end against the real gateway executable and real sample backends on loopback.</summary>
+[Collection(LoadGroup.Name)]
 public sealed class ScenarioRunnerTests
 {
     [Fact]
     public async Task ReconnectStorm_200ClientsThroughTheGateway_ReportCountsAddUp()
     {
         await using var backends = await Backends.StartAsync(capacity: 64, serviceTime: TimeSpan.FromMilliseconds(1), "eu-1@eu-west", "eu-2@eu-west");
-        await using var gateway = await GatewayProcess.StartAsync(TestConfig.SingleCluster(backends.Instances, "/{**catch-all}"), "/ready");
+        var config = TestConfig.SingleCluster(backends.Instances, "/{**catch-all}");
+        // This test is about the load tester's report. With shedding on (the default), a fresh-clone run refused 118 of
+        // these 200 sessions although the backend could take them all: the gateway, just started on a busy machine,
+        // was still at its start-up limit. That is the storm issue's open problem, measured by its own proof, not here.
+        config["Gateway"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["Shedding"] = new System.Text.Json.Nodes.JsonObject { ["Enabled"] = false },
+        };
+        await using var gateway = await GatewayProcess.StartAsync(config, "/ready");
 
         var report = await RunAsync(
             "reconnect-storm", "--target", gateway.ProxyUrl.ToString(), "--control", backends.ControlUrl!.ToString(),
