@@ -20,7 +20,7 @@ namespace Gateway;
 /// <summary>
 /// The whole request path, in the order a request meets it: connection steps, app middleware, the proxy pipeline
 /// and the transforms. Each step is a verb of the feature folder that owns it; each line says why it stands where
-/// it does. Steps hand later steps what they must through request features set by the step that knows it.
+/// it does. Steps hand later steps what they must through one object, <see cref="ProxyRequestState"/>.
 /// </summary>
 public static class GatewayPipeline
 {
