@@ -57,10 +57,41 @@ internal static class TlsClient
     public static async Task<string> GetOnAsync(Handshake connection, string path)
     {
         await connection.Stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: gw\r\n\r\n"));
+        // The whole response is read, so the next request on this connection does not read this one's tail (a single
+        // read once returned only the headers, and the next call got the chunked body's last "0").
         var buffer = new byte[16 * 1024];
-        var read = await connection.Stream.ReadAsync(buffer);
-        var text = Encoding.Latin1.GetString(buffer, 0, read);
+        var text = string.Empty;
+        while (!IsComplete(text))
+        {
+            var read = await connection.Stream.ReadAsync(buffer);
+            if (read == 0)
+            {
+                break;
+            }
+
+            text += Encoding.Latin1.GetString(buffer, 0, read);
+        }
+
         return text[..text.IndexOf("\r\n", StringComparison.Ordinal)];
+    }
+
+    private static bool IsComplete(string response)
+    {
+        var headersEnd = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headersEnd < 0)
+        {
+            return false;
+        }
+
+        var headers = response[..headersEnd];
+        var body = response.Length - headersEnd - 4;
+        var length = System.Text.RegularExpressions.Regex.Match(headers, @"(?im)^content-length:\s*(\d+)");
+        if (length.Success)
+        {
+            return body >= int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return !headers.Contains("chunked", StringComparison.OrdinalIgnoreCase) || response.EndsWith("0\r\n\r\n", StringComparison.Ordinal);
     }
 
     /// <summary>An HttpClient that trusts the test certificates and reaches any host name on loopback (for SNI).</summary>
