@@ -267,6 +267,14 @@ internal sealed class ClusterShedder
             return true;
         }
 
+        if (Limit.FindingCapacity)
+        {
+            // The queue drains at the start-up limit's pace, which says how cautious the gateway still is, not how
+            // fast the backend serves: a gateway started just before a 200-client storm refused 60 of them as backlog
+            // although its backend could serve them all within the wait. QueueLimit and QueueTimeout still bound it.
+            return false;
+        }
+
         var wait = IsStanding((int)priority, now) ? Options.StandingQueueWait : Options.QueueTimeout;
         var queuedOfItsOwn = _queuedByPriority[(int)priority];
         if (queuedOfItsOwn > 0 && TryMeasureDrain((int)priority, now, out var grants, out var over))
@@ -360,6 +368,12 @@ internal sealed class ClusterShedder
     /// </summary>
     private void RefuseWhoWouldNotMakeIt(long now)
     {
+        if (Limit.FindingCapacity)
+        {
+            // See BacklogOutlastsWait: a pace measured while the limit still doubles promises too little.
+            return;
+        }
+
         for (var p = 0; p < RequestPriorities.Count; p++)
         {
             if (_queuedByPriority[p] == 0 || !TryMeasureDrain(p, now, out var grants, out var over))

@@ -75,6 +75,14 @@ internal sealed class GradientLimit
     /// <summary>Whether the limit is pinned to MinLimit to measure the first baseline.</summary>
     public bool MeasuringBaseline => Volatile.Read(ref _measuring) != 0;
 
+    /// <summary>
+    /// Whether the limit is still looking for the backend's capacity: pinned to MinLimit for the first baseline, or in
+    /// slow start below MaxLimit. Slots then free at the pace the gateway's own caution allows, which doubles every
+    /// busy window, not at the pace the backend could serve, so that pace must not be used to refuse anyone.
+    /// </summary>
+    public bool FindingCapacity =>
+        (Volatile.Read(ref _measuring) != 0 || Volatile.Read(ref _slowStart) != 0) && Current < _options.MaxLimit;
+
     /// <summary>Adds one proxied request's latency, from <paramref name="start"/> to <paramref name="end"/> (<see cref="TimeProvider"/> timestamps).</summary>
     /// <param name="inFlight">Requests in flight to the cluster when it ended, this one included.</param>
     public void Record(long start, long end, int inFlight)

@@ -368,6 +368,35 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
+    public async Task EnterAsync_LimitStillInSlowStart_SlowQueueRefusesNobodyOnItsPace()
+    {
+        // The same slow queue as above, but under a limit that may still double (MaxLimit 100): its pace says how
+        // cautious the start-up limit is, not how fast the backend serves, so nobody is refused on it.
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 100, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(1) },
+            _time);
+        Assert.True(shedder.Limit.FindingCapacity);
+        Assert.True(shedder.TryEnter(RequestPriority.Default));
+        var waiters = Enumerable.Range(0, 30).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
+        Assert.All(waiters.Skip(3), w => Assert.False(w.IsCompleted));
+        var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+        Assert.False(joined.IsCompleted);
+        Assert.Equal(28, shedder.Queued);
+
+        // The wait still ends at QueueTimeout.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(SheddingReasons.QueueTimeout, await waiters[29]);
+    }
+
+    [Fact]
     public async Task EnterAsync_QueueHeldWaitersBrieflyOnly_NoMeasuredPaceYet_QueuesAsBefore()
     {
         var (shedder, waiters) = QueueServedAtTenASecond();

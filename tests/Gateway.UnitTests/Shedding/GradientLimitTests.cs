@@ -81,6 +81,32 @@ public sealed class GradientLimitTests
     }
 
     [Fact]
+    public void FindingCapacity_WhileMeasuringAndInSlowStart_UntilLatencyClimbs()
+    {
+        var limit = new GradientLimit(Options(), _time);
+        Assert.True(limit.FindingCapacity);
+
+        RunWindow(limit, 20, inFlight: 4);
+        RunWindow(limit, 21, inFlight: 20);
+        Assert.True(limit.FindingCapacity);
+
+        RunWindow(limit, 45, inFlight: 40);
+        Assert.False(limit.FindingCapacity);
+    }
+
+    [Fact]
+    public void FindingCapacity_FixedLimitOrSlowStartAtMaxLimit_IsDone()
+    {
+        Assert.False(new GradientLimit(Options(min: 10, max: 10, initial: 10), _time).FindingCapacity);
+
+        var limit = Measured(Options(max: 40));
+        RunWindow(limit, 20, inFlight: 20);
+        Assert.Equal(40, limit.Current);
+        Assert.True(limit.InSlowStart);
+        Assert.False(limit.FindingCapacity);
+    }
+
+    [Fact]
     public void Record_SlowStart_WindowNotUsedToTheDefaultShare_DoesNotDouble()
     {
         var limit = Measured(Options());
