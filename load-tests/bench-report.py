@@ -82,10 +82,15 @@ def summarise(runs, proxies, rate):
             s["cpu_us_per_request"] = med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"]
                                            for r in closed if r["requests"] > 0 and has_cpu])
             s["peak_rss_mib"] = med([r["peak_rss_kib"] / 1024 for r in closed]) if has_cpu else None
+        if opened:
             s["open"] = {"rate": rate, "p50_ms": med([r["p50_us"] / 1000 for r in opened]),
                          "p99_ms": med([r["p99_us"] / 1000 for r in opened]),
                          "requests": sum(r["requests"] for r in opened),
-                         "refused": sum(r.get("refused", 0) for r in opened)} if opened else None
+                         "failed": sum(r.get("failed", 0) for r in opened),
+                         "refused": sum(r.get("refused", 0) for r in opened),
+                         "cpu_us_per_request": med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"]
+                                                    for r in opened if "cpu_ticks" in r and r["requests"] > 0
+                                                    and has_cpu])}
         if fresh:
             # Each completed request had a connection of its own (checked by accepted_per_request), so connections
             # completed = requests completed.
@@ -251,6 +256,13 @@ def new_connection_table(summary, baselines, checks):
 def shedding_on_against_off(summary):
     """Issue 15's steady-load check: gateway-full (shedding on, the default) against gateway-noshed (off)."""
     on, off = summary.get("gateway-full", {}), summary.get("gateway-noshed", {})
+    if on.get("open") and off.get("open") and not on.get("closed"):
+        a, b = on["open"], off["open"]
+        return ["", f"Shedding on (gateway-full) against off (gateway-noshed) at {a['rate']}/s: refused {a['refused']:,} "
+                    f"of {a['requests']:,} with shedding on, {b['refused']:,} of {b['requests']:,} off; CPU per request "
+                    f"{fmt(a['cpu_us_per_request'], 1)} µs against {fmt(b['cpu_us_per_request'], 1)} µs "
+                    f"({fmt(ratio(a['cpu_us_per_request'], b['cpu_us_per_request']), 2)}x); p99 {fmt(a['p99_ms'], 2)} ms "
+                    f"against {fmt(b['p99_ms'], 2)} ms."]
     if not on.get("closed") or not off.get("closed"):
         return []
     lines = ["", "Shedding on (gateway-full) against off (gateway-noshed): CPU per request "
@@ -265,6 +277,18 @@ def shedding_on_against_off(summary):
     return lines
 
 
+def open_table(summary):
+    """The open model alone (--backend-capacity): each proxy at the fixed rate."""
+    header = "| proxy | requests | failed | refused (429/503) | p50 ms | p99 ms | CPU µs/req |"
+    rows = []
+    for p, s in summary.items():
+        o = s.get("open")
+        if o:
+            rows.append([p, f"{o['requests']:,}", f"{o['failed']:,}", f"{o['refused']:,}", fmt(o["p50_ms"], 2),
+                         fmt(o["p99_ms"], 2), fmt(o["cpu_us_per_request"], 1)])
+    return table(header, rows)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
@@ -273,6 +297,7 @@ def main():
     parser.add_argument("--duration", type=float, required=True)
     parser.add_argument("--warmup", type=float, required=True)
     parser.add_argument("--rate", type=int, required=True)
+    parser.add_argument("--backend-capacity", default=None)
     args = parser.parse_args()
 
     runs = [json.loads(line) for line in open(args.results) if line.strip()]
@@ -289,6 +314,13 @@ def main():
     lines = [f"Benchmark {when:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {args.rounds} round(s) of "
              f"{args.duration:g} s per run after a {args.warmup:g} s warm-up; "
              f"{'HTTP/1.1 keep-alive' if keep_alive else 'HTTP/1.1, a new connection per request'}, 128-byte body.", ""]
+    if args.backend_capacity:
+        n, ms = (int(x) for x in args.backend_capacity.split(":"))
+        lines[0] = (f"Benchmark {when:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, open model at {args.rate}/s for "
+                    f"{args.duration:g} s per run after a {args.warmup:g} s warm-up at that rate, {args.rounds} round(s); "
+                    f"the backend serves {n} at a time x {ms} ms ({n * 1000 // ms}/s at best, so "
+                    f"{args.rate / (n * 1000 / ms):.0%} of its capacity); sums over rounds, medians of latency and CPU.")
+        lines += open_table(summary)
     if keep_alive:
         lines += keep_alive_table(summary, baselines, checks, args.rate)
     if fresh:

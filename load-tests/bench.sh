@@ -24,7 +24,7 @@
 #
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--connections "16 64 256"] [--rate R]
 #                            [--proxies "gateway-full yarp ..."] [--baseline default|slim] [--tls]
-#                            [--mode keep-alive|new-connections|both] [--out DIR]
+#                            [--mode keep-alive|new-connections|both] [--backend-capacity N:MS] [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement.
 #   --warmup  seconds of load before each proxy's first measured run (default 10). The .NET proxies run JIT-tiered
 #             code: under load plain YARP took 8 to 12 s to reach its steady CPU cost per request (135, 69, then
@@ -37,6 +37,11 @@
 #             CPU per connection; each run also counts the TCP connections accepted in this network namespace
 #             (PassiveOpens in /proc/net/snmp) to show there was one per request. both: the one, then the other,
 #             on the same proxy process, each after its own --warmup.
+#   --backend-capacity N:MS  the backend is a sample-backend instance with a capacity (N in service x MS each, the
+#             rest queue) instead of nginx, and only the open model runs, at --rate (default 90% of N x 1000 / MS),
+#             warmed up at that rate: issue 15's steady-load check that shedding refuses nothing below capacity and
+#             costs nothing, e.g. --backend-capacity 32:20 --proxies "gateway-full gateway-noshed". The report gives each
+#             proxy's CPU per request, p50/p99 and the requests refused (429/503) at that rate.
 # Output: DIR/bench.json (every run and the medians) and DIR/bench.md (the table). DIR defaults to
 # load-tests/reports/bench-<date>. Everything listens on 127.0.0.1; every run is bounded by --duration.
 set -euo pipefail
@@ -56,6 +61,8 @@ build=1
 baseline=default
 mode=keep-alive
 tls=0
+backend_capacity=""
+rate_given=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; warmup=1; connections="16"; rate=0; shift ;;
@@ -63,7 +70,8 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
-    --rate) rate="$2"; shift 2 ;;
+    --rate) rate="$2"; rate_given=1; shift 2 ;;
+    --backend-capacity) backend_capacity="$2"; shift 2 ;;
     --proxies) proxies="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -82,6 +90,15 @@ case "$baseline" in
         esac ;;
   *) echo "--baseline is default or slim, not $baseline" >&2; exit 2 ;;
 esac
+if [ -n "$backend_capacity" ]; then
+  if ! [[ "$backend_capacity" =~ ^[1-9][0-9]*:[1-9][0-9]*$ ]]; then
+    echo "--backend-capacity is N:MS (requests in service : milliseconds each), not $backend_capacity" >&2; exit 2
+  fi
+  capacity_n="${backend_capacity%%:*}"
+  capacity_ms="${backend_capacity##*:}"
+  [ "$rate_given" -eq 1 ] || rate=$((capacity_n * 1000 * 9 / 10 / capacity_ms))
+  mode=keep-alive
+fi
 case "$mode" in
   keep-alive|new-connections|both) ;;
   *) echo "--mode is keep-alive, new-connections or both, not $mode" >&2; exit 2 ;;
@@ -126,6 +143,7 @@ fi
 gateway_dll="$root/src/Gateway/bin/Release/net10.0/Gateway.dll"
 yarp_dll="$root/load-tests/PlainYarp/bin/Release/net10.0/PlainYarp.dll"
 loadtests_dll="$root/load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll"
+backend_dll="$root/src/SampleBackend/bin/Release/net10.0/SampleBackend.dll"
 if [ "$rate" -gt 0 ] && [ ! -f "$loadtests_dll" ]; then
   echo "the open-model runs need the load tester: $loadtests_dll is not built" >&2
   exit 1
@@ -161,8 +179,15 @@ http {
   }
 }
 EOF
-nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
-pids+=($!)
+if [ -n "$backend_capacity" ]; then
+  dotnet "$backend_dll" --instances "bench@local:$backend_port" --capacity "$capacity_n" --service-time-ms "$capacity_ms" \
+    --control none >"$work/backend.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$backend_port/bench" "$work"
+else
+  nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
+  pids+=($!)
+fi
 backend_url="http://127.0.0.1:$backend_port/"
 
 # --- proxy configurations --------------------------------------------------------------------------------------
@@ -335,24 +360,35 @@ wrk_run() {
 for round in $(seq 1 "$rounds"); do
   for name in $proxies; do
     start_proxy "$name"
+    if [ -n "$backend_capacity" ]; then
+      # Warm up at the measured rate: wrk's closed loop would overload a backend with a capacity.
+      dotnet "$loadtests_dll" steady --target "${target%/bench}" --paths /bench --rate "$rate" --duration "${warmup}s" \
+        --timeout 5s --out "$work/warm-$name-$round" --quiet >/dev/null 2>&1 || true
+    fi
     if [ "$mode" != new-connections ]; then
-      # Warm up (JIT tiering, connection pools) before anything is measured.
-      wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
-      for c in $connections; do wrk_run closed "$c"; done
+      if [ -z "$backend_capacity" ]; then
+        # Warm up (JIT tiering, connection pools) before anything is measured.
+        wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
+        for c in $connections; do wrk_run closed "$c"; done
+      fi
       if [ "$rate" -gt 0 ]; then
         # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
         open_dir="$work/open-$name-$round"
+        before=$(cpu_ticks "$proxy_pid")
         if dotnet "$loadtests_dll" steady --target "${target%/bench}" --paths /bench --rate "$rate" --duration "${duration}s" \
              --timeout 5s --out "$open_dir" --quiet >/dev/null 2>&1 && [ -f "$open_dir/report.json" ]; then
-          python3 - "$open_dir/report.json" "$round" "$name" "$rate" >> "$results" <<'EOF'
+          python3 - "$open_dir/report.json" "$round" "$name" "$rate" "$(( $(cpu_ticks "$proxy_pid") - before ))" \
+            "$ticks_per_second" >> "$results" <<'EOF'
 import json, sys
 overall = json.load(open(sys.argv[1]))["runs"][0]["overall"]
 lat = overall["latency"]
 print(json.dumps({"round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "open", "rate": int(sys.argv[4]),
                   "p50_us": lat["p50Ms"] * 1000, "p99_us": lat["p99Ms"] * 1000,
                   "requests": overall["calls"], "failed": overall["failed"],
-                  "refused": sum(overall["statusCodes"].get(code, 0) for code in ("429", "503"))}))
+                  "refused": sum(overall["statusCodes"].get(code, 0) for code in ("429", "503")),
+                  "cpu_ticks": int(sys.argv[5]), "ticks_per_second": int(sys.argv[6])}))
 EOF
+          echo "round $round  $name  open ${rate}/s  $(tail -n 1 "$results")" >&2
         fi
       fi
     fi
@@ -365,5 +401,6 @@ EOF
   done
 done
 
-python3 load-tests/bench-report.py "$results" "$out" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --rate "$rate"
+python3 load-tests/bench-report.py "$results" "$out" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --rate "$rate" \
+  ${backend_capacity:+--backend-capacity "$backend_capacity"}
 echo "written: $out/bench.md and $out/bench.json" >&2

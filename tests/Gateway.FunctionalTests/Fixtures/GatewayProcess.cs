@@ -28,6 +28,8 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public Uri AdminUrl { get; }
 
+    public int ProcessId => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
