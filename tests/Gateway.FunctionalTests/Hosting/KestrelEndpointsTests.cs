@@ -58,14 +58,12 @@ public sealed class KestrelEndpointsTests
 
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{web.Port}/api/ws"), CancellationToken.None);
-        await socket.SendAsync(Encoding.UTF8.GetBytes("ping"), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        var buffer = new byte[64];
-        var echoed = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        var echoed = await WebSocketBackend.EchoAsync(socket, "ping");
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         using var channel = GrpcTestConfig.Channel(grpcUrl);
         var answer = await GrpcTestConfig.SayAsync(channel, "both");
 
-        Assert.Equal("ping", Encoding.UTF8.GetString(buffer, 0, echoed.Count));
+        Assert.Equal("ping", echoed);
         Assert.Equal("hello both", answer);
     }
 
