@@ -47,11 +47,6 @@ internal sealed record GatewayListeners(IReadOnlyList<ProxyListener> Proxy, IRea
         // Gateway:Admin:Urls itself is checked with the rest of the Gateway section.
         var admin = ListenerAddress.ParseList(options.Admin.Urls, out _, allowHttps: true) ?? [];
         var adminTls = ReadAdminTls(configuration, options.Admin, admin, contentRoot, time.GetUtcNow(), errors);
-        if (adminTls is null)
-        {
-            // Never bound without its TLS: the refusal is reported (here or by the Gateway section's validator).
-            admin = [.. admin.Where(a => !a.Https)];
-        }
         for (var i = 0; i < proxy.Count; i++)
         {
             for (var j = i + 1; j < proxy.Count; j++)
@@ -69,6 +64,12 @@ internal sealed record GatewayListeners(IReadOnlyList<ProxyListener> Proxy, IRea
                     errors.Add("Gateway:Admin:Urls", $"port {adminAddress.Port} is also a proxy listener port ({PathOf(proxy[i])}); the admin listener needs its own.");
                 }
             }
+        }
+
+        if (adminTls is null)
+        {
+            // Never bound without its TLS: the refusal is reported (here or by the Gateway section's validator).
+            admin = [.. admin.Where(a => !a.Https)];
         }
 
         return new GatewayListeners(proxy, admin, adminTls);

@@ -43,6 +43,21 @@ public sealed class AdminListenerTlsTests : IDisposable
     }
 
     [Fact]
+    public void From_HttpsAdminOnAProxyPort_Refused()
+    {
+        _files.WritePem("admin", TestCertificates.Create(["admin.test"]));
+
+        var (_, errors) = Read(
+            ("Kestrel:Endpoints:tls:Url", "http://127.0.0.1:9443"),
+            ("Gateway:Admin:Urls", "https://127.0.0.1:9443"),
+            ("Gateway:Admin:Certificate:Path", "admin.crt"),
+            ("Gateway:Admin:Certificate:KeyPath", "admin.key"));
+
+        var error = Assert.Single(errors);
+        Assert.Equal(("Gateway:Admin:Urls", "port 9443 is also a proxy listener port (Kestrel:Endpoints:tls:Url); the admin listener needs its own."), (error.Path, error.Reason));
+    }
+
+    [Fact]
     public void From_HttpAdmin_NoTls()
     {
         var (listeners, errors) = Read(("Gateway:Admin:Urls", "http://127.0.0.1:9901"));
