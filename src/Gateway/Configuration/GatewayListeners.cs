@@ -15,8 +15,8 @@ internal sealed record GatewayListeners(IReadOnlyList<ProxyListener> Proxy, IRea
     /// <summary>
     /// Reads the proxy listeners from <c>Kestrel:Endpoints</c> or else <c>urls</c> (<c>--urls</c>, default
     /// <c>http://127.0.0.1:8080</c>, with <c>Gateway:Limits:Protocols</c>), and the admin listeners from
-    /// <c>Gateway:Admin:Urls</c> (with <c>Gateway:Admin:Certificate</c> for https ones). Every unusable value, and two listeners on one socket, is added to
-    /// <paramref name="errors"/> and left out.
+    /// <c>Gateway:Admin:Urls</c> (with <c>Gateway:Admin:Certificate</c> for https ones). Every unusable value, and
+    /// two listeners on one socket, is added to <paramref name="errors"/> and left out.
     /// </summary>
     /// <param name="contentRoot">What relative certificate paths are relative to.</param>
     /// <param name="time">When certificates must be valid: now.</param>
