@@ -42,8 +42,15 @@ public static class GatewayPipeline
                     proxy.UseTls(tls.For(endpoint));
                 }
             },
-            // Tag admin connections by socket, so routing never trusts a Host header to tell admin from proxy.
-            admin => admin.UseAdminConnectionMark());
+            (admin, address) =>
+            {
+                // Tag admin connections by socket, so routing never trusts a Host header to tell admin from proxy.
+                admin.UseAdminConnectionMark();
+                if (address.Https && listeners.AdminTls is { } endpoint)
+                {
+                    admin.UseTls(tls.For(endpoint));
+                }
+            });
     }
 
     /// <summary>2 and 3. App middleware, then the proxy pipeline of every proxied route.</summary>

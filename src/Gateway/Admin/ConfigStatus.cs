@@ -17,7 +17,11 @@ internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeO
         var snapshot = source.Current;
         var gateway = snapshot.Gateway with
         {
-            Admin = snapshot.Gateway.Admin with { ApiKey = snapshot.Gateway.Admin.ApiKey is null ? null : Redacted },
+            Admin = snapshot.Gateway.Admin with
+            {
+                ApiKey = snapshot.Gateway.Admin.ApiKey is null ? null : Redacted,
+                Certificate = snapshot.Gateway.Admin.Certificate is { Password: not null } certificate ? certificate with { Password = Redacted } : snapshot.Gateway.Admin.Certificate,
+            },
             Redis = snapshot.Gateway.Redis with { Configuration = snapshot.Gateway.Redis.Configuration is { } redis ? RedisSecrets.Redact(redis) : null },
         };
         var effective = JsonSerializer.SerializeToNode(

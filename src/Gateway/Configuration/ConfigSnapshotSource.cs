@@ -174,9 +174,10 @@ internal sealed class ConfigSnapshotSource : IProxyConfigProvider, IConfigSource
 
     private void WarnAboutStartupOnlyKeys(GatewayOptions before, GatewayOptions after)
     {
-        if (before.Admin.Urls != after.Admin.Urls)
+        // The admin listener's certificate files reload themselves; where they are is read at start-up.
+        if (!before.Admin.SameListener(after.Admin))
         {
-            Log.RestartRequired(_logger, "Gateway:Admin:Urls");
+            Log.RestartRequired(_logger, "Gateway:Admin (Urls, Certificate or SslProtocols)");
         }
 
         if (before.Telemetry != after.Telemetry)

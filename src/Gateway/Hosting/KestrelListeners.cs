@@ -8,8 +8,8 @@ namespace Gateway.Hosting;
 internal static class KestrelListeners
 {
     /// <param name="configureProxy">Applied to each proxy listener (protocols, connection steps).</param>
-    /// <param name="configureAdmin">Applied to each admin listener (connection steps).</param>
-    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners, Action<ListenOptions, ProxyListener> configureProxy, Action<ListenOptions> configureAdmin)
+    /// <param name="configureAdmin">Applied to each admin listener (connection steps, TLS on an https one).</param>
+    public static void Bind(KestrelServerOptions kestrel, GatewayListeners listeners, Action<ListenOptions, ProxyListener> configureProxy, Action<ListenOptions, ListenerAddress> configureAdmin)
     {
         // The gateway binds Kestrel:Endpoints itself, each with its connection steps. Kestrel's own loader would bind
         // them a second time without them, and rebind them on a config change (an endpoint added at run time would
@@ -22,7 +22,7 @@ internal static class KestrelListeners
 
         foreach (var address in listeners.Admin)
         {
-            Listen(kestrel, address, configureAdmin);
+            Listen(kestrel, address, options => configureAdmin(options, address));
         }
     }
 

@@ -34,7 +34,7 @@ internal sealed class TlsCertificates : IDisposable
     public static TlsCertificates Create(TlsEndpointOptions options, TimeProvider time, ILogger logger, bool watch = true)
     {
         var initial = Selection.Load(options, time.GetUtcNow(), out var error)
-            ?? throw new InvalidOperationException($"Kestrel:Endpoints:{options.Endpoint}: {error}");
+            ?? throw new InvalidOperationException($"Endpoint {options.Endpoint}: {error}");
         var certificates = new TlsCertificates(options, initial, time, logger);
         if (watch)
         {

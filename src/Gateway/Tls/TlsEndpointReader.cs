@@ -14,7 +14,8 @@ internal static class TlsEndpointReader
 
     /// <param name="contentRoot">What relative certificate paths are relative to.</param>
     /// <param name="https">Whether the endpoint's Url is https; the keys are refused on a cleartext one.</param>
-    public static TlsEndpointOptions? Read(IConfigurationSection endpoint, bool https, string contentRoot, DateTimeOffset now, ConfigErrorList errors)
+    /// <param name="name">The endpoint's name in logs; by default its key under <c>Kestrel:Endpoints</c>.</param>
+    public static TlsEndpointOptions? Read(IConfigurationSection endpoint, bool https, string contentRoot, DateTimeOffset now, ConfigErrorList errors, string? name = null)
     {
         var certificateSection = endpoint.GetSection(TlsConstants.CertificateKey);
         var sniSection = endpoint.GetSection(TlsConstants.SniKey);
@@ -62,7 +63,7 @@ internal static class TlsEndpointReader
         }
 
         var protocols = ReadSslProtocols(sslSection, errors);
-        return errors.Errors.Count > before ? null : new TlsEndpointOptions(endpoint.Key, certificate, sni, protocols);
+        return errors.Errors.Count > before ? null : new TlsEndpointOptions(name ?? endpoint.Key, certificate, sni, protocols);
     }
 
     private static CertificateFile? ReadCertificate(IConfigurationSection section, string contentRoot, DateTimeOffset now, ConfigErrorList errors)

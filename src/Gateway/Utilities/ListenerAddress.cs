@@ -20,7 +20,8 @@ internal sealed record ListenerAddress(string Url, IPAddress? Address, bool AnyA
         !(Address is not null && other.Address is not null && !Address.Equals(other.Address));
 
     /// <summary>Parses a <c>;</c>-separated list; returns null and an error when any entry is unusable.</summary>
-    public static IReadOnlyList<ListenerAddress>? ParseList(string? urls, out string? error)
+    /// <param name="allowHttps">Where the caller has a certificate for https URLs (checked by the caller).</param>
+    public static IReadOnlyList<ListenerAddress>? ParseList(string? urls, out string? error, bool allowHttps = false)
     {
         error = null;
         var parts = (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -33,7 +34,7 @@ internal sealed record ListenerAddress(string Url, IPAddress? Address, bool AnyA
         var result = new List<ListenerAddress>(parts.Length);
         foreach (var part in parts)
         {
-            var parsed = Parse(part, allowHttps: false, out error);
+            var parsed = Parse(part, allowHttps, out error);
             if (parsed is null)
             {
                 return null;

@@ -57,13 +57,34 @@ public sealed class WebSocketBackend : IAsyncDisposable
         return socket;
     }
 
-    /// <summary>Sends <paramref name="text"/> and returns the echo.</summary>
+    /// <summary>Sends <paramref name="text"/> and returns the echo (the whole message, within 10 s).</summary>
     public static async Task<string> EchoAsync(ClientWebSocket socket, string text, CancellationToken cancellationToken = default)
     {
         await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        var buffer = new byte[1024];
-        var received = await socket.ReceiveAsync(buffer, cancellationToken);
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count);
+        return await ReceiveMessageAsync(socket, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads one whole message: a receive returns what has arrived, and a frame the proxy forwards in two segments
+    /// comes in two parts (the first with <c>EndOfMessage</c> false).
+    /// </summary>
+    public static async Task<string> ReceiveMessageAsync(WebSocket socket, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var buffer = new byte[4096];
+        using var message = new System.IO.MemoryStream();
+        for (var parts = 0; parts < 1024; parts++)
+        {
+            var received = await socket.ReceiveAsync(buffer, timeout.Token);
+            message.Write(buffer, 0, received.Count);
+            if (received.EndOfMessage || received.MessageType == WebSocketMessageType.Close)
+            {
+                break;
+            }
+        }
+
+        return System.Text.Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
     }
 
     private static async Task EchoAsync(WebSocket socket)

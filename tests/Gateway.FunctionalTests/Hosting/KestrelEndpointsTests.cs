@@ -9,7 +9,7 @@ namespace Gateway.FunctionalTests.Hosting;
 
 /// <summary>
 /// Proxy listeners declared under <c>Kestrel:Endpoints</c>: one gateway with an HTTP/1.1 endpoint (<c>web</c>) and an
-/// h2c endpoint (<c>grpc</c>), each proven to get the gateway's edge: connection cap, limits, admin separation.
+/// h2c endpoint (<c>grpc</c>), each proven to get the gateway's edge: connection cap, accept queue, limits, admin separation.
 /// </summary>
 public sealed class KestrelEndpointsTests
 {
@@ -58,14 +58,12 @@ public sealed class KestrelEndpointsTests
 
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{web.Port}/api/ws"), CancellationToken.None);
-        await socket.SendAsync(Encoding.UTF8.GetBytes("ping"), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        var buffer = new byte[64];
-        var echoed = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        var echoed = await WebSocketBackend.EchoAsync(socket, "ping");
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         using var channel = GrpcTestConfig.Channel(grpcUrl);
         var answer = await GrpcTestConfig.SayAsync(channel, "both");
 
-        Assert.Equal("ping", Encoding.UTF8.GetString(buffer, 0, echoed.Count));
+        Assert.Equal("ping", echoed);
         Assert.Equal("hello both", answer);
     }
 
@@ -145,6 +143,34 @@ public sealed class KestrelEndpointsTests
         Assert.Equal(HttpStatusCode.NotFound, onWeb.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, onGrpc.StatusCode);
         Assert.Equal(HttpStatusCode.OK, onAdmin.StatusCode);
+    }
+
+    [Fact]
+    public async Task AcceptQueue_ListenBacklogOnBothEndpoints()
+    {
+        var (web, grpcUrl) = Ports();
+        await using var gateway = await StartAsync(Config(limits: new JsonObject { ["ListenBacklog"] = 100 }), web, grpcUrl);
+
+        // For a listening socket, ss reports its accept queue's size as Send-Q (Kestrel's own default is 512).
+        var (exit, listening, stderr) = await ProcessRunner.RunAsync("ss", Path.GetTempPath(), "-Hltn");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(100, Backlog(listening, web.Port));
+        Assert.Equal(100, Backlog(listening, grpcUrl.Port));
+    }
+
+    private static int Backlog(string listening, int port)
+    {
+        foreach (var line in listening.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (columns.Length >= 4 && columns[3].EndsWith($":{port}", StringComparison.Ordinal))
+            {
+                return int.Parse(columns[2], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"no listener on port {port} in: {listening}");
     }
 
     private static HttpRequestMessage ManyHeaders(Uri url)

@@ -59,11 +59,12 @@ internal static class TlsClient
         await connection.Stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: gw\r\n\r\n"));
         // The whole response is read, so the next request on this connection does not read this one's tail (a single
         // read once returned only the headers, and the next call got the chunked body's last "0").
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var buffer = new byte[16 * 1024];
         var text = string.Empty;
         while (!IsComplete(text))
         {
-            var read = await connection.Stream.ReadAsync(buffer);
+            var read = await connection.Stream.ReadAsync(buffer, timeout.Token);
             if (read == 0)
             {
                 break;

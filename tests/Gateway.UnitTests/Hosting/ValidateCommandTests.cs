@@ -52,5 +52,28 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Contains("port 9901 is also a proxy listener port (Kestrel:Endpoints:web:Url)", stderr.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Validate_ExpiredAdminCertificate_ExitsOneNamingTheFile()
+    {
+        using var certificates = new Gateway.FunctionalTests.Fixtures.TestCertificates();
+        var (certificate, key) = certificates.WritePem("admin", Gateway.FunctionalTests.Fixtures.TestCertificates.Create(
+            ["admin.test"], DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(-1)));
+        File.Copy(certificate, Path.Combine(_directory, "admin.crt"));
+        File.Copy(key, Path.Combine(_directory, "admin.key"));
+        // Relative paths: the file's folder is the content root of validate, as of a start from that folder.
+        var file = Write("admin-tls.json", """
+            { "Gateway": { "Admin": { "Urls": "https://127.0.0.1:9443",
+                                      "Certificate": { "Path": "admin.crt", "KeyPath": "admin.key" } } } }
+            """);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exit = await Gateway.Hosting.ValidateCommand.RunAsync(file, stdout, stderr);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"Gateway:Admin:Certificate:Path: '{Path.Combine(_directory, "admin.crt")}': the certificate (CN=admin.test) expired on", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("1 error(s)", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

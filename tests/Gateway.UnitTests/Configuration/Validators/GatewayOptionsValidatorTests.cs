@@ -122,7 +122,7 @@ public sealed class GatewayOptionsValidatorTests
 
     [Theory]
     [InlineData("https://127.0.0.1:9901", "an https listener needs a certificate")]
-    [InlineData("127.0.0.1:9901", "not an http://host:port URL")]
+    [InlineData("127.0.0.1:9901", "not an http:// or https://host:port URL")]
     [InlineData("http://127.0.0.1", "explicit port")]
     [InlineData("http://example.com:80", "IP address, localhost or *")]
     [InlineData("", "at least one")]
@@ -139,6 +139,38 @@ public sealed class GatewayOptionsValidatorTests
         var error = SingleError(new GatewayOptions { Admin = new AdminOptions { Urls = "http://*:9901" } });
         Assert.Equal("Gateway:Admin:ApiKey", error.Path);
         Assert.Contains("required", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HttpsAdminWithCertificate_IsValid()
+    {
+        var admin = new AdminOptions { Urls = "https://127.0.0.1:9443", Certificate = new ListenerCertificateOptions { Path = "admin.pfx" } };
+
+        Assert.Empty(GatewayOptionsValidator.Validate(new GatewayOptions { Admin = admin }));
+    }
+
+    [Fact]
+    public void Validate_AdminCertificateWithoutHttpsUrl_IsAnError()
+    {
+        var error = SingleError(new GatewayOptions { Admin = new AdminOptions { Certificate = new ListenerCertificateOptions { Path = "admin.pfx" } } });
+        Assert.Equal(("Gateway:Admin:Certificate", "applies to https:// admin URLs only; Gateway:Admin:Urls has none."), (error.Path, error.Reason));
+    }
+
+    [Fact]
+    public void Validate_AdminSslProtocolsWithoutHttpsUrl_IsAnError()
+    {
+        var error = SingleError(new GatewayOptions { Admin = new AdminOptions { SslProtocols = ["Tls13"] } });
+        Assert.Equal("Gateway:Admin:SslProtocols", error.Path);
+    }
+
+    [Fact]
+    public void Validate_AdminCertificateWithoutPath_IsAnError()
+    {
+        var admin = new AdminOptions { Urls = "https://127.0.0.1:9443", Certificate = new ListenerCertificateOptions { KeyPath = "admin.key" } };
+
+        var error = SingleError(new GatewayOptions { Admin = admin });
+
+        Assert.Equal(("Gateway:Admin:Certificate:Path", "is required."), (error.Path, error.Reason));
     }
 
     [Fact]
