@@ -92,10 +92,9 @@ public static class GatewayPipeline
         proxy.UseCircuitFilter();
         proxy.UseSessionAffinity();
         proxy.UseLoadBalancing();
-        // Passive health outside the breaker, so a timed-out attempt counts against the destination too; beside it
-        // what each attempt showed (served, refused), which region choice weighs against probes that time out.
-        proxy.UsePassiveHealthChecks();
-        proxy.UseServingEvidence();
+        // Passive health outside the breaker, so a timed-out attempt counts against the destination too; in the same
+        // pass what each attempt showed (served, refused), which region choice weighs against probes that time out.
+        proxy.UseAttemptHealth();
         proxy.UseCircuitBreakers();
     }
 
