@@ -80,7 +80,8 @@ public static class GatewayPipeline
         // Admission under the cluster's adaptive limit, before anything reads the body or opens a backend
         // connection, so a refusal costs little.
         proxy.UseAdmission();
-        // Outside every attempt, so the last attempt's failure becomes one explicit 502/504 answer.
+        // Outside every attempt, so the last attempt's failure becomes one explicit 502/504 answer. Right after admission,
+        // which for a request it admitted gives that answer after its own await, in the same pass.
         proxy.UseForwarderErrorAnswers();
         // The region, then health: failover narrows the destinations, which the next step checks for emptiness.
         proxy.UseRegionChoice();
