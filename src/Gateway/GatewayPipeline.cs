@@ -87,7 +87,8 @@ public static class GatewayPipeline
         // Admission under the cluster's adaptive limit, before anything reads the body or opens a backend
         // connection, so a refusal costs little.
         proxy.UseAdmission();
-        // Outside every attempt, so the last attempt's failure becomes one explicit 502/504 answer.
+        // Outside every attempt, so the last attempt's failure becomes one explicit 502/504 answer. Right after admission,
+        // which for a request it admitted gives that answer after its own await, in the same pass.
         proxy.UseForwarderErrorAnswers();
         // The region, then health: failover narrows the destinations, which the next step checks for emptiness.
         proxy.UseRegionChoice();
@@ -99,10 +100,9 @@ public static class GatewayPipeline
         proxy.UseCircuitFilter();
         proxy.UseSessionAffinity();
         proxy.UseLoadBalancing();
-        // Passive health outside the breaker, so a timed-out attempt counts against the destination too; beside it
-        // what each attempt showed (served, refused), which region choice weighs against probes that time out.
-        proxy.UsePassiveHealthChecks();
-        proxy.UseServingEvidence();
+        // Passive health outside the breaker, so a timed-out attempt counts against the destination too; in the same
+        // pass what each attempt showed (served, refused), which region choice weighs against probes that time out.
+        proxy.UseAttemptHealth();
         proxy.UseCircuitBreakers();
     }
 

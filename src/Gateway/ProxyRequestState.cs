@@ -36,6 +36,13 @@ internal sealed class ProxyRequestState
     public ClusterShedder? Shedder { get; set; }
 
     /// <summary>
+    /// Written by the admission step for a request it admitted: it awaits the rest of the pipeline anyway, and gives the
+    /// forwarder-error answer (502/504) after that await. Read by the forwarder-error step, which then passes the request
+    /// straight on instead of awaiting it a second time.
+    /// </summary>
+    public bool ForwarderErrorsAnswered { get; set; }
+
+    /// <summary>
     /// Written by the shedding request transform as an admitted attempt is sent (a timestamp); read and cleared by the
     /// shedding response transform when its response headers are in.
     /// </summary>

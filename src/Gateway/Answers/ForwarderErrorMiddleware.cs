@@ -11,26 +11,32 @@ namespace Gateway.Answers;
 /// </summary>
 internal sealed class ForwarderErrorMiddleware(RequestDelegate next, GatewayResponseWriter writer)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        await next(context);
+    public Task InvokeAsync(HttpContext context) =>
+        // The admission step gives the answer after its own await when it admitted the request (see
+        // ProxyRequestState.ForwarderErrorsAnswered): a second await here would cost an async state machine per request.
+        ProxyRequestState.Find(context) is { ForwarderErrorsAnswered: true } ? next(context) : InvokeAndAnswerAsync(context);
 
+    /// <summary>
+    /// The answer for a forwarding that failed before the response started, once the rest of the pipeline has run;
+    /// a completed task when there is nothing to answer.
+    /// </summary>
+    public static Task AnswerAsync(HttpContext context, GatewayResponseWriter writer)
+    {
         if (context.Response.HasStarted)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         if (FailureClassifier.TimedOutByGateway(context))
         {
             // The gateway's own attempt timeout ended the last attempt.
-            await writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
-            return;
+            return writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
         }
 
         var error = context.Features.Get<IForwarderErrorFeature>();
         if (error is null)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var problem = error.Error switch
@@ -43,9 +49,12 @@ internal sealed class ForwarderErrorMiddleware(RequestDelegate next, GatewayResp
             _ => null,
         };
 
-        if (problem is not null)
-        {
-            await writer.WriteAsync(context, problem);
-        }
+        return problem is null ? Task.CompletedTask : writer.WriteAsync(context, problem);
+    }
+
+    private async Task InvokeAndAnswerAsync(HttpContext context)
+    {
+        await next(context);
+        await AnswerAsync(context, writer);
     }
 }

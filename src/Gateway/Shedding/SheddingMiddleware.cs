@@ -62,10 +62,14 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)
     {
         // For the shedding transforms, which time each attempt for the limit.
-        ProxyRequestState.Of(context).Shedder = shedder;
+        var state = ProxyRequestState.Of(context);
+        state.Shedder = shedder;
+        // The forwarder-error step comes next in the path; its answer rides on this await (one pass instead of two).
+        state.ForwarderErrorsAnswered = true;
         try
         {
             await next(context);
+            await ForwarderErrorMiddleware.AnswerAsync(context, writer);
         }
         finally
         {

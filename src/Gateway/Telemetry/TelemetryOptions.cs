@@ -6,6 +6,14 @@ public sealed record TelemetryOptions
     /// <summary>The <c>service.name</c> resource attribute. Default <c>gateway</c>.</summary>
     public string ServiceName { get; init; } = TelemetryConstants.DefaultServiceName;
 
+    /// <summary>
+    /// Whether the forwarder's HttpClient records its per-request instruments (<c>http.client.request.duration</c>,
+    /// <c>http.client.active_requests</c>) for each backend. Default false: <c>http.server.request.duration</c> already
+    /// times every request, and these cost about 420 bytes and a histogram update per attempt; the connection
+    /// instruments of <c>System.Net.Http</c> are exported either way.
+    /// </summary>
+    public bool UpstreamRequestMetrics { get; init; }
+
     /// <summary>OTLP export of traces and metrics; absent (no endpoint) means no OTLP export.</summary>
     public OtlpOptions Otlp { get; init; } = new();
 }

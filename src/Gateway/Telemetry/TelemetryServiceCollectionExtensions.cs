@@ -42,6 +42,16 @@ internal static class TelemetryServiceCollectionExtensions
                     .AddMeter(s_builtInMeters)
                     // Scrapes are rare and cheap; a cache would show operators stale numbers.
                     .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (!options.UpstreamRequestMetrics)
+                {
+                    // Dropped streams leave the instruments without a listener, and HttpClient's MetricsHandler then
+                    // skips its per-request path (an async state machine and a boxed status code per attempt).
+                    foreach (var instrument in TelemetryConstants.UpstreamRequestInstruments)
+                    {
+                        metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+                    }
+                }
+
                 if (otlpEndpoint is not null)
                 {
                     metrics.AddOtlpExporter(o => { o.Endpoint = otlpEndpoint; o.Protocol = protocol; });

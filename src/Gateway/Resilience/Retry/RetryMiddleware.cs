@@ -28,9 +28,13 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         })
         .Build();
 
+    // The retry options of the snapshot they were read from: one reference compare per request instead of a section
+    // lookup; replaced (never mutated) when a reload applies a new snapshot.
+    private RetryOptionsOf? _options;
+
     public Task InvokeAsync(HttpContext context)
     {
-        var options = config.Current.Section<ResilienceOptions>().Retry;
+        var options = CurrentOptions();
         var policy = ProxyRequestState.Find(context)?.Resilience?.Cluster;
         if (!options.Enabled || policy is { RetryPipeline: null })
         {
@@ -87,6 +91,21 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
             ResilienceContextPool.Shared.Return(resilience);
         }
     }
+
+    private RetryOptions CurrentOptions()
+    {
+        var current = config.Current;
+        var cached = Volatile.Read(ref _options);
+        if (cached is null || !ReferenceEquals(cached.Config, current))
+        {
+            cached = new RetryOptionsOf(current, current.Section<ResilienceOptions>().Retry);
+            Volatile.Write(ref _options, cached);
+        }
+
+        return cached.Options;
+    }
+
+    private sealed record RetryOptionsOf(IAppliedConfig Config, RetryOptions Options);
 
     /// <returns>Whether to try again.</returns>
     private async ValueTask<bool> AttemptAsync(HttpContext context, RetryAttempt attempt)

@@ -31,6 +31,7 @@ public sealed class GatewayOptionsValidatorTests
         Assert.Equal("http://127.0.0.1:9901", options.Admin.Urls);
         Assert.Null(options.Admin.ApiKey);
         Assert.Equal("grpc", options.Telemetry.Otlp.Protocol);
+        Assert.False(options.Telemetry.UpstreamRequestMetrics);
         var policy = new FailoverPolicyOptions();
         Assert.Equal(0.5, policy.MinHealthyFraction);
         Assert.Equal(TimeSpan.FromSeconds(30), policy.FailbackDelay);
