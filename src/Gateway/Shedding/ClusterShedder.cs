@@ -39,6 +39,7 @@ internal sealed class ClusterShedder
     private readonly long _drainBucket;
     private readonly long _sweepInterval;
     private readonly long _queueTimeout;
+    private readonly ClientPatience _patience;
     private long _lastSweep;
 
     public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time)
@@ -56,6 +57,7 @@ internal sealed class ClusterShedder
         _queueTimeout = (long)(options.QueueTimeout.TotalSeconds * time.TimestampFrequency);
         _drainBucket = (long)(SheddingConstants.DrainRateBucket.TotalSeconds * time.TimestampFrequency);
         _sweepInterval = (long)(SheddingConstants.QueueSweepInterval.TotalSeconds * time.TimestampFrequency);
+        _patience = new ClientPatience(time);
     }
 
     public string ClusterId { get; }
@@ -150,6 +152,11 @@ internal sealed class ClusterShedder
                 lock (_queueLock)
                 {
                     CountOut((int)priority);
+                    if (outcome == Waiter.Cancelled)
+                    {
+                        var now = _time.GetTimestamp();
+                        _patience.Abandoned(now - waiter.EnqueuedAt, now);
+                    }
                 }
 
                 return outcome == Waiter.Cancelled ? SheddingReasons.ClientGone : SheddingReasons.QueueTimeout;
@@ -275,7 +282,8 @@ internal sealed class ClusterShedder
             return false;
         }
 
-        var wait = IsStanding((int)priority, now) ? Options.StandingQueueWait : Options.QueueTimeout;
+        var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, _queueTimeout) : _queueTimeout;
+        wait = _patience.Wait(wait, LatencyTicks, now);
         var queuedOfItsOwn = _queuedByPriority[(int)priority];
         if (queuedOfItsOwn > 0 && TryMeasureDrain((int)priority, now, out var grants, out var over))
         {
@@ -283,7 +291,7 @@ internal sealed class ClusterShedder
             // gateway's own time per request and the backend's are all in that rate, which the estimate below leaves
             // out (under a storm on a loaded machine it promised 2 s waits that ended in queue_timeout).
             // queued >= grants / over x wait, in whole numbers so a waiter exactly on time is kept.
-            return (long)queuedOfItsOwn * over >= grants * (long)(wait.TotalSeconds * _time.TimestampFrequency);
+            return (long)queuedOfItsOwn * over >= grants * wait;
         }
 
         var latency = Limit.LatencySeconds;
@@ -302,7 +310,7 @@ internal sealed class ClusterShedder
         // Slots free at the limit over the latency, or as fast as they did over the last second if that was faster:
         // one window's mean, inflated by a moment's CPU starvation, must not refuse what the cluster is serving.
         var perSecond = Math.Max(Threshold(priority, Limit.Current) / latency, Pacer.CompletionsPerSecond);
-        var drainedInWait = perSecond * wait.TotalSeconds;
+        var drainedInWait = perSecond * wait / _time.TimestampFrequency;
         return ahead > 0 && ahead >= drainedInWait;
     }
 
@@ -374,6 +382,9 @@ internal sealed class ClusterShedder
             return;
         }
 
+        // Within the clients' patience when they were seen giving up sooner than QueueTimeout: a waiter granted after
+        // it would be served to nobody.
+        var deadline = _patience.Wait(_queueTimeout, LatencyTicks, now);
         for (var p = 0; p < RequestPriorities.Count; p++)
         {
             if (_queuedByPriority[p] == 0 || !TryMeasureDrain(p, now, out var grants, out var over))
@@ -391,7 +402,7 @@ internal sealed class ClusterShedder
 
                 // Not reached before its wait ends even at QueueSweepPaceMargin times the pace, in whole numbers.
                 position++;
-                var left = waiter.EnqueuedAt + _queueTimeout - now;
+                var left = waiter.EnqueuedAt + deadline - now;
                 if (position * over > SheddingConstants.QueueSweepPaceMargin * grants * left && waiter.TryExpire())
                 {
                     // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
@@ -401,6 +412,9 @@ internal sealed class ClusterShedder
             }
         }
     }
+
+    /// <summary>The backend's mean latency of the last window in ticks; 0 until one closed.</summary>
+    private long LatencyTicks => Limit.LatencySeconds is var latency && latency > 0 ? (long)(latency * _time.TimestampFrequency) : 0;
 
     /// <summary>One waiter of <paramref name="priority"/> left the queue (granted, evicted, dropped or gone); under _queueLock.</summary>
     private void CountOut(int priority)

@@ -90,4 +90,10 @@ internal static class SheddingConstants
 
     // Samples fewer than this in a window say more about one request than about the cluster.
     public const int MinSamplesPerWindow = 3;
+
+    /// <summary>Abandoned queue waits a second must see before they say how long the cluster's clients wait.</summary>
+    public const int MinAbandonmentsPerSecond = 10;
+
+    /// <summary>How long a learned client patience holds after the last second that showed it.</summary>
+    public static readonly TimeSpan ClientPatienceMemory = TimeSpan.FromSeconds(30);
 }

@@ -209,6 +209,56 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
+    public async Task EnterAsync_ClientsSeenGivingUpAfterOneSecond_QueueHeldUnderTheirPatience()
+    {
+        // Limit 10, 100 ms requests: default slots free at 80 a second. With the 2 s wait 160 default requests may
+        // queue; once a dozen clients are seen leaving after 1 s, the wait is held to 1 s less twice the latency.
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 10, MaxLimit = 10, InitialLimit = 10, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2) },
+            _time);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
+        }
+
+        Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
+        using var leaving = new CancellationTokenSource();
+        var impatient = Enumerable.Range(0, 12).Select(_ => shedder.EnterAsync(RequestPriority.Default, leaving.Token).AsTask()).ToList();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await leaving.CancelAsync();
+        Assert.All(await Task.WhenAll(impatient), r => Assert.Equal(SheddingReasons.ClientGone, r));
+        Assert.Equal(0, shedder.Queued);
+
+        // 80 a second for 0.8 s: 64 wait, the 65th is refused on arrival.
+        var waiting = Enumerable.Range(0, 64).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task EnterAsync_NoClientSeenGivingUp_QueueHoldsTheConfiguredWait()
+    {
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 10, MaxLimit = 10, InitialLimit = 10, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2) },
+            _time);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
+        }
+
+        Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
+        var waiting = Enumerable.Range(0, 160).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task EnterAsync_SheddableWhileOthersWait_RefusedOnArrivalAsBacklog()
     {
         var shedder = Fixed(1);

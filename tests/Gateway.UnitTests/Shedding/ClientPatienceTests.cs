@@ -1,0 +1,68 @@
+using Gateway.Shedding;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.UnitTests.Shedding;
+
+public sealed class ClientPatienceTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private long Ticks(double seconds) => (long)(seconds * _time.TimestampFrequency);
+
+    private void AbandonAfter(ClientPatience patience, double waitedSeconds, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            patience.Abandoned(Ticks(waitedSeconds), _time.GetTimestamp());
+        }
+    }
+
+    [Fact]
+    public void Wait_NobodyGaveUp_IsTheConfiguredWait()
+    {
+        var patience = new ClientPatience(_time);
+
+        Assert.Equal(Ticks(2), patience.Wait(Ticks(2), Ticks(0.05), _time.GetTimestamp()));
+        Assert.False(patience.Known(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void Wait_AFewImpatientCallers_SayNothingAboutTheRest()
+    {
+        var patience = new ClientPatience(_time);
+
+        AbandonAfter(patience, 0.1, SheddingConstants.MinAbandonmentsPerSecond - 1);
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+        AbandonAfter(patience, 0.1, SheddingConstants.MinAbandonmentsPerSecond - 1);
+
+        Assert.Equal(Ticks(2), patience.Wait(Ticks(2), 0, _time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void Wait_ClientsGiveUpAfterOneSecond_HeldUnderTheirPatienceLessTwiceTheLatency()
+    {
+        var patience = new ClientPatience(_time);
+
+        AbandonAfter(patience, 0.95, SheddingConstants.MinAbandonmentsPerSecond);
+
+        Assert.True(patience.Known(_time.GetTimestamp()));
+        Assert.Equal(Ticks(0.85), patience.Wait(Ticks(2), Ticks(0.05), _time.GetTimestamp()), Ticks(0.001));
+        // Never longer than configured, and never under half the patience however slow the backend.
+        Assert.Equal(Ticks(0.5), patience.Wait(Ticks(0.5), Ticks(0.05), _time.GetTimestamp()));
+        Assert.Equal(Ticks(0.475), patience.Wait(Ticks(2), Ticks(1), _time.GetTimestamp()), Ticks(0.001));
+    }
+
+    [Fact]
+    public void Wait_NoAbandonmentsForTheMemory_ForgetsThePatience()
+    {
+        var patience = new ClientPatience(_time);
+        AbandonAfter(patience, 0.95, SheddingConstants.MinAbandonmentsPerSecond);
+
+        _time.Advance(SheddingConstants.ClientPatienceMemory - TimeSpan.FromSeconds(1));
+        Assert.True(patience.Known(_time.GetTimestamp()));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(patience.Known(_time.GetTimestamp()));
+        Assert.Equal(Ticks(2), patience.Wait(Ticks(2), 0, _time.GetTimestamp()));
+    }
+}
