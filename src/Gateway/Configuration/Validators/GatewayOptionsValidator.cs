@@ -19,6 +19,7 @@ internal static class GatewayOptionsValidator
         RateLimitingValidator.Validate(options.RateLimiting, errors);
         RedisValidator.Validate(options.Redis, errors);
         ClientIdentityValidator.Validate(options.ClientIdentity, errors);
+        IdentityValidator.Validate(options.Identity, errors);
         LimitsValidator.Validate(options.Limits, errors);
         SheddingValidator.Validate(options.Shedding, errors);
         ShutdownValidator.Validate(options.Shutdown, errors);
