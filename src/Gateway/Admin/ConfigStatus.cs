@@ -18,6 +18,7 @@ internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeO
         var gateway = snapshot.Gateway with
         {
             Admin = snapshot.Gateway.Admin with { ApiKey = snapshot.Gateway.Admin.ApiKey is null ? null : Redacted },
+            Identity = Redact(snapshot.Gateway.Identity),
             Redis = snapshot.Gateway.Redis with { Configuration = snapshot.Gateway.Redis.Configuration is { } redis ? RedisSecrets.Redact(redis) : null },
         };
         var effective = JsonSerializer.SerializeToNode(
@@ -25,6 +26,16 @@ internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeO
             AdminJson.Config);
         return new ConfigStatus(snapshot.Revision, source.ProxyRevision, snapshot.AppliedAt, source.LastReload, effective);
     }
+
+    /// <summary>Key hashes are not keys, but a weak key can be found from its hash: only their number is shown.</summary>
+    private static Identity.IdentityOptions Redact(Identity.IdentityOptions identity) => identity with
+    {
+        Consumers = identity.Consumers.ToDictionary(
+            c => c.Key,
+            c => c.Value with { KeyHashes = [.. c.Value.KeyHashes.Select(_ => Redacted)] },
+            StringComparer.OrdinalIgnoreCase),
+        Jwt = identity.Jwt with { JwksUrl = IdentityStatus.Shown(identity.Jwt.JwksUrl) },
+    };
 
     private sealed record EffectiveConfig(ProxySection ReverseProxy, GatewayOptions Gateway);
 
