@@ -23,8 +23,9 @@ public sealed record IdentityOptions
     public bool HideCredentials { get; init; }
 
     /// <summary>
-    /// Validated tokens remembered (until their expiry) so a repeated token is not verified again, and refused ones
-    /// for 10 s. Default 10,000, range 0 (off) to 1,000,000; when full, the cache is emptied and fills again.
+    /// Validated tokens remembered (until their expiry) so a repeated token is not verified again, and, in a cache of
+    /// their own of the same size, refused ones for 10 s. Default 10,000, range 0 (off) to 1,000,000; a full cache is
+    /// emptied and fills again.
     /// </summary>
     public int TokenCacheSize { get; init; } = IdentityConstants.DefaultTokenCacheSize;
 

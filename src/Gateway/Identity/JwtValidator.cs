@@ -24,6 +24,7 @@ internal sealed class JwtValidator
         _consumerClaim = options.ConsumerClaim;
         _time = time;
         Cache = new TokenCache(cacheSize, time);
+        Refusals = new TokenCache(cacheSize, time);
         _parameters = new TokenValidationParameters
         {
             ValidIssuer = options.Issuer,
@@ -47,10 +48,18 @@ internal sealed class JwtValidator
 
     public JwksKeys Keys { get; }
 
+    /// <summary>Tokens verified valid, until their <c>exp</c>.</summary>
     public TokenCache Cache { get; }
 
-    /// <summary>Whether the token's outcome is cached: see <see cref="TokenCache.TryGet"/>.</summary>
-    public bool TryCached(ReadOnlySpan<char> token, out GatewayIdentity? identity) => Cache.TryGet(token, out identity);
+    /// <summary>
+    /// Tokens refused, for <see cref="IdentityConstants.RefusalCacheTime"/>. Apart from <see cref="Cache"/>, so a flood
+    /// of distinct forged tokens empties only this one and valid clients keep their entries.
+    /// </summary>
+    public TokenCache Refusals { get; }
+
+    /// <summary>Whether the token's outcome is cached: its identity, or null when it was refused.</summary>
+    public bool TryCached(ReadOnlySpan<char> token, out GatewayIdentity? identity) =>
+        Cache.TryGet(token, out identity) || Refusals.TryGet(token, out identity);
 
     /// <summary>Verifies <paramref name="token"/>; null when it is refused. The outcome is cached.</summary>
     public async ValueTask<GatewayIdentity?> ValidateAsync(string token)
@@ -72,7 +81,7 @@ internal sealed class JwtValidator
             return identity;
         }
 
-        Cache.Add(token, null, _time.GetUtcNow() + IdentityConstants.RefusalCacheTime);
+        Refusals.Add(token, null, _time.GetUtcNow() + IdentityConstants.RefusalCacheTime);
         return null;
     }
 

@@ -90,7 +90,7 @@ internal sealed class RequiredClaim(string type, string? value)
     /// </summary>
     public bool IsMetBy(GatewayIdentity identity)
     {
-        foreach (var claim in identity.Principal.Claims)
+        foreach (var claim in identity.Claims)
         {
             if (!string.Equals(claim.Type, Type, StringComparison.Ordinal))
             {
