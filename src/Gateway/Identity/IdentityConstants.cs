@@ -17,6 +17,7 @@ internal static class IdentityConstants
     public const string DefaultConsumerHeader = "X-Gateway-Consumer";
     public const string DefaultConsumerClaim = "sub";
     public const string BearerPrefix = "Bearer ";
+    public const string ForwardedForHeader = "X-Forwarded-For";
 
     /// <summary>A SHA-256 digest as lowercase or uppercase hex.</summary>
     public const int KeyHashLength = 64;
@@ -28,6 +29,10 @@ internal static class IdentityConstants
     public const int MaxApiKeyLength = 256;
 
     public const int MaxTokenLength = 8192;
+
+    public const int DefaultMaxFailedVerificationsPerSecond = 10;
+    public const int MinMaxFailedVerificationsPerSecond = 0;
+    public const int MaxMaxFailedVerificationsPerSecond = 100_000;
 
     public const int DefaultTokenCacheSize = 10_000;
     public const int MinTokenCacheSize = 0;
@@ -65,4 +70,5 @@ internal static class IdentityConstants
     public const string Allowed = "allowed";
     public const string Unauthenticated = "unauthenticated";
     public const string Forbidden = "forbidden";
+    public const string Skipped = "skipped";
 }

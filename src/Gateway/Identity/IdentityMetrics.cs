@@ -20,7 +20,7 @@ internal sealed class IdentityMetrics
         _verifications = meter.CreateCounter<long>(
             "gateway.identity.token.verifications",
             unit: "{token}",
-            description: "Bearer tokens verified with their signature (not answered from the token cache), by outcome (allowed or unauthenticated).");
+            description: "Bearer tokens the token cache did not answer, by outcome: allowed or unauthenticated after a signature check, or skipped (refused unverified: the client's budget of failed verifications for this second was spent).");
         _jwksFetches = meter.CreateCounter<long>(
             "gateway.identity.jwks.fetches",
             unit: "{fetch}",
@@ -35,11 +35,12 @@ internal sealed class IdentityMetrics
         }
     }
 
-    public void Verified(bool valid)
+    public void Verified(bool valid, bool budgetSpent)
     {
         if (_verifications.Enabled)
         {
-            _verifications.Add(1, new KeyValuePair<string, object?>(MetricTags.Outcome, valid ? IdentityConstants.Allowed : IdentityConstants.Unauthenticated));
+            var outcome = budgetSpent ? IdentityConstants.Skipped : valid ? IdentityConstants.Allowed : IdentityConstants.Unauthenticated;
+            _verifications.Add(1, new KeyValuePair<string, object?>(MetricTags.Outcome, outcome));
         }
     }
 

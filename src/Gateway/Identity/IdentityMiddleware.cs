@@ -1,4 +1,5 @@
 using Gateway.Answers;
+using Gateway.ClientIdentity;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -17,7 +18,13 @@ namespace Gateway.Identity;
 /// authorization middleware: that resolves policies from options fixed at start, while these follow reloads, and
 /// it would verify a token on every request, while this remembers verified tokens.
 /// </remarks>
-internal sealed class IdentityMiddleware(RequestDelegate next, IdentityTableSource tables, GatewayResponseWriter writer, IdentityMetrics metrics)
+internal sealed class IdentityMiddleware(
+    RequestDelegate next,
+    IdentityTableSource tables,
+    VerificationBudget budget,
+    ClientIdentitySource clientIdentity,
+    GatewayResponseWriter writer,
+    IdentityMetrics metrics)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -57,13 +64,29 @@ internal sealed class IdentityMiddleware(RequestDelegate next, IdentityTableSour
             return cached is null ? RefuseAsync(context, route, route.InvalidTokenChallenge) : AdmitAsync(context, route, cached);
         }
 
-        return VerifyAsync(context, route, jwt, token.ToString());
+        var client = 0;
+        if (table.MaxFailedVerificationsPerSecond > 0)
+        {
+            client = ClientKey(context);
+            if (budget.IsSpent(client, table.MaxFailedVerificationsPerSecond))
+            {
+                metrics.Verified(valid: false, budgetSpent: true);
+                return RefuseAsync(context, route, route.InvalidTokenChallenge);
+            }
+        }
+
+        return VerifyAsync(context, route, jwt, token.ToString(), client, table.MaxFailedVerificationsPerSecond > 0);
     }
 
-    private async Task VerifyAsync(HttpContext context, RouteIdentity route, JwtValidator jwt, string token)
+    private async Task VerifyAsync(HttpContext context, RouteIdentity route, JwtValidator jwt, string token, int client, bool budgeted)
     {
         var identity = await jwt.ValidateAsync(token);
-        metrics.Verified(identity is not null);
+        metrics.Verified(identity is not null, budgetSpent: false);
+        if (identity is null && budgeted)
+        {
+            budget.Failed(client);
+        }
+
         await (identity is null ? RefuseAsync(context, route, route.InvalidTokenChallenge) : AdmitAsync(context, route, identity));
     }
 
@@ -85,6 +108,14 @@ internal sealed class IdentityMiddleware(RequestDelegate next, IdentityTableSour
     {
         metrics.Decided(route.Policy, IdentityConstants.Unauthenticated);
         return writer.WriteAsync(context, RouteIdentity.Unauthenticated, null, new KeyValuePair<string, string>(HeaderNames.WWWAuthenticate, challenge));
+    }
+
+    /// <summary>The client's address as rate limits group it (a trusted proxy's X-Forwarded-For believed), hashed.</summary>
+    private int ClientKey(HttpContext context)
+    {
+        var resolver = clientIdentity.Current;
+        var address = resolver.Resolve(context.Connection.RemoteIpAddress, context.Request.Headers[IdentityConstants.ForwardedForHeader]);
+        return address is null ? 0 : resolver.Group(address).GetHashCode();
     }
 
     /// <summary>The token of <c>Bearer &lt;token&gt;</c> (scheme case-insensitive, RFC 6750), without allocating.</summary>

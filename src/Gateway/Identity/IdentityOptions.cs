@@ -29,6 +29,14 @@ public sealed record IdentityOptions
     /// </summary>
     public int TokenCacheSize { get; init; } = IdentityConstants.DefaultTokenCacheSize;
 
+    /// <summary>
+    /// Tokens per second from one client (its address, as rate limits see it) that may fail signature verification;
+    /// beyond it, the client's tokens the cache does not know are refused (401) without being verified until the
+    /// second ends, so forging tokens cannot make the gateway spend a signature check on each. Default 10, range 0
+    /// (no budget) to 100,000.
+    /// </summary>
+    public int MaxFailedVerificationsPerSecond { get; init; } = IdentityConstants.DefaultMaxFailedVerificationsPerSecond;
+
     /// <summary>API-key consumers by name. Default none.</summary>
     public IReadOnlyDictionary<string, ConsumerOptions> Consumers { get; init; } =
         new Dictionary<string, ConsumerOptions>(StringComparer.OrdinalIgnoreCase);

@@ -9,6 +9,7 @@ internal static class IdentityServiceCollectionExtensions
         services.AddSingleton<JwksKeySource>();
         services.AddHostedService(sp => sp.GetRequiredService<JwksKeySource>());
         services.AddSingleton<IdentityTableSource>();
+        services.AddSingleton<VerificationBudget>();
         return services;
     }
 }

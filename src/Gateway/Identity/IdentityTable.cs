@@ -10,7 +10,8 @@ internal sealed record IdentityTable(
     JwtValidator? Jwt,
     string ApiKeyHeader,
     string ConsumerHeader,
-    bool HideCredentials)
+    bool HideCredentials,
+    int MaxFailedVerificationsPerSecond)
 {
     public static readonly IdentityTable Empty = new(
         0,
@@ -19,5 +20,6 @@ internal sealed record IdentityTable(
         null,
         IdentityConstants.DefaultApiKeyHeader,
         IdentityConstants.DefaultConsumerHeader,
-        false);
+        false,
+        IdentityConstants.DefaultMaxFailedVerificationsPerSecond);
 }

@@ -64,7 +64,8 @@ internal sealed class IdentityTableSource : IDisposable
                 Validator(options, previous.Jwt),
                 options.ApiKeyHeader,
                 options.ConsumerHeader,
-                options.HideCredentials);
+                options.HideCredentials,
+                options.MaxFailedVerificationsPerSecond);
             Volatile.Write(ref _current, table);
             Log.IdentityApplied(_logger, routes.Count, options.Consumers.Count, table.Jwt?.Keys.Keys.Count ?? 0);
         }

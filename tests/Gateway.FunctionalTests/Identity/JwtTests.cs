@@ -94,6 +94,47 @@ public sealed class JwtTests
     }
 
     [Fact]
+    public async Task ForgedTokens_FromOneClient_VerifiedOnlyUpToItsBudget_CachedValidTokenStillPasses()
+    {
+        var key = TestIssuer.NewKey("k1");
+        var forger = TestIssuer.NewKey("k1");
+        await using var issuer = await TestIssuer.StartAsync(key);
+        await using var backends = await Backends.StartAsync("a@eu");
+        var config = issuer.Config(backends.Instances, refresh: "00:10:00");
+        config["Gateway"]!["Identity"]!["MaxFailedVerificationsPerSecond"] = 2;
+        await using var gateway = await GatewayTestHost.StartAsync(config);
+        var good = TestIssuer.Token(key, "alice");
+        using var first = await gateway.Proxy.SendAsync(Get("/api/x", bearer: good));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var forged = Enumerable.Range(0, 60).Select(i => TestIssuer.Token(forger, $"mallory-{i}")).ToList();
+        using var verifications = new MetricCollector<long>(gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Gateway", "gateway.identity.token.verifications");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var statuses = new List<HttpStatusCode>();
+        foreach (var batch in forged.Chunk(10))
+        {
+            statuses.AddRange(await Task.WhenAll(batch.Select(async token =>
+            {
+                using var response = await gateway.Proxy.SendAsync(Get("/api/x", bearer: token));
+                return response.StatusCode;
+            })));
+        }
+
+        var elapsed = clock.Elapsed;
+        using var during = await gateway.Proxy.SendAsync(Get("/api/x", bearer: good));
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal(HttpStatusCode.OK, during.StatusCode);
+        var measurements = verifications.GetMeasurementSnapshot();
+        var checkedSignatures = measurements.Count(m => (string?)m.Tags["outcome"] != "skipped");
+        // Two a second, plus the requests in flight (one batch) when a second's budget ran out.
+        Assert.True(
+            checkedSignatures <= (2 * ((int)elapsed.TotalSeconds + 1)) + 10,
+            $"{checkedSignatures} of 60 forged tokens verified in {elapsed.TotalSeconds:0.0} s");
+        Assert.Contains(measurements, m => (string?)m.Tags["outcome"] == "skipped");
+    }
+
+    [Fact]
     public async Task SigningKeys_Rotated_NewKeyAcceptedOldRefused_AndFailedFetchKeepsLastKeys()
     {
         var first = TestIssuer.NewKey("k1");

@@ -29,6 +29,11 @@ internal static class IdentityValidator
             errors.Add($"{Path}:TokenCacheSize", $"must be between {IdentityConstants.MinTokenCacheSize} and {IdentityConstants.MaxTokenCacheSize} (was {identity.TokenCacheSize}).");
         }
 
+        if (identity.MaxFailedVerificationsPerSecond is < IdentityConstants.MinMaxFailedVerificationsPerSecond or > IdentityConstants.MaxMaxFailedVerificationsPerSecond)
+        {
+            errors.Add($"{Path}:MaxFailedVerificationsPerSecond", $"must be between {IdentityConstants.MinMaxFailedVerificationsPerSecond} and {IdentityConstants.MaxMaxFailedVerificationsPerSecond} (was {identity.MaxFailedVerificationsPerSecond}).");
+        }
+
         ValidateConsumers(identity, errors);
         var usesJwt = false;
         foreach (var (name, policy) in identity.Policies)
