@@ -11,7 +11,10 @@
 #                  valid token, so this is the cost of the identity step with its token cache
 #   gateway-jwt-flood  gateway-jwt measured the same way while a second wrk (1 thread, 32 connections) floods it
 #                  with tokens whose signatures are random (each one distinct, so each is verified: the worst case);
-#                  compare its p99 with gateway-jwt's. The open-model run is skipped for both (it sends no token).
+#                  compare its p99 with gateway-jwt's. The flood comes from the same address as the valid clients, so
+#                  after 10 failed verifications a second (Gateway:Identity:MaxFailedVerificationsPerSecond) it is
+#                  refused unverified: this measures the gateway as shipped. The open-model run is skipped for both
+#                  (it sends no token).
 #   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
 #   yarp-slim      plain YARP on WebApplication.CreateSlimBuilder with no logging providers (PlainYarp --slim)
 #   nginx          nginx as a reverse proxy (keep-alive to the backend)

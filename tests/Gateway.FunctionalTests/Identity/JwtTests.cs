@@ -135,6 +135,43 @@ public sealed class JwtTests
     }
 
     [Fact]
+    public async Task SigningKeys_FromJwksFile_ReadAgainAfterTheFileChanges()
+    {
+        var first = TestIssuer.NewKey("k1");
+        var second = TestIssuer.NewKey("k2");
+        var directory = Directory.CreateTempSubdirectory("gateway-jwks-");
+        var file = Path.Combine(directory.FullName, "jwks.json");
+        await File.WriteAllTextAsync(file, TestIssuer.Jwks(first));
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backends = await Backends.StartAsync("a@eu");
+        var config = issuer.Config(backends.Instances, refresh: "00:00:01");
+        var jwt = config["Gateway"]!["Identity"]!["Jwt"]!.AsObject();
+        jwt.Remove("JwksUrl");
+        jwt["JwksFile"] = file;
+        try
+        {
+            await using var gateway = await GatewayTestHost.StartAsync(config);
+            using var before = await gateway.Proxy.SendAsync(Get("/api/x", bearer: TestIssuer.Token(first, "alice")));
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+            await File.WriteAllTextAsync(file + ".tmp", TestIssuer.Jwks(second));
+            File.Move(file + ".tmp", file, overwrite: true);
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    using var response = await gateway.Proxy.SendAsync(Get("/api/x", bearer: TestIssuer.Token(second, "alice")));
+                    return response.StatusCode == HttpStatusCode.OK;
+                },
+                TimeSpan.FromSeconds(15),
+                "a token signed with the key now in the file accepted");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task SigningKeys_Rotated_NewKeyAcceptedOldRefused_AndFailedFetchKeepsLastKeys()
     {
         var first = TestIssuer.NewKey("k1");

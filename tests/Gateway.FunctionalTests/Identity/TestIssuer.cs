@@ -55,7 +55,10 @@ internal sealed class TestIssuer : IAsyncDisposable
     public static RsaSecurityKey NewKey(string kid) => new(RSA.Create(2048)) { KeyId = kid };
 
     /// <summary>Serves exactly these public keys from now on.</summary>
-    public void Publish(params RsaSecurityKey[] keys)
+    public void Publish(params RsaSecurityKey[] keys) => _jwks = Jwks(keys);
+
+    /// <summary>A JWKS document of these keys' public parts.</summary>
+    public static string Jwks(params RsaSecurityKey[] keys)
     {
         var array = new JsonArray();
         foreach (var key in keys)
@@ -64,7 +67,7 @@ internal sealed class TestIssuer : IAsyncDisposable
             array.Add(new JsonObject { ["kty"] = "RSA", ["use"] = "sig", ["alg"] = "RS256", ["kid"] = jwk.Kid, ["n"] = jwk.N, ["e"] = jwk.E });
         }
 
-        _jwks = new JsonObject { ["keys"] = array }.ToJsonString();
+        return new JsonObject { ["keys"] = array }.ToJsonString();
     }
 
     /// <summary>While set, the JWKS endpoint answers 500.</summary>
