@@ -13,6 +13,8 @@ internal sealed class IdentityTableSource : IDisposable
     private readonly JwksKeySource _jwks;
     private readonly TimeProvider _time;
     private readonly ILogger<IdentityTableSource> _logger;
+    private static readonly string[] s_none = [];
+
     private readonly Lock _gate = new();
     private IdentityTable _current = IdentityTable.Empty;
 
@@ -86,10 +88,19 @@ internal sealed class IdentityTableSource : IDisposable
             keys = JwksKeys.None;
         }
 
-        return previous is not null && previous.Options == jwt && ReferenceEquals(previous.Keys, keys) && previous.Cache.Capacity == options.TokenCacheSize
+        return previous is not null && SameSettings(previous.Options, jwt) && ReferenceEquals(previous.Keys, keys) && previous.Cache.Capacity == options.TokenCacheSize
             ? previous
             : new JwtValidator(jwt, keys, options.TokenCacheSize, _time);
     }
+
+    /// <summary>
+    /// Record equality compares the lists by reference, and every reload binds new ones: compared by content, so a
+    /// reload that leaves the JWT settings alone keeps the validator and its cache.
+    /// </summary>
+    internal static bool SameSettings(JwtOptions a, JwtOptions b) =>
+        a with { Audiences = s_none, Algorithms = s_none } == b with { Audiences = s_none, Algorithms = s_none } &&
+        a.Audiences.SequenceEqual(b.Audiences, StringComparer.Ordinal) &&
+        a.Algorithms.SequenceEqual(b.Algorithms, StringComparer.Ordinal);
 
     public void Dispose()
     {
