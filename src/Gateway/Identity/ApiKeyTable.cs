@@ -42,17 +42,30 @@ internal sealed class ApiKeyTable
     /// <summary>The consumer whose key <paramref name="key"/> is, or null; allocates nothing.</summary>
     public GatewayIdentity? Find(ReadOnlySpan<char> key)
     {
-        if (_byHash.Count == 0 || key.IsEmpty || key.Length > IdentityConstants.MaxApiKeyLength)
+        if (_byHash.Count == 0)
         {
             return null;
+        }
+
+        Span<char> hex = stackalloc char[IdentityConstants.KeyHashLength];
+        return TryHash(key, hex) && _lookup.TryGetValue(hex, out var identity) ? identity : null;
+    }
+
+    /// <summary>
+    /// Writes the lowercase-hex SHA-256 of <paramref name="key"/>'s UTF-8 into <paramref name="hex"/> (64 chars);
+    /// false for an empty key or one over <see cref="IdentityConstants.MaxApiKeyLength"/>.
+    /// </summary>
+    public static bool TryHash(ReadOnlySpan<char> key, Span<char> hex)
+    {
+        if (key.IsEmpty || key.Length > IdentityConstants.MaxApiKeyLength)
+        {
+            return false;
         }
 
         Span<byte> utf8 = stackalloc byte[IdentityConstants.MaxApiKeyLength * 3];
         var length = Encoding.UTF8.GetBytes(key, utf8);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(utf8[..length], hash);
-        Span<char> hex = stackalloc char[IdentityConstants.KeyHashLength];
-        Convert.TryToHexStringLower(hash, hex, out _);
-        return _lookup.TryGetValue(hex, out var identity) ? identity : null;
+        return Convert.TryToHexStringLower(hash, hex, out _);
     }
 }

@@ -35,6 +35,12 @@ internal static class IdentityConstants
     public const int MaxMaxFailedVerificationsPerSecond = 100_000;
 
     public const int DefaultTokenCacheSize = 10_000;
+
+    /// <summary>The Redis hash of shared consumers, after <c>Gateway:Redis:KeyPrefix</c>.</summary>
+    public const string RedisConsumersKey = "consumers";
+
+    /// <summary>New consumer lookups one instance sends Redis a second; more unknown keys are refused unasked.</summary>
+    public const int MaxRedisLookupsPerSecond = 1000;
     public const int MinTokenCacheSize = 0;
     public const int MaxTokenCacheSize = 1_000_000;
 

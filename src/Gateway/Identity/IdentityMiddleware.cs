@@ -22,6 +22,7 @@ internal sealed class IdentityMiddleware(
     RequestDelegate next,
     IdentityTableSource tables,
     VerificationBudget budget,
+    RedisConsumerLookup redisConsumers,
     ClientIdentitySource clientIdentity,
     GatewayResponseWriter writer,
     IdentityMetrics metrics)
@@ -45,7 +46,14 @@ internal sealed class IdentityMiddleware(
 
             // Two keys are refused rather than one picked: which one a backend or a log sees must not be ambiguous.
             var identity = keys.Count == 1 ? table.Keys.Find(keys[0]) : null;
-            return identity is null ? RefuseAsync(context, route, route.InvalidTokenChallenge) : AdmitAsync(context, route, identity);
+            if (identity is not null)
+            {
+                return AdmitAsync(context, route, identity);
+            }
+
+            return table.RedisConsumers && keys.Count == 1 && redisConsumers.IsConfigured
+                ? FindInRedisAsync(context, route, table, keys[0]!)
+                : RefuseAsync(context, route, route.InvalidTokenChallenge);
         }
 
         var authorization = context.Request.Headers.Authorization;
@@ -76,6 +84,45 @@ internal sealed class IdentityMiddleware(
         }
 
         return VerifyAsync(context, route, jwt, token.ToString(), client, table.MaxFailedVerificationsPerSecond > 0);
+    }
+
+    /// <summary>A key the config does not know, asked of the fleet's shared consumers (a cached answer first).</summary>
+    private Task FindInRedisAsync(HttpContext context, RouteIdentity route, IdentityTable table, string key)
+    {
+        Span<char> hex = stackalloc char[IdentityConstants.KeyHashLength];
+        if (!ApiKeyTable.TryHash(key, hex))
+        {
+            return RefuseAsync(context, route, route.InvalidTokenChallenge);
+        }
+
+        if (redisConsumers.TryCached(hex, out var cached))
+        {
+            return cached is null ? RefuseAsync(context, route, route.InvalidTokenChallenge) : AdmitAsync(context, route, cached);
+        }
+
+        // The failed-verification budget bounds one client's spray of unknown keys to that many Redis lookups a second.
+        var client = 0;
+        if (table.MaxFailedVerificationsPerSecond > 0)
+        {
+            client = ClientKey(context);
+            if (budget.IsSpent(client, table.MaxFailedVerificationsPerSecond))
+            {
+                return RefuseAsync(context, route, route.InvalidTokenChallenge);
+            }
+        }
+
+        return AwaitRedisAsync(context, route, hex.ToString(), client, table.MaxFailedVerificationsPerSecond > 0);
+    }
+
+    private async Task AwaitRedisAsync(HttpContext context, RouteIdentity route, string hash, int client, bool budgeted)
+    {
+        var identity = await redisConsumers.FindAsync(hash);
+        if (identity is null && budgeted)
+        {
+            budget.Failed(client);
+        }
+
+        await (identity is null ? RefuseAsync(context, route, route.InvalidTokenChallenge) : AdmitAsync(context, route, identity));
     }
 
     private async Task VerifyAsync(HttpContext context, RouteIdentity route, JwtValidator jwt, string token, int client, bool budgeted)

@@ -37,6 +37,13 @@ public sealed record IdentityOptions
     /// </summary>
     public int MaxFailedVerificationsPerSecond { get; init; } = IdentityConstants.DefaultMaxFailedVerificationsPerSecond;
 
+    /// <summary>
+    /// Whether API keys unknown to <see cref="Consumers"/> are looked up in Redis (<c>Gateway:Redis</c>), in the hash
+    /// <c>&lt;KeyPrefix&gt;consumers</c> (field: the key's SHA-256 hex; value: the consumer name), so every instance of
+    /// a fleet knows the consumers an operator adds there. Default false.
+    /// </summary>
+    public bool RedisConsumers { get; init; }
+
     /// <summary>API-key consumers by name. Default none.</summary>
     public IReadOnlyDictionary<string, ConsumerOptions> Consumers { get; init; } =
         new Dictionary<string, ConsumerOptions>(StringComparer.OrdinalIgnoreCase);

@@ -10,6 +10,7 @@ internal static class IdentityServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<JwksKeySource>());
         services.AddSingleton<IdentityTableSource>();
         services.AddSingleton<VerificationBudget>();
+        services.AddSingleton<RedisConsumerLookup>();
         return services;
     }
 }

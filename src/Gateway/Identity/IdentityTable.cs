@@ -11,7 +11,8 @@ internal sealed record IdentityTable(
     string ApiKeyHeader,
     string ConsumerHeader,
     bool HideCredentials,
-    int MaxFailedVerificationsPerSecond)
+    int MaxFailedVerificationsPerSecond,
+    bool RedisConsumers)
 {
     public static readonly IdentityTable Empty = new(
         0,
@@ -21,5 +22,6 @@ internal sealed record IdentityTable(
         IdentityConstants.DefaultApiKeyHeader,
         IdentityConstants.DefaultConsumerHeader,
         false,
-        IdentityConstants.DefaultMaxFailedVerificationsPerSecond);
+        IdentityConstants.DefaultMaxFailedVerificationsPerSecond,
+        false);
 }

@@ -67,7 +67,8 @@ internal sealed class IdentityTableSource : IDisposable
                 options.ApiKeyHeader,
                 options.ConsumerHeader,
                 options.HideCredentials,
-                options.MaxFailedVerificationsPerSecond);
+                options.MaxFailedVerificationsPerSecond,
+                options.RedisConsumers);
             Volatile.Write(ref _current, table);
             Log.IdentityApplied(_logger, routes.Count, options.Consumers.Count, table.Jwt?.Keys.Keys.Count ?? 0);
         }
