@@ -7,6 +7,14 @@
 #   gateway-noshed gateway-full with load shedding off (Gateway:Shedding:Enabled=false; it is on by default): run
 #                  it beside gateway-full, with --rate at about 90% of the backend's capacity, to see that shedding
 #                  refuses nothing and costs nothing in steady load (issue 15)
+#   gateway-jwt    gateway-none with the route requiring a JWT (RS256, keys from a JWKS file; issue 21): wrk sends one
+#                  valid token, so this is the cost of the identity step with its token cache
+#   gateway-jwt-flood  gateway-jwt measured the same way while a second wrk (1 thread, 32 connections) floods it
+#                  with tokens whose signatures are random (each one distinct, so each is verified: the worst case);
+#                  compare its p99 with gateway-jwt's. The flood comes from the same address as the valid clients, so
+#                  after 10 failed verifications a second (Gateway:Identity:MaxFailedVerificationsPerSecond) it is
+#                  refused unverified: this measures the gateway as shipped. The open-model run is skipped for both
+#                  (it sends no token).
 #   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
 #   yarp-slim      plain YARP on WebApplication.CreateSlimBuilder with no logging providers (PlainYarp --slim)
 #   nginx          nginx as a reverse proxy (keep-alive to the backend)
@@ -57,6 +65,7 @@ warmup=10
 proxies="gateway-full gateway-none yarp nginx haproxy direct"
 out=""
 quick=0
+auth=()
 build=1
 baseline=default
 mode=keep-alive
@@ -191,8 +200,40 @@ fi
 backend_url="http://127.0.0.1:$backend_port/"
 
 # --- proxy configurations --------------------------------------------------------------------------------------
-gateway_config() { # $1: full|none|noshed (full with shedding off)
+# A 2048-bit RSA key, its JWKS (for the gateway-jwt proxies) and one token signed with it (RS256), valid for a day.
+b64url() { python3 -c 'import sys, base64; print(base64.urlsafe_b64encode(sys.stdin.buffer.read()).decode().rstrip("="))'; }
+jwt_setup() {
+  openssl genrsa -out "$work/jwt.key" 2048 2>/dev/null
+  local n now header payload signature
+  n=$(openssl rsa -in "$work/jwt.key" -noout -modulus | cut -d= -f2 | python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' | b64url)
+  printf '{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"bench","n":"%s","e":"AQAB"}]}' "$n" > "$work/jwks.json"
+  now=$(date +%s)
+  header=$(printf '{"alg":"RS256","typ":"JWT","kid":"bench"}' | b64url)
+  payload=$(printf '{"iss":"https://bench.local","aud":"bench","sub":"bench-client","nbf":%d,"exp":%d}' $((now - 60)) $((now + 86400)) | b64url)
+  signature=$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$work/jwt.key" -binary | b64url)
+  jwt_token="$header.$payload.$signature"
+  # The flood: the same header and claims, a random 256-byte signature per request.
+  cat > "$work/flood.lua" <<EOF
+local prefix = "Bearer $header.$payload."
+local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+math.randomseed(os.time())
+request = function()
+  local t = {}
+  for i = 1, 342 do local k = math.random(64); t[i] = alphabet:sub(k, k) end
+  return wrk.format(nil, nil, { ["Authorization"] = prefix .. table.concat(t) })
+end
+EOF
+}
+case " $proxies " in *" gateway-jwt"*) need openssl:openssl; jwt_setup ;; esac
+
+gateway_config() { # $1: full|none|noshed (full with shedding off)|jwt|jwt-flood
   local cluster_meta="" route_extra="" gateway_section='{}'
+  if [ "$1" = jwt ] || [ "$1" = jwt-flood ]; then
+    route_extra='"AuthorizationPolicy": "bench-jwt",'
+    gateway_section="{ \"Identity\": {
+      \"Jwt\": { \"Issuer\": \"https://bench.local\", \"Audiences\": [ \"bench\" ], \"JwksFile\": \"$work/jwks.json\", \"Algorithms\": [ \"RS256\" ] },
+      \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } } }"
+  fi
   if [ "$1" = full ] || [ "$1" = noshed ]; then
     cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
     route_extra='"Metadata": { "Priority": "default" },'
@@ -230,7 +271,7 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
   mkdir -p "$dir"
   target="$scheme://127.0.0.1:$proxy_port/bench"
   case "$name" in
-    gateway-full|gateway-none|gateway-noshed)
+    gateway-full|gateway-none|gateway-noshed|gateway-jwt|gateway-jwt-flood)
       gateway_config "${name#gateway-}" > "$dir/appsettings.json"
       # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
       (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
@@ -291,7 +332,8 @@ EOF
   esac
   proxy_pid=$!
   pids+=("$proxy_pid")
-  wait_for "$target" "$dir"
+  if [ "${name#gateway-jwt}" != "$name" ]; then auth=(-H "Authorization: Bearer $jwt_token"); else auth=(); fi
+  wait_for "$target" "$dir" "${auth[@]}"
 }
 
 stop_proxy() {
@@ -347,7 +389,13 @@ wrk_run() {
   [ "$model" = new-connections ] && close=(-H "Connection: close")
   before=$(cpu_ticks "$proxy_pid")
   opened=$(passive_opens)
-  line=$(wrk -t"$threads" -c"$c" -d"${duration}s" "${close[@]}" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
+  local flood_pid=""
+  if [ "$name" = gateway-jwt-flood ]; then
+    wrk -t1 -c32 -d"$((duration + 1))s" -s "$work/flood.lua" "$target" >/dev/null 2>&1 &
+    flood_pid=$!
+  fi
+  line=$(wrk -t"$threads" -c"$c" -d"${duration}s" "${close[@]}" "${auth[@]}" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
+  [ -z "$flood_pid" ] || wait "$flood_pid" 2>/dev/null || true
   opened=$(( $(passive_opens) - opened ))
   after=$(cpu_ticks "$proxy_pid")
   read -r _ requests micros errors p50 p99 <<<"$line"
@@ -368,10 +416,10 @@ for round in $(seq 1 "$rounds"); do
     if [ "$mode" != new-connections ]; then
       if [ -z "$backend_capacity" ]; then
         # Warm up (JIT tiering, connection pools) before anything is measured.
-        wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
+        wrk -t2 -c64 -d"${warmup}s" "${auth[@]}" "$target" >/dev/null 2>&1 || true
         for c in $connections; do wrk_run closed "$c"; done
       fi
-      if [ "$rate" -gt 0 ]; then
+      if [ "$rate" -gt 0 ] && [ ${#auth[@]} -eq 0 ]; then
         # Open model: arrivals on schedule at a fixed rate, latency from the scheduled start (no coordinated omission).
         open_dir="$work/open-$name-$round"
         before=$(cpu_ticks "$proxy_pid")

@@ -3,10 +3,13 @@
 # wait_for URL [LOGS_DIR]: returns once URL answers with a success status, trying for about 30 s (each try bounded
 # to 1 s). Otherwise prints the URL and every *.log in LOGS_DIR to stderr and exits 1 (the caller's EXIT trap runs).
 wait_for() {
+  # Arguments after the first two go to curl (e.g. -H "Authorization: Bearer ..." for a route that requires a token).
   local url="$1" logs="${2:-}" deadline=$((SECONDS + 30))
+  shift
+  [ $# -gt 0 ] && shift
   while [ "$SECONDS" -lt "$deadline" ]; do
     # -k: the TLS benchmarks use a self-signed certificate.
-    curl -kfs -o /dev/null -m 1 "$url" && return 0
+    curl -kfs -o /dev/null -m 1 "$@" "$url" && return 0
     sleep 0.2
   done
   echo "$url did not answer within 30 s" >&2

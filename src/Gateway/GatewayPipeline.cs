@@ -6,6 +6,7 @@ using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
+using Gateway.Identity;
 using Gateway.Limits;
 using Gateway.RateLimiting;
 using Gateway.Resilience;
@@ -82,6 +83,10 @@ public static class GatewayPipeline
     {
         // A body over the limit is refused before anything reads it or admits it anywhere.
         proxy.UseRequestBodyLimit();
+        // Identity after it (refusing a declared-too-large body costs less than verifying a token) and before every
+        // step that spends anything on the request: an unauthenticated client takes no rate-limit bucket, no admission
+        // slot, no backend work, and a per-consumer limit counts the consumer it proved to be, not a header it chose.
+        proxy.UseIdentity();
         // Per client before per cluster: a client over its own limit must not take a cluster's admission slot.
         proxy.UseRouteRateLimits();
         // Admission under the cluster's adaptive limit, before anything reads the body or opens a backend
@@ -116,6 +121,8 @@ public static class GatewayPipeline
         // Headers a client names in Connection are hop-by-hop and never forwarded. Second, ahead of the route's own
         // transforms, so naming a header cannot strip what a route transform sets.
         .AddConnectionHeaderTransforms()
+        // The consumer the identity step accepted, after the client's copy of the header is gone.
+        .AddIdentityTransforms()
         // A retryable 502/503 is held back so the retry can send the request elsewhere.
         .AddRetryTransforms()
         // The time left, for backends that can stop early.

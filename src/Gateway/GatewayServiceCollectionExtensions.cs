@@ -7,6 +7,7 @@ using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
 using Gateway.Hosting;
+using Gateway.Identity;
 using Gateway.Limits;
 using Gateway.RateLimiting;
 using Gateway.Redis;
@@ -42,6 +43,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayHealth();
         services.AddGatewayFailover();
         services.AddGatewayRedis(startup.Redis);
+        services.AddGatewayIdentity();
         services.AddGatewayRateLimiting();
         services.AddOperatorConsole();
         services.AddGatewayLimits(startup.Limits, startup.ClientIdentity.Ipv6PrefixLength);

@@ -1,6 +1,7 @@
 using Gateway.ClientIdentity;
 using Gateway.Failover;
 using Gateway.AccessLog;
+using Gateway.Identity;
 using Gateway.Resilience;
 using Gateway.Shedding;
 
@@ -82,4 +83,10 @@ internal sealed class ProxyRequestState
     /// transforms.
     /// </summary>
     public InternalHeaderScan? Headers { get; set; }
+
+    /// <summary>
+    /// Written by the identity step when the route's <c>AuthorizationPolicy</c> accepted the request's credential. Read
+    /// by rate limiting (<c>PartitionBy: Consumer</c> or <c>Claim:&lt;name&gt;</c>) and the consumer-header transform.
+    /// </summary>
+    public GatewayIdentity? Identity { get; set; }
 }

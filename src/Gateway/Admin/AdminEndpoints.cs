@@ -3,6 +3,7 @@ using Gateway.Admin.OperatorConsole;
 using Gateway.Configuration;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.Identity;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -26,6 +27,7 @@ internal static class AdminEndpoints
 
         var admin = endpoints.MapGroup("/admin").WithMetadata(AdminEndpointMetadata.Keyed);
         admin.MapGet("/config", (ConfigSnapshotSource source) => Results.Json(ConfigStatus.From(source), AdminJson.Api));
+        admin.MapGet("/identity", (ConfigSnapshotSource source, IdentityTableSource tables) => Results.Json(IdentityStatus.From(source, tables), AdminJson.Api));
         admin.MapGet("/clusters", (IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience, SheddingRegistry shedding) =>
             Results.Json(new { clusters = ClusterStatus.From(state, router, outliers, resilience, shedding) }, AdminJson.Api));
         admin.MapGet("/regions", (RegionDrains drains, ConfigSnapshotSource config) => Results.Json(RegionsBody(drains, config), AdminJson.Api));

@@ -22,6 +22,7 @@ internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeO
                 ApiKey = snapshot.Gateway.Admin.ApiKey is null ? null : Redacted,
                 Certificate = snapshot.Gateway.Admin.Certificate is { Password: not null } certificate ? certificate with { Password = Redacted } : snapshot.Gateway.Admin.Certificate,
             },
+            Identity = Redact(snapshot.Gateway.Identity),
             Redis = snapshot.Gateway.Redis with { Configuration = snapshot.Gateway.Redis.Configuration is { } redis ? RedisSecrets.Redact(redis) : null },
         };
         var effective = JsonSerializer.SerializeToNode(
@@ -29,6 +30,16 @@ internal sealed record ConfigStatus(long Revision, long ProxyRevision, DateTimeO
             AdminJson.Config);
         return new ConfigStatus(snapshot.Revision, source.ProxyRevision, snapshot.AppliedAt, source.LastReload, effective);
     }
+
+    /// <summary>Key hashes are not keys, but a weak key can be found from its hash: only their number is shown.</summary>
+    private static Identity.IdentityOptions Redact(Identity.IdentityOptions identity) => identity with
+    {
+        Consumers = identity.Consumers.ToDictionary(
+            c => c.Key,
+            c => c.Value with { KeyHashes = [.. c.Value.KeyHashes.Select(_ => Redacted)] },
+            StringComparer.OrdinalIgnoreCase),
+        Jwt = identity.Jwt with { JwksUrl = IdentityStatus.Shown(identity.Jwt.JwksUrl) },
+    };
 
     private sealed record EffectiveConfig(ProxySection ReverseProxy, GatewayOptions Gateway);
 

@@ -20,7 +20,7 @@ public sealed class ConfigSnapshot : IProxyConfig, IAppliedConfig
     {
         Revision = revision;
         Routes = routes;
-        _proxyRoutes = RateLimiting.RateLimitingRoutes.ForYarp(routes);
+        _proxyRoutes = ProxyConfigReader.ForYarp(routes);
         Clusters = clusters;
         Gateway = gateway;
         _sections = SectionsOf(gateway);
@@ -34,7 +34,7 @@ public sealed class ConfigSnapshot : IProxyConfig, IAppliedConfig
     /// <summary>The routes as configured, <c>RateLimiterPolicy</c> included.</summary>
     public IReadOnlyList<RouteConfig> Routes { get; }
 
-    /// <summary>What YARP runs: the routes without <c>RateLimiterPolicy</c>, which the gateway applies itself.</summary>
+    /// <summary>What YARP runs: the routes without <c>RateLimiterPolicy</c> and <c>AuthorizationPolicy</c>, which the gateway applies itself.</summary>
     IReadOnlyList<RouteConfig> IProxyConfig.Routes => _proxyRoutes;
 
     public IReadOnlyList<ClusterConfig> Clusters { get; }

@@ -28,7 +28,7 @@ internal sealed class ConfigSnapshotLoader(IConfigValidator yarpValidator, Gatew
 
         foreach (var route in routes)
         {
-            foreach (var error in await yarpValidator.ValidateRouteAsync(RateLimitingRoutes.ForYarp(route)))
+            foreach (var error in await yarpValidator.ValidateRouteAsync(ProxyConfigReader.ForYarp(route)))
             {
                 errors.Add($"{ProxyConfigReader.SectionName}:Routes:{route.RouteId}", error.Message);
             }

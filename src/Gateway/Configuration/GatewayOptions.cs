@@ -2,6 +2,7 @@ using Gateway.AccessLog;
 using Gateway.ClientIdentity;
 using Gateway.Failover;
 using Gateway.Health;
+using Gateway.Identity;
 using Gateway.Limits;
 using Gateway.RateLimiting;
 using Gateway.Redis;
@@ -40,6 +41,9 @@ public sealed record GatewayOptions
 
     /// <summary>Who the client is (trusted proxies for <c>X-Forwarded-For</c>).</summary>
     public ClientIdentityOptions ClientIdentity { get; init; } = new();
+
+    /// <summary>Who may call a route: API-key consumers, the JWT issuer, and policies routes name in <c>AuthorizationPolicy</c>.</summary>
+    public IdentityOptions Identity { get; init; } = new();
 
     /// <summary>Client connection and request limits and upstream timeouts: the edge's safe defaults.</summary>
     public LimitsOptions Limits { get; init; } = new();

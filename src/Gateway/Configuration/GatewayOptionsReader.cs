@@ -1,4 +1,5 @@
 using Gateway.Failover;
+using Gateway.Identity;
 using Gateway.RateLimiting;
 using Gateway.Resilience;
 using Gateway.Utilities;
@@ -47,6 +48,11 @@ internal static class GatewayOptionsReader
             RateLimiting = options.RateLimiting with
             {
                 Policies = new Dictionary<string, RateLimitPolicyOptions>(options.RateLimiting.Policies, StringComparer.OrdinalIgnoreCase),
+            },
+            Identity = options.Identity with
+            {
+                Policies = new Dictionary<string, IdentityPolicyOptions>(options.Identity.Policies, StringComparer.OrdinalIgnoreCase),
+                Consumers = new Dictionary<string, ConsumerOptions>(options.Identity.Consumers, StringComparer.OrdinalIgnoreCase),
             },
         };
     }

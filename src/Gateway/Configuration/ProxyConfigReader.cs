@@ -21,6 +21,35 @@ internal static partial class ProxyConfigReader
 
     internal const string DefaultAvailableDestinationsPolicy = "HealthyAndUnknown";
 
+    /// <summary>
+    /// What YARP is given: the routes without the fields the gateway applies itself, <c>RateLimiterPolicy</c> and
+    /// <c>AuthorizationPolicy</c> (YARP would hand them to ASP.NET Core middleware this gateway does not run).
+    /// </summary>
+    public static IReadOnlyList<RouteConfig> ForYarp(IReadOnlyList<RouteConfig> routes)
+    {
+        var any = false;
+        foreach (var route in routes)
+        {
+            any |= route.RateLimiterPolicy is not null || route.AuthorizationPolicy is not null;
+        }
+
+        if (!any)
+        {
+            return routes;
+        }
+
+        var stripped = new RouteConfig[routes.Count];
+        for (var i = 0; i < routes.Count; i++)
+        {
+            stripped[i] = ForYarp(routes[i]);
+        }
+
+        return stripped;
+    }
+
+    /// <inheritdoc cref="ForYarp(IReadOnlyList{RouteConfig})"/>
+    public static RouteConfig ForYarp(RouteConfig route) => Identity.IdentityRoutes.ForYarp(RateLimiting.RateLimitingRoutes.ForYarp(route));
+
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Read(IConfiguration root, ConfigErrorList errors)
     {
         var section = root.GetSection(SectionName);

@@ -13,6 +13,8 @@ internal sealed class PartitionKey
         ApiKey,
         ClientIp,
         Header,
+        Consumer,
+        Claim,
         Route,
         Global,
     }
@@ -26,6 +28,9 @@ internal sealed class PartitionKey
         _header = header;
     }
 
+    /// <summary>Whether the partition comes from the identity step (<c>Consumer</c>, <c>Claim:&lt;name&gt;</c>).</summary>
+    public bool NeedsIdentity => _kind is Kind.Consumer or Kind.Claim;
+
     /// <summary>Parses a validated <c>PartitionBy</c> value; null when it is not one.</summary>
     public static PartitionKey? Parse(string partitionBy)
     {
@@ -35,9 +40,16 @@ internal sealed class PartitionKey
             return name.Length == 0 ? null : new PartitionKey(Kind.Header, name);
         }
 
+        if (partitionBy.StartsWith(RateLimitingConstants.ClaimPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var name = partitionBy[RateLimitingConstants.ClaimPrefix.Length..].Trim();
+            return name.Length == 0 ? null : new PartitionKey(Kind.Claim, name);
+        }
+
         return partitionBy.ToUpperInvariant() switch
         {
             "APIKEY" => new PartitionKey(Kind.ApiKey, RateLimitingConstants.ApiKeyHeader),
+            "CONSUMER" => new PartitionKey(Kind.Consumer, string.Empty),
             "CLIENTIP" => new PartitionKey(Kind.ClientIp, string.Empty),
             "ROUTE" => new PartitionKey(Kind.Route, string.Empty),
             "GLOBAL" => new PartitionKey(Kind.Global, string.Empty),
@@ -57,6 +69,16 @@ internal sealed class PartitionKey
                 return StringValues.IsNullOrEmpty(value) || value[0] is not { Length: > 0 } first
                     ? RateLimitingConstants.MissingPartition
                     : Bounded(first);
+            case Kind.Consumer:
+                // The consumer the identity step proved, never a header the client chose: an unknown key never gets
+                // here, so a client spraying keys cannot make buckets.
+                return ProxyRequestState.Find(context)?.Identity?.Consumer is { } consumer
+                    ? Bounded(consumer)
+                    : RateLimitingConstants.MissingPartition;
+            case Kind.Claim:
+                return ProxyRequestState.Find(context)?.Identity?.Claim(_header) is { Length: > 0 } claim
+                    ? Bounded(claim)
+                    : RateLimitingConstants.MissingPartition;
             case Kind.ClientIp:
                 var address = clientIp.Resolve(context.Connection.RemoteIpAddress, context.Request.Headers[RateLimitingConstants.ForwardedForHeader]);
                 return address is null ? RateLimitingConstants.MissingPartition : clientIp.Group(address).ToString();

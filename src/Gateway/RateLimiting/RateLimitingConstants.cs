@@ -16,6 +16,8 @@ internal static class RateLimitingConstants
     public const string ApiKey = "ApiKey";
     public const string ClientIp = "ClientIp";
     public const string HeaderPrefix = "Header:";
+    public const string Consumer = "Consumer";
+    public const string ClaimPrefix = "Claim:";
     public const string Route = "Route";
     public const string GlobalPartition = "Global";
 

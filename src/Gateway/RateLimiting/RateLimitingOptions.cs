@@ -22,7 +22,8 @@ public sealed record RateLimitPolicyOptions
 
     /// <summary>
     /// What one bucket is for: <c>ClientIp</c> (default), <c>ApiKey</c> (header <c>X-Api-Key</c>),
-    /// <c>Header:&lt;name&gt;</c>, <c>Route</c> or <c>Global</c> (one bucket for all). Requests without the value
+    /// <c>Header:&lt;name&gt;</c>, <c>Consumer</c> (the consumer the route's identity policy proved),
+    /// <c>Claim:&lt;name&gt;</c> (a claim of the verified token), <c>Route</c> or <c>Global</c> (one bucket for all). Requests without the value
     /// share one bucket, <c>(missing)</c>, with the same limit.
     /// </summary>
     public string PartitionBy { get; init; } = RateLimitingConstants.ClientIp;

@@ -61,6 +61,11 @@ internal static class EventIds
     public const int ConnectionsRejected = 9002;
     public const int ConnectionCapOverFileLimit = 9003;
 
+    // 92xx: identity (API keys, JWT signing keys).
+    public const int IdentityApplied = 9201;
+    public const int JwksRefreshed = 9202;
+    public const int JwksRefreshFailed = 9203;
+
     // 91xx: TLS termination.
     public const int CertificatesReloaded = 9101;
     public const int CertificateReloadFailed = 9102;

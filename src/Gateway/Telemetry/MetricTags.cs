@@ -25,6 +25,7 @@ internal static class MetricTags
     public const string TimeoutKind = "gateway.timeout.kind";
     public const string ConnectionReason = "gateway.connection.reason";
     public const string RateLimitPolicy = "gateway.ratelimit.policy";
+    public const string IdentityPolicy = "gateway.identity.policy";
 
     /// <summary>Added to ASP.NET Core's request metrics for requests on the admin listener.</summary>
     public const string Listener = "gateway.listener";

@@ -90,7 +90,28 @@ public sealed class BenchScriptTests
         Assert.Equal("-", table.Cell("nginx", "targets"));
     }
 
+    [Fact]
+    public async Task QuickRun_JwtProxies_EveryValidTokenRequestAnsweredEvenUnderTheForgedFlood()
+    {
+        var (_, tables, _, runs) = await RunWithRunsAsync(["--proxies", "gateway-none gateway-jwt gateway-jwt-flood"]);
+
+        var table = Assert.Single(tables);
+        Assert.Equal(["gateway-none", "gateway-jwt", "gateway-jwt-flood"], table.Keys);
+        foreach (var run in runs.Where(r => r.GetProperty("proxy").GetString()!.StartsWith("gateway-jwt", StringComparison.Ordinal)))
+        {
+            // wrk counts a 401 (a token the gateway refused) as an error.
+            Assert.True(run.GetProperty("requests").GetInt64() > 0, run.ToString());
+            Assert.Equal(0, run.GetProperty("errors").GetInt64());
+        }
+    }
+
     private static async Task<(string Stderr, IReadOnlyList<MarkdownTable> Tables, JsonElement Summary)> RunAsync(string[] arguments)
+    {
+        var (stderr, tables, summary, _) = await RunWithRunsAsync(arguments);
+        return (stderr, tables, summary);
+    }
+
+    private static async Task<(string Stderr, IReadOnlyList<MarkdownTable> Tables, JsonElement Summary, JsonElement[] Runs)> RunWithRunsAsync(string[] arguments)
     {
         var output = Path.Combine(Path.GetTempPath(), "bench-smoke-" + Guid.NewGuid().ToString("N"));
         try
@@ -99,7 +120,11 @@ public sealed class BenchScriptTests
             Assert.True(run.ExitCode == 0, $"bench.sh exited {run.ExitCode}: {run.Stderr}");
             var markdown = await File.ReadAllTextAsync(Path.Combine(output, "bench.md"));
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "bench.json")));
-            return (run.Stderr, MarkdownTable.All(markdown), json.RootElement.GetProperty("summary").Clone());
+            return (
+                run.Stderr,
+                MarkdownTable.All(markdown),
+                json.RootElement.GetProperty("summary").Clone(),
+                [.. json.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.Clone())]);
         }
         finally
         {

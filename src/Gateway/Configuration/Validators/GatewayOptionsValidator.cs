@@ -19,6 +19,11 @@ internal static class GatewayOptionsValidator
         RateLimitingValidator.Validate(options.RateLimiting, errors);
         RedisValidator.Validate(options.Redis, errors);
         ClientIdentityValidator.Validate(options.ClientIdentity, errors);
+        IdentityValidator.Validate(options.Identity, errors);
+        if (options.Identity.RedisConsumers && string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        {
+            errors.Add($"{GatewayOptions.SectionName}:Identity:RedisConsumers", "needs Gateway:Redis:Configuration: the shared consumers are in Redis.");
+        }
         LimitsValidator.Validate(options.Limits, errors);
         SheddingValidator.Validate(options.Shedding, errors);
         ShutdownValidator.Validate(options.Shutdown, errors);

@@ -33,6 +33,7 @@ internal static class ProxyMetadataValidator
             }
 
             RateLimitingValidator.ValidateRoute(path, route, gateway, errors);
+            IdentityValidator.ValidateRoute(path, route, gateway, errors);
             // YARP takes any value; -1 means no limit there, which the gateway allows only explicitly.
             if (route.MaxRequestBodySize is { } bodySize &&
                 bodySize != LimitsConstants.NoRequestBodySizeLimit &&

@@ -30,6 +30,13 @@ internal static class RateLimitingValidator
         {
             errors.Add($"{routePath}:RateLimiterPolicy", $"policy '{name}' does not exist under Gateway:RateLimiting:Policies.");
         }
+        else if (route.RateLimiterPolicy is { } limited &&
+            gateway.RateLimiting.Policies[limited].PartitionBy is { } partitionBy &&
+            PartitionKey.Parse(partitionBy) is { NeedsIdentity: true } &&
+            route.AuthorizationPolicy is null)
+        {
+            errors.Add($"{routePath}:RateLimiterPolicy", $"policy '{limited}' partitions by {partitionBy}, which needs the route to require an identity (AuthorizationPolicy); without one every request would share one bucket.");
+        }
     }
 
     private static void ValidatePolicy(string path, string name, RateLimitPolicyOptions policy, ConfigErrorList errors)
@@ -43,7 +50,7 @@ internal static class RateLimitingValidator
         var scope = OneOf($"{path}:Scope", policy.Scope, s_scopes, errors);
         if (PartitionKey.Parse(policy.PartitionBy ?? string.Empty) is null)
         {
-            errors.Add($"{path}:PartitionBy", $"must be ApiKey, ClientIp, Header:<name>, Route or Global (was '{policy.PartitionBy}').");
+            errors.Add($"{path}:PartitionBy", $"must be ApiKey, ClientIp, Header:<name>, Consumer, Claim:<name>, Route or Global (was '{policy.PartitionBy}').");
         }
 
         var global = scope == RateLimitingConstants.Global;

@@ -85,6 +85,23 @@ public sealed class OperatorConsolePageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Console_RoutesWithAndWithoutIdentityPolicy_ShowWhoMayCallEach()
+    {
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        var config = Identity.IdentityTestConfig.ApiKeys(backends.Instances);
+        config["ReverseProxy"]!["Routes"]!["public"] = new JsonObject { ["ClusterId"] = "api", ["Match"] = new JsonObject { ["Path"] = "/public/{**rest}" } };
+        await using var gateway = await GatewayTestHost.StartAsync(config);
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var page = await chromium.Browser.NewPageAsync();
+
+        await page.GotoAsync(gateway.AdminUrl.ToString());
+        await WaitForAsync(page, "[data-route-identity='api']");
+
+        Assert.Equal("api keys (ApiKey)", await page.Locator("[data-route-identity='api']").TextContentAsync());
+        Assert.Equal("public open", await page.Locator("[data-route-identity='public']").TextContentAsync());
+    }
+
+    [Fact]
     public async Task Console_ClusterStatusWithEveryState_TilesColouredByStateAndFieldsOfLaterFeaturesShown()
     {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");

@@ -78,7 +78,7 @@ public sealed class RateLimitingValidatorTests
     [Theory]
     [InlineData("Algorithm", "must be one of TokenBucket, SlidingWindow, FixedWindow, Concurrency (was 'Leaky').")]
     [InlineData("Scope", "must be one of Local, Global (was 'Leaky').")]
-    [InlineData("PartitionBy", "must be ApiKey, ClientIp, Header:<name>, Route or Global (was 'Leaky').")]
+    [InlineData("PartitionBy", "must be ApiKey, ClientIp, Header:<name>, Consumer, Claim:<name>, Route or Global (was 'Leaky').")]
     public void Validate_UnknownName_ListsTheChoices(string field, string reason)
     {
         var policy = field switch

@@ -301,7 +301,28 @@ function renderConfig(config) {
         el('li', {}, el('code', { text: e.path ?? '' }), ` ${e.reason ?? e.message ?? ''}`))));
     }
   }
+  parts.push(renderRouteIdentity(config.effective));
   $('config').replaceChildren(...parts.filter((p) => p !== null));
+}
+
+// Which routes require what (the route's AuthorizationPolicy and its scheme), from the effective config.
+function renderRouteIdentity(effective) {
+  const routes = effective?.ReverseProxy?.Routes ?? [];
+  if (routes.length === 0) return null;
+  const policies = {};
+  for (const [name, policy] of Object.entries(effective?.Gateway?.Identity?.Policies ?? {})) {
+    policies[name.toLowerCase()] = policy;
+  }
+  const items = routes.map((route) => {
+    const name = route.AuthorizationPolicy;
+    const policy = name ? policies[name.toLowerCase()] : null;
+    const text = policy ? `${name} (${policy.Scheme})` : 'open';
+    return el('li', { 'data-route-identity': route.RouteId },
+      el('code', { text: route.RouteId }), ' ', el('span', { class: policy ? '' : 'muted', text }));
+  });
+  // Open at first; the panel is redrawn every few seconds, so an operator's fold is carried over.
+  const open = document.querySelector('#config .route-identity')?.open ?? true;
+  return el('details', { class: 'route-identity', open }, el('summary', { text: 'Who may call each route' }), el('ul', {}, ...items));
 }
 
 // ---- charts ---------------------------------------------------------------------------------------------------
