@@ -56,6 +56,10 @@ internal static class EventIds
     public const int DrainStarted = 8001;
     public const int DrainDelayOver = 8002;
 
+    // 81xx: long-lived responses (WebSockets).
+    public const int WebSocketsClosing = 8101;
+    public const int WebSocketIdle = 8102;
+
     // 9xxx: the edge (limits and guards before routing).
     public const int RequestRefused = 9001;
     public const int ConnectionsRejected = 9002;

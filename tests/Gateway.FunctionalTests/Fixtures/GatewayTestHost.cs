@@ -146,6 +146,9 @@ public sealed class GatewayTestHost : IAsyncDisposable
         return (response, echo);
     }
 
+    /// <summary>Stops the gateway as SIGTERM does (drain delay, listeners closed, requests in flight finished).</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         Proxy.Dispose();
