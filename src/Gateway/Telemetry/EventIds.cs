@@ -51,6 +51,8 @@ internal static class EventIds
 
     // 7xxx: the access log.
     public const int AccessLogWriteFailed = 7001;
+    public const int AccessLogReopened = 7002;
+    public const int AccessLogReopenFailed = 7003;
 
     // 8xxx: shutdown (the graceful drain).
     public const int DrainStarted = 8001;
