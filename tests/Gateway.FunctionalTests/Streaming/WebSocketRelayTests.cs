@@ -70,6 +70,29 @@ public sealed class WebSocketRelayTests
     }
 
     [Fact]
+    public async Task OverHttp2_SilentPastTheIdleTimeout_BothEndsGet1001()
+    {
+        await using var backend = await WebSocketBackend.StartAsync();
+        var h2c = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+        await using var gateway = await GatewayTestHost.StartWithEndpointsAsync(Config(backend.Url, webSocketIdle: "00:00:01"), ("h2c", h2c, "Http2"));
+        using var handler = new HttpMessageInvoker(new SocketsHttpHandler());
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        using (var connect = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await socket.ConnectAsync(new Uri($"ws://{h2c.Authority}/api/ws"), handler, connect.Token);
+        }
+
+        Assert.Equal("one", await WebSocketBackend.EchoAsync(socket, "one"));
+        var close = await ReceiveCloseAsync(socket, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, close);
+        await Eventually.TrueAsync(() => Task.FromResult(!backend.CloseStatuses.IsEmpty), TimeSpan.FromSeconds(5), "the backend gets a close frame");
+        Assert.Equal([WebSocketCloseStatus.EndpointUnavailable], backend.CloseStatuses);
+    }
+
+    [Fact]
     public async Task ClientClosesItself_NormalClosureReachesTheBackend()
     {
         await using var backend = await WebSocketBackend.StartAsync();
