@@ -66,9 +66,19 @@ internal sealed class WebSocketRelayStream : Stream
         }
 
         CloseReason = reason;
-        _abortTimer = _time.CreateTimer(static s => ((WebSocketRelayStream)s!).CloseTimedOut(), this, StreamingConstants.CloseTimeout, Timeout.InfiniteTimeSpan);
-        // A read waiting for the client wakes up and hands the forwarder the backend's close instead.
-        _interruptRead.Cancel();
+        try
+        {
+            _abortTimer = _time.CreateTimer(static s => ((WebSocketRelayStream)s!).CloseTimedOut(), this, StreamingConstants.CloseTimeout, Timeout.InfiniteTimeSpan);
+            // A read waiting for the client wakes up and hands the forwarder the backend's close instead.
+            _interruptRead.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The conversation ended meanwhile; there is nothing left to close. (Called from timers and the drain,
+            // where an exception would end the process or skip the other sockets.)
+            return;
+        }
+
         _ = CloseClientWhenIdleAsync();
     }
 
@@ -202,7 +212,14 @@ internal sealed class WebSocketRelayStream : Stream
         }
         else if (Volatile.Read(ref _disposed) == 0)
         {
-            _idleTimer.Change(_idleTimeout - idle, Timeout.InfiniteTimeSpan);
+            try
+            {
+                _idleTimer.Change(_idleTimeout - idle, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed since the check: the conversation is over.
+            }
         }
     }
 
