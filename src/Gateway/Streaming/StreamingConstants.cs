@@ -26,6 +26,9 @@ internal static class StreamingConstants
     // a round trip.
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    // YARP's own ActivityTimeout default, for a cluster model that has none (the gateway fills one in for every cluster).
+    public static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(100);
+
     /// <summary>RFC 6455 close code 1001 Going Away: the server is going down (the drain) or the conversation has ended.</summary>
     public const ushort GoingAway = 1001;
 

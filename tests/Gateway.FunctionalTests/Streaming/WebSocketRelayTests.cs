@@ -93,6 +93,22 @@ public sealed class WebSocketRelayTests
     }
 
     [Fact]
+    public async Task BackendNeverAnswersTheHandshake_504AtTheClusterActivityTimeout_NotTheWebSocketIdleTimeout()
+    {
+        using var blackHole = await BlackHoleListener.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(Config(blackHole.Url, webSocketIdle: "00:05:00"));
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://{gateway.ProxyUrl.Authority}/api/ws"), timeout.Token));
+
+        Assert.Equal(System.Net.HttpStatusCode.GatewayTimeout, socket.HttpStatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the handshake was given up after {clock.Elapsed}, not at the cluster's 1 s");
+    }
+
+    [Fact]
     public async Task ClientClosesItself_NormalClosureReachesTheBackend()
     {
         await using var backend = await WebSocketBackend.StartAsync();
