@@ -20,7 +20,8 @@ internal sealed class IdleTimeoutMiddleware(RequestDelegate next, IConfigSource 
         var idle = RouteIdleTimeouts.Of(route);
         if (UpgradeRequest.IsWebSocket(context))
         {
-            return RelayWebSocketAsync(context, idle.WebSocket ?? config.Current.Section<WebSocketsOptions>().IdleTimeout);
+            var options = config.Current.Section<WebSocketsOptions>();
+            return RelayWebSocketAsync(context, idle.WebSocket ?? options.IdleTimeout, options.KeepAliveInterval);
         }
 
         if (idle.Stream is { } stream)
@@ -37,14 +38,14 @@ internal sealed class IdleTimeoutMiddleware(RequestDelegate next, IConfigSource 
     /// stops when the upgrade is accepted. A handshake it ends counts against the backend and is answered 504
     /// <c>upstream-timeout</c>, as the forwarder's own timeout would be.
     /// </summary>
-    private async Task RelayWebSocketAsync(HttpContext context, TimeSpan idle)
+    private async Task RelayWebSocketAsync(HttpContext context, TimeSpan idle, TimeSpan keepAlive)
     {
         var handshakeTimeout = context.GetReverseProxyFeature().Route.Cluster?.Model?.Config.HttpRequest?.ActivityTimeout ?? StreamingConstants.DefaultHandshakeTimeout;
         ForwarderActivityTimeout.Set(context, idle + StreamingConstants.CloseTimeout + StreamingConstants.CloseTimeout);
         var clientAborted = context.RequestAborted;
         using var handshake = new CancellationTokenSource(handshakeTimeout, time);
         using var link = clientAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), handshake);
-        WrapUpgrade(context, idle, handshake);
+        WrapUpgrade(context, idle, keepAlive, handshake);
         context.RequestAborted = handshake.Token;
         try
         {
@@ -62,26 +63,26 @@ internal sealed class IdleTimeoutMiddleware(RequestDelegate next, IConfigSource 
         }
     }
 
-    private void WrapUpgrade(HttpContext context, TimeSpan idle, CancellationTokenSource handshake)
+    private void WrapUpgrade(HttpContext context, TimeSpan idle, TimeSpan keepAlive, CancellationTokenSource handshake)
     {
         Func<Stream, Stream>? relay = null;
         if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade and not RelayedUpgradeFeature)
         {
-            relay = Relay(context, idle, handshake);
+            relay = Relay(context, idle, keepAlive, handshake);
             context.Features.Set<IHttpUpgradeFeature>(new RelayedUpgradeFeature(upgrade, relay));
         }
 
         if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect and not RelayedExtendedConnectFeature)
         {
-            context.Features.Set<IHttpExtendedConnectFeature>(new RelayedExtendedConnectFeature(connect, relay ?? Relay(context, idle, handshake)));
+            context.Features.Set<IHttpExtendedConnectFeature>(new RelayedExtendedConnectFeature(connect, relay ?? Relay(context, idle, keepAlive, handshake)));
         }
     }
 
-    private Func<Stream, Stream> Relay(HttpContext context, TimeSpan idle, CancellationTokenSource handshake) => upgraded =>
+    private Func<Stream, Stream> Relay(HttpContext context, TimeSpan idle, TimeSpan keepAlive, CancellationTokenSource handshake) => upgraded =>
     {
         // Accepted: from here the conversation's own idle timeout applies.
         handshake.CancelAfter(Timeout.InfiniteTimeSpan);
-        var stream = new WebSocketRelayStream(upgraded, context, sockets, time, idle);
+        var stream = new WebSocketRelayStream(upgraded, context, sockets, time, idle, keepAlive);
         sockets.Add(stream);
         return stream;
     };

@@ -19,6 +19,8 @@ internal static class StreamingConstants
     public static readonly TimeSpan DefaultWebSocketIdleTimeout = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromSeconds(1);
 
+    public static readonly TimeSpan MaxKeepAliveInterval = TimeSpan.FromHours(1);
+
     // A day bounds a connection that leaked without limiting any real stream (as the resilience policy's IdleTimeout).
     public static readonly TimeSpan MaxIdleTimeout = TimeSpan.FromHours(24);
 

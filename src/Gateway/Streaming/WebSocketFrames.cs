@@ -84,6 +84,9 @@ internal struct WebSocketFrames
         };
     }
 
+    /// <summary>An unmasked ping frame with no payload, as a server sends it to a client.</summary>
+    public static ReadOnlyMemory<byte> PingFrame { get; } = new byte[] { 0x89, 0x00 };
+
     /// <summary>
     /// A close frame with <paramref name="status"/> and no reason: unmasked as a server sends it to a client, or masked
     /// with <paramref name="mask"/> as a client must send it to a server.

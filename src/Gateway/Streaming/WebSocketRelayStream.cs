@@ -19,6 +19,8 @@ internal sealed class WebSocketRelayStream : Stream
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _interruptRead = new();
     private readonly ITimer _idleTimer;
+    private readonly ITimer? _pingTimer;
+    private readonly TimeSpan _keepAlive;
     private WebSocketFrames _toClient;
     private WebSocketFrames _fromClient;
     private CancellationTokenSource? _linkedRead;
@@ -30,7 +32,7 @@ internal sealed class WebSocketRelayStream : Stream
     private bool _closeSentToBackend;
     private int _disposed;
 
-    public WebSocketRelayStream(Stream inner, HttpContext context, OpenWebSockets owner, TimeProvider time, TimeSpan idleTimeout)
+    public WebSocketRelayStream(Stream inner, HttpContext context, OpenWebSockets owner, TimeProvider time, TimeSpan idleTimeout, TimeSpan keepAlive)
     {
         _inner = inner;
         _context = context;
@@ -39,6 +41,11 @@ internal sealed class WebSocketRelayStream : Stream
         _idleTimeout = idleTimeout;
         _lastActivity = time.GetTimestamp();
         _idleTimer = time.CreateTimer(static s => ((WebSocketRelayStream)s!).IdleTick(), this, idleTimeout, Timeout.InfiniteTimeSpan);
+        _keepAlive = keepAlive;
+        if (keepAlive > TimeSpan.Zero)
+        {
+            _pingTimer = time.CreateTimer(static s => _ = ((WebSocketRelayStream)s!).PingClientAsync(), this, keepAlive, keepAlive);
+        }
     }
 
     /// <summary>Why the gateway closed the conversation, once it has begun to.</summary>
@@ -189,6 +196,7 @@ internal sealed class WebSocketRelayStream : Stream
         {
             _owner.Remove(this);
             _idleTimer.Dispose();
+            _pingTimer?.Dispose();
             _abortTimer?.Dispose();
             _linkedRead?.Dispose();
             _interruptRead.Dispose();
@@ -277,6 +285,44 @@ internal sealed class WebSocketRelayStream : Stream
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// A ping to the client when the conversation has been silent for the keep-alive interval, at a frame boundary
+    /// and never waiting for the forwarder's writes (a busy conversation needs no ping). The ping itself is not
+    /// traffic: a client that does not answer it is still closed at the idle timeout.
+    /// </summary>
+    private async Task PingClientAsync()
+    {
+        if (Closing || Volatile.Read(ref _disposed) != 0 || _time.GetElapsedTime(Volatile.Read(ref _lastActivity)) < _keepAlive)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_writeLock.Wait(0))
+            {
+                return;
+            }
+
+            try
+            {
+                if (_toClient.AtBoundary && !_closeSentToClient && !_toClient.CloseSeen)
+                {
+                    await _inner.WriteAsync(WebSocketFrames.PingFrame);
+                    await _inner.FlushAsync();
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone; the forwarding ends by itself.
+        }
     }
 
     private async Task CloseClientWhenIdleAsync()

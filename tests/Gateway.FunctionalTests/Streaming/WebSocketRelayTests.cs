@@ -33,6 +33,29 @@ public sealed class WebSocketRelayTests
     }
 
     [Fact]
+    public async Task KeepAlivePings_AnsweringClientStaysOpenPastTheIdleTimeout()
+    {
+        await using var backend = await WebSocketBackend.StartAsync();
+        var config = Config(backend.Url, webSocketIdle: "00:00:02");
+        config["Gateway"]!["WebSockets"]!["KeepAliveInterval"] = "00:00:01";
+        await using var gateway = await GatewayTestHost.StartAsync(config);
+        using var socket = await WebSocketBackend.ConnectAsync(gateway.ProxyUrl);
+        Assert.Equal("one", await WebSocketBackend.EchoAsync(socket, "one"));
+
+        // A pending receive is what answers pings in .NET's client, as a browser does by itself.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var buffer = new byte[1024];
+        var receive = socket.ReceiveAsync(buffer, timeout.Token);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.False(receive.IsCompleted, "the socket was closed despite answering the gateway's pings");
+
+        await socket.SendAsync("still"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+        var echoed = await receive;
+        Assert.Equal("still", System.Text.Encoding.UTF8.GetString(buffer, 0, echoed.Count));
+        Assert.Empty(backend.CloseStatuses);
+    }
+
+    [Fact]
     public async Task RouteWebSocketIdleTimeout_OverridesTheGatewayDefault()
     {
         await using var backend = await WebSocketBackend.StartAsync();

@@ -8,8 +8,19 @@ internal static class WebSocketsValidator
 {
     private const string Path = StreamingConstants.SectionPath;
 
-    public static void Validate(WebSocketsOptions webSockets, ConfigErrorList errors) =>
+    public static void Validate(WebSocketsOptions webSockets, ConfigErrorList errors)
+    {
         errors.RequireRange($"{Path}:IdleTimeout", webSockets.IdleTimeout, StreamingConstants.MinIdleTimeout, StreamingConstants.MaxIdleTimeout);
+        var keepAlive = webSockets.KeepAliveInterval;
+        if (keepAlive != TimeSpan.Zero)
+        {
+            errors.RequireRange($"{Path}:KeepAliveInterval", keepAlive, StreamingConstants.MinIdleTimeout, StreamingConstants.MaxKeepAliveInterval);
+            if (keepAlive >= webSockets.IdleTimeout)
+            {
+                errors.Add($"{Path}:KeepAliveInterval", $"must be below IdleTimeout ({webSockets.IdleTimeout}), or the socket is closed before its first ping (was {keepAlive}).");
+            }
+        }
+    }
 
     /// <summary>A route's <c>Metadata.IdleTimeout</c> and <c>Metadata.WebSocketIdleTimeout</c>: durations from 1 s to 24 h.</summary>
     public static void ValidateRoute(string routePath, IReadOnlyDictionary<string, string>? metadata, ConfigErrorList errors)

@@ -16,6 +16,27 @@ public sealed class WebSocketsValidatorTests
 
         Assert.Empty(GatewayOptionsValidator.Validate(new GatewayOptions { WebSockets = webSockets }));
         Assert.Equal(TimeSpan.FromMinutes(5), webSockets.IdleTimeout);
+        Assert.Equal(TimeSpan.Zero, webSockets.KeepAliveInterval);
+    }
+
+    [Fact]
+    public void Validate_KeepAliveInterval_OneSecondToAnHourAndBelowTheIdleTimeout()
+    {
+        Assert.Empty(GatewayOptionsValidator.Validate(new GatewayOptions { WebSockets = new WebSocketsOptions { KeepAliveInterval = TimeSpan.FromSeconds(1) } }));
+        Assert.Empty(GatewayOptionsValidator.Validate(new GatewayOptions
+        {
+            WebSockets = new WebSocketsOptions { IdleTimeout = TimeSpan.FromHours(2), KeepAliveInterval = TimeSpan.FromHours(1) },
+        }));
+
+        var tooShort = Assert.Single(GatewayOptionsValidator.Validate(new GatewayOptions { WebSockets = new WebSocketsOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(10) } }));
+        Assert.Equal("Gateway:WebSockets:KeepAliveInterval", tooShort.Path);
+        Assert.Contains("must be between 00:00:01 and 01:00:00 (was 00:00:00.0100000).", tooShort.Reason, StringComparison.Ordinal);
+
+        var notBelowIdle = Assert.Single(GatewayOptionsValidator.Validate(new GatewayOptions
+        {
+            WebSockets = new WebSocketsOptions { IdleTimeout = TimeSpan.FromSeconds(30), KeepAliveInterval = TimeSpan.FromSeconds(30) },
+        }));
+        Assert.Equal("must be below IdleTimeout (00:00:30), or the socket is closed before its first ping (was 00:00:30).", notBelowIdle.Reason);
     }
 
     [Fact]
