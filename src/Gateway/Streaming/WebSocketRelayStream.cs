@@ -44,7 +44,7 @@ internal sealed class WebSocketRelayStream : Stream
         _keepAlive = keepAlive;
         if (keepAlive > TimeSpan.Zero)
         {
-            _pingTimer = time.CreateTimer(static s => _ = ((WebSocketRelayStream)s!).PingClientAsync(), this, keepAlive, keepAlive);
+            _pingTimer = time.CreateTimer(static s => _ = ((WebSocketRelayStream)s!).PingClientAsync(), this, keepAlive, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -294,14 +294,18 @@ internal sealed class WebSocketRelayStream : Stream
     /// </summary>
     private async Task PingClientAsync()
     {
-        if (Closing || Volatile.Read(ref _disposed) != 0 || _time.GetElapsedTime(Volatile.Read(ref _lastActivity)) < _keepAlive)
+        if (Closing || Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
 
         try
         {
-            if (!_writeLock.Wait(0))
+            // Due a keep-alive interval after the last traffic, not on a fixed beat: the pong then has the rest of the
+            // idle timeout to come back.
+            var silent = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
+            _pingTimer!.Change(silent < _keepAlive ? _keepAlive - silent : _keepAlive, Timeout.InfiniteTimeSpan);
+            if (silent < _keepAlive || !_writeLock.Wait(0))
             {
                 return;
             }

@@ -36,7 +36,7 @@ public sealed class WebSocketRelayTests
     public async Task KeepAlivePings_AnsweringClientStaysOpenPastTheIdleTimeout()
     {
         await using var backend = await WebSocketBackend.StartAsync();
-        var config = Config(backend.Url, webSocketIdle: "00:00:02");
+        var config = Config(backend.Url, webSocketIdle: "00:00:03");
         config["Gateway"]!["WebSockets"]!["KeepAliveInterval"] = "00:00:01";
         await using var gateway = await GatewayTestHost.StartAsync(config);
         using var socket = await WebSocketBackend.ConnectAsync(gateway.ProxyUrl);
@@ -46,7 +46,7 @@ public sealed class WebSocketRelayTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var buffer = new byte[1024];
         var receive = socket.ReceiveAsync(buffer, timeout.Token);
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(7));
         Assert.False(receive.IsCompleted, "the socket was closed despite answering the gateway's pings");
 
         await socket.SendAsync("still"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
