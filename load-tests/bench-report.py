@@ -289,6 +289,21 @@ def open_table(summary):
     return table(header, rows)
 
 
+def access_log_on_against_off(summary):
+    """Issue 22's cost of the access log: gateway-accesslog (gateway-full writing every request to a file) against
+    gateway-full."""
+    on, off = summary.get("gateway-accesslog", {}), summary.get("gateway-full", {})
+    if not on.get("closed") or not off.get("closed"):
+        return []
+    line = ("Access log on (gateway-accesslog, every request to a file) against off (gateway-full): CPU per request "
+            f"{fmt(on['cpu_us_per_request'], 1)} µs against {fmt(off['cpu_us_per_request'], 1)} µs "
+            f"({fmt(ratio(on['cpu_us_per_request'], off['cpu_us_per_request']), 2)}x)")
+    if on.get("open") and off.get("open"):
+        line += (f"; at {on['open']['rate']}/s (open model) p99 {fmt(on['open']['p99_ms'], 2)} ms against "
+                 f"{fmt(off['open']['p99_ms'], 2)} ms")
+    return ["", line + "."]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
@@ -332,6 +347,7 @@ def main():
                   "request had a connection of its own, about 2 if the proxy also opened one to the backend for each.",
                   ""] + new_connection_table(summary, baselines, checks)
     lines += shedding_on_against_off(summary)
+    lines += access_log_on_against_off(summary)
     errors = sum(r.get("errors", 0) for r in runs)
     lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's "
                   "(nginx: master and workers); `direct` has no proxy.",

@@ -15,6 +15,8 @@
 #                  after 10 failed verifications a second (Gateway:Identity:MaxFailedVerificationsPerSecond) it is
 #                  refused unverified: this measures the gateway as shipped. The open-model run is skipped for both
 #                  (it sends no token).
+#   gateway-accesslog gateway-full with the access log on, every request to a file (access.log in its work
+#                  directory): run it beside gateway-full to measure what the log costs (issue 22)
 #   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
 #   yarp-slim      plain YARP on WebApplication.CreateSlimBuilder with no logging providers (PlainYarp --slim)
 #   nginx          nginx as a reverse proxy (keep-alive to the backend)
@@ -226,7 +228,7 @@ EOF
 }
 case " $proxies " in *" gateway-jwt"*) need openssl:openssl; jwt_setup ;; esac
 
-gateway_config() { # $1: full|none|noshed (full with shedding off)|jwt|jwt-flood
+gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (full with the access log to a file)|jwt|jwt-flood
   local cluster_meta="" route_extra="" gateway_section='{}'
   if [ "$1" = jwt ] || [ "$1" = jwt-flood ]; then
     route_extra='"AuthorizationPolicy": "bench-jwt",'
@@ -234,7 +236,7 @@ gateway_config() { # $1: full|none|noshed (full with shedding off)|jwt|jwt-flood
       \"Jwt\": { \"Issuer\": \"https://bench.local\", \"Audiences\": [ \"bench\" ], \"JwksFile\": \"$work/jwks.json\", \"Algorithms\": [ \"RS256\" ] },
       \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } } }"
   fi
-  if [ "$1" = full ] || [ "$1" = noshed ]; then
+  if [ "$1" = full ] || [ "$1" = noshed ] || [ "$1" = accesslog ]; then
     cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
     route_extra='"Metadata": { "Priority": "default" },'
     gateway_section='{
@@ -252,6 +254,10 @@ gateway_config() { # $1: full|none|noshed (full with shedding off)|jwt|jwt-flood
   fi
   if [ "$1" = noshed ]; then
     gateway_section="{ \"Shedding\": { \"Enabled\": false },${gateway_section#\{}"
+  fi
+  if [ "$1" = accesslog ]; then
+    # Relative to the proxy's work directory, where it runs.
+    gateway_section="{ \"AccessLog\": { \"Enabled\": true, \"Path\": \"access.log\" },${gateway_section#\{}"
   fi
   cat <<EOF
 {
@@ -271,7 +277,7 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
   mkdir -p "$dir"
   target="$scheme://127.0.0.1:$proxy_port/bench"
   case "$name" in
-    gateway-full|gateway-none|gateway-noshed|gateway-jwt|gateway-jwt-flood)
+    gateway-full|gateway-none|gateway-noshed|gateway-accesslog|gateway-jwt|gateway-jwt-flood)
       gateway_config "${name#gateway-}" > "$dir/appsettings.json"
       # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
       (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
@@ -446,6 +452,10 @@ EOF
       for c in $connections; do wrk_run new-connections "$c"; done
     fi
     stop_proxy
+    if [ "$name" = gateway-accesslog ]; then
+      # Proof the log was on: its lines so far (every request of every round, warm-ups included).
+      echo "round $round  gateway-accesslog  access.log: $(wc -l < "$work/gateway-accesslog/access.log" 2>/dev/null || echo 0) lines" >&2
+    fi
   done
 done
 

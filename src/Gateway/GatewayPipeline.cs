@@ -12,6 +12,7 @@ using Gateway.RateLimiting;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Shutdown;
+using Gateway.Streaming;
 using Gateway.Telemetry;
 using Gateway.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -61,6 +62,8 @@ public static class GatewayPipeline
         app.Services.GetRequiredService<FailoverGauges>();
         app.Services.GetRequiredService<ResilienceRegistry>();
         app.Services.GetRequiredService<SheddingRegistry>();
+        // Made now, so it hears the end of the drain delay even before the first WebSocket.
+        app.Services.GetRequiredService<OpenWebSockets>();
 
         // First, so a line's status and total time are what the client got, every later step's refusals included.
         app.UseAccessLog();
@@ -109,6 +112,9 @@ public static class GatewayPipeline
         // pass what each attempt showed (served, refused), which region choice weighs against probes that time out.
         proxy.UseAttemptHealth();
         proxy.UseCircuitBreakers();
+        // Last, per attempt, right before the forwarder: the route's idle timeout, and the WebSocket relay that closes
+        // conversations with 1001 when idle or draining (wrapping the upgrade the forwarder accepts).
+        proxy.UseIdleTimeouts();
     }
 
     /// <summary>4. Transforms, added to every route in this order; the two that say so run ahead of the route's own.</summary>

@@ -14,6 +14,7 @@ using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Shutdown;
+using Gateway.Streaming;
 using Gateway.Telemetry;
 using Gateway.Tls;
 using Gateway.Utilities;
@@ -51,6 +52,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewayShedding();
         services.AddGatewayShutdown(startup.Shutdown);
         services.AddGatewayAccessLog(startup.AccessLog);
+        services.AddGatewayStreaming();
         services.AddReverseProxy().AddGatewayTransforms(startup.Telemetry, startup.AccessLog).AddProbeEvidence();
         services.AddOptions<KestrelServerOptions>()
             .Configure<GatewayListeners, ProxyConnectionLimit, TlsEndpoints>((kestrel, listeners, limit, tls) =>

@@ -22,5 +22,9 @@ internal static class AccessLogConstants
     // in one write so that a batch on stdout does not interleave with the console logger's lines.
     public const int BatchBytes = 32 * 1024;
 
+    // How often the writer looks for a rotated file (two file-system calls): lines go to the new file within about
+    // this long after logrotate renames the old one.
+    public static readonly TimeSpan RotationCheckInterval = TimeSpan.FromSeconds(1);
+
     public const string DroppedInstrument = "gateway.accesslog.dropped";
 }

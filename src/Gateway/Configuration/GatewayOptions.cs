@@ -9,6 +9,7 @@ using Gateway.Redis;
 using Gateway.Resilience;
 using Gateway.Shedding;
 using Gateway.Shutdown;
+using Gateway.Streaming;
 using Gateway.Telemetry;
 
 namespace Gateway.Configuration;
@@ -56,4 +57,7 @@ public sealed record GatewayOptions
 
     /// <summary>One JSON line per proxy request, to a file or standard output; off by default.</summary>
     public AccessLogOptions AccessLog { get; init; } = new();
+
+    /// <summary>Proxied WebSockets: their idle timeout; closed with 1001 on idle and on drain.</summary>
+    public WebSocketsOptions WebSockets { get; init; } = new();
 }

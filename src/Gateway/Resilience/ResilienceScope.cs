@@ -35,11 +35,22 @@ internal sealed class ResilienceScope(ClusterResilience cluster, TimeSpan timeou
     internal CancellationTokenSource? TotalTimer { get; set; }
 
     /// <summary>
-    /// The backend's response headers arrived and the response goes to the client: the total timeout has done its
-    /// job and stops, so a stream or a slow download is not cut by it. The body is bounded by the cluster's
-    /// <c>HttpRequest:ActivityTimeout</c> instead, which fires only when the backend goes silent.
+    /// The current attempt's timeout source, set by the circuit-breaker step while the attempt runs and cleared before
+    /// the source is given back.
     /// </summary>
-    public void ResponseHeadersArrived() => TotalTimer?.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
+    internal CancellationTokenSource? AttemptTimer { get; set; }
+
+    /// <summary>
+    /// The backend's response headers arrived and the response goes to the client: the total and attempt timeouts
+    /// have done their job and stop, so a stream or a slow download is not cut by them. The body is bounded by the
+    /// forwarder's idle timeout instead (the route's <c>Metadata.IdleTimeout</c>, else the cluster's
+    /// <c>HttpRequest:ActivityTimeout</c>), which fires only when the backend goes silent.
+    /// </summary>
+    public void ResponseHeadersArrived()
+    {
+        TotalTimer?.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
+        AttemptTimer?.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
+    }
 
     /// <summary>Whether the request runs without a time budget (an upgraded request).</summary>
     public bool Unbounded => Deadline == long.MaxValue;

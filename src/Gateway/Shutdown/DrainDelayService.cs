@@ -25,6 +25,7 @@ internal sealed class DrainDelayService(
         Begin();
         if (options.DrainDelay <= TimeSpan.Zero)
         {
+            state.EndDelay();
             return;
         }
 
@@ -38,6 +39,7 @@ internal sealed class DrainDelayService(
         }
 
         Log.DrainDelayOver(logger, options.Timeout);
+        state.EndDelay();
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -51,10 +51,16 @@ internal static class EventIds
 
     // 7xxx: the access log.
     public const int AccessLogWriteFailed = 7001;
+    public const int AccessLogReopened = 7002;
+    public const int AccessLogReopenFailed = 7003;
 
     // 8xxx: shutdown (the graceful drain).
     public const int DrainStarted = 8001;
     public const int DrainDelayOver = 8002;
+
+    // 81xx: long-lived responses (WebSockets).
+    public const int WebSocketsClosing = 8101;
+    public const int WebSocketIdle = 8102;
 
     // 9xxx: the edge (limits and guards before routing).
     public const int RequestRefused = 9001;

@@ -27,4 +27,16 @@ internal static class UpgradeRequest
         return context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect &&
                string.Equals(connect.Protocol, WebSocket, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>Whether the forwarder turns the request into a WebSocket (an upgrade that is not SPDY).</summary>
+    public static bool IsWebSocket(HttpContext context)
+    {
+        if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true })
+        {
+            return context.Request.Headers.Upgrade.ToString().Equals(WebSocket, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect &&
+               string.Equals(connect.Protocol, WebSocket, StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -129,6 +129,40 @@ public sealed class AccessLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FileRenamedAway_ANewFileAtThePathGetsTheNextLines()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync(Config());
+        using (var first = await gateway.Proxy.GetAsync("/api/first"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        Assert.Single(await ReadLinesAsync(1));
+        var rotated = _logPath + ".1";
+        File.Move(_logPath, rotated);
+        try
+        {
+            // Within about a second of the rename, lines go to a new file at the path (logrotate's create mode).
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    using var next = await gateway.Proxy.GetAsync("/api/second");
+                    return File.Exists(_logPath) && (await File.ReadAllLinesAsync(_logPath)).Any(l => l.Contains("/api/second", StringComparison.Ordinal));
+                },
+                TimeSpan.FromSeconds(10),
+                "a line in the new file");
+
+            var old = (await File.ReadAllLinesAsync(rotated)).Where(l => l.Length > 0).ToList();
+            Assert.Contains(old, l => l.Contains("/api/first", StringComparison.Ordinal));
+            Assert.DoesNotContain((await File.ReadAllLinesAsync(_logPath)).Where(l => l.Length > 0), l => l.Contains("/api/first", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(rotated);
+        }
+    }
+
+    [Fact]
     public async Task Flood_TinyQueue_EveryRequestServedAndEveryLineWrittenOrCountedAsDropped()
     {
         const int requests = 400;

@@ -54,7 +54,12 @@ public sealed class GatewayTestHost : IAsyncDisposable
     /// <c>Kestrel:Endpoints</c> (name, URL, <c>Protocols</c>), and no <c>--urls</c>. <see cref="ProxyUrl"/> is the
     /// first endpoint's.
     /// </summary>
-    public static Task<GatewayTestHost> StartWithEndpointsAsync(JsonObject config, params (string Name, Uri Url, string Protocols)[] endpoints)
+    public static Task<GatewayTestHost> StartWithEndpointsAsync(JsonObject config, params (string Name, Uri Url, string Protocols)[] endpoints) =>
+        StartWithEndpointsAsync(config, [], endpoints);
+
+    /// <inheritdoc cref="StartWithEndpointsAsync(JsonObject, ValueTuple{string, Uri, string}[])"/>
+    /// <param name="extraArgs">Command-line arguments after the fixture's own (they win over them).</param>
+    public static Task<GatewayTestHost> StartWithEndpointsAsync(JsonObject config, string[] extraArgs, params (string Name, Uri Url, string Protocols)[] endpoints)
     {
         var declared = new JsonObject();
         foreach (var (name, url, protocols) in endpoints)
@@ -63,7 +68,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
         }
 
         config["Kestrel"] = new JsonObject { ["Endpoints"] = declared };
-        return StartWithKestrelAsync(config, endpoints[0].Url);
+        return StartAsync(config, endpoints[0].Url, extraArgs);
     }
 
     /// <summary>A gateway whose proxy listeners are the config's own <c>Kestrel</c> section; <see cref="ProxyUrl"/> is <paramref name="proxyUrl"/>.</summary>
@@ -145,6 +150,9 @@ public sealed class GatewayTestHost : IAsyncDisposable
 
         return (response, echo);
     }
+
+    /// <summary>Stops the gateway as SIGTERM does (drain delay, listeners closed, requests in flight finished).</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

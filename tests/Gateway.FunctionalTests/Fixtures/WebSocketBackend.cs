@@ -7,7 +7,8 @@ namespace Gateway.FunctionalTests.Fixtures;
 
 /// <summary>
 /// A real ASP.NET Core backend on a free loopback port: <c>/api/ws</c> accepts a WebSocket and echoes every message
-/// until the peer closes; any other path answers 200, or 500 while <see cref="Failing"/>.
+/// until the peer closes (each close status it received is kept in <see cref="CloseStatuses"/>); any other path answers
+/// 200, or 500 while <see cref="Failing"/>.
 /// </summary>
 public sealed class WebSocketBackend : IAsyncDisposable
 {
@@ -21,6 +22,9 @@ public sealed class WebSocketBackend : IAsyncDisposable
     }
 
     public Uri Url { get; }
+
+    /// <summary>The close status of every close frame a client sent, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<WebSocketCloseStatus?> CloseStatuses { get; } = new();
 
     public bool Failing { get => _failing; set => _failing = value; }
 
@@ -37,7 +41,7 @@ public sealed class WebSocketBackend : IAsyncDisposable
             if (context.Request.Path == "/api/ws" && context.WebSockets.IsWebSocketRequest)
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
-                await EchoAsync(socket);
+                await EchoAsync(socket, backend!.CloseStatuses);
                 return;
             }
 
@@ -87,7 +91,7 @@ public sealed class WebSocketBackend : IAsyncDisposable
         return System.Text.Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
     }
 
-    private static async Task EchoAsync(WebSocket socket)
+    private static async Task EchoAsync(WebSocket socket, System.Collections.Concurrent.ConcurrentQueue<WebSocketCloseStatus?> closes)
     {
         var buffer = new byte[4096];
         try
@@ -97,6 +101,7 @@ public sealed class WebSocketBackend : IAsyncDisposable
                 var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
+                    closes.Enqueue(received.CloseStatus);
                     await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
                     return;
                 }

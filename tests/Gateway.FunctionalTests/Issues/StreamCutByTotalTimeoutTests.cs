@@ -13,7 +13,9 @@ namespace Gateway.FunctionalTests.Issues;
 
 /// <summary>
 /// Issue 22: the policy Timeout covered the whole response, so SSE streams were cut at it, each cut counted as a
-/// timeout of a healthy backend, and the destination's circuit opened. The Timeout now runs until the response headers.
+/// timeout of a healthy backend, and the destination's circuit opened. The Timeout now runs until the response headers,
+/// and so does the AttemptTimeout: a response cut after it started counts against the backend only when the backend
+/// itself went silent (the idle timeout, the policy's or the route's).
 /// </summary>
 public sealed class StreamCutByTotalTimeoutTests
 {
@@ -45,6 +47,72 @@ public sealed class StreamCutByTotalTimeoutTests
     }
 
     [Fact]
+    public async Task SseStreamsPastTheAttemptTimeout_RunToTheEnd_AndTheCircuitStaysClosed()
+    {
+        await using var backend = await StartSseBackendAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), attemptTimeout: "00:00:00.500"));
+        using var timeouts = new MetricCollector<long>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.timeouts");
+
+        // Each stream lasts 2.5 s against a 0.5 s AttemptTimeout (and the 1 s Timeout).
+        var streams = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/sse", HttpCompletionOption.ResponseHeadersRead);
+            var body = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, Events: body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        }));
+
+        Assert.All(streams, s => Assert.Equal((HttpStatusCode.OK, Events), s));
+        Assert.Empty(timeouts.GetMeasurementSnapshot());
+        Assert.Equal("closed", await CircuitAsync(gateway, "sse"));
+    }
+
+    [Fact]
+    public async Task SlowResponseHeaders_StillTimeOutAtTheAttemptTimeout()
+    {
+        await using var backend = await StartSseBackendAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), attemptTimeout: "00:00:00.500"));
+        using var timeouts = new MetricCollector<long>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.timeouts");
+
+        using var response = await gateway.Proxy.GetAsync("/api/late");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream-timeout", Reason(response));
+        Assert.Contains(timeouts.GetMeasurementSnapshot(), m => Equals(m.Tags["gateway.timeout.kind"], "attempt"));
+    }
+
+    [Fact]
+    public async Task BackendStallsMidStream_CutAtTheRouteIdleTimeout_CountsAgainstTheBackend()
+    {
+        await using var backend = await StartSseBackendAsync();
+        // No policy IdleTimeout: the cluster's ActivityTimeout is the 30 s default; the route's own is 1 s.
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), routeIdleTimeout: "00:00:01"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/stall", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStringAsync());
+        }));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the stalled streams were cut after {clock.Elapsed}, not at the route's 1 s");
+        await Eventually.TrueAsync(async () => await CircuitAsync(gateway, "sse") == "open", TimeSpan.FromSeconds(5), "the stalled backend's circuit opens");
+    }
+
+    [Fact]
+    public async Task SseStreamUnderARouteIdleTimeout_EventsKeepItAlive()
+    {
+        await using var backend = await StartSseBackendAsync();
+        // Events every 250 ms, each resetting the route's 1 s idle timeout, for 2.5 s.
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Urls.First(), routeIdleTimeout: "00:00:01"));
+
+        using var response = await gateway.Proxy.GetAsync("/api/sse", HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(Events, body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
     public async Task SlowResponseHeaders_StillTimeOutAtThePolicyTimeout()
     {
         await using var backend = await StartSseBackendAsync();
@@ -72,7 +140,7 @@ public sealed class StreamCutByTotalTimeoutTests
         await Eventually.TrueAsync(async () => await CircuitAsync(gateway, "sse") == "open", TimeSpan.FromSeconds(5), "the stalled backend's circuit opens");
     }
 
-    private static JsonObject Config(string backend, string? idleTimeout = null)
+    private static JsonObject Config(string backend, string? idleTimeout = null, string? attemptTimeout = null, string? routeIdleTimeout = null)
     {
         var cluster = new JsonObject { ["Destinations"] = new JsonObject { ["sse"] = new JsonObject { ["Address"] = backend } } };
 
@@ -95,6 +163,16 @@ public sealed class StreamCutByTotalTimeoutTests
                 ["CircuitBreaker"] = new JsonObject { ["MinimumThroughput"] = 2, ["FailureRatio"] = 0.5, ["SamplingDuration"] = "00:00:30" },
             })),
         };
+        if (attemptTimeout is not null)
+        {
+            config["Gateway"]!["Resilience"]!["Policies"]!["short"]!["AttemptTimeout"] = attemptTimeout;
+        }
+
+        if (routeIdleTimeout is not null)
+        {
+            config["ReverseProxy"]!["Routes"]!["api"]!["Metadata"] = new JsonObject { ["IdleTimeout"] = routeIdleTimeout };
+        }
+
         if (idleTimeout is not null)
         {
             config["Gateway"]!["Resilience"]!["Policies"]!["short"]!["IdleTimeout"] = idleTimeout;

@@ -8,7 +8,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.FunctionalTests.Shutdown;
 
-/// <summary>SIGTERM to the real gateway process, with a slow request in flight, as a rolling restart sends it.</summary>
+/// <summary>
+/// SIGTERM to the real gateway process, with a slow request, an SSE stream and a WebSocket in flight, as a rolling
+/// restart sends it.
+/// </summary>
 public sealed class GracefulDrainTests
 {
     // Generous, so that the checks "before the delay ends" hold on a busy machine: a 2 s delay failed once when
@@ -16,8 +19,12 @@ public sealed class GracefulDrainTests
     private static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SlowAnswer = TimeSpan.FromSeconds(10);
 
+    // An SSE stream of 16 events 0.5 s apart: it outlives the drain delay and ends before the slow answer.
+    private const int SseEvents = 16;
+    private static readonly TimeSpan SseInterval = TimeSpan.FromMilliseconds(500);
+
     [Fact]
-    public async Task Sigterm_SlowRequestInFlight_ReadyzFailsFirstThenServesTheDelayFinishesInFlightAndExitsZero()
+    public async Task Sigterm_RequestSseAndWebSocketInFlight_ReadyzFailsFirstThenServesTheDelayFinishesInFlightClosesWebSocketAndExitsZero()
     {
         var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var backend = await StartBackendAsync(slowStarted);
@@ -31,6 +38,10 @@ public sealed class GracefulDrainTests
         using var slowClient = new HttpClient { BaseAddress = gateway.ProxyUrl, Timeout = TimeSpan.FromSeconds(30) };
         var slow = slowClient.GetAsync("/api/slow");
         await slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using var sseResponse = await slowClient.GetAsync("/api/sse", HttpCompletionOption.ResponseHeadersRead);
+        var sse = sseResponse.Content.ReadAsStringAsync();
+        using var socket = await WebSocketBackend.ConnectAsync(gateway.ProxyUrl);
+        Assert.Equal("before", await WebSocketBackend.EchoAsync(socket, "before"));
 
         var clock = Stopwatch.StartNew();
         gateway.Terminate();
@@ -44,6 +55,14 @@ public sealed class GracefulDrainTests
             TimeSpan.FromSeconds(1),
             "/readyz answers 503 right after SIGTERM");
         Assert.True(clock.Elapsed < DrainDelay, $"/readyz turned 503 after {clock.Elapsed}, not before the drain delay ended");
+
+        // The WebSocket carries on through the delay, then gets 1001 Going Away when the listeners close.
+        Assert.Equal("during", await WebSocketBackend.EchoAsync(socket, "during"));
+        var webSocketClosed = Task.Run(async () =>
+        {
+            var status = await Streaming.WebSocketRelayTests.ReceiveCloseAsync(socket, TimeSpan.FromSeconds(30));
+            return (Status: status, At: clock.Elapsed);
+        });
 
         using (var fresh = new HttpClient { BaseAddress = gateway.ProxyUrl, Timeout = TimeSpan.FromSeconds(5) })
         using (var during = await fresh.GetAsync("/api/fast"))
@@ -79,6 +98,13 @@ public sealed class GracefulDrainTests
             DrainDelay + TimeSpan.FromSeconds(2),
             "new connections are refused once the drain delay is over");
         Assert.False(slow.IsCompleted, "the listeners closed only after the slow request had finished");
+
+        var (closeStatus, closedAt) = await webSocketClosed.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, closeStatus);
+        Assert.True(closedAt > DrainDelay - TimeSpan.FromSeconds(1), $"the WebSocket was closed at {closedAt}, before the drain delay ended");
+
+        var events = (await sse.WaitAsync(TimeSpan.FromSeconds(20))).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(SseEvents, events.Length);
 
         using var slowResponse = await slow;
         Assert.Equal(HttpStatusCode.OK, slowResponse.StatusCode);
@@ -120,8 +146,39 @@ public sealed class GracefulDrainTests
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
         var app = builder.Build();
+        app.UseWebSockets();
         app.Run(async context =>
         {
+            if (context.Request.Path == "/api/ws" && context.WebSockets.IsWebSocketRequest)
+            {
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[1024];
+                while (true)
+                {
+                    var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                    if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                    {
+                        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                        return;
+                    }
+
+                    await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, CancellationToken.None);
+                }
+            }
+
+            if (context.Request.Path == "/api/sse")
+            {
+                context.Response.ContentType = "text/event-stream";
+                for (var i = 0; i < SseEvents; i++)
+                {
+                    await context.Response.WriteAsync($"data: {i}\n\n");
+                    await context.Response.Body.FlushAsync();
+                    await Task.Delay(SseInterval);
+                }
+
+                return;
+            }
+
             if (context.Request.Path == "/api/slow")
             {
                 slowStarted.TrySetResult();

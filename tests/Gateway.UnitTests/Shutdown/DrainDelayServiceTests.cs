@@ -8,11 +8,13 @@ using Microsoft.Extensions.Time.Testing;
 namespace Gateway.UnitTests.Shutdown;
 
 /// <summary>The drain's order with fake time: readiness first, then the delay, then the server may stop.</summary>
-public sealed class DrainDelayServiceTests
+public sealed class DrainDelayServiceTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
     private readonly DrainState _state = new();
     private readonly ApplicationLifetime _lifetime = new(NullLogger<ApplicationLifetime>.Instance);
+
+    public void Dispose() => _state.Dispose();
 
     private DrainDelayService Service(TimeSpan drainDelay) => new(
         _state, new ShutdownOptions { DrainDelay = drainDelay }, _lifetime, _time, NullLogger<DrainDelayService>.Instance);
@@ -39,8 +41,10 @@ public sealed class DrainDelayServiceTests
         Assert.True(_state.IsDraining);
         _time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.False(stopping.IsCompleted);
+        Assert.False(_state.DelayOver.IsCancellationRequested);
         _time.Advance(TimeSpan.FromMilliseconds(100));
         await stopping.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(_state.DelayOver.IsCancellationRequested, "upgraded connections are told the delay is over");
     }
 
     [Fact]
@@ -49,6 +53,7 @@ public sealed class DrainDelayServiceTests
         await Service(TimeSpan.Zero).StoppingAsync(CancellationToken.None);
 
         Assert.True(_state.IsDraining);
+        Assert.True(_state.DelayOver.IsCancellationRequested);
     }
 
     [Fact]

@@ -83,7 +83,23 @@ public sealed class BenchReportTests
         Assert.Equal("-", table.Cell("nginx", "targets"));
     }
 
-    private static async Task<IReadOnlyList<MarkdownTable>> ReportAsync(params string[] runs)
+    [Fact]
+    public async Task Report_AccessLogBesideFull_GivesBothCpuCostsAndTheirRatio()
+    {
+        var report = await ReportTextAsync(
+            Closed("gateway-full", 20_000, 3.00, 50.0),
+            Closed("gateway-accesslog", 20_000, 3.20, 60.0));
+
+        Assert.Contains(
+            "Access log on (gateway-accesslog, every request to a file) against off (gateway-full): CPU per request 60.0 µs against 50.0 µs (1.20x).",
+            report,
+            StringComparison.Ordinal);
+    }
+
+    private static async Task<IReadOnlyList<MarkdownTable>> ReportAsync(params string[] runs) =>
+        MarkdownTable.All(await ReportTextAsync(runs));
+
+    private static async Task<string> ReportTextAsync(params string[] runs)
     {
         var directory = Path.Combine(Path.GetTempPath(), "bench-report-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -98,7 +114,7 @@ public sealed class BenchReportTests
             Assert.True(run.ExitCode == 0, $"bench-report.py exited {run.ExitCode}: {run.Stderr}");
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "bench.json")));
             Assert.Equal(runs.Length, json.RootElement.GetProperty("runs").GetArrayLength());
-            return MarkdownTable.All(await File.ReadAllTextAsync(Path.Combine(directory, "bench.md")));
+            return await File.ReadAllTextAsync(Path.Combine(directory, "bench.md"));
         }
         finally
         {

@@ -28,6 +28,7 @@ internal static class GatewayOptionsValidator
         SheddingValidator.Validate(options.Shedding, errors);
         ShutdownValidator.Validate(options.Shutdown, errors);
         AccessLogValidator.Validate(options.AccessLog, errors);
+        WebSocketsValidator.Validate(options.WebSockets, errors);
         return errors.Errors;
     }
 }

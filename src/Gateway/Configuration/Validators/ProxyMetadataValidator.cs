@@ -45,6 +45,7 @@ internal static class ProxyMetadataValidator
             }
 
             ValidateRouteTimeout(route, path, clusters, errors);
+            WebSocketsValidator.ValidateRoute(path, route.Metadata, errors);
             if (route.Metadata?.TryGetValue(PriorityMetadataKey, out var priority) == true &&
                 !s_priorities.Contains(priority, StringComparer.OrdinalIgnoreCase))
             {

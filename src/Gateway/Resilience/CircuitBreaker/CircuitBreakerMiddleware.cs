@@ -8,7 +8,10 @@ namespace Gateway.Resilience;
 
 /// <summary>
 /// Right before the forwarder, on every attempt: runs the attempt through the chosen destination's circuit breaker
-/// and attempt timeout. A timed-out attempt is reported to the rest of the pipeline in
+/// under the attempt timeout, which (like the total timeout) runs until the backend's response headers arrive: a
+/// stream or a slow download is not cut by it once started. The timeout is a pooled token source of the gateway's
+/// own rather than Polly's timeout strategy, whose timer cannot be stopped from outside while its callback runs.
+/// A timed-out attempt is reported to the rest of the pipeline in
 /// <see cref="ProxyRequestState.AttemptTimeout"/>, so passive health counts it, the retry may send the request
 /// elsewhere, and otherwise the client gets 504 <c>upstream-timeout</c>.
 /// </summary>
@@ -35,18 +38,30 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
 
     private async Task InvokeAsync(HttpContext context, ResilienceScope feature, DestinationCircuit circuit)
     {
-        var polly = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        // The total timeout's token (or the client's): the attempt's own is linked to it.
+        var outer = context.RequestAborted;
+        CancellationTokenSource? attemptTimer = null;
+        CancellationTokenRegistration link = default;
+        if (feature.Cluster.Options.AttemptTimeout is { } attemptTimeout)
+        {
+            feature.AttemptDeadline = time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency);
+            (attemptTimer, link) = TotalTimeout.Rent(attemptTimeout, time, outer);
+            feature.AttemptTimer = attemptTimer;
+        }
+        else
+        {
+            feature.AttemptDeadline = long.MaxValue;
+        }
+
+        var polly = ResilienceContextPool.Shared.Get(attemptTimer?.Token ?? outer);
         polly.Properties.Set(ResilienceScope.PropertyKey, feature);
-        feature.AttemptDeadline = feature.Cluster.Options.AttemptTimeout is { } attemptTimeout
-            ? time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency)
-            : long.MaxValue;
         Outcome<AttemptVerdict> outcome;
         try
         {
             outcome = await circuit.Pipeline.ExecuteOutcomeAsync(
-                static (polly, state) => state.Self.AttemptAsync(polly, state.Context, state.Feature),
+                static (polly, state) => state.Self.AttemptAsync(polly, state.Context, state.Feature, state.Outer),
                 polly,
-                (Self: this, Context: context, Feature: feature));
+                (Self: this, Context: context, Feature: feature, Outer: outer));
         }
         catch (OperationCanceledException) when (feature.ClientAborted.IsCancellationRequested)
         {
@@ -57,6 +72,11 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         finally
         {
             ResilienceContextPool.Shared.Return(polly);
+            if (attemptTimer is not null)
+            {
+                feature.AttemptTimer = null;
+                TotalTimeout.Return(attemptTimer, link, time);
+            }
         }
 
         await AnswerAsync(context, feature, outcome);
@@ -128,13 +148,17 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         }
     }
 
-    private async ValueTask<Outcome<AttemptVerdict>> AttemptAsync(ResilienceContext polly, HttpContext context, ResilienceScope feature)
+    private async ValueTask<Outcome<AttemptVerdict>> AttemptAsync(ResilienceContext polly, HttpContext context, ResilienceScope feature, CancellationToken outer)
     {
         var saved = context.RequestAborted;
         context.RequestAborted = polly.CancellationToken;
         try
         {
             await next(context);
+        }
+        catch (OperationCanceledException) when (polly.CancellationToken.IsCancellationRequested && !feature.ClientAborted.IsCancellationRequested)
+        {
+            // A timeout's cancellation, judged below like one the forwarder reported without throwing.
         }
         finally
         {
@@ -143,7 +167,10 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
 
         if (polly.CancellationToken.IsCancellationRequested && !feature.ClientAborted.IsCancellationRequested)
         {
-            return Outcome.FromException<AttemptVerdict>(new OperationCanceledException(polly.CancellationToken));
+            // The attempt's own timeout unless the total's (outer) fired: the total's middleware answers that one.
+            return Outcome.FromException<AttemptVerdict>(outer.IsCancellationRequested
+                ? new OperationCanceledException(polly.CancellationToken)
+                : new TimeoutRejectedException(feature.Cluster.Options.AttemptTimeout ?? TimeSpan.Zero));
         }
 
         return Outcome.FromResult(feature.Cluster.Judge(context, feature.ClientAborted.IsCancellationRequested));

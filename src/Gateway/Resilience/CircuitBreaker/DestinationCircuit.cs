@@ -59,24 +59,14 @@ internal sealed class DestinationCircuit
             });
         }
 
-        if (owner.Options.AttemptTimeout is not null)
-        {
-            builder.AddTimeout(new TimeoutStrategyOptions
-            {
-                // Polly refuses timeouts under 10 ms in its options; the generator is not bound by that.
-                Timeout = TimeSpan.FromSeconds(1),
-                TimeoutGenerator = static args => new ValueTask<TimeSpan>(
-                    ResilienceScope.From(args.Context) is { Unbounded: true } ? System.Threading.Timeout.InfiniteTimeSpan : AttemptTimeoutOf(args.Context)),
-            });
-        }
-
         Pipeline = builder.Build();
     }
 
     public string DestinationId { get; }
 
     /// <summary>
-    /// Breaker (outer) and attempt timeout (inner): a timed-out attempt counts as a failure. An attempt whose verdict
+    /// The breaker; an attempt timed out by <see cref="CircuitBreakerMiddleware"/> (a <see cref="TimeoutRejectedException"/>)
+    /// counts as a failure. An attempt whose verdict
     /// is <see cref="AttemptVerdict.ClientAborted"/> may end in the client's <see cref="OperationCanceledException"/>
     /// thrown out of the run (see the remarks on the class).
     /// </summary>
@@ -103,9 +93,6 @@ internal sealed class DestinationCircuit
             _ => false,
         };
     }
-
-    private static TimeSpan AttemptTimeoutOf(ResilienceContext context) =>
-        ResilienceScope.From(context)?.Cluster.Options.AttemptTimeout ?? System.Threading.Timeout.InfiniteTimeSpan;
 
     private bool IsFailure(Outcome<AttemptVerdict> outcome, ResilienceContext context) => outcome.Exception switch
     {
