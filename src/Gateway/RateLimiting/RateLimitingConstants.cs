@@ -80,10 +80,11 @@ internal static class RateLimitingConstants
     public const int AutoLeaseDivisor = 20;
     public const int MaxAutoLease = 100;
 
-    // How long a lease call may take before it counts as failed (towards the Redis breaker). Requests wait only the
-    // Redis timeout (5 ms) for it; the call itself is not abandoned then, since Redis may already have counted the
-    // tokens it grants, and dropping them was the under-admission of issue 19 (93 of 100).
-    public static readonly TimeSpan LeaseAnswerTimeout = TimeSpan.FromMilliseconds(250);
+    // How long a lease call may take before it counts as failed (towards the Redis breaker) and its answer is
+    // dropped. Requests wait only the Redis timeout (5 ms) for it and are then decided without it; the call itself
+    // runs on, since Redis may already have counted the tokens it grants: dropping them was the under-admission of
+    // issue 19 (93 of 100), and a primary failover in a cluster holds calls for a second or two before it answers.
+    public static readonly TimeSpan LeaseAnswerTimeout = TimeSpan.FromSeconds(2);
 
     // While a lease call is late, an instance admits at most remaining / (this x live instances) past Redis's last
     // answer: the instances' views of "remaining" are of different moments, so the sum of their allowances must
