@@ -63,7 +63,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
                 [RedisScripts.FixedWindow, options.PermitLimit, Microseconds(options.Window), 1],
             _ => [RedisScripts.SlidingWindow, options.PermitLimit, Microseconds(options.Window), options.SegmentsPerWindow],
         };
-        _keyPrefix = $"{redis.Options.KeyPrefix}{name}:{LayoutHash(_layout)}:";
+        _keyPrefix = $"{redis.Options.KeyPrefix}{RedisConstants.RateLimitKeys}{name}:{LayoutHash(_layout)}:";
         _partitions = new PartitionTable<GlobalPartition>(options.MaxPartitions, time);
         _newPartitions = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {

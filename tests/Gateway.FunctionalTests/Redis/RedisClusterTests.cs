@@ -40,7 +40,7 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster, ITestOutputHe
         }
 
         Assert.Empty(fallbacks.GetMeasurementSnapshot());
-        var primaries = await PrimariesHoldingAsync(one.Connection.Connection!, keyPrefix + "cluster:*");
+        var primaries = await PrimariesHoldingAsync(one.Connection.Connection!, keyPrefix + "rl:cluster:*");
         output.WriteLine($"lease keys on {primaries} primaries");
         Assert.Equal(3, primaries);
     }
@@ -75,7 +75,7 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster, ITestOutputHe
         {
             if (decided == 100)
             {
-                var key = await LeaseKeyAsync(one.Connection.Connection!, keyPrefix + "failover:*");
+                var key = await LeaseKeyAsync(one.Connection.Connection!, keyPrefix + "rl:failover:*");
                 failover = Task.Run(async () =>
                 {
                     var db = one.Connection.Connection!.GetDatabase();
@@ -134,7 +134,7 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster, ITestOutputHe
             await Task.Delay(20);
         }
 
-        var leaseKey = await LeaseKeyAsync(one.Connection.Connection!, keyPrefix + "failover:*");
+        var leaseKey = await LeaseKeyAsync(one.Connection.Connection!, keyPrefix + "rl:failover:*");
         output.WriteLine($"Redis counted {await one.Connection.Connection!.GetDatabase().HashGetAsync(leaseKey, "c")} when {admitted} were admitted");
         var localBefore = fallbacksOne.GetMeasurementSnapshot().Count + fallbacksTwo.GetMeasurementSnapshot().Count;
         for (var i = 0; i < 100; i++)
