@@ -16,6 +16,9 @@ internal static class RedisConstants
     // these are the keys gateways wrote when "gw:rl:" was the prefix of everything, so limits carry over an upgrade.
     public const string RateLimitKeys = "rl:";
 
+    // Shared Retry-After pacing: <root>pace:<cluster>, a hash of refusals and completions per second.
+    public const string PacingKeys = "pace:";
+
     // Heartbeats: one sorted set of live instances.
     public const string InstancesKey = "instances";
     public const double BreakerFailureRatio = 0.5;
