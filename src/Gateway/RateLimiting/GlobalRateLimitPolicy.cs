@@ -249,6 +249,21 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         return true;
     }
 
+    /// <summary>Gives <paramref name="tokens"/> of a lease of window (or segment) <paramref name="index"/> back to Redis.</summary>
+    internal async Task<bool> ReturnAsync(GlobalPartition partition, long tokens, long index)
+    {
+        try
+        {
+            RedisValue[] args = [_layout[0], _layout[1], _layout[2], _layout[3], 0, 1, 0, tokens, index];
+            return await _redis.EvaluateAsync(RedisScripts.Lease, partition.Keys, args, RateLimitingConstants.LeaseAnswerTimeout, RateLimitMetrics.ReturnOperation) is not null;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down: the connection went first; the tokens expire with their window instead.
+            return false;
+        }
+    }
+
     private ValueTask<RateLimitDecision> FallbackAsync(string partition, string reason, CancellationToken cancellationToken)
     {
         _metrics.FellBack(Name, reason);
@@ -319,6 +334,22 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
 
     public void Dispose()
     {
+        // A reload that replaces this policy, or a shutdown: tokens this instance holds would be lost to the fleet
+        // until their window ends (or the bucket's lease expires), so they go back to Redis, in the background.
+        if (_redis.IsAvailable)
+        {
+            var now = _time.GetTimestamp();
+            var returned = 0;
+            foreach (var partition in _partitions.Entries)
+            {
+                var unspent = partition.TakeUnspent(now, out var index);
+                if (unspent > 0 && returned++ < RateLimitingConstants.MaxLeaseReturns)
+                {
+                    _ = ReturnAsync(partition, unspent, index);
+                }
+            }
+        }
+
         _partitions.Dispose();
         _newPartitions.Dispose();
         Volatile.Read(ref _fallback)?.Policy.Dispose();

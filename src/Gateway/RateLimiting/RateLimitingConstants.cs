@@ -91,6 +91,10 @@ internal static class RateLimitingConstants
     // stay well under any one of them; near the limit (remaining under this x instances) it admits nothing.
     public const int SlowAllowanceDivisor = 4;
 
+    // Partitions whose unspent lease a disposed policy gives back (a round trip each, in the background); the rest
+    // expire with their window.
+    public const int MaxLeaseReturns = 10_000;
+
     // The next lease is fetched in the background when a quarter of the current one is left.
     public const int PrefetchDivisor = 4;
 

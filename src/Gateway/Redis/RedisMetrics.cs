@@ -24,7 +24,7 @@ internal sealed class RedisMetrics
         _roundTrips = meter.CreateCounter<long>(
             "gateway.ratelimit.redis.round_trips",
             unit: "{call}",
-            description: "Calls to Redis, by operation (lease, heartbeat or pacing) and outcome (ok, error, timeout, circuit_open).");
+            description: "Calls to Redis, by operation (lease, return, heartbeat or pacing) and outcome (ok, error, timeout, circuit_open).");
     }
 
     public void RoundTrip(string operation, string outcome)

@@ -98,6 +98,28 @@ public sealed class GlobalLimitAccuracyTests(RedisServerFixture redis, ITestOutp
         Assert.True(perRequest <= 0.05, $"{perRequest:0.000} round trips per request");
     }
 
+    [Theory]
+    [InlineData("FixedWindow")]
+    [InlineData("SlidingWindow")]
+    [InlineData("TokenBucket")]
+    public async Task Dispose_UnspentLease_GoesBackToRedis(string algorithm)
+    {
+        var options = new RateLimitPolicyOptions
+        {
+            Algorithm = algorithm, PermitLimit = 100, Window = TimeSpan.FromHours(1), SegmentsPerWindow = 4,
+            TokenLimit = 100, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromHours(1), LeaseSize = 10,
+        };
+        await using var fleet = await Fleet.StartAsync(redis.Configuration, 2, options);
+
+        // The first instance leases 10 and spends 1, then its policy is replaced (a reload) or the gateway stops.
+        Assert.Equal(1, await fleet.OnOneAsync(0, "returned", 1));
+        fleet.DisposePolicy(0);
+        await Task.Delay(200);
+
+        // The other instance can spend all 99 left; without the return it would get 90.
+        Assert.Equal(99, await fleet.OnOneAsync(1, "returned", 150));
+    }
+
     /// <summary>N instances of one Global policy, sharing a key prefix, with their lease and fallback counts.</summary>
     private sealed class Fleet : IAsyncDisposable
     {
@@ -130,6 +152,19 @@ public sealed class GlobalLimitAccuracyTests(RedisServerFixture redis, ITestOutp
                 throw;
             }
         }
+
+        public async Task<int> OnOneAsync(int instance, string partition, int requests)
+        {
+            var admitted = 0;
+            for (var i = 0; i < requests; i++)
+            {
+                admitted += (await _policies[instance].AcquireAsync(partition, CancellationToken.None)).Allowed ? 1 : 0;
+            }
+
+            return admitted;
+        }
+
+        public void DisposePolicy(int instance) => _policies[instance].Dispose();
 
         public int LeaseCalls => _trips.Sum(c => c.GetMeasurementSnapshot().Count(m => (string?)m.Tags["operation"] == "lease"));
 
