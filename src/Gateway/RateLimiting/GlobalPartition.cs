@@ -67,7 +67,7 @@ internal sealed class GlobalPartition(string key, RedisKey[] keys, TimeProvider 
     /// this way (the leases in flight take at most the other half). The admission is recorded as debt, charged to
     /// Redis with the next lease call.
     /// </summary>
-    public bool TryTakeWhileSlow(long now, int instances)
+    public bool TryTakeWhileSlow(long now, int instances, long debtUntil)
     {
         if (now >= Volatile.Read(ref _expires))
         {
@@ -81,7 +81,7 @@ internal sealed class GlobalPartition(string key, RedisKey[] keys, TimeProvider 
             var seen = Interlocked.CompareExchange(ref _slowAdmitted, taken + 1, taken);
             if (seen == taken)
             {
-                AddDebt(1, Volatile.Read(ref _expires));
+                AddDebt(1, debtUntil);
                 return true;
             }
 

@@ -51,8 +51,9 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         _isTokenBucket = options.Algorithm == RateLimitingConstants.TokenBucket;
         var leaseLifetime = options.Algorithm == RateLimitingConstants.TokenBucket ? RateLimitHeaders.FullAfter(options) : TimeSpan.Zero;
         _tokenLeaseLifetime = (long)(Math.Max(leaseLifetime.TotalSeconds, RateLimitingConstants.TokenLeaseLifetime.TotalSeconds) * time.TimestampFrequency);
-        var interval = LocalPartitionedRateLimiter.ReplenishmentPeriod(options) ?? RateLimitingConstants.TokenLeaseLifetime;
-        _debtLifetime = (long)(interval.TotalSeconds * time.TimestampFrequency);
+        // What was admitted without Redis is charged later only while it still counts against the limit: a window's
+        // for the window, a bucket's until the bucket would have refilled whole anyway.
+        _debtLifetime = _isTokenBucket ? _tokenLeaseLifetime : (long)(options.Window.TotalSeconds * time.TimestampFrequency);
         LeaseSize = EffectiveLeaseSize(options);
         PrefetchAt = LeaseSize / RateLimitingConstants.PrefetchDivisor;
         _layout = options.Algorithm switch
@@ -196,7 +197,7 @@ internal sealed class GlobalRateLimitPolicy : IRateLimitPolicy
         var expires = state.Expires;
         if (now < expires)
         {
-            return ValueTask.FromResult(state.TryTakeWhileSlow(now, _redis.LiveInstances)
+            return ValueTask.FromResult(state.TryTakeWhileSlow(now, _redis.LiveInstances, now + _debtLifetime)
                 ? new RateLimitDecision(true, 0, _fullAfter, null)
                 : new RateLimitDecision(false, 0, _time.GetElapsedTime(now, expires), null));
         }
