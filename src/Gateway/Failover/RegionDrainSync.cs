@@ -9,6 +9,12 @@ namespace Gateway.Failover;
 /// reloads the set at once, and each instance reloads it every few seconds as well in case a message was missed
 /// while it was disconnected. Without Redis, or while it is down, drains stay local to the instance that got them.
 /// </summary>
+/// <remarks>
+/// Keys: <c>&lt;root&gt;drains</c> (set and channel). Gateways before issue 19 used <c>gw:rl:drains</c> (all keys then
+/// shared the rate limits' prefix), which is <c>&lt;root&gt;rl:drains</c> with the default root: for a rolling upgrade
+/// this instance also reads, writes and listens to that legacy set and channel, so a drain set on an old instance
+/// reaches new ones and the other way round. Drop the legacy key once no gateway before issue 19 runs.
+/// </remarks>
 internal sealed class RegionDrainSync(
     RedisConnection redis,
     RegionDrains drains,
@@ -17,6 +23,8 @@ internal sealed class RegionDrainSync(
 {
     private readonly string _setKey = redis.Options.KeyPrefix + FailoverConstants.DrainsRedisKey;
     private readonly RedisChannel _channel = RedisChannel.Literal(redis.Options.KeyPrefix + FailoverConstants.DrainsRedisKey);
+    private readonly string _legacySetKey = redis.Options.KeyPrefix + RedisConstants.RateLimitKeys + FailoverConstants.DrainsRedisKey;
+    private readonly RedisChannel _legacyChannel = RedisChannel.Literal(redis.Options.KeyPrefix + RedisConstants.RateLimitKeys + FailoverConstants.DrainsRedisKey);
     private ITimer? _timer;
     private ConnectionMultiplexer? _subscribed;
 
@@ -59,9 +67,15 @@ internal sealed class RegionDrainSync(
         try
         {
             var database = connection.GetDatabase();
-            var write = drain ? database.SetAddAsync(_setKey, region) : RemoveAnySpellingAsync(database, region);
-            await write.WaitAsync(FailoverConstants.DrainRedisTimeout, time);
-            await connection.GetSubscriber().PublishAsync(_channel, region).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            foreach (var key in (string[])[_setKey, _legacySetKey])
+            {
+                var write = drain ? database.SetAddAsync(key, region) : RemoveAnySpellingAsync(database, key, region);
+                await write.WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            }
+
+            var subscriber = connection.GetSubscriber();
+            await subscriber.PublishAsync(_channel, region).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            await subscriber.PublishAsync(_legacyChannel, region).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
             return true;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -76,9 +90,9 @@ internal sealed class RegionDrainSync(
     /// drains were stored as the config spells them may have left another spelling, which every resync would
     /// otherwise drain again.
     /// </summary>
-    private async Task RemoveAnySpellingAsync(IDatabase database, string region)
+    private static async Task RemoveAnySpellingAsync(IDatabase database, string key, string region)
     {
-        var members = await database.SetMembersAsync(_setKey);
+        var members = await database.SetMembersAsync(key);
         var spellings = new List<RedisValue>(1) { region };
         foreach (var member in members)
         {
@@ -88,7 +102,7 @@ internal sealed class RegionDrainSync(
             }
         }
 
-        await database.SetRemoveAsync(_setKey, [.. spellings]);
+        await database.SetRemoveAsync(key, [.. spellings]);
     }
 
     private async Task RefreshAsync()
@@ -104,6 +118,7 @@ internal sealed class RegionDrainSync(
             {
                 // The client library re-subscribes by itself after a reconnect; this runs once per connection.
                 await connection.GetSubscriber().SubscribeAsync(_channel, (_, _) => _ = LoadAsync(connection));
+                await connection.GetSubscriber().SubscribeAsync(_legacyChannel, (_, _) => _ = LoadAsync(connection));
                 Volatile.Write(ref _subscribed, connection);
             }
 
@@ -119,11 +134,13 @@ internal sealed class RegionDrainSync(
     {
         try
         {
-            var members = await connection.GetDatabase().SetMembersAsync(_setKey).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
-            var regions = new List<string>(members.Length);
-            foreach (var member in members)
+            var database = connection.GetDatabase();
+            var members = await database.SetMembersAsync(_setKey).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            var legacy = await database.SetMembersAsync(_legacySetKey).WaitAsync(FailoverConstants.DrainRedisTimeout, time);
+            var regions = new List<string>(members.Length + legacy.Length);
+            foreach (var member in members.Concat(legacy))
             {
-                if (!member.IsNullOrEmpty)
+                if (!member.IsNullOrEmpty && !regions.Contains(member.ToString(), StringComparer.OrdinalIgnoreCase))
                 {
                     regions.Add(member.ToString());
                 }

@@ -61,6 +61,9 @@ internal sealed class PartitionTable<TEntry> : IDisposable
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>The partitions held now (a moment's view, for the owner's shutdown).</summary>
+    public IEnumerable<TEntry> Entries => _entries.Values;
+
     /// <summary>The partition of <paramref name="key"/>, marked as used now; null when there is none.</summary>
     public TEntry? Find(string key)
     {

@@ -8,6 +8,7 @@ namespace Gateway.RateLimiting;
 internal sealed class RateLimitMetrics
 {
     public const string LeaseOperation = "lease";
+    public const string ReturnOperation = "return";
     public const string Error = RedisMetrics.Error;
     public const string Timeout = RedisMetrics.Timeout;
 

@@ -82,6 +82,21 @@ internal static class RateLimitingConstants
     public const int AutoLeaseDivisor = 20;
     public const int MaxAutoLease = 100;
 
+    // How long a lease call may take before it counts as failed (towards the Redis breaker) and its answer is
+    // dropped. Requests wait only the Redis timeout (5 ms) for it and are then decided without it; the call itself
+    // runs on, since Redis may already have counted the tokens it grants: dropping them was the under-admission of
+    // issue 19 (93 of 100), and a primary failover in a cluster holds calls for a second or two before it answers.
+    public static readonly TimeSpan LeaseAnswerTimeout = TimeSpan.FromSeconds(2);
+
+    // While a lease call is late, an instance admits at most remaining / (this x live instances) past Redis's last
+    // answer: the instances' views of "remaining" are of different moments, so the sum of their allowances must
+    // stay well under any one of them; near the limit (remaining under this x instances) it admits nothing.
+    public const int SlowAllowanceDivisor = 4;
+
+    // Partitions whose unspent lease a disposed policy gives back (a round trip each, in the background); the rest
+    // expire with their window.
+    public const int MaxLeaseReturns = 10_000;
+
     // The next lease is fetched in the background when a quarter of the current one is left.
     public const int PrefetchDivisor = 4;
 

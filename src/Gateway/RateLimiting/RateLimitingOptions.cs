@@ -65,11 +65,11 @@ public sealed record RateLimitPolicyOptions
     public int QueueLimit { get; init; }
 
     /// <summary>
-    /// Global scope: tokens one instance takes from Redis at a time and spends locally. Default automatic (a
-    /// twentieth of the limit, 1 to 100); range 1 to the limit. The next lease is fetched in the background when a
-    /// quarter is left. A token bucket may admit up to (instances x 1.25 x LeaseSize) more than its own math in any
-    /// interval, and keeps an unspent lease until the bucket would have refilled whole; windows never exceed their
-    /// limit.
+    /// Global scope: the most tokens one instance takes from Redis at a time and spends locally; Redis grants fewer
+    /// as the budget runs low (what is left / (2 x live instances), at least 1). Default automatic (a twentieth of the
+    /// limit, 1 to 100); range 1 to the limit. The next lease is fetched in the background when a quarter is left. A
+    /// token bucket may admit up to (instances x 1.25 x LeaseSize) more than its own math in any interval, and keeps
+    /// an unspent lease until the bucket would have refilled whole; windows never exceed their limit.
     /// </summary>
     public int? LeaseSize { get; init; }
 

@@ -13,7 +13,7 @@ internal sealed class RedisLeaseWarmUp : IRedisWarmUp
     public async Task WarmUpAsync(RedisConnection connection)
     {
         // One lease on a throw-away key runs the request path's Redis side once.
-        RedisKey[] warmKey = [connection.Options.KeyPrefix + "warm-up:" + connection.InstanceId];
+        RedisKey[] warmKey = [connection.Options.KeyPrefix + RedisConstants.RateLimitKeys + "warm-up:" + connection.InstanceId];
         RedisValue[] warmArgs = [RedisScripts.TokenBucket, 1, 1_000_000, 1, 1];
         await connection.EvaluateAsync(RedisScripts.Lease, warmKey, warmArgs, RedisConstants.HeartbeatTimeout, operation: null);
     }

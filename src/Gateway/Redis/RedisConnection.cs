@@ -48,7 +48,7 @@ internal sealed class RedisConnection : IHostedService, IDisposable
         _warmUps = [.. warmUps];
         _logger = logger;
         InstanceId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-        _instancesKey = [options.KeyPrefix + "instances"];
+        _instancesKey = [options.KeyPrefix + RedisConstants.InstancesKey];
         _heartbeatArgs = [InstanceId, (long)RedisConstants.InstanceLiveness.TotalMilliseconds];
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions

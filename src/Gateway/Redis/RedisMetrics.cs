@@ -8,6 +8,7 @@ internal sealed class RedisMetrics
 {
     public const string HeartbeatOperation = "heartbeat";
     public const string WarmUpOperation = "warm_up";
+    public const string PacingOperation = "pacing";
     public const string Ok = "ok";
     public const string Error = "error";
     public const string Timeout = "timeout";
@@ -23,7 +24,7 @@ internal sealed class RedisMetrics
         _roundTrips = meter.CreateCounter<long>(
             "gateway.ratelimit.redis.round_trips",
             unit: "{call}",
-            description: "Calls to Redis for global rate limits, by operation (lease or heartbeat) and outcome (ok, error, timeout, circuit_open).");
+            description: "Calls to Redis, by operation (lease, return, heartbeat or pacing) and outcome (ok, error, timeout, circuit_open).");
     }
 
     public void RoundTrip(string operation, string outcome)

@@ -18,6 +18,10 @@ public sealed record RedisOptions
     /// </summary>
     public TimeSpan BreakDuration { get; init; } = RedisConstants.DefaultBreakDuration;
 
-    /// <summary>Prefix of every key the gateway writes. Default <c>gw:rl:</c>; non-empty.</summary>
+    /// <summary>
+    /// Root of every key the gateway writes: rate limits under <c>&lt;root&gt;rl:</c>, heartbeats in
+    /// <c>&lt;root&gt;instances</c>, drains in <c>&lt;root&gt;drains</c>. Default <c>gw:</c>; non-empty, no <c>{</c> or
+    /// <c>}</c> (a Redis Cluster hash tag would put every key in one slot).
+    /// </summary>
     public string KeyPrefix { get; init; } = RedisConstants.DefaultKeyPrefix;
 }

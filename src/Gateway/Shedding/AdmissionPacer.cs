@@ -12,6 +12,7 @@ internal sealed class AdmissionPacer
 {
     private readonly SheddingOptions _options;
     private readonly long _bucket;
+    private readonly FleetCounts? _fleet;
     private long _bucketEnd;
     private long _rejections;
     private long _completions;
@@ -19,9 +20,10 @@ internal sealed class AdmissionPacer
     private long _lastCompletions;
     private int _rolling;
 
-    public AdmissionPacer(SheddingOptions options, TimeProvider time)
+    public AdmissionPacer(SheddingOptions options, TimeProvider time, FleetCounts? fleet = null)
     {
         _options = options;
+        _fleet = fleet;
         _bucket = time.TimestampFrequency;
         _bucketEnd = time.GetTimestamp() + _bucket;
     }
@@ -30,6 +32,7 @@ internal sealed class AdmissionPacer
     {
         Roll(now);
         Interlocked.Increment(ref _completions);
+        _fleet?.Completed();
     }
 
     /// <summary>Counts a refusal and returns its <c>Retry-After</c> value.</summary>
@@ -37,18 +40,33 @@ internal sealed class AdmissionPacer
     {
         Roll(now);
         Interlocked.Increment(ref _rejections);
-        var ticket = WindowSeconds();
+        _fleet?.Rejected();
+        var ticket = WindowSeconds(now);
         return RetryAfter.Jittered(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
     }
 
     /// <summary>Requests the cluster completed per second: the last whole second or the current one, whichever is more.</summary>
     public long CompletionsPerSecond => Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions));
 
-    /// <summary>The second the next refused client is sent to: the backlog in seconds of the cluster's work, bounded.</summary>
-    public int WindowSeconds()
+    /// <summary>
+    /// The second the next refused client is sent to: the backlog in seconds of the cluster's work, bounded. With
+    /// shared pacing and a fresh answer from Redis, the fleet's backlog and throughput; otherwise this instance's.
+    /// </summary>
+    public int WindowSeconds(long now)
     {
-        var rejections = Volatile.Read(ref _lastRejections) + Volatile.Read(ref _rejections);
-        var throughput = Math.Max(1, Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions)));
+        if (_fleet is not null && _fleet.TryGet(now, out var fleetRejections, out var fleetThroughput) && fleetThroughput > 0)
+        {
+            return Window(fleetRejections, fleetThroughput);
+        }
+
+        return Window(
+            Volatile.Read(ref _lastRejections) + Volatile.Read(ref _rejections),
+            Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions)));
+    }
+
+    private int Window(long rejections, long throughput)
+    {
+        throughput = Math.Max(1, throughput);
         var seconds = (rejections + throughput - 1) / throughput;
         return (int)Math.Clamp(seconds, _options.RetryAfterMinSeconds, _options.RetryAfterMaxSeconds);
     }

@@ -42,13 +42,13 @@ internal sealed class ClusterShedder
     private readonly ClientPatience _patience;
     private long _lastSweep;
 
-    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time)
+    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null)
     {
         ClusterId = clusterId;
         Options = options;
         _time = time;
         Limit = new GradientLimit(options, time);
-        Pacer = new AdmissionPacer(options, time);
+        Pacer = new AdmissionPacer(options, time, fleet);
         _defaultShare = 1 - options.CriticalReservedFraction;
         _sheddableShare = Math.Min(options.SheddableFraction, _defaultShare);
         _dropsStanding = options.StandingQueueWait < options.QueueTimeout;

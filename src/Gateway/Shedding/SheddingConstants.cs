@@ -66,6 +66,11 @@ internal static class SheddingConstants
     public static readonly TimeSpan DefaultBaselineWindow = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan MaxBaselineWindow = TimeSpan.FromHours(1);
 
+    // Shared pacing: counts go to Redis in batches this often (one round trip per cluster that refused or completed
+    // anything), and the fleet's numbers are used for this long after Redis last answered, then local ones again.
+    public static readonly TimeSpan FleetPacingFlush = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan FleetPacingFresh = TimeSpan.FromSeconds(1);
+
     public const int DefaultRetryAfterMinSeconds = 1;
     public const int DefaultRetryAfterMaxSeconds = 30;
     public const int MinRetryAfterSeconds = 0;

@@ -79,4 +79,11 @@ public sealed record SheddingOptions
     /// client refused in the last one to two seconds gets about n / completions per second, ±1 s), capped here. Default 30, range <see cref="RetryAfterMinSeconds"/> to 600.
     /// </summary>
     public int RetryAfterMaxSeconds { get; init; } = SheddingConstants.DefaultRetryAfterMaxSeconds;
+
+    /// <summary>
+    /// With <c>Gateway:Redis</c> configured, size the <c>Retry-After</c> window to the whole fleet's refusals and
+    /// completions (shared through Redis every 250 ms) instead of this instance's; local again a second after Redis
+    /// last answered. Default true.
+    /// </summary>
+    public bool SharedPacing { get; init; } = true;
 }

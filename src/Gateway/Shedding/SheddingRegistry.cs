@@ -13,11 +13,13 @@ internal sealed class SheddingRegistry
 {
     private readonly ClusterStateCache<ClusterShedder> _clusters;
     private readonly TimeProvider _time;
+    private readonly FleetPacing _fleet;
     private readonly ILogger<SheddingRegistry> _logger;
 
-    public SheddingRegistry(IConfigSource config, TimeProvider time, SheddingMetrics metrics, ResilienceRegistry resilience, ILogger<SheddingRegistry> logger)
+    public SheddingRegistry(IConfigSource config, TimeProvider time, SheddingMetrics metrics, ResilienceRegistry resilience, FleetPacing fleet, ILogger<SheddingRegistry> logger)
     {
         _time = time;
+        _fleet = fleet;
         _logger = logger;
         _clusters = new ClusterStateCache<ClusterShedder>(config, Build);
         metrics.Observe(this);
@@ -65,7 +67,7 @@ internal sealed class SheddingRegistry
         }
 
         Log.ShedderStarted(_logger, cluster.ClusterId, options.MinLimit, options.InitialLimit, options.MaxLimit);
-        return new ClusterShedder(cluster.ClusterId, options, _time);
+        return new ClusterShedder(cluster.ClusterId, options, _time, options.SharedPacing ? _fleet.For(cluster.ClusterId) : null);
     }
 
     /// <summary>

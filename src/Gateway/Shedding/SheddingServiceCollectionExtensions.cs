@@ -1,3 +1,5 @@
+using Gateway.Redis;
+
 namespace Gateway.Shedding;
 
 internal static class SheddingServiceCollectionExtensions
@@ -6,6 +8,8 @@ internal static class SheddingServiceCollectionExtensions
     {
         services.AddSingleton<SheddingMetrics>();
         services.AddSingleton<SheddingRegistry>();
+        services.AddSingleton<FleetPacing>();
+        services.AddSingleton<IRedisWarmUp, FleetPacingWarmUp>();
         services.AddSingleton<SchedulingLag>();
         services.AddSingleton<SheddingAttemptTimer>();
         services.AddHostedService<SchedulingLagProbe>();

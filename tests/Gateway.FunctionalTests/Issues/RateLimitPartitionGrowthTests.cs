@@ -131,7 +131,7 @@ public sealed class RateLimitPartitionGrowthTests : IClassFixture<RedisServerFix
 
         var server = harness.Connection.Connection!.GetServer(harness.Connection.Connection.GetEndPoints()[0]);
         var redisKeys = 0;
-        await foreach (var _ in server.KeysAsync(pattern: harness.Connection.Options.KeyPrefix + "sprayed:*", pageSize: 1000))
+        await foreach (var _ in server.KeysAsync(pattern: harness.Connection.Options.KeyPrefix + "rl:sprayed:*", pageSize: 1000))
         {
             redisKeys++;
         }

@@ -42,6 +42,28 @@ public sealed class UndrainOtherCapitalisationTests(RedisServerFixture redis) : 
     }
 
     [Fact]
+    public async Task RollingUpgrade_DrainInTheLegacySet_ReadAndUndrainedFromBoth()
+    {
+        // Issue 19: drains moved from <root>rl:drains (gw:rl:drains, where gateways before it kept them) to
+        // <root>drains; a drain an old instance set must still count, and an undrain must clear both.
+        var prefix = $"drain-legacy-{Guid.NewGuid():N}:";
+        await using var client = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var legacy = new RedisKey(prefix + "rl:drains");
+        await client.GetDatabase().SetAddAsync(legacy, "eu-west");
+        await using var gateway = await StartGatewayAsync(prefix);
+        await Eventually.TrueAsync(async () => (await DrainedAsync(gateway)).Length == 1, TimeSpan.FromSeconds(5));
+
+        using var drain = await gateway.Admin.PostAsync("/admin/regions/us-east/drain", null);
+        Assert.Contains("us-east", (await client.GetDatabase().SetMembersAsync(legacy)).Select(m => m.ToString()));
+        using var undrain = await gateway.Admin.PostAsync("/admin/regions/eu-west/undrain", null);
+
+        Assert.Contains("\"shared\": true", await undrain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("eu-west", (await client.GetDatabase().SetMembersAsync(legacy)).Select(m => m.ToString()));
+        Assert.DoesNotContain("eu-west", (await client.GetDatabase().SetMembersAsync(prefix + "drains")).Select(m => m.ToString()));
+        Assert.Single(await DrainedAsync(gateway));
+    }
+
+    [Fact]
     public async Task Undrain_RedisHoldsTheRegionInAnotherSpelling_RemovesIt()
     {
         var prefix = $"drain-case-{Guid.NewGuid():N}:";

@@ -36,7 +36,7 @@ public sealed class AdmissionPacerTests
             values[i] = Seconds(pacer.Rejected(_time.GetTimestamp()));
         }
 
-        Assert.Equal(10, pacer.WindowSeconds());
+        Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp()));
         var perSecond = new int[11];
         foreach (var v in values)
         {
@@ -60,7 +60,7 @@ public sealed class AdmissionPacerTests
             pacer.Rejected(_time.GetTimestamp());
         }
 
-        Assert.Equal(5, pacer.WindowSeconds());
+        Assert.Equal(5, pacer.WindowSeconds(_time.GetTimestamp()));
     }
 
     [Fact]
@@ -74,10 +74,64 @@ public sealed class AdmissionPacerTests
 
         _time.Advance(TimeSpan.FromSeconds(1));
         pacer.Completed(_time.GetTimestamp());
-        Assert.True(pacer.WindowSeconds() > 1);
+        Assert.True(pacer.WindowSeconds(_time.GetTimestamp()) > 1);
 
         _time.Advance(TimeSpan.FromSeconds(3));
         pacer.Completed(_time.GetTimestamp());
-        Assert.Equal(1, pacer.WindowSeconds());
+        Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void WindowSeconds_SharedAndFresh_SizedToTheFleetNotThisInstance()
+    {
+        // This instance refused few (the balancer sent the storm elsewhere); the fleet refused 3,000 at 300 a second.
+        var fleet = new FleetCounts("c", _time);
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time, fleet);
+        for (var i = 0; i < 100; i++)
+        {
+            pacer.Completed(_time.GetTimestamp());
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp());
+        }
+
+        Assert.Equal(1, fleet.TakePending().Rejections / 50);
+        fleet.Apply(2000, 1000, 300, 250, _time.GetTimestamp());
+
+        Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp()));
+        Assert.InRange(Seconds(pacer.Rejected(_time.GetTimestamp())), 9, 15);
+    }
+
+    [Fact]
+    public void WindowSeconds_FleetAnswerOlderThanASecond_LocalAgain()
+    {
+        var fleet = new FleetCounts("c", _time);
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time, fleet);
+        fleet.Apply(2000, 1000, 300, 250, _time.GetTimestamp());
+        Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp()));
+
+        // Redis slow or gone: no answer for over a second.
+        _time.Advance(TimeSpan.FromMilliseconds(1100));
+        for (var i = 0; i < 100; i++)
+        {
+            pacer.Completed(_time.GetTimestamp());
+        }
+
+        Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void Rejected_Shared_CountsGoToTheNextBatch()
+    {
+        var fleet = new FleetCounts("c", _time);
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time, fleet);
+        pacer.Rejected(_time.GetTimestamp());
+        pacer.Rejected(_time.GetTimestamp());
+        pacer.Completed(_time.GetTimestamp());
+
+        Assert.Equal((2L, 1L), fleet.TakePending());
+        Assert.Equal((0L, 0L), fleet.TakePending());
     }
 }

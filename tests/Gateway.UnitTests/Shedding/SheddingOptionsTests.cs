@@ -32,6 +32,7 @@ public sealed class SheddingOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.BaselineWindow);
         Assert.Equal(1, options.RetryAfterMinSeconds);
         Assert.Equal(30, options.RetryAfterMaxSeconds);
+        Assert.True(options.SharedPacing);
     }
 
     [Fact]

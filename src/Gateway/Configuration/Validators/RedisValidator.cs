@@ -35,5 +35,9 @@ internal static class RedisValidator
         {
             errors.Add($"{Path}:KeyPrefix", "must not be empty.");
         }
+        else if (redis.KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add($"{Path}:KeyPrefix", "must not contain '{' or '}': a Redis Cluster hash tag would put every key in one slot.");
+        }
     }
 }

@@ -22,7 +22,7 @@ public sealed class RedisValidatorTests
         Assert.Null(redis.Configuration);
         Assert.Equal(TimeSpan.FromMilliseconds(5), redis.Timeout);
         Assert.Equal(TimeSpan.FromSeconds(2), redis.BreakDuration);
-        Assert.Equal("gw:rl:", redis.KeyPrefix);
+        Assert.Equal("gw:", redis.KeyPrefix);
     }
 
     [Fact]
@@ -61,4 +61,8 @@ public sealed class RedisValidatorTests
     [Fact]
     public void Validate_EmptyKeyPrefix_IsAnError() =>
         AssertError(new RedisOptions { KeyPrefix = "" }, "Gateway:Redis:KeyPrefix", "must not be empty.");
+
+    [Fact]
+    public void Validate_KeyPrefixWithHashTag_IsAnError() =>
+        AssertError(new RedisOptions { KeyPrefix = "{gw}:" }, "Gateway:Redis:KeyPrefix", "must not contain '{' or '}': a Redis Cluster hash tag would put every key in one slot.");
 }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The fleet pacing proof (issue 19, part 3): three gateway instances behind HAProxy round robin, one sample-backend
+# instance of fixed capacity behind them, one redis-server they share, and a reconnect storm of clients that honour
+# Retry-After. Run twice in one invocation: with shared pacing (Gateway:Shedding:SharedPacing=true, the default)
+# and with local pacing (false). The summary compares, per run, the backend's arrival rate per second (the storm's
+# goodput timeline: what the gateways let through) and the time until every session was served.
+#
+# Default scale as load-tests/shedding/run.sh: capacity 50 x 20 ms = 2,500 calls/s, 5,000 clients within 5 s. Five
+# .NET processes, HAProxy, Redis and the load generator need more than 2 cores: run it on a quiet machine with 8 or
+# more; --smoke runs 200 clients to check the plumbing only (its figures mean nothing).
+#
+# Usage: load-tests/fleet/run.sh [--smoke] [--capacity N] [--service-ms N] [--clients N] [--no-build]
+#                                [load-test options...]
+# Ports apart from the other scripts: backend 25201, control 25200, gateways 28181-28183, admin 29911-29913,
+# HAProxy 27180, Redis 26479.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. load-tests/lib.sh
+
+capacity=50
+service_ms=20
+clients=5000
+window=5s
+build=1
+pass=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) clients=200; window=2s; shift ;;
+    --capacity) capacity="$2"; shift 2 ;;
+    --service-ms) service_ms="$2"; shift 2 ;;
+    --clients) clients="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    *) pass+=("$1"); shift ;;
+  esac
+done
+[ "$build" -eq 1 ] && dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly
+
+stamp="$(date -u +%Y%m%d-%H%M%S)"
+out="load-tests/reports/fleet-$stamp"
+mkdir -p "$out"
+logs="$(mktemp -d)"
+loadtest=(dotnet load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll)
+storm=(--clients "$clients" --window "$window" --policy honour-retry-after --heartbeat-path /sync/heartbeat "${pass[@]}")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  echo "logs in $logs"
+}
+trap cleanup EXIT INT TERM
+
+redis-server --port 26479 --bind 127.0.0.1 --save "" --appendonly no >"$logs/redis.log" 2>&1 &
+pids+=($!)
+dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@eu-west:25201 \
+  --capacity "$capacity" --service-time-ms "$service_ms" --control 25200 >"$logs/backend.log" 2>&1 &
+pids+=($!)
+wait_for http://127.0.0.1:25200/instances "$logs"
+
+cat >"$logs/haproxy.cfg" <<CFG
+global
+  maxconn 9000
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 30s
+  timeout server 30s
+frontend storm
+  bind 127.0.0.1:27180 backlog 4096
+  default_backend gateways
+backend gateways
+  balance roundrobin
+  http-reuse always
+  server g1 127.0.0.1:28181
+  server g2 127.0.0.1:28182
+  server g3 127.0.0.1:28183
+CFG
+haproxy -f "$logs/haproxy.cfg" >"$logs/haproxy.log" 2>&1 &
+pids+=($!)
+
+# run NAME SHARED: three gateways with Gateway:Shedding:SharedPacing=SHARED, a warm-up, the storm through HAProxy.
+run() {
+  local name="$1" shared="$2" gateways=()
+  for i in 1 2 3; do
+    # The backend of load-tests/shedding/appsettings.json, moved to this script's port.
+    (cd load-tests/shedding && exec dotnet ../../src/Gateway/bin/Release/net10.0/Gateway.dll \
+      --urls "http://127.0.0.1:2818$i" --Gateway:Admin:Urls="http://127.0.0.1:2991$i" \
+      --Gateway:Redis:Configuration=127.0.0.1:26479 --Gateway:Shedding:SharedPacing="$shared" \
+      --ReverseProxy:Clusters:api:Destinations:eu-1:Address=http://127.0.0.1:25201/) >"$logs/gateway-$name-$i.log" 2>&1 &
+    gateways+=($!)
+    pids+=($!)
+  done
+  for i in 1 2 3; do wait_for "http://127.0.0.1:2818$i/api/ready" "$logs"; done
+  "${loadtest[@]}" steady --target http://127.0.0.1:27180 --rate 300 --duration 6s \
+    --paths /session/auth,/api/state,/sync/heartbeat --out "$logs/warm-$name" --quiet >/dev/null
+  sleep 2
+  mkdir -p "$out/$name"
+  "${loadtest[@]}" reconnect-storm --target http://127.0.0.1:27180 --control http://127.0.0.1:25200 \
+    --out "$out/$name" --quiet "${storm[@]}"
+  for i in 1 2 3; do curl -fs -o "$out/$name/metrics-$i.txt" "http://127.0.0.1:2991$i/metrics" || true; done
+  kill "${gateways[@]}" 2>/dev/null || true
+  wait "${gateways[@]}" 2>/dev/null || true
+  sleep 10 # the backend drains its queue and sockets leave TIME_WAIT before the next storm
+}
+
+run shared true
+run local false
+
+python3 load-tests/fleet/summarise.py "$out" \
+  "load-tests/fleet/run.sh --capacity $capacity --service-ms $service_ms --clients $clients ${pass[*]}" | tee "$out/summary.md"

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""The fleet pacing proof's figures, shared against local pacing (load-tests/fleet/run.sh calls this).
+
+usage: summarise.py OUT_DIR COMMAND
+OUT_DIR holds shared/report.json and local/report.json (the load tester's) and each gateway's /metrics after its storm.
+The backend's arrival rate is the storm's goodput per second: what the three gateways let through to it.
+"""
+import glob
+import json
+import re
+import statistics
+import sys
+
+
+def run_of(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)["runs"][0]
+
+
+def pacing_trips(folder):
+    total = 0
+    for path in glob.glob(f"{folder}/metrics-*.txt"):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r'^gateway_ratelimit_redis_round_trips_total\{(.*)\} (\d+)', line)
+                if m and 'operation="pacing"' in m.group(1):
+                    total += int(m.group(2))
+    return total
+
+
+def main():
+    out, command = sys.argv[1], sys.argv[2]
+    rows = []
+    for name in ("shared", "local"):
+        run = run_of(f"{out}/{name}/report.json")
+        arrivals = [s["goodput"] for s in run["timeline"]]
+        busy = [a for a in arrivals if a > 0]
+        rows.append((
+            name,
+            run["sessions"].get("fullyServedSeconds") or "not all",
+            f'{run["sessions"]["bootstrapped"]:,} of {run["sessions"]["planned"]:,}',
+            max(arrivals) if arrivals else 0,
+            f"{statistics.mean(busy):.0f}" if busy else "-",
+            f"{statistics.pstdev(busy) / statistics.mean(busy):.2f}" if len(busy) > 1 else "-",
+            sum(s["rejections"] for s in run["timeline"]),
+            pacing_trips(f"{out}/{name}"),
+            " ".join(str(a) for a in arrivals[:40]),
+        ))
+
+    print(f"# Fleet pacing: three gateways behind HAProxy, shared against local Retry-After pacing\n")
+    print(f"`{command}`\n")
+    print("| pacing | every session served after (s) | sessions bootstrapped | peak arrivals/s at the backend | mean arrivals/s (busy seconds) | arrivals/s coefficient of variation | refusals | pacing round trips |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print("| " + " | ".join(str(x) for x in r[:8]) + " |")
+    print("\nArrivals at the backend per second (first 40 s):\n")
+    for r in rows:
+        print(f"- {r[0]}: {r[8]}")
+
+
+main()
