@@ -32,7 +32,8 @@ public sealed class StarvedGatewayTests(ITestOutputHelper output)
         // 16 in service x 20 ms; 48 clients keep it saturated, so the limit learns the knee before the starvation.
         await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
         await using var gateway = await GatewayProcess.StartAsync(TestConfig.SingleCluster(backends.Instances), "/api/ready");
-        await RunAsync("taskset", "-a", "-c", "-p", core, gateway.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var pinned = await ProcessRunner.RunAsync("taskset", Environment.CurrentDirectory, "-a", "-c", "-p", core, gateway.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Assert.True(pinned.ExitCode == 0, $"taskset: {pinned.StdErr}");
         using var admin = new HttpClient { BaseAddress = gateway.AdminUrl, Timeout = TimeSpan.FromSeconds(5) };
         using var proxy = new HttpClient { BaseAddress = gateway.ProxyUrl, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -131,18 +132,5 @@ public sealed class StarvedGatewayTests(ITestOutputHelper output)
         }
 
         return nanoseconds / 1e6;
-    }
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await process.StandardError.ReadToEndAsync()}");
     }
 }

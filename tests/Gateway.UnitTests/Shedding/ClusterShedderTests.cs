@@ -41,6 +41,29 @@ public sealed class ClusterShedderTests
         return admitted;
     }
 
+    /// <summary>Closes a window of three 100 ms requests, so the limit's latency is 0.1 s.</summary>
+    private void RecordWindowOfHundredMillisecondRequests(ClusterShedder shedder)
+    {
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
+        }
+    }
+
+    /// <summary>A limit fixed at 10 held by critical requests, 100 ms requests, a 2 s queue: default slots free at 80 a second.</summary>
+    private ClusterShedder FullAtTenWithATwoSecondQueue()
+    {
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 10, MaxLimit = 10, InitialLimit = 10, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2) },
+            _time);
+        RecordWindowOfHundredMillisecondRequests(shedder);
+        Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
+        return shedder;
+    }
+
     [Fact]
     public void TryEnter_EachPriorityUpToItsShare()
     {
@@ -186,12 +209,7 @@ public sealed class ClusterShedderTests
         var shedder = Fixed(10);
         // Three 100 ms requests close a window: slots free at 10 / 0.1 s, the default share's 8 at 80 a second,
         // so 4 of them within QueueTimeout (50 ms).
-        _time.Advance(TimeSpan.FromMilliseconds(200));
-        for (var i = 0; i < 3; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
-        }
+        RecordWindowOfHundredMillisecondRequests(shedder);
 
         Assert.Equal(0.1, shedder.Limit.LatencySeconds, 3);
         Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
@@ -213,18 +231,7 @@ public sealed class ClusterShedderTests
     {
         // Limit 10, 100 ms requests: default slots free at 80 a second. With the 2 s wait 160 default requests may
         // queue; once a dozen clients are seen leaving after 1 s, the wait is held to 1 s less twice the latency.
-        var shedder = new ClusterShedder(
-            "api",
-            new SheddingOptions { Enabled = true, MinLimit = 10, MaxLimit = 10, InitialLimit = 10, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2) },
-            _time);
-        _time.Advance(TimeSpan.FromMilliseconds(200));
-        for (var i = 0; i < 3; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
-        }
-
-        Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
+        var shedder = FullAtTenWithATwoSecondQueue();
         using var leaving = new CancellationTokenSource();
         var impatient = Enumerable.Range(0, 12).Select(_ => shedder.EnterAsync(RequestPriority.Default, leaving.Token).AsTask()).ToList();
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -241,18 +248,7 @@ public sealed class ClusterShedderTests
     [Fact]
     public async Task EnterAsync_NoClientSeenGivingUp_QueueHoldsTheConfiguredWait()
     {
-        var shedder = new ClusterShedder(
-            "api",
-            new SheddingOptions { Enabled = true, MinLimit = 10, MaxLimit = 10, InitialLimit = 10, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2) },
-            _time);
-        _time.Advance(TimeSpan.FromMilliseconds(200));
-        for (var i = 0; i < 3; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
-        }
-
-        Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
+        var shedder = FullAtTenWithATwoSecondQueue();
         var waiting = Enumerable.Range(0, 160).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
