@@ -108,6 +108,9 @@ def summarise(runs, proxies, rate):
                                               for r in fresh if r["requests"] > 0 and has_cpu]),
                 "accepted_per_request": med([r["accepted"] / r["requests"] for r in fresh if r["requests"] > 0]),
             }
+        floods = [r["flood_requests"] / r["flood_seconds"] for r in closed if r.get("flood_requests") and r.get("flood_seconds")]
+        if floods:
+            s["flood_rps"] = med(floods)
         summary[p] = s
     return summary
 
@@ -304,6 +307,31 @@ def access_log_on_against_off(summary):
     return ["", line + "."]
 
 
+def floods_against_each_other(summary):
+    """Issue 21: the valid-token clients' p99 with no flood (gateway-jwt), under a paced flood of forged tokens
+    (gateway-jwt-flood) and under the same flood refused by a rate limit (gateway-jwt-ratelimit-flood), at every
+    connection count; "forged ÷ 429" is the criterion "a refusal for a bad token costs no more than a rate-limit
+    refusal"."""
+    base, forged, limited = (summary.get(p, {}) for p in ("gateway-jwt", "gateway-jwt-flood", "gateway-jwt-ratelimit-flood"))
+    if not forged.get("closed") or not limited.get("closed"):
+        return []
+    header = ("| connections | valid p99 ms, no flood | forged-token flood | rate-limited flood | forged ÷ 429 | "
+              "forged ÷ no flood |")
+    rows = []
+    for c in forged["closed"]:
+        f, l = forged["closed"][c], limited["closed"].get(c)
+        b = base.get("closed", {}).get(c)
+        if not l:
+            continue
+        rows.append([str(c), fmt(b["p99_ms"], 2) if b else "-", fmt(f["p99_ms"], 2), fmt(l["p99_ms"], 2),
+                     fmt(ratio(f["p99_ms"], l["p99_ms"]), 2), fmt(ratio(f["p99_ms"], b["p99_ms"]), 2) if b else "-"])
+    line = (f"Floods (issue 21), each paced at the same rate: forged tokens {fmt(forged.get('flood_rps'), 0)}/s "
+            f"(401), rate-limited {fmt(limited.get('flood_rps'), 0)}/s (429); CPU per valid request "
+            f"{fmt(forged.get('cpu_us_per_request'), 1)} µs against {fmt(limited.get('cpu_us_per_request'), 1)} µs "
+            "(the proxy's CPU over the valid requests, so it includes the flood's share).")
+    return ["", line, ""] + table(header, rows)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
@@ -348,6 +376,7 @@ def main():
                   ""] + new_connection_table(summary, baselines, checks)
     lines += shedding_on_against_off(summary)
     lines += access_log_on_against_off(summary)
+    lines += floods_against_each_other(summary)
     errors = sum(r.get("errors", 0) for r in runs)
     lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's "
                   "(nginx: master and workers); `direct` has no proxy.",

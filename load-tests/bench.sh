@@ -9,12 +9,17 @@
 #                  refuses nothing and costs nothing in steady load (issue 15)
 #   gateway-jwt    gateway-none with the route requiring a JWT (RS256, keys from a JWKS file; issue 21): wrk sends one
 #                  valid token, so this is the cost of the identity step with its token cache
-#   gateway-jwt-flood  gateway-jwt measured the same way while a second wrk (1 thread, 32 connections) floods it
-#                  with tokens whose signatures are random (each one distinct, so each is verified: the worst case);
-#                  compare its p99 with gateway-jwt's. The flood comes from the same address as the valid clients, so
-#                  after 10 failed verifications a second (Gateway:Identity:MaxFailedVerificationsPerSecond) it is
-#                  refused unverified: this measures the gateway as shipped. The open-model run is skipped for both
-#                  (it sends no token).
+#   gateway-jwt-flood  gateway-jwt measured the same way while a second wrk (1 thread, 32 connections, each
+#                  pausing 20 ms between requests: about 1,500 requests/s, the same for every flood) floods it with
+#                  tokens whose signatures are random (each one distinct, so each would need verifying: the worst
+#                  case); compare its p99 with gateway-jwt's. The flood comes from the same address as the valid
+#                  clients, so after 10 failed verifications a second
+#                  (Gateway:Identity:MaxFailedVerificationsPerSecond) it is refused unverified: this measures the
+#                  gateway as shipped. The open-model run is skipped for the jwt proxies (it sends no token).
+#   gateway-jwt-ratelimit-flood  gateway-jwt with the same paced flood sent to a second route, /limited, whose
+#                  rate limit refuses it (429): the yardstick for "a refusal for a bad token costs no more than a
+#                  rate-limit refusal" (issue 21). The flood is paced, not a closed loop, so a cheaper refusal
+#                  does not buy the flood more requests: the valid clients' p99 then shows what each refusal costs.
 #   gateway-accesslog gateway-full with the access log on, every request to a file (access.log in its work
 #                  directory): run it beside gateway-full to measure what the log costs (issue 22)
 #   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
@@ -214,28 +219,38 @@ jwt_setup() {
   payload=$(printf '{"iss":"https://bench.local","aud":"bench","sub":"bench-client","nbf":%d,"exp":%d}' $((now - 60)) $((now + 86400)) | b64url)
   signature=$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$work/jwt.key" -binary | b64url)
   jwt_token="$header.$payload.$signature"
-  # The flood: the same header and claims, a random 256-byte signature per request.
+  # The flood: the same header and claims, a random 256-byte signature per request, 20 ms between a connection's
+  # requests. FLOOD_PATH is /bench (the JWT route) or /limited/x (a route whose rate limit refuses everything).
   cat > "$work/flood.lua" <<EOF
 local prefix = "Bearer $header.$payload."
 local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local path = os.getenv("FLOOD_PATH") or "/bench"
 math.randomseed(os.time())
 request = function()
   local t = {}
   for i = 1, 342 do local k = math.random(64); t[i] = alphabet:sub(k, k) end
-  return wrk.format(nil, nil, { ["Authorization"] = prefix .. table.concat(t) })
+  return wrk.format(nil, path, { ["Authorization"] = prefix .. table.concat(t) })
+end
+delay = function() return 20 end
+done = function(summary, latency, requests)
+  io.write(string.format("FLOOD %d\n", summary.requests))
 end
 EOF
 }
 case " $proxies " in *" gateway-jwt"*) need openssl:openssl; jwt_setup ;; esac
 
-gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (full with the access log to a file)|jwt|jwt-flood
-  local cluster_meta="" route_extra="" gateway_section='{}'
-  if [ "$1" = jwt ] || [ "$1" = jwt-flood ]; then
+gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (full with the access log to a file)|jwt|jwt-flood|jwt-ratelimit-flood
+  local cluster_meta="" route_extra="" extra_routes="" gateway_section='{}'
+  case "$1" in jwt*)
     route_extra='"AuthorizationPolicy": "bench-jwt",'
+    # /limited: no identity, a local fixed window of one request an hour per client, so the flood sent there is
+    # refused by the rate limiter.
+    extra_routes=', "limited": { "ClusterId": "backend", "RateLimiterPolicy": "refuse", "Match": { "Path": "/limited/{**rest}" } }'
     gateway_section="{ \"Identity\": {
       \"Jwt\": { \"Issuer\": \"https://bench.local\", \"Audiences\": [ \"bench\" ], \"JwksFile\": \"$work/jwks.json\", \"Algorithms\": [ \"RS256\" ] },
-      \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } } }"
-  fi
+      \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } },
+      \"RateLimiting\": { \"Policies\": { \"refuse\": { \"Algorithm\": \"FixedWindow\", \"Scope\": \"Local\", \"PartitionBy\": \"ClientIp\", \"PermitLimit\": 1, \"Window\": \"01:00:00\" } } } }"
+  esac
   if [ "$1" = full ] || [ "$1" = noshed ] || [ "$1" = accesslog ]; then
     cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
     route_extra='"Metadata": { "Priority": "default" },'
@@ -263,7 +278,7 @@ gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (fu
 {
   "Logging": { "LogLevel": { "Default": "Warning" } },
   "ReverseProxy": {
-    "Routes": { "all": { "ClusterId": "backend", $route_extra "Match": { "Path": "/{**rest}" } } },
+    "Routes": { "all": { "ClusterId": "backend", $route_extra "Match": { "Path": "/{**rest}" } }$extra_routes },
     "Clusters": { "backend": { $cluster_meta
       "Destinations": { "b1": { "Address": "$backend_url", "Metadata": { "Region": "local" } } } } }
   },
@@ -277,7 +292,7 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
   mkdir -p "$dir"
   target="$scheme://127.0.0.1:$proxy_port/bench"
   case "$name" in
-    gateway-full|gateway-none|gateway-noshed|gateway-accesslog|gateway-jwt|gateway-jwt-flood)
+    gateway-full|gateway-none|gateway-noshed|gateway-accesslog|gateway-jwt|gateway-jwt-flood|gateway-jwt-ratelimit-flood)
       gateway_config "${name#gateway-}" > "$dir/appsettings.json"
       # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
       (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
@@ -395,19 +410,27 @@ wrk_run() {
   [ "$model" = new-connections ] && close=(-H "Connection: close")
   before=$(cpu_ticks "$proxy_pid")
   opened=$(passive_opens)
-  local flood_pid=""
-  if [ "$name" = gateway-jwt-flood ]; then
-    wrk -t1 -c32 -d"$((duration + 1))s" -s "$work/flood.lua" "$target" >/dev/null 2>&1 &
-    flood_pid=$!
-  fi
+  local flood_pid="" flood_requests=0
+  case "$name" in
+    gateway-jwt-flood|gateway-jwt-ratelimit-flood)
+      local flood_path=/bench
+      [ "$name" = gateway-jwt-ratelimit-flood ] && flood_path=/limited/x
+      FLOOD_PATH="$flood_path" wrk -t1 -c32 -d"$((duration + 1))s" -s "$work/flood.lua" "${target%/bench}$flood_path" \
+        > "$work/flood.out" 2>/dev/null &
+      flood_pid=$!
+      ;;
+  esac
   line=$(wrk -t"$threads" -c"$c" -d"${duration}s" "${close[@]}" "${auth[@]}" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
-  [ -z "$flood_pid" ] || wait "$flood_pid" 2>/dev/null || true
+  if [ -n "$flood_pid" ]; then
+    wait "$flood_pid" 2>/dev/null || true
+    flood_requests=$(sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$work/flood.out" | head -n 1)
+  fi
   opened=$(( $(passive_opens) - opened ))
   after=$(cpu_ticks "$proxy_pid")
   read -r _ requests micros errors p50 p99 <<<"$line"
-  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d}\n' \
+  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d,"flood_requests":%d,"flood_seconds":%d}\n' \
     "$round" "$name" "$model" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "$p50" "$p99" \
-    "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" "$opened" >> "$results"
+    "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" "$opened" "${flood_requests:-0}" "$((duration + 1))" >> "$results"
   echo "round $round  $name  $model c=$c  $(tail -n 1 "$results")" >&2
 }
 

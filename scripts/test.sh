@@ -65,6 +65,19 @@ done
 skipped=$((total - passed - failed))
 [ "$skipped" -ge 0 ] || skipped=0
 
+# CI keeps only the tail of this output: name each failure and the start of its message just above the count.
+if [ "$failed" -gt 0 ]; then
+  python3 - "$results" <<'PY' || true
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for trx in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult", ns):
+        if r.get("outcome") in ("Passed", "NotExecuted"):
+            continue
+        message = " ".join((r.findtext(".//t:Message", "", ns) or "").split())[:600]
+        print(f"FAILED {r.get('testName')} [{r.get('duration')}]: {message}")
+PY
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$total" -eq 0 ]; then
   echo "no test ran" >&2
