@@ -9,8 +9,11 @@
 # .NET processes, HAProxy, Redis and the load generator need more than 2 cores: run it on a quiet machine with 8 or
 # more; --smoke runs 200 clients to check the plumbing only (its figures mean nothing).
 #
-# Usage: load-tests/fleet/run.sh [--smoke] [--capacity N] [--service-ms N] [--clients N] [--no-build]
+# Usage: load-tests/fleet/run.sh [--smoke] [--capacity N] [--service-ms N] [--clients N] [--weights A,B,C] [--no-build]
 #                                [load-test options...]
+#   --weights  HAProxy weights of the three gateways (default 1,1,1: an even round robin). Uneven weights (4,1,1) are
+#              the case shared pacing is for: each instance then refuses a share of the storm out of proportion to the
+#              share of the backend it completes, so its own counts no longer describe the fleet.
 # Ports apart from the other scripts: backend 25201, control 25200, gateways 28181-28183, admin 29911-29913,
 # HAProxy 27180, Redis 26479.
 set -euo pipefail
@@ -22,6 +25,7 @@ service_ms=20
 clients=5000
 window=5s
 build=1
+weights=1,1,1
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,9 +33,14 @@ while [ $# -gt 0 ]; do
     --capacity) capacity="$2"; shift 2 ;;
     --service-ms) service_ms="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
+    --weights) weights="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     *) pass+=("$1"); shift ;;
   esac
+done
+IFS=, read -r w1 w2 w3 <<<"$weights"
+for w in "$w1" "$w2" "$w3"; do
+  [[ "$w" =~ ^[1-9][0-9]{0,2}$ ]] || { echo "--weights needs three whole numbers 1-256, like 4,1,1 (got '$weights')" >&2; exit 2; }
 done
 [ "$build" -eq 1 ] && dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
@@ -69,9 +78,9 @@ frontend storm
 backend gateways
   balance roundrobin
   http-reuse always
-  server g1 127.0.0.1:28181
-  server g2 127.0.0.1:28182
-  server g3 127.0.0.1:28183
+  server g1 127.0.0.1:28181 weight $w1
+  server g2 127.0.0.1:28182 weight $w2
+  server g3 127.0.0.1:28183 weight $w3
 CFG
 haproxy -f "$logs/haproxy.cfg" >"$logs/haproxy.log" 2>&1 &
 pids+=($!)
@@ -105,4 +114,4 @@ run shared true
 run local false
 
 python3 load-tests/fleet/summarise.py "$out" \
-  "load-tests/fleet/run.sh --capacity $capacity --service-ms $service_ms --clients $clients ${pass[*]}" | tee "$out/summary.md"
+  "load-tests/fleet/run.sh --capacity $capacity --service-ms $service_ms --clients $clients --weights $weights ${pass[*]}" | tee "$out/summary.md"

@@ -28,6 +28,24 @@ def pacing_trips(folder):
     return total
 
 
+def refusals_per_gateway(folder):
+    """Each gateway's shedding refusals (g1/g2/g3): with uneven balancer weights, how unevenly the storm fell."""
+    counts = []
+    for i in (1, 2, 3):
+        total = 0
+        try:
+            with open(f"{folder}/metrics-{i}.txt", encoding="utf-8") as f:
+                for line in f:
+                    m = re.match(r'^gateway_shedding_rejections_total\{.*\} (\d+)', line)
+                    if m:
+                        total += int(m.group(1))
+        except FileNotFoundError:
+            counts.append("-")
+            continue
+        counts.append(f"{total:,}")
+    return " / ".join(counts)
+
+
 def main():
     out, command = sys.argv[1], sys.argv[2]
     rows = []
@@ -44,18 +62,19 @@ def main():
             f"{statistics.pstdev(busy) / statistics.mean(busy):.2f}" if len(busy) > 1 else "-",
             sum(s["rejections"] for s in run["timeline"]),
             pacing_trips(f"{out}/{name}"),
+            refusals_per_gateway(f"{out}/{name}"),
             " ".join(str(a) for a in arrivals[:40]),
         ))
 
     print(f"# Fleet pacing: three gateways behind HAProxy, shared against local Retry-After pacing\n")
     print(f"`{command}`\n")
-    print("| pacing | every session served after (s) | sessions bootstrapped | peak arrivals/s at the backend | mean arrivals/s (busy seconds) | arrivals/s coefficient of variation | refusals | pacing round trips |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| pacing | every session served after (s) | sessions bootstrapped | peak arrivals/s at the backend | mean arrivals/s (busy seconds) | arrivals/s coefficient of variation | refusals | pacing round trips | shedding refusals g1 / g2 / g3 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print("| " + " | ".join(str(x) for x in r[:8]) + " |")
+        print("| " + " | ".join(str(x) for x in r[:9]) + " |")
     print("\nArrivals at the backend per second (first 40 s):\n")
     for r in rows:
-        print(f"- {r[0]}: {r[8]}")
+        print(f"- {r[0]}: {r[9]}")
 
 
 main()
