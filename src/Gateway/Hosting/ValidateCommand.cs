@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gateway.Configuration;
 using Gateway.Utilities;
 
@@ -41,9 +42,12 @@ internal static class ValidateCommand
         }
 
         var snapshot = source.Current;
-        await stdout.WriteLineAsync($"{file}: valid ({snapshot.Routes.Count} routes, {snapshot.Clusters.Count} clusters).");
+        await stdout.WriteLineAsync($"{file}: valid ({Count(snapshot.Routes.Count, "route")}, {Count(snapshot.Clusters.Count, "cluster")}).");
         return 0;
     }
+
+    private static string Count(int n, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
 
     internal static async Task WriteErrorsAsync(TextWriter writer, IReadOnlyList<ConfigError> errors)
     {

@@ -12,4 +12,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = EventIds.SheddingLimitRestarted, Level = LogLevel.Information, Message = "Cluster {Cluster} is back from an outage (a circuit closed after all were open): its concurrency limit starts over from {InitialLimit} in slow start")]
     public static partial void LimitRestarted(ILogger logger, string cluster, int initialLimit);
+
+    [LoggerMessage(EventId = EventIds.SheddingDestinationShared, Level = LogLevel.Warning, Message = "Cluster {Cluster} shares backend {Address} with cluster {OtherCluster}: each learns its own concurrency limit and orders only its own requests by priority, so under overload one can crowd out the other's critical calls. Send routes that share a backend to one cluster")]
+    public static partial void DestinationSharedWithCluster(ILogger logger, string cluster, string address, string otherCluster);
 }

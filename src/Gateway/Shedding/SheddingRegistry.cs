@@ -67,6 +67,11 @@ internal sealed class SheddingRegistry
         }
 
         Log.ShedderStarted(_logger, cluster.ClusterId, options.MinLimit, options.InitialLimit, options.MaxLimit);
+        foreach (var (address, other) in SharedDestinations.Of(cluster.Model.Config, snapshot.Clusters))
+        {
+            Log.DestinationSharedWithCluster(_logger, cluster.ClusterId, address, other);
+        }
+
         return new ClusterShedder(cluster.ClusterId, options, _time, options.SharedPacing ? _fleet.For(cluster.ClusterId) : null);
     }
 

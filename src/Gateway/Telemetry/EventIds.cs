@@ -48,6 +48,7 @@ internal static class EventIds
     public const int ShedderStarted = 6001;
     public const int ShedderStopped = 6002;
     public const int SheddingLimitRestarted = 6003;
+    public const int SheddingDestinationShared = 6004;
 
     // 7xxx: the access log.
     public const int AccessLogWriteFailed = 7001;

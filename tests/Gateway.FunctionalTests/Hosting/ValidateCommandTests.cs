@@ -19,7 +19,7 @@ public sealed class ValidateCommandTests : IDisposable
         var (exit, stdout, stderr) = await ProcessRunner.RunGatewayAsync(RepoPaths.Root, "validate", "appsettings.json");
 
         Assert.True(exit == 0, stderr);
-        Assert.Contains("appsettings.json: valid (3 routes, 2 clusters)", stdout, StringComparison.Ordinal);
+        Assert.Contains("appsettings.json: valid (3 routes, 1 cluster)", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
