@@ -136,18 +136,25 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster, ITestOutputHe
 
         var leaseKey = await LeaseKeyAsync(one.Connection.Connection!, keyPrefix + "rl:failover:*");
         output.WriteLine($"Redis counted {await one.Connection.Connection!.GetDatabase().HashGetAsync(leaseKey, "c")} when {admitted} were admitted");
-        var localBefore = fallbacksOne.GetMeasurementSnapshot().Count + fallbacksTwo.GetMeasurementSnapshot().Count;
+        var (beforeOne, beforeTwo) = (fallbacksOne.GetMeasurementSnapshot().Count, fallbacksTwo.GetMeasurementSnapshot().Count);
+        var localBefore = beforeOne + beforeTwo;
         for (var i = 0; i < 100; i++)
         {
             var decisions = await Task.WhenAll(first.AcquireAsync("tenant", CancellationToken.None).AsTask(), second.AcquireAsync("tenant", CancellationToken.None).AsTask());
             admitted += decisions.Count(d => d.Allowed);
         }
 
-        var localAfter = fallbacksOne.GetMeasurementSnapshot().Count + fallbacksTwo.GetMeasurementSnapshot().Count;
+        var after = fallbacksOne.GetMeasurementSnapshot().Skip(beforeOne).Concat(fallbacksTwo.GetMeasurementSnapshot().Skip(beforeTwo)).ToList();
+        var localAfter = localBefore + after.Count;
         var answeredAfter = tripsOne.GetMeasurementSnapshot().Concat(tripsTwo.GetMeasurementSnapshot())
             .Count(m => (string?)m.Tags["operation"] == "lease" && (string?)m.Tags["outcome"] == "ok" && m.Timestamp > failedOverWhen);
-        output.WriteLine($"after recovery: {admitted} admitted in all, {localAfter - localBefore} more local decisions, {answeredAfter} lease calls answered since the failover");
-        Assert.Equal(localBefore, localAfter);
+        var afterReasons = string.Join(", ", after.GroupBy(m => (string?)m.Tags["reason"]).Select(g => $"{g.Key} {g.Count()}"));
+        output.WriteLine($"after recovery: {admitted} admitted in all, {after.Count} more local decisions ({afterReasons}), {answeredAfter} lease calls answered since the failover");
+        // Redis decides again: no decision is local because the circuit is open or the connection lost. A call that
+        // misses the 5 ms bound is still decided locally (3 of 200 were, once, on a machine at load average 6): a few
+        // of those are the machine, not the failover.
+        Assert.All(after, m => Assert.Equal("timeout", (string?)m.Tags["reason"]));
+        Assert.True(after.Count <= 10, $"{after.Count} of 200 decisions after the recovery were local ({afterReasons})");
         Assert.True(answeredAfter > 0, "no lease call answered after the failover");
         Assert.InRange(admitted, limit - 10, limit + localAfter);
     }
