@@ -11,8 +11,8 @@ namespace Gateway.FunctionalTests.Health;
 
 /// <summary>
 /// Active probes that time out on an overloaded backend must not turn into an outage: the probe here goes through the
-/// backend's capacity model (150 ms of service) with a 50 ms timeout, so every probe fails while every request is
-/// served.
+/// backend's capacity model (150 ms of service or of added latency) with a 50 ms timeout, so every probe fails while
+/// every request is served.
 /// </summary>
 [Collection(SerialGroup.Name)]
 public sealed class ProbeTimeoutTests
@@ -92,10 +92,20 @@ public sealed class ProbeTimeoutTests
     [Fact]
     public async Task ProbesTimeOut_WhileRequestsServed_DestinationKeptAmongHealthyOnes()
     {
-        await using var slow = await Backends.StartAsync(4, TimeSpan.FromMilliseconds(150), "eu-1@eu-west");
+        await using var slow = await Backends.StartAsync("eu-1@eu-west");
         await using var fast = await Backends.StartAsync("eu-2@eu-west", "eu-3@eu-west");
         var config = Config([slow.Instances[0].Url, fast.Instances[0].Url, fast.Instances[1].Url]);
         await using var gateway = await GatewayTestHost.StartAsync(config);
+
+        // eu-1 serves while healthy (on a loaded machine a cold gateway's first requests can take longer than the
+        // 200 ms its probes would need to fail, and a destination that never served has no evidence to keep it), then
+        // slows to 150 ms per request and per probe, past the probes' 50 ms timeout.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/x");
+            return response.Headers.GetValues("X-Instance").Single() == "eu-1";
+        });
+        slow.Instances[0].Faults.LatencyMs = 150;
 
         // Keep the slow one serving while its probes fail: it must stay in rotation, not in panic.
         var served = new Dictionary<string, int>();
