@@ -60,18 +60,5 @@ internal sealed class ClientPatience
     /// under half their patience (a slow window must not close the queue).
     /// </summary>
     public long Wait(long configured, long latency, long now) =>
-        now < _until ? Math.Min(configured, Deadline(latency)) : configured;
-
-    /// <summary>
-    /// The longest predicted wait a newcomer is let into the queue with: <paramref name="configured"/>, or while clients
-    /// are known to give up, <see cref="SheddingConstants.PatienceAdmissionShare"/> of the <see cref="Wait"/> they
-    /// allow. The queue's pace is a measurement of the last quarter second; a storm's queue sits at the edge of what
-    /// admission allows, so without room for that pace to slip, the waiters let in last missed their deadline whenever
-    /// it did and were refused after a second in the queue (1-2% of all refusals, the refusal p99 of a 1 s-client
-    /// storm, docs/load-shedding.md).
-    /// </summary>
-    public long AdmissionWait(long configured, long latency, long now) =>
-        now < _until ? Math.Min(configured, (long)(Deadline(latency) * SheddingConstants.PatienceAdmissionShare)) : configured;
-
-    private long Deadline(long latency) => Math.Max(_patience / 2, _patience - (2 * latency));
+        now < _until ? Math.Min(configured, Math.Max(_patience / 2, _patience - (2 * latency))) : configured;
 }

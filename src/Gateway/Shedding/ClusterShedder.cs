@@ -283,7 +283,7 @@ internal sealed class ClusterShedder
         }
 
         var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, _queueTimeout) : _queueTimeout;
-        wait = _patience.AdmissionWait(wait, LatencyTicks, now);
+        wait = _patience.Wait(wait, LatencyTicks, now);
         var queuedOfItsOwn = _queuedByPriority[(int)priority];
         if (queuedOfItsOwn > 0 && TryMeasureDrain((int)priority, now, out var grants, out var over))
         {

@@ -99,13 +99,6 @@ internal static class SheddingConstants
     /// <summary>Abandoned queue waits a second must see before they say how long the cluster's clients wait.</summary>
     public const int MinAbandonmentsPerSecond = 10;
 
-    /// <summary>
-    /// The share of the clients' learned patience (less twice the backend's latency) that a newcomer's predicted wait
-    /// may take: the rest is room for the queue's pace to slip by a quarter without the waiters let in last being
-    /// refused after a wait instead of on arrival.
-    /// </summary>
-    public const double PatienceAdmissionShare = 0.75;
-
     /// <summary>How long a learned client patience holds after the last second that showed it.</summary>
     public static readonly TimeSpan ClientPatienceMemory = TimeSpan.FromSeconds(30);
 }

@@ -53,19 +53,6 @@ public sealed class ClientPatienceTests
     }
 
     [Fact]
-    public void AdmissionWait_ClientsGiveUpAfterOneSecond_LeavesAQuarterOfTheDeadlineForThePaceToSlip()
-    {
-        var patience = new ClientPatience(_time);
-        Assert.Equal(Ticks(2), patience.AdmissionWait(Ticks(2), Ticks(0.05), _time.GetTimestamp()));
-
-        AbandonAfter(patience, 0.95, SheddingConstants.MinAbandonmentsPerSecond);
-
-        // The deadline is 0.85 s (above); a newcomer may be promised 0.6375 s of it.
-        Assert.Equal(Ticks(0.6375), patience.AdmissionWait(Ticks(2), Ticks(0.05), _time.GetTimestamp()), Ticks(0.001));
-        Assert.Equal(Ticks(0.5), patience.AdmissionWait(Ticks(0.5), Ticks(0.05), _time.GetTimestamp()));
-    }
-
-    [Fact]
     public void Wait_NoAbandonmentsForTheMemory_ForgetsThePatience()
     {
         var patience = new ClientPatience(_time);

@@ -230,8 +230,7 @@ public sealed class ClusterShedderTests
     public async Task EnterAsync_ClientsSeenGivingUpAfterOneSecond_QueueHeldUnderTheirPatience()
     {
         // Limit 10, 100 ms requests: default slots free at 80 a second. With the 2 s wait 160 default requests may
-        // queue; once a dozen clients are seen leaving after 1 s, newcomers are let in only for three quarters of 1 s
-        // less twice the latency.
+        // queue; once a dozen clients are seen leaving after 1 s, the wait is held to 1 s less twice the latency.
         var shedder = FullAtTenWithATwoSecondQueue();
         using var leaving = new CancellationTokenSource();
         var impatient = Enumerable.Range(0, 12).Select(_ => shedder.EnterAsync(RequestPriority.Default, leaving.Token).AsTask()).ToList();
@@ -240,8 +239,8 @@ public sealed class ClusterShedderTests
         Assert.All(await Task.WhenAll(impatient), r => Assert.Equal(SheddingReasons.ClientGone, r));
         Assert.Equal(0, shedder.Queued);
 
-        // 80 a second for three quarters of 0.8 s (room for the pace to slip): 48 wait, the 49th is refused on arrival.
-        var waiting = Enumerable.Range(0, 48).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        // 80 a second for 0.8 s: 64 wait, the 65th is refused on arrival.
+        var waiting = Enumerable.Range(0, 64).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
     }
