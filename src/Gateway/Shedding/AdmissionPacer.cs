@@ -6,7 +6,10 @@ namespace Gateway.Shedding;
 /// Sizes the <c>Retry-After</c> of refusals to the backlog, like tickets: the n-th client refused over the last one to
 /// two seconds is sent to second n / (completions per second), with a second of jitter. So 20,000 clients refused at
 /// once come back spread over the seconds the cluster needs to serve them, at about the rate it serves, not in one
-/// wave; and it holds from the first refusal of a wave, when no average over the wave exists yet.
+/// wave; and it holds from the first refusal of a wave, when no average over the wave exists yet. A client counts only
+/// the refusals of its own priority and above: the slots it will compete for when it returns go to those first, while a
+/// lower priority's returning clients are refused again on arrival (sheddable ones whenever anyone waits). Counting the
+/// heartbeats of a storm (nine in ten of its refusals) sent its refused sessions a second later than their backlog needed.
 /// </summary>
 internal sealed class AdmissionPacer
 {
@@ -14,9 +17,9 @@ internal sealed class AdmissionPacer
     private readonly long _bucket;
     private readonly FleetCounts? _fleet;
     private long _bucketEnd;
-    private long _rejections;
+    private readonly long[] _rejections = new long[RequestPriorities.Count];
+    private readonly long[] _lastRejections = new long[RequestPriorities.Count];
     private long _completions;
-    private long _lastRejections;
     private long _lastCompletions;
     private int _rolling;
 
@@ -35,13 +38,13 @@ internal sealed class AdmissionPacer
         _fleet?.Completed();
     }
 
-    /// <summary>Counts a refusal and returns its <c>Retry-After</c> value.</summary>
-    public string Rejected(long now)
+    /// <summary>Counts a refusal of <paramref name="priority"/> and returns its <c>Retry-After</c> value.</summary>
+    public string Rejected(long now, RequestPriority priority = RequestPriority.Sheddable)
     {
         Roll(now);
-        Interlocked.Increment(ref _rejections);
+        Interlocked.Increment(ref _rejections[(int)priority]);
         _fleet?.Rejected();
-        var ticket = WindowSeconds(now);
+        var ticket = WindowSeconds(now, priority);
         return RetryAfter.Jittered(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
     }
 
@@ -50,18 +53,23 @@ internal sealed class AdmissionPacer
 
     /// <summary>
     /// The second the next refused client is sent to: the backlog in seconds of the cluster's work, bounded. With
-    /// shared pacing and a fresh answer from Redis, the fleet's backlog and throughput; otherwise this instance's.
+    /// shared pacing and a fresh answer from Redis, the fleet's backlog and throughput (every priority's refusals: the
+    /// fleet's counts do not tell them apart); otherwise this instance's refusals of <paramref name="priority"/> and above.
     /// </summary>
-    public int WindowSeconds(long now)
+    public int WindowSeconds(long now, RequestPriority priority = RequestPriority.Sheddable)
     {
         if (_fleet is not null && _fleet.TryGet(now, out var fleetRejections, out var fleetThroughput) && fleetThroughput > 0)
         {
             return Window(fleetRejections, fleetThroughput);
         }
 
-        return Window(
-            Volatile.Read(ref _lastRejections) + Volatile.Read(ref _rejections),
-            Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions)));
+        var rejections = 0L;
+        for (var p = 0; p <= (int)priority; p++)
+        {
+            rejections += Volatile.Read(ref _lastRejections[p]) + Volatile.Read(ref _rejections[p]);
+        }
+
+        return Window(rejections, Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions)));
     }
 
     private int Window(long rejections, long throughput)
@@ -85,13 +93,14 @@ internal sealed class AdmissionPacer
             {
                 // More than one whole bucket passed with nothing counted: the previous second was empty.
                 var stale = now >= end + _bucket;
-                Volatile.Write(ref _lastRejections, stale ? 0 : Interlocked.Exchange(ref _rejections, 0));
-                Volatile.Write(ref _lastCompletions, stale ? 0 : Interlocked.Exchange(ref _completions, 0));
-                if (stale)
+                for (var p = 0; p < RequestPriorities.Count; p++)
                 {
-                    Interlocked.Exchange(ref _rejections, 0);
-                    Interlocked.Exchange(ref _completions, 0);
+                    var counted = Interlocked.Exchange(ref _rejections[p], 0);
+                    Volatile.Write(ref _lastRejections[p], stale ? 0 : counted);
                 }
+
+                var completed = Interlocked.Exchange(ref _completions, 0);
+                Volatile.Write(ref _lastCompletions, stale ? 0 : completed);
 
                 Volatile.Write(ref _bucketEnd, now + _bucket);
             }

@@ -413,8 +413,27 @@ internal sealed class ClusterShedder
         }
     }
 
-    /// <summary>The backend's mean latency of the last window in ticks; 0 until one closed.</summary>
-    private long LatencyTicks => Limit.LatencySeconds is var latency && latency > 0 ? (long)(latency * _time.TimestampFrequency) : 0;
+    /// <summary>
+    /// The backend latency a request granted now should see, in ticks, for the patience deadline: the last window's
+    /// mean, but no more than the latency the limit holds the backend to (Tolerance × baseline); 0 until a window
+    /// closed. One window inflated by a moment without a core (not the backend's doing) once cut the deadline of 1 s
+    /// clients from 0.85 s to 0.48 s, and the sweep refused 400 waiters at once after 0.6 s in the queue; a backend
+    /// that really slows down is brought back to that latency by the limit within a few windows.
+    /// </summary>
+    private long LatencyTicks
+    {
+        get
+        {
+            var latency = Limit.LatencySeconds;
+            if (!(latency > 0))
+            {
+                return 0;
+            }
+
+            var target = Options.Tolerance * Limit.BaselineSeconds;
+            return (long)(Math.Min(latency, target) * _time.TimestampFrequency);
+        }
+    }
 
     /// <summary>One waiter of <paramref name="priority"/> left the queue (granted, evicted, dropped or gone); under _queueLock.</summary>
     private void CountOut(int priority)

@@ -56,7 +56,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return;
         }
 
-        await writer.WriteAsync(context, GatewayProblem.Overloaded, shedder.Pacer.Rejected(time.GetTimestamp()));
+        await writer.WriteAsync(context, GatewayProblem.Overloaded, shedder.Pacer.Rejected(time.GetTimestamp(), priority));
     }
 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)

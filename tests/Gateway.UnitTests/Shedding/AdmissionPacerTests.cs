@@ -52,6 +52,41 @@ public sealed class AdmissionPacerTests
     }
 
     [Fact]
+    public void Rejected_ManyRefusalsOfALowerPriority_DoNotPushAHigherOneBack()
+    {
+        // A storm's heartbeats (sheddable) are nine in ten of its refusals; a default request refused beside them
+        // competes, when it returns, only with default and critical ones, which the cluster serves within a second.
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        for (var i = 0; i < 1000; i++)
+        {
+            pacer.Completed(_time.GetTimestamp());
+        }
+
+        for (var i = 0; i < 9000; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp(), RequestPriority.Sheddable);
+        }
+
+        for (var i = 0; i < 500; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default);
+        }
+
+        Assert.Equal(1, Seconds(pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default)));
+        Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
+        Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Sheddable));
+
+        // A critical refusal counts for every priority below it: they come back behind it.
+        for (var i = 0; i < 1000; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp(), RequestPriority.Critical);
+        }
+
+        Assert.Equal(2, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Default));
+        Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
+    }
+
+    [Fact]
     public void WindowSeconds_CappedAtRetryAfterMaxSeconds()
     {
         var pacer = new AdmissionPacer(new SheddingOptions { RetryAfterMaxSeconds = 5 }, _time);

@@ -246,6 +246,57 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
+    public async Task Exit_OneSlowWindowWhileClientsAreKnownToWaitOneSecond_DoesNotCutTheWaitersDeadline()
+    {
+        // A limit of 1, a 20 ms backend (baseline), clients seen leaving after 1 s: a waiter has until 1 s less twice
+        // the latency. One window of 400 ms (the gateway without a core, say) must not make that 0.5 s: the sweep
+        // then refused 400 waiters at once after 0.6 s in the queue that the queue was about to serve.
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(2) },
+            _time);
+        _time.Advance(shedder.Options.SampleWindow);
+        RecordWindow(shedder, 0.02);
+        Assert.True(shedder.TryEnter(RequestPriority.Default));
+        using (var leaving = new CancellationTokenSource())
+        {
+            var impatient = Enumerable.Range(0, 12).Select(_ => shedder.EnterAsync(RequestPriority.Default, leaving.Token).AsTask()).ToList();
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await leaving.CancelAsync();
+            Assert.All(await Task.WhenAll(impatient), r => Assert.Equal(SheddingReasons.ClientGone, r));
+        }
+
+        // Ten waiters served at 10 a second.
+        var waiters = Enumerable.Range(0, 10).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        for (var i = 0; i < 8; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Take(8), w => Assert.Null(w.Result));
+        RecordWindow(shedder, 0.4);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        shedder.Exit();
+
+        // 850 ms in: the ninth is granted; the tenth, next in line with 90 ms to its deadline, keeps its place.
+        Assert.Null(await waiters[8]);
+        Assert.False(waiters[9].IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(80));
+        shedder.Exit();
+        Assert.Null(await waiters[9]);
+    }
+
+    /// <summary>Closes the sample window (due by now) with three requests of <paramref name="seconds"/> each.</summary>
+    private void RecordWindow(ClusterShedder shedder, double seconds)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            shedder.Limit.Record(_time.GetTimestamp() - (long)(seconds * _time.TimestampFrequency), _time.GetTimestamp(), 1);
+        }
+    }
+
+    [Fact]
     public async Task EnterAsync_NoClientSeenGivingUp_QueueHoldsTheConfiguredWait()
     {
         var shedder = FullAtTenWithATwoSecondQueue();
