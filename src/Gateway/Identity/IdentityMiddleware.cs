@@ -27,6 +27,9 @@ internal sealed class IdentityMiddleware(
     GatewayResponseWriter writer,
     IdentityMetrics metrics)
 {
+    // No budget charged (MaxFailedVerificationsPerSecond is 0): a second no clock reads.
+    private const long NotCharged = -1;
+
     public Task InvokeAsync(HttpContext context)
     {
         var table = tables.Current;
@@ -73,17 +76,18 @@ internal sealed class IdentityMiddleware(
         }
 
         var client = 0;
+        var charged = NotCharged;
         if (table.MaxFailedVerificationsPerSecond > 0)
         {
             client = ClientKey(context);
-            if (budget.IsSpent(client, table.MaxFailedVerificationsPerSecond))
+            if (!budget.TryTake(client, table.MaxFailedVerificationsPerSecond, out charged))
             {
                 metrics.Verified(valid: false, budgetSpent: true);
                 return RefuseAsync(context, route, route.InvalidTokenChallenge);
             }
         }
 
-        return VerifyAsync(context, route, jwt, token.ToString(), client, table.MaxFailedVerificationsPerSecond > 0);
+        return VerifyAsync(context, route, jwt, token.ToString(), client, charged);
     }
 
     /// <summary>A key the config does not know, asked of the fleet's shared consumers (a cached answer first).</summary>
@@ -102,36 +106,37 @@ internal sealed class IdentityMiddleware(
 
         // The failed-verification budget bounds one client's spray of unknown keys to that many Redis lookups a second.
         var client = 0;
+        var charged = NotCharged;
         if (table.MaxFailedVerificationsPerSecond > 0)
         {
             client = ClientKey(context);
-            if (budget.IsSpent(client, table.MaxFailedVerificationsPerSecond))
+            if (!budget.TryTake(client, table.MaxFailedVerificationsPerSecond, out charged))
             {
                 return RefuseAsync(context, route, route.InvalidTokenChallenge);
             }
         }
 
-        return AwaitRedisAsync(context, route, hex.ToString(), client, table.MaxFailedVerificationsPerSecond > 0);
+        return AwaitRedisAsync(context, route, hex.ToString(), client, charged);
     }
 
-    private async Task AwaitRedisAsync(HttpContext context, RouteIdentity route, string hash, int client, bool budgeted)
+    private async Task AwaitRedisAsync(HttpContext context, RouteIdentity route, string hash, int client, long charged)
     {
         var identity = await redisConsumers.FindAsync(hash);
-        if (identity is null && budgeted)
+        if (identity is not null && charged != NotCharged)
         {
-            budget.Failed(client);
+            budget.Refund(client, charged);
         }
 
         await (identity is null ? RefuseAsync(context, route, route.InvalidTokenChallenge) : AdmitAsync(context, route, identity));
     }
 
-    private async Task VerifyAsync(HttpContext context, RouteIdentity route, JwtValidator jwt, string token, int client, bool budgeted)
+    private async Task VerifyAsync(HttpContext context, RouteIdentity route, JwtValidator jwt, string token, int client, long charged)
     {
         var identity = await jwt.ValidateAsync(token);
         metrics.Verified(identity is not null, budgetSpent: false);
-        if (identity is null && budgeted)
+        if (identity is not null && charged != NotCharged)
         {
-            budget.Failed(client);
+            budget.Refund(client, charged);
         }
 
         await (identity is null ? RefuseAsync(context, route, route.InvalidTokenChallenge) : AdmitAsync(context, route, identity));
