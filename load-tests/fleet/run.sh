@@ -53,12 +53,26 @@ storm=(--clients "$clients" --window "$window" --policy honour-retry-after --hea
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Wait for them to go, so the next run can take the same ports (Redis's, above all).
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "logs in $logs"
 }
 trap cleanup EXIT INT TERM
 
 redis-server --port 26479 --bind 127.0.0.1 --save "" --appendonly no >"$logs/redis.log" 2>&1 &
 pids+=($!)
+# Shared pacing without Redis is local pacing: a Redis still closing from a previous run (its port taken) once made
+# both halves of a comparison local. Wait for this one to answer, or stop.
+for _ in $(seq 1 50); do
+  [ "$(redis-cli -p 26479 ping 2>/dev/null)" = PONG ] && break
+  sleep 0.2
+done
+redis_pid=${pids[-1]}
+sleep 0.3 # a redis-server that cannot bind exits at once: give it the time to
+if [ "$(redis-cli -p 26479 ping 2>/dev/null)" != PONG ] || ! kill -0 "$redis_pid" 2>/dev/null; then
+  echo "our redis-server on 26479 is not the one answering (port taken?); see $logs/redis.log" >&2
+  exit 1
+fi
 dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@eu-west:25201 \
   --capacity "$capacity" --service-time-ms "$service_ms" --control 25200 >"$logs/backend.log" 2>&1 &
 pids+=($!)

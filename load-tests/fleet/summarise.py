@@ -72,6 +72,9 @@ def main():
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print("| " + " | ".join(str(x) for x in r[:9]) + " |")
+    shared = next(r for r in rows if r[0] == "shared")
+    if shared[7] == 0:
+        print("\n**Shared pacing made no round trip to Redis: both runs paced locally, so this compares nothing.**")
     print("\nArrivals at the backend per second (first 40 s):\n")
     for r in rows:
         print(f"- {r[0]}: {r[9]}")
