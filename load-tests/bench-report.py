@@ -108,6 +108,9 @@ def summarise(runs, proxies, rate):
                                               for r in fresh if r["requests"] > 0 and has_cpu]),
                 "accepted_per_request": med([r["accepted"] / r["requests"] for r in fresh if r["requests"] > 0]),
             }
+        alone = [r for r in runs if r["proxy"] == p and r["model"] == "flood" and r["requests"] > 0]
+        if alone:
+            s["refusal_cpu_us"] = med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"] for r in alone])
         floods = [r["flood_requests"] / r["flood_seconds"] for r in closed if r.get("flood_requests") and r.get("flood_seconds")]
         if floods:
             s["flood_rps"] = med(floods)
@@ -329,6 +332,10 @@ def floods_against_each_other(summary):
             f"(401), rate-limited {fmt(limited.get('flood_rps'), 0)}/s (429); CPU per valid request "
             f"{fmt(forged.get('cpu_us_per_request'), 1)} µs against {fmt(limited.get('cpu_us_per_request'), 1)} µs "
             "(the proxy's CPU over the valid requests, so it includes the flood's share).")
+    if forged.get("refusal_cpu_us") and limited.get("refusal_cpu_us"):
+        line += (f" Each flood alone, unpaced (32 connections): CPU per refusal {fmt(forged['refusal_cpu_us'], 1)} µs "
+                 f"for a forged token against {fmt(limited['refusal_cpu_us'], 1)} µs for a rate-limit refusal "
+                 f"({fmt(ratio(forged['refusal_cpu_us'], limited['refusal_cpu_us']), 2)}x).")
     return ["", line, ""] + table(header, rows)
 
 

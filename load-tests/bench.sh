@@ -231,7 +231,8 @@ request = function()
   for i = 1, 342 do local k = math.random(64); t[i] = alphabet:sub(k, k) end
   return wrk.format(nil, path, { ["Authorization"] = prefix .. table.concat(t) })
 end
-delay = function() return 20 end
+local pause = tonumber(os.getenv("FLOOD_DELAY_MS") or "20")
+delay = function() return pause end
 done = function(summary, latency, requests)
   io.write(string.format("FLOOD %d\n", summary.requests))
 end
@@ -474,6 +475,21 @@ EOF
       wrk -t2 -c64 -d"${warmup}s" -H "Connection: close" "$target" >/dev/null 2>&1 || true
       for c in $connections; do wrk_run new-connections "$c"; done
     fi
+    case "$name" in
+      gateway-jwt-flood|gateway-jwt-ratelimit-flood)
+        # What one refusal costs: the flood alone, unpaced (a closed loop on 32 connections), CPU per refusal.
+        flood_path=/bench
+        [ "$name" = gateway-jwt-ratelimit-flood ] && flood_path=/limited/x
+        FLOOD_PATH="$flood_path" FLOOD_DELAY_MS=0 wrk -t1 -c32 -d2s -s "$work/flood.lua" "${target%/bench}$flood_path" >/dev/null 2>&1 || true
+        before=$(cpu_ticks "$proxy_pid")
+        FLOOD_PATH="$flood_path" FLOOD_DELAY_MS=0 wrk -t1 -c32 -d"${duration}s" -s "$work/flood.lua" "${target%/bench}$flood_path" \
+          > "$work/flood.out" 2>/dev/null || true
+        refused=$(sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$work/flood.out" | head -n 1)
+        printf '{"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d}\n' \
+          "$round" "$name" "${refused:-0}" "$(( $(cpu_ticks "$proxy_pid") - before ))" "$ticks_per_second" >> "$results"
+        echo "round $round  $name  flood alone  $(tail -n 1 "$results")" >&2
+        ;;
+    esac
     stop_proxy
     if [ "$name" = gateway-accesslog ]; then
       # Proof the log was on: its lines so far (every request of every round, warm-ups included).

@@ -27,8 +27,8 @@ internal sealed class IdentityMiddleware(
     GatewayResponseWriter writer,
     IdentityMetrics metrics)
 {
-    // No budget charged (MaxFailedVerificationsPerSecond is 0): a second no clock reads.
-    private const long NotCharged = -1;
+    // No budget charged (MaxFailedVerificationsPerSecond is 0).
+    private const long NotCharged = 0;
 
     public Task InvokeAsync(HttpContext context)
     {
