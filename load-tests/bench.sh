@@ -404,6 +404,16 @@ ticks_per_second=$(getconf CLK_TCK)
 results="$work/results.jsonl"
 : > "$results"
 
+# The current flood proxy's flood (wrk, 1 thread, 32 connections) for $2 seconds, $1 ms between a connection's
+# requests; it prints the requests it sent as "FLOOD n". gateway-jwt-flood floods the JWT route with forged tokens,
+# gateway-jwt-ratelimit-flood the route whose rate limit refuses everything.
+flood() {
+  local path=/bench
+  [ "$name" = gateway-jwt-ratelimit-flood ] && path=/limited/x
+  FLOOD_PATH="$path" FLOOD_DELAY_MS="$1" wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "${target%/bench}$path" 2>/dev/null
+}
+flood_requests_in() { sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$1" | head -n 1; }
+
 # One wrk run against the current proxy, appended to $results. $1: closed (keep-alive) or new-connections; $2: connections.
 wrk_run() {
   local model="$1" c="$2" threads=2 close=() before after opened line
@@ -414,17 +424,14 @@ wrk_run() {
   local flood_pid="" flood_requests=0
   case "$name" in
     gateway-jwt-flood|gateway-jwt-ratelimit-flood)
-      local flood_path=/bench
-      [ "$name" = gateway-jwt-ratelimit-flood ] && flood_path=/limited/x
-      FLOOD_PATH="$flood_path" wrk -t1 -c32 -d"$((duration + 1))s" -s "$work/flood.lua" "${target%/bench}$flood_path" \
-        > "$work/flood.out" 2>/dev/null &
+      flood 20 "$((duration + 1))" > "$work/flood.out" &
       flood_pid=$!
       ;;
   esac
   line=$(wrk -t"$threads" -c"$c" -d"${duration}s" "${close[@]}" "${auth[@]}" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
   if [ -n "$flood_pid" ]; then
     wait "$flood_pid" 2>/dev/null || true
-    flood_requests=$(sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$work/flood.out" | head -n 1)
+    flood_requests=$(flood_requests_in "$work/flood.out")
   fi
   opened=$(( $(passive_opens) - opened ))
   after=$(cpu_ticks "$proxy_pid")
@@ -478,13 +485,10 @@ EOF
     case "$name" in
       gateway-jwt-flood|gateway-jwt-ratelimit-flood)
         # What one refusal costs: the flood alone, unpaced (a closed loop on 32 connections), CPU per refusal.
-        flood_path=/bench
-        [ "$name" = gateway-jwt-ratelimit-flood ] && flood_path=/limited/x
-        FLOOD_PATH="$flood_path" FLOOD_DELAY_MS=0 wrk -t1 -c32 -d2s -s "$work/flood.lua" "${target%/bench}$flood_path" >/dev/null 2>&1 || true
+        flood 0 2 >/dev/null || true
         before=$(cpu_ticks "$proxy_pid")
-        FLOOD_PATH="$flood_path" FLOOD_DELAY_MS=0 wrk -t1 -c32 -d"${duration}s" -s "$work/flood.lua" "${target%/bench}$flood_path" \
-          > "$work/flood.out" 2>/dev/null || true
-        refused=$(sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$work/flood.out" | head -n 1)
+        flood 0 "$duration" > "$work/flood.out" || true
+        refused=$(flood_requests_in "$work/flood.out")
         printf '{"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d}\n' \
           "$round" "$name" "${refused:-0}" "$(( $(cpu_ticks "$proxy_pid") - before ))" "$ticks_per_second" >> "$results"
         echo "round $round  $name  flood alone  $(tail -n 1 "$results")" >&2

@@ -20,7 +20,7 @@ internal static class SharedDestinations
 
         foreach (var other in all)
         {
-            if (ReferenceEquals(other, cluster) || string.Equals(other.ClusterId, cluster.ClusterId, StringComparison.Ordinal) ||
+            if (string.Equals(other.ClusterId, cluster.ClusterId, StringComparison.Ordinal) ||
                 other.Destinations is not { Count: > 0 } theirs)
             {
                 continue;
