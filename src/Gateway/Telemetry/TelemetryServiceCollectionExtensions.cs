@@ -42,15 +42,11 @@ internal static class TelemetryServiceCollectionExtensions
                     .AddMeter(s_builtInMeters)
                     // Scrapes are rare and cheap; a cache would show operators stale numbers.
                     .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
-                if (!options.UpstreamRequestMetrics)
-                {
-                    // Dropped streams leave the instruments without a listener, and HttpClient's MetricsHandler then
-                    // skips its per-request path (an async state machine and a boxed status code per attempt).
-                    foreach (var instrument in TelemetryConstants.UpstreamRequestInstruments)
-                    {
-                        metrics.AddView(instrument, MetricStreamConfiguration.Drop);
-                    }
-                }
+                // Dropped streams leave the instruments without a listener, and their owners then skip them:
+                // HttpClient's MetricsHandler its per-request path (an async state machine and a boxed status code
+                // per attempt), its connections their idle/active updates, routing its counter.
+                Drop(metrics, options.UpstreamRequestMetrics ? [] : TelemetryConstants.UpstreamRequestInstruments);
+                Drop(metrics, options.RouteMatchMetrics ? [] : TelemetryConstants.RouteMatchInstruments);
 
                 if (otlpEndpoint is not null)
                 {
@@ -68,6 +64,14 @@ internal static class TelemetryServiceCollectionExtensions
         }
 
         return services;
+    }
+
+    private static void Drop(MeterProviderBuilder metrics, string[] instruments)
+    {
+        foreach (var instrument in instruments)
+        {
+            metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+        }
     }
 
     /// <summary>The OTLP endpoint when export is configured; null means no tracer.</summary>
