@@ -63,6 +63,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 . load-tests/lib.sh
+. load-tests/bench-configs.sh
 
 rounds=3
 duration=10
@@ -179,22 +180,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # --- the backend: nginx, one worker, a fixed 128-byte JSON body from memory ---------------------------------
-mkdir -p "$work/nginx-backend"
-cat > "$work/nginx-backend/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx-backend/nginx.pid;
-error_log $work/nginx-backend/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$backend_port reuseport backlog=4096;
-    location / { default_type application/json; return 200 '{"instance":"bench","region":"local","note":"a small fixed body served from memory by the benchmark backend......."}'; }
-  }
-}
-EOF
+write_nginx_backend "$backend_port"
 if [ -n "$backend_capacity" ]; then
   dotnet "$backend_dll" --instances "bench@local:$backend_port" --capacity "$capacity_n" --service-time-ms "$capacity_ms" \
     --control none >"$work/backend.log" 2>&1 &
@@ -239,54 +225,6 @@ end
 EOF
 }
 case " $proxies " in *" gateway-jwt"*) need openssl:openssl; jwt_setup ;; esac
-
-gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (full with the access log to a file)|jwt|jwt-flood|jwt-ratelimit-flood
-  local cluster_meta="" route_extra="" extra_routes="" gateway_section='{}'
-  case "$1" in jwt*)
-    route_extra='"AuthorizationPolicy": "bench-jwt",'
-    # /limited: no identity, a local fixed window of one request an hour per client, so the flood sent there is
-    # refused by the rate limiter.
-    extra_routes=', "limited": { "ClusterId": "backend", "RateLimiterPolicy": "refuse", "Match": { "Path": "/limited/{**rest}" } }'
-    gateway_section="{ \"Identity\": {
-      \"Jwt\": { \"Issuer\": \"https://bench.local\", \"Audiences\": [ \"bench\" ], \"JwksFile\": \"$work/jwks.json\", \"Algorithms\": [ \"RS256\" ] },
-      \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } },
-      \"RateLimiting\": { \"Policies\": { \"refuse\": { \"Algorithm\": \"FixedWindow\", \"Scope\": \"Local\", \"PartitionBy\": \"ClientIp\", \"PermitLimit\": 1, \"Window\": \"01:00:00\" } } } }"
-  esac
-  if [ "$1" = full ] || [ "$1" = noshed ] || [ "$1" = accesslog ]; then
-    cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
-    route_extra='"Metadata": { "Priority": "default" },'
-    gateway_section='{
-      "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
-      "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } }
-    }'
-    if [ -d "$root/src/Gateway/RateLimiting" ]; then
-      route_extra='"RateLimiterPolicy": "never-trips", "Metadata": { "Priority": "default" },'
-      gateway_section='{
-        "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
-        "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } },
-        "RateLimiting": { "Policies": { "never-trips": { "Algorithm": "TokenBucket", "Scope": "Local", "PartitionBy": "ClientIp", "TokenLimit": 1000000, "TokensPerPeriod": 1000000, "ReplenishmentPeriod": "00:00:01" } } }
-      }'
-    fi
-  fi
-  if [ "$1" = noshed ]; then
-    gateway_section="{ \"Shedding\": { \"Enabled\": false },${gateway_section#\{}"
-  fi
-  if [ "$1" = accesslog ]; then
-    # Relative to the proxy's work directory, where it runs.
-    gateway_section="{ \"AccessLog\": { \"Enabled\": true, \"Path\": \"access.log\" },${gateway_section#\{}"
-  fi
-  cat <<EOF
-{
-  "Logging": { "LogLevel": { "Default": "Warning" } },
-  "ReverseProxy": {
-    "Routes": { "all": { "ClusterId": "backend", $route_extra "Match": { "Path": "/{**rest}" } }$extra_routes },
-    "Clusters": { "backend": { $cluster_meta
-      "Destinations": { "b1": { "Address": "$backend_url", "Metadata": { "Region": "local" } } } } }
-  },
-  "Gateway": $gateway_section
-}
-EOF
-}
 
 start_proxy() { # $1: proxy name; sets proxy_pid and target
   local name="$1" dir="$work/$1"

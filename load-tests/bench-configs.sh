@@ -1,0 +1,73 @@
+# The benchmark's backend and gateway configurations, shared by bench.sh and profile.sh. Source it from the
+# repository root after setting root (the repository), work (a scratch directory) and, before gateway_config,
+# backend_url.
+
+# write_nginx_backend PORT: the backend's nginx.conf in $work/nginx-backend: one worker, a fixed 128-byte JSON body
+# from memory. Start it with: nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend"
+write_nginx_backend() {
+  local backend_port="$1"
+  mkdir -p "$work/nginx-backend"
+  cat > "$work/nginx-backend/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx-backend/nginx.pid;
+error_log $work/nginx-backend/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$backend_port reuseport backlog=4096;
+    location / { default_type application/json; return 200 '{"instance":"bench","region":"local","note":"a small fixed body served from memory by the benchmark backend......."}'; }
+  }
+}
+EOF
+}
+
+gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (full with the access log to a file)|jwt|jwt-flood|jwt-ratelimit-flood
+  local cluster_meta="" route_extra="" extra_routes="" gateway_section='{}'
+  case "$1" in jwt*)
+    route_extra='"AuthorizationPolicy": "bench-jwt",'
+    # /limited: no identity, a local fixed window of one request an hour per client, so the flood sent there is
+    # refused by the rate limiter.
+    extra_routes=', "limited": { "ClusterId": "backend", "RateLimiterPolicy": "refuse", "Match": { "Path": "/limited/{**rest}" } }'
+    gateway_section="{ \"Identity\": {
+      \"Jwt\": { \"Issuer\": \"https://bench.local\", \"Audiences\": [ \"bench\" ], \"JwksFile\": \"$work/jwks.json\", \"Algorithms\": [ \"RS256\" ] },
+      \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } },
+      \"RateLimiting\": { \"Policies\": { \"refuse\": { \"Algorithm\": \"FixedWindow\", \"Scope\": \"Local\", \"PartitionBy\": \"ClientIp\", \"PermitLimit\": 1, \"Window\": \"01:00:00\" } } } }"
+  esac
+  if [ "$1" = full ] || [ "$1" = noshed ] || [ "$1" = accesslog ]; then
+    cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
+    route_extra='"Metadata": { "Priority": "default" },'
+    gateway_section='{
+      "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
+      "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } }
+    }'
+    if [ -d "$root/src/Gateway/RateLimiting" ]; then
+      route_extra='"RateLimiterPolicy": "never-trips", "Metadata": { "Priority": "default" },'
+      gateway_section='{
+        "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
+        "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } },
+        "RateLimiting": { "Policies": { "never-trips": { "Algorithm": "TokenBucket", "Scope": "Local", "PartitionBy": "ClientIp", "TokenLimit": 1000000, "TokensPerPeriod": 1000000, "ReplenishmentPeriod": "00:00:01" } } }
+      }'
+    fi
+  fi
+  if [ "$1" = noshed ]; then
+    gateway_section="{ \"Shedding\": { \"Enabled\": false },${gateway_section#\{}"
+  fi
+  if [ "$1" = accesslog ]; then
+    # Relative to the proxy's work directory, where it runs.
+    gateway_section="{ \"AccessLog\": { \"Enabled\": true, \"Path\": \"access.log\" },${gateway_section#\{}"
+  fi
+  cat <<EOF
+{
+  "Logging": { "LogLevel": { "Default": "Warning" } },
+  "ReverseProxy": {
+    "Routes": { "all": { "ClusterId": "backend", $route_extra "Match": { "Path": "/{**rest}" } }$extra_routes },
+    "Clusters": { "backend": { $cluster_meta
+      "Destinations": { "b1": { "Address": "$backend_url", "Metadata": { "Region": "local" } } } } }
+  },
+  "Gateway": $gateway_section
+}
+EOF
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Turns load-tests/profile.sh's perf reports into CPU per request by component.
+
+--run NAME ROUND REQUESTS CPU_TICKS FREQUENCY REPORT: one JSON line for one run, from `perf report --sort dso,sym
+  --show-nr-samples` text: samples per component, the requests wrk completed, the proxy's CPU ticks (1/100 s).
+--table RUNS.jsonl COMMAND: the markdown table, medians over rounds, as µs of CPU per request
+  (samples / frequency / requests), with each proxy's difference to the first baseline (yarp-slim, else yarp).
+"""
+import collections
+import json
+import re
+import statistics
+import sys
+
+LINE = re.compile(r"\s+[\d.]+%\s+(\d+)\s+(\S.*?)\s+\[(.)\]\s+(.*)$")
+# A JIT-compiled frame as the runtime's perf map names it: "<return type> [Assembly] Namespace.Type::Method(...)".
+MANAGED = re.compile(r"\[([\w.]+)\] ([\w.`+<>]+)::[^(]*\(")
+
+
+def component(dso, symbol):
+    if dso == "[kernel.kallsyms]":
+        return "kernel (sockets, scheduling, interrupts)"
+    if dso == "[vdso]":
+        return "vdso (clock reads)"
+    if dso == "libcoreclr.so":
+        return "runtime (libcoreclr: GC, type checks, thread pool)"
+    if dso == "libclrjit.so":
+        return "JIT compiler"
+    if dso in ("libc.so.6", "ld-linux-x86-64.so.2", "libSystem.Native.so", "libstdc++.so.6.0.30", "libm.so.6"):
+        return "native libraries (libc, System.Native)"
+    if dso.endswith(".dll"):
+        return dso[:-4]
+    if dso.startswith("[JIT]"):
+        if symbol.startswith("stub "):
+            return "runtime stubs (virtual and generic dispatch)"
+        m = MANAGED.search(symbol)
+        if not m:
+            return "managed, unnamed frames"
+        assembly, type_name = m.group(1), m.group(2)
+        if assembly == "Gateway":
+            parts = type_name.split(".")
+            return "Gateway." + (parts[1] if len(parts) > 2 else "(root)")
+        return assembly
+    return "other: " + dso
+
+
+def run(name, round_, requests, ticks, frequency, report):
+    samples = collections.Counter()
+    with open(report) as f:
+        for line in f:
+            m = LINE.match(line)
+            if m:
+                samples[component(m.group(2).strip(), m.group(4).strip())] += int(m.group(1))
+    print(json.dumps({"proxy": name, "round": int(round_), "requests": int(requests), "cpu_ticks": int(ticks),
+                      "frequency": int(frequency), "samples": samples}))
+
+
+def table(path, command):
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    proxies = list(dict.fromkeys(r["proxy"] for r in runs))
+    per = {}  # proxy -> component -> [µs per request, one per round]
+    totals, cpu = {}, {}
+    for p in proxies:
+        mine = [r for r in runs if r["proxy"] == p]
+        comps = set().union(*(r["samples"].keys() for r in mine))
+        per[p] = {c: statistics.median([r["samples"].get(c, 0) * 1e6 / r["frequency"] / r["requests"] for r in mine]) for c in comps}
+        totals[p] = statistics.median([sum(r["samples"].values()) * 1e6 / r["frequency"] / r["requests"] for r in mine])
+        cpu[p] = statistics.median([r["cpu_ticks"] * 1e4 / r["requests"] for r in mine])
+    base = next((b for b in ("yarp-slim", "yarp") if b in proxies), None)
+    comps = set().union(*(per[p].keys() for p in proxies))
+    gateways = [p for p in proxies if p.startswith("gateway")]
+    order = sorted(comps, key=lambda c: -max([per[p].get(c, 0) - (per[base].get(c, 0) if base else 0) for p in gateways] or [per[proxies[0]].get(c, 0)]))
+    rounds = max(r["round"] for r in runs)
+    print(f"CPU per proxied request by component, µs, medians of {rounds} round(s); sampled with perf at "
+          f"{runs[0]['frequency']} Hz (cpu-clock), each sample charged to the component of its innermost frame.")
+    print(f"Command: `{command}`\n")
+    head = "| component | " + " | ".join(proxies) + " | " + " | ".join(f"{g} − {base}" for g in gateways if base) + " |"
+    print(head)
+    print("|---|" + "---:|" * (len(proxies) + (len(gateways) if base else 0)))
+    for c in order:
+        cells = [f"{per[p].get(c, 0):.2f}" for p in proxies]
+        diffs = [f"{per[g].get(c, 0) - per[base].get(c, 0):+.2f}" for g in gateways] if base else []
+        print(f"| {c} | " + " | ".join(cells) + (" | " + " | ".join(diffs) if diffs else "") + " |")
+    cells = [f"**{totals[p]:.1f}**" for p in proxies]
+    diffs = [f"**{totals[g] - totals[base]:+.1f}** ({totals[g] / totals[base]:.2f}x)" for g in gateways] if base else []
+    print("| all samples | " + " | ".join(cells) + (" | " + " | ".join(diffs) if diffs else "") + " |")
+    cells = [f"{cpu[p]:.1f}" for p in proxies]
+    diffs = [f"{cpu[g] - cpu[base]:+.1f} ({cpu[g] / cpu[base]:.2f}x)" for g in gateways] if base else []
+    print("| process CPU (/proc), under sampling | " + " | ".join(cells) + (" | " + " | ".join(diffs) if diffs else "") + " |")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--run":
+        run(*sys.argv[2:8])
+    elif sys.argv[1] == "--table":
+        table(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)

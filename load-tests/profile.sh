@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Where a proxied request's CPU goes, by component, for the gateway beside plain YARP (issue 16). Each proxy in turn
+# in front of bench.sh's nginx backend, the same configurations (gateway-none, gateway-full, yarp, yarp-slim), under
+# wrk on keep-alive connections; after a warm-up, `perf record` samples the proxy's threads (cpu-clock, with the
+# runtime's perf map so JIT-compiled frames have names) for --duration while wrk runs. Proxies alternate over the
+# rounds. load-tests/profile-report.py then charges each sample to the component of its innermost frame (an
+# assembly, a gateway feature folder, the runtime, the kernel) and writes the median over rounds as CPU µs per
+# request, beside the differences to the first baseline that ran. Sampling adds its own cost (each proxy about the
+# same), so the totals run above bench.sh's CPU per request; the split, not the total, is the point.
+#
+# Usage: load-tests/profile.sh [--proxies "yarp-slim yarp gateway-none gateway-full"] [--rounds 3] [--duration 10]
+#                              [--warmup 12] [--connections 32] [--frequency 1999] [--out DIR] [--no-build]
+# Output: DIR/profile.md (the table) and DIR/runs.jsonl (every run, component by component). DIR defaults to
+# load-tests/reports/profile-<date>. Needs perf (Debian's linux-perf; installed when missing). Everything listens on
+# 127.0.0.1; every run is bounded by --duration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+. load-tests/lib.sh
+. load-tests/bench-configs.sh
+
+proxies="yarp-slim yarp gateway-none gateway-full"
+rounds=3
+duration=10
+warmup=12
+connections=32
+frequency=1999
+out=""
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --proxies) proxies="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --frequency) frequency="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+for p in $proxies; do
+  case "$p" in gateway-none|gateway-full|yarp|yarp-slim) ;; *) echo "profile.sh runs gateway-none, gateway-full, yarp and yarp-slim, not $p" >&2; exit 2 ;; esac
+done
+
+missing=()
+for tool in wrk:wrk nginx:nginx-light perf:linux-perf python3:python3; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "$build" -eq 1 ] && ! build_log=$(dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1); then
+  echo "$build_log" >&2
+  exit 1
+fi
+
+out="${out:-$root/load-tests/reports/profile-$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out"
+: > "$out/runs.jsonl"
+work="$(mktemp -d)"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+backend_port=$(free_port)
+proxy_port=$(free_port)
+admin_port=$(free_port)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+write_nginx_backend "$backend_port"
+nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
+pids+=($!)
+backend_url="http://127.0.0.1:$backend_port/"
+wait_for "$backend_url" "$work"
+
+# The runtime writes /tmp/perf-<pid>.map for JIT-compiled code; without W^X the code is not double-mapped, so perf
+# can find it there.
+export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+for round in $(seq "$rounds"); do
+  for name in $proxies; do
+    dir="$work/$name"
+    rm -rf "$dir"; mkdir -p "$dir"
+    case "$name" in
+      gateway-*)
+        gateway_config "${name#gateway-}" > "$dir/appsettings.json"
+        (cd "$dir" && exec dotnet "$root/src/Gateway/bin/Release/net10.0/Gateway.dll" --urls "http://127.0.0.1:$proxy_port" \
+          "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
+        ;;
+      yarp|yarp-slim)
+        slim=(); [ "$name" = yarp-slim ] && slim=(--slim)
+        (cd "$dir" && exec dotnet "$root/load-tests/PlainYarp/bin/Release/net10.0/PlainYarp.dll" "${slim[@]}" \
+          --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
+        ;;
+    esac
+    pid=$!
+    wait_for "http://127.0.0.1:$proxy_port/bench" "$dir"
+    wrk -t2 -c"$connections" -d"${warmup}s" "http://127.0.0.1:$proxy_port/bench" >/dev/null
+    before=$(cpu_ticks "$pid")
+    perf record -q -F "$frequency" -g -p "$pid" -o "$dir/perf.data" -- sleep "$duration" >/dev/null 2>&1 &
+    perf_pid=$!
+    wrk -t2 -c"$connections" -d"${duration}s" "http://127.0.0.1:$proxy_port/bench" > "$dir/wrk.txt"
+    wait "$perf_pid" || true
+    after=$(cpu_ticks "$pid")
+    requests=$(grep -o '[0-9]* requests' "$dir/wrk.txt" | cut -d' ' -f1)
+    perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none --show-nr-samples 2>/dev/null > "$dir/report.txt"
+    python3 load-tests/profile-report.py --run "$name" "$round" "$requests" "$((after - before))" "$frequency" "$dir/report.txt" >> "$out/runs.jsonl"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "round $round $name: $requests requests, $(python3 -c "print(round(($after - $before) * 1e4 / $requests, 1))") µs CPU per request (under sampling)"
+  done
+done
+
+python3 load-tests/profile-report.py --table "$out/runs.jsonl" \
+  "load-tests/profile.sh --proxies \"$proxies\" --rounds $rounds --duration $duration --warmup $warmup --connections $connections" > "$out/profile.md"
+cat "$out/profile.md"
