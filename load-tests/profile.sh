@@ -10,7 +10,8 @@
 #
 # Usage: load-tests/profile.sh [--proxies "yarp-slim yarp gateway-none gateway-full"] [--rounds 3] [--duration 10]
 #                              [--warmup 12] [--connections 32] [--frequency 1999] [--out DIR] [--no-build]
-# Output: DIR/profile.md (the table) and DIR/runs.jsonl (every run, component by component). DIR defaults to
+# Output: DIR/profile.md (the table), DIR/runs.jsonl (every run, component by component) and DIR/top-PROXY-ROUND.txt
+# (each run's 60 busiest frames). DIR defaults to
 # load-tests/reports/profile-<date>. Needs perf (Debian's linux-perf; installed when missing). Everything listens on
 # 127.0.0.1; every run is bounded by --duration.
 set -euo pipefail
@@ -111,6 +112,8 @@ for round in $(seq "$rounds"); do
     after=$(cpu_ticks "$pid")
     requests=$(grep -o '[0-9]* requests' "$dir/wrk.txt" | cut -d' ' -f1)
     perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none --show-nr-samples 2>/dev/null > "$dir/report.txt"
+    # The 60 busiest frames of each run, to read what a component's time is.
+    grep -m 60 '%' "$dir/report.txt" > "$out/top-$name-$round.txt" || true
     python3 load-tests/profile-report.py --run "$name" "$round" "$requests" "$((after - before))" "$frequency" "$dir/report.txt" >> "$out/runs.jsonl"
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
