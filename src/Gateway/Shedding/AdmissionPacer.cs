@@ -38,14 +38,14 @@ internal sealed class AdmissionPacer
         _fleet?.Completed();
     }
 
-    /// <summary>Counts a refusal of <paramref name="priority"/> and returns its <c>Retry-After</c> value.</summary>
-    public string Rejected(long now, RequestPriority priority = RequestPriority.Sheddable)
+    /// <summary>Counts a refusal of <paramref name="priority"/> and returns its <c>Retry-After</c> in seconds.</summary>
+    public int Rejected(long now, RequestPriority priority = RequestPriority.Sheddable)
     {
         Roll(now);
         Interlocked.Increment(ref _rejections[(int)priority]);
         _fleet?.Rejected();
         var ticket = WindowSeconds(now, priority);
-        return RetryAfter.Jittered(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
+        return RetryAfter.Draw(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
     }
 
     /// <summary>Requests the cluster completed per second: the last whole second or the current one, whichever is more.</summary>

@@ -7,8 +7,6 @@ public sealed class AdmissionPacerTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private static int Seconds(string value) => int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-
     [Fact]
     public void Rejected_NoBacklog_RetryAfterIsTheMinimum()
     {
@@ -18,7 +16,7 @@ public sealed class AdmissionPacerTests
             pacer.Completed(_time.GetTimestamp());
         }
 
-        Assert.Equal(1, Seconds(pacer.Rejected(_time.GetTimestamp())));
+        Assert.Equal(1, pacer.Rejected(_time.GetTimestamp()));
     }
 
     [Fact]
@@ -33,7 +31,7 @@ public sealed class AdmissionPacerTests
         var values = new int[10_000];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = Seconds(pacer.Rejected(_time.GetTimestamp()));
+            values[i] = pacer.Rejected(_time.GetTimestamp());
         }
 
         Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp()));
@@ -72,7 +70,7 @@ public sealed class AdmissionPacerTests
             pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default);
         }
 
-        Assert.Equal(1, Seconds(pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default)));
+        Assert.Equal(1, pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default));
         Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
         Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Sheddable));
 
@@ -136,7 +134,7 @@ public sealed class AdmissionPacerTests
         fleet.Apply(2000, 1000, 300, 250, _time.GetTimestamp());
 
         Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp()));
-        Assert.InRange(Seconds(pacer.Rejected(_time.GetTimestamp())), 9, 15);
+        Assert.InRange(pacer.Rejected(_time.GetTimestamp()), 9, 15);
     }
 
     [Fact]
