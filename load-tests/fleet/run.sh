@@ -16,8 +16,8 @@
 #              share of the backend it completes, so its own counts no longer describe the fleet.
 #   --join-at  the third gateway is not running when the storm starts: it is started SECONDS into the storm (as an
 #              autoscaler adds an instance), cold, and HAProxy sends it its share once its health check (/readyz on its
-#              admin port, every 250 ms) passes. Its first refusals are paced on counts of its own that are a few
-#              milliseconds old; the summary adds each gateway's Retry-After values and when the third one joined.
+#              admin port, every 250 ms) passes. Its own counts are then a cold instance's (few completions, its share
+#              of the refusals), not the fleet's; the summary adds each gateway's Retry-After values and when it joined.
 # Ports apart from the other scripts: backend 25201, control 25200, gateways 28181-28183, admin 29911-29913,
 # HAProxy 27180, Redis 26479.
 set -euo pipefail
@@ -61,13 +61,17 @@ logs="$(mktemp -d)"
 loadtest=(dotnet load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll)
 storm=(--clients "$clients" --window "$window" --policy honour-retry-after --heartbeat-path /sync/heartbeat "${pass[@]}")
 pids=()
+# gone PID: waits up to 10 s for a process that is not this shell's child to exit.
+gone() {
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+}
 cleanup() {
   # A joining gateway is started by a background job, which leaves its pid in a file.
   for f in "$logs"/joined-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   # Wait for them to go, so the next run can take the same ports (Redis's, above all).
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for f in "$logs"/joined-*.pid; do [ -f "$f" ] && while kill -0 "$(cat "$f")" 2>/dev/null; do sleep 0.1; done; done
+  for f in "$logs"/joined-*.pid; do [ -f "$f" ] && gone "$(cat "$f")"; done
   echo "logs in $logs"
 }
 trap cleanup EXIT INT TERM
@@ -126,8 +130,8 @@ gateway() {
     --ReverseProxy:Clusters:api:Destinations:eu-1:Address=http://127.0.0.1:25201/) >"$logs/gateway-$1-$3.log" 2>&1 &
 }
 
-# join NAME SHARED: --join-at seconds after the storm's start, starts the third gateway and notes when it started and when its
-# /readyz (HAProxy's check) first answered, in seconds since the storm's start.
+# join NAME SHARED: --join-at seconds after the storm's start, starts the third gateway and notes when it started and
+# when its /readyz (HAProxy's check) first answered, in seconds since the storm's start.
 join() {
   local t0 started ready
   # The storm begins when the backend has work again (the warm-up's has drained): the load generator's own start-up
@@ -177,7 +181,7 @@ run() {
   for i in 1 2 3; do curl -fs -o "$out/$name/metrics-$i.txt" "http://127.0.0.1:2991$i/metrics" || true; done
   kill "${gateways[@]}" 2>/dev/null || true
   # The joined gateway is not this shell's child: wait for it by polling.
-  for pid in "${gateways[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
+  for pid in "${gateways[@]}"; do gone "$pid"; done
   sleep 10 # the backend drains its queue and sockets leave TIME_WAIT before the next storm
 }
 
