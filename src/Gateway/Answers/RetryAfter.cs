@@ -17,11 +17,11 @@ internal static class RetryAfter
         .Select(i => (i * 1000).ToString(CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>A value drawn uniformly from [<paramref name="minSeconds"/>, <paramref name="maxSeconds"/>].</summary>
-    public static string Jittered(int minSeconds, int maxSeconds)
-    {
-        var seconds = minSeconds >= maxSeconds ? minSeconds : Random.Shared.Next(minSeconds, maxSeconds + 1);
-        return Format(seconds);
-    }
+    public static string Jittered(int minSeconds, int maxSeconds) => Format(Draw(minSeconds, maxSeconds));
+
+    /// <summary>Whole seconds drawn uniformly from [<paramref name="minSeconds"/>, <paramref name="maxSeconds"/>].</summary>
+    public static int Draw(int minSeconds, int maxSeconds) =>
+        minSeconds >= maxSeconds ? minSeconds : Random.Shared.Next(minSeconds, maxSeconds + 1);
 
     /// <summary>A <c>Retry-After</c> value (whole seconds) in milliseconds, for gRPC's <c>grpc-retry-pushback-ms</c>.</summary>
     public static string InMilliseconds(string retryAfter) =>

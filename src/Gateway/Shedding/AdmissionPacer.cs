@@ -10,13 +10,19 @@ namespace Gateway.Shedding;
 /// the refusals of its own priority and above: the slots it will compete for when it returns go to those first, while a
 /// lower priority's returning clients are refused again on arrival (sheddable ones whenever anyone waits). Counting the
 /// heartbeats of a storm (nine in ten of its refusals) sent its refused sessions a second later than their backlog needed.
+/// Counting that began less than a second ago (an instance that just started, or one a storm hits after a quiet
+/// spell) is scaled to a second, and refusals made before anything completed go to the minimum: an autoscaled instance
+/// that joined a storm once counted its first refusals against no completions, a second of backlog each, and sent
+/// four in ten of them to RetryAfterMaxSeconds while the fleet sent its own to one or two.
 /// </summary>
 internal sealed class AdmissionPacer
 {
     private readonly SheddingOptions _options;
     private readonly long _bucket;
+    private readonly long _minCounting;
     private readonly FleetCounts? _fleet;
     private long _bucketEnd;
+    private int _previousWhole;
     private readonly long[] _rejections = new long[RequestPriorities.Count];
     private readonly long[] _lastRejections = new long[RequestPriorities.Count];
     private long _completions;
@@ -28,7 +34,10 @@ internal sealed class AdmissionPacer
         _options = options;
         _fleet = fleet;
         _bucket = time.TimestampFrequency;
-        _bucketEnd = time.GetTimestamp() + _bucket;
+        _minCounting = (long)(SheddingConstants.PacingMinCountingSpan.TotalSeconds * time.TimestampFrequency);
+        // Already over: the first count starts the first bucket, so a pace counted since then is not spread over the
+        // idle time before the first request.
+        _bucketEnd = time.GetTimestamp() - _bucket;
     }
 
     public void Completed(long now)
@@ -38,14 +47,14 @@ internal sealed class AdmissionPacer
         _fleet?.Completed();
     }
 
-    /// <summary>Counts a refusal of <paramref name="priority"/> and returns its <c>Retry-After</c> value.</summary>
-    public string Rejected(long now, RequestPriority priority = RequestPriority.Sheddable)
+    /// <summary>Counts a refusal of <paramref name="priority"/> and returns its <c>Retry-After</c> in seconds.</summary>
+    public int Rejected(long now, RequestPriority priority = RequestPriority.Sheddable)
     {
         Roll(now);
         Interlocked.Increment(ref _rejections[(int)priority]);
         _fleet?.Rejected();
         var ticket = WindowSeconds(now, priority);
-        return RetryAfter.Jittered(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
+        return RetryAfter.Draw(Math.Max(_options.RetryAfterMinSeconds, ticket - 1), ticket);
     }
 
     /// <summary>Requests the cluster completed per second: the last whole second or the current one, whichever is more.</summary>
@@ -69,7 +78,24 @@ internal sealed class AdmissionPacer
             rejections += Volatile.Read(ref _lastRejections[p]) + Volatile.Read(ref _rejections[p]);
         }
 
-        return Window(rejections, Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions)));
+        if (Volatile.Read(ref _previousWhole) != 0)
+        {
+            return Window(rejections, Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions)));
+        }
+
+        // Counting began within this second: its completions cover less than a second, and taken as a second's they
+        // would overstate the window by a second over the time counted (tenfold 100 ms in).
+        var completed = Volatile.Read(ref _completions);
+        if (completed == 0)
+        {
+            // Nothing says how fast this instance serves yet (the first completion is one backend latency away), and a
+            // backlog in seconds of no throughput is no measure: the minimum. A backend that completes nothing for a
+            // whole second is paced as before, a second per refusal, up to RetryAfterMaxSeconds.
+            return Window(0, 1);
+        }
+
+        var counting = Math.Max(now - (Volatile.Read(ref _bucketEnd) - _bucket), _minCounting);
+        return Window(rejections, completed * _bucket / counting);
     }
 
     private int Window(long rejections, long throughput)
@@ -101,6 +127,7 @@ internal sealed class AdmissionPacer
 
                 var completed = Interlocked.Exchange(ref _completions, 0);
                 Volatile.Write(ref _lastCompletions, stale ? 0 : completed);
+                Volatile.Write(ref _previousWhole, stale ? 0 : 1);
 
                 Volatile.Write(ref _bucketEnd, now + _bucket);
             }

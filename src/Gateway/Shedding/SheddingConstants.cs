@@ -71,6 +71,11 @@ internal static class SheddingConstants
     public static readonly TimeSpan FleetPacingFlush = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan FleetPacingFresh = TimeSpan.FromSeconds(1);
 
+    // The pacer scales completions counted over less than a second (an instance just started, or after a quiet spell)
+    // to a second, but not from less than this: a cold instance's first completions come in a burst of its limit after
+    // one backend latency, and a few milliseconds of that would promise a pace it does not keep.
+    public static readonly TimeSpan PacingMinCountingSpan = TimeSpan.FromMilliseconds(100);
+
     public const int DefaultRetryAfterMinSeconds = 1;
     public const int DefaultRetryAfterMaxSeconds = 30;
     public const int MinRetryAfterSeconds = 0;

@@ -6,9 +6,16 @@ namespace Gateway.Shedding;
 /// <summary>Instruments of load shedding, on the <c>Gateway</c> meter.</summary>
 internal sealed class SheddingMetrics
 {
+    // Whole seconds, so one bucket per second where pacing spreads a storm, then coarser up to RetryAfterMaxSeconds'
+    // ceiling; OpenTelemetry's default boundaries (0, 5, 10, 25, ...) would lump a storm's whole spread together.
+    private static readonly InstrumentAdvice<int> s_retryAfterBuckets = new()
+    {
+        HistogramBucketBoundaries = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 60, 120, 300, 600],
+    };
 
     private readonly Meter _meter;
     private readonly Counter<long> _rejections;
+    private readonly Histogram<int> _retryAfter;
 
     public SheddingMetrics(IMeterFactory meterFactory)
     {
@@ -17,6 +24,12 @@ internal sealed class SheddingMetrics
             "gateway.shedding.rejections",
             unit: "{request}",
             description: "Requests refused with 503 overloaded by load shedding, by cluster, reason (backlog, queue_full, queue_timeout, queue_standing, client_gone) and priority.");
+        _retryAfter = _meter.CreateHistogram(
+            "gateway.shedding.retry_after",
+            unit: "s",
+            description: "The Retry-After that load shedding's pacer gave each refusal, by cluster and priority: when it sent refused clients back.",
+            tags: null,
+            advice: s_retryAfterBuckets);
     }
 
     /// <summary>Registers the per-cluster gauges, read from the registry at collection time.</summary>
@@ -47,6 +60,17 @@ internal sealed class SheddingMetrics
                 1,
                 new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
                 new KeyValuePair<string, object?>(MetricTags.SheddingReason, reason),
+                new KeyValuePair<string, object?>(MetricTags.Priority, RequestPriorities.Name(priority)));
+        }
+    }
+
+    public void RetryAfter(string cluster, RequestPriority priority, int seconds)
+    {
+        if (_retryAfter.Enabled)
+        {
+            _retryAfter.Record(
+                seconds,
+                new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
                 new KeyValuePair<string, object?>(MetricTags.Priority, RequestPriorities.Name(priority)));
         }
     }

@@ -56,7 +56,9 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return;
         }
 
-        await writer.WriteAsync(context, GatewayProblem.Overloaded, shedder.Pacer.Rejected(time.GetTimestamp(), priority));
+        var retryAfter = shedder.Pacer.Rejected(time.GetTimestamp(), priority);
+        metrics.RetryAfter(shedder.ClusterId, priority, retryAfter);
+        await writer.WriteAsync(context, GatewayProblem.Overloaded, RetryAfter.Format(retryAfter));
     }
 
     private async Task RunAsync(HttpContext context, ClusterShedder shedder)

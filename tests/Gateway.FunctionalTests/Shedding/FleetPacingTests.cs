@@ -64,9 +64,16 @@ public sealed class FleetPacingTests(RedisServerFixture redis) : IClassFixture<R
         using var fleet = new FleetPacing(one.Connection, TimeProvider.System);
         var counts = fleet.For("api")!;
         var pacer = new AdmissionPacer(new SheddingOptions(), TimeProvider.System, counts);
-        var now = TimeProvider.System.GetTimestamp();
-        pacer.Completed(now);
-        Assert.True(await fleet.FlushAsync(counts));
+        // The first round trip on a new connection may miss its 250 ms bound on a loaded machine (it did at load average
+        // 3.5 on 2 cores); what is tested is the fallback once Redis is gone, so give it a few tries.
+        var flushed = false;
+        for (var i = 0; i < 5 && !flushed; i++)
+        {
+            pacer.Completed(TimeProvider.System.GetTimestamp());
+            flushed = await fleet.FlushAsync(counts);
+        }
+
+        Assert.True(flushed);
 
         await redis.StopAsync();
         try

@@ -1,9 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Shedding;
 using Gateway.FunctionalTests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Xunit.Abstractions;
 
 namespace Gateway.FunctionalTests.Shedding;
@@ -98,6 +100,7 @@ public sealed class SheddingTests(ITestOutputHelper output)
         }
 
         var cluster = gateway.Services.GetRequiredService<SheddingRegistry>().All().Single();
+        using var retryAfters = new MetricCollector<int>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.shedding.retry_after");
         using var stop = new CancellationTokenSource();
         var maxInFlight = 0;
         var maxLimit = 0;
@@ -130,6 +133,15 @@ public sealed class SheddingTests(ITestOutputHelper output)
         {
             Assert.Equal("overloaded", refused.Reason);
             Assert.InRange(int.Parse(refused.RetryAfter!, CultureInfo.InvariantCulture), 1, 30);
+        }
+
+        // The metric holds the Retry-After each refusal was given, by priority.
+        var recorded = retryAfters.GetMeasurementSnapshot();
+        foreach (var (path, priority) in new[] { ("/critical/x", "critical"), ("/api/x", "default"), ("/sync/x", "sheddable") })
+        {
+            Assert.Equal(
+                results.Where(r => r.Path == path && r.Status == HttpStatusCode.ServiceUnavailable).Select(r => int.Parse(r.RetryAfter!, CultureInfo.InvariantCulture)).Order(),
+                recorded.Where(m => (string?)m.Tags["gateway.priority"] == priority).Select(m => m.Value).Order());
         }
 
         var sheddableRefused = Count("/sync/x", HttpStatusCode.ServiceUnavailable) / 150.0;

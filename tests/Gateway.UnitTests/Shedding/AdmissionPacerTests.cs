@@ -7,7 +7,16 @@ public sealed class AdmissionPacerTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private static int Seconds(string value) => int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A second in which the cluster completed <paramref name="count"/> requests, then the next one begins.</summary>
+    private void CompletedOverASecond(AdmissionPacer pacer, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            pacer.Completed(_time.GetTimestamp());
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+    }
 
     [Fact]
     public void Rejected_NoBacklog_RetryAfterIsTheMinimum()
@@ -18,22 +27,19 @@ public sealed class AdmissionPacerTests
             pacer.Completed(_time.GetTimestamp());
         }
 
-        Assert.Equal(1, Seconds(pacer.Rejected(_time.GetTimestamp())));
+        Assert.Equal(1, pacer.Rejected(_time.GetTimestamp()));
     }
 
     [Fact]
     public void Rejected_BacklogOfTenSecondsOfWork_SpreadsOverTenSeconds()
     {
         var pacer = new AdmissionPacer(new SheddingOptions(), _time);
-        for (var i = 0; i < 1000; i++)
-        {
-            pacer.Completed(_time.GetTimestamp());
-        }
+        CompletedOverASecond(pacer, 1000);
 
         var values = new int[10_000];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = Seconds(pacer.Rejected(_time.GetTimestamp()));
+            values[i] = pacer.Rejected(_time.GetTimestamp());
         }
 
         Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp()));
@@ -57,10 +63,7 @@ public sealed class AdmissionPacerTests
         // A storm's heartbeats (sheddable) are nine in ten of its refusals; a default request refused beside them
         // competes, when it returns, only with default and critical ones, which the cluster serves within a second.
         var pacer = new AdmissionPacer(new SheddingOptions(), _time);
-        for (var i = 0; i < 1000; i++)
-        {
-            pacer.Completed(_time.GetTimestamp());
-        }
+        CompletedOverASecond(pacer, 1000);
 
         for (var i = 0; i < 9000; i++)
         {
@@ -72,7 +75,7 @@ public sealed class AdmissionPacerTests
             pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default);
         }
 
-        Assert.Equal(1, Seconds(pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default)));
+        Assert.Equal(1, pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default));
         Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
         Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Sheddable));
 
@@ -87,12 +90,102 @@ public sealed class AdmissionPacerTests
     }
 
     [Fact]
-    public void WindowSeconds_CappedAtRetryAfterMaxSeconds()
+    public void WindowSeconds_NothingCompletedForAWholeSecond_CappedAtRetryAfterMaxSeconds()
     {
+        // A backend that serves nothing: a second per refusal, up to the cap.
         var pacer = new AdmissionPacer(new SheddingOptions { RetryAfterMaxSeconds = 5 }, _time);
         for (var i = 0; i < 1000; i++)
         {
             pacer.Rejected(_time.GetTimestamp());
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        pacer.Rejected(_time.GetTimestamp());
+
+        Assert.Equal(5, pacer.WindowSeconds(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void Rejected_JustStartedNothingCompletedYet_TheMinimumNotASecondPerRefusal()
+    {
+        // An instance added during a storm refuses sheddable calls while its first requests are still in flight: no
+        // completion says how fast it serves, and counting each refusal as a second of backlog sent four in ten of
+        // them to RetryAfterMaxSeconds (30 s) while the rest of the fleet sent its own to one or two.
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(1, pacer.Rejected(_time.GetTimestamp()));
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void WindowSeconds_CountingBeganAFifthOfASecondAgo_CompletionsScaledToASecond()
+    {
+        // 200 ms after its first request: 100 completed (500 a second) and 1,000 refused, two seconds of work. Taken
+        // as a second's completions they would read ten.
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        for (var ms = 0; ms < 200; ms++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                pacer.Rejected(_time.GetTimestamp());
+            }
+
+            if (ms % 2 == 1)
+            {
+                pacer.Completed(_time.GetTimestamp());
+            }
+
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(2, pacer.WindowSeconds(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void WindowSeconds_StormAfterAQuietSpell_FirstSecondScaledToo()
+    {
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        CompletedOverASecond(pacer, 1000);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        // 500 ms into the storm: 250 completed, 1,500 refused: three seconds at 500 a second.
+        for (var ms = 0; ms < 500; ms++)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                pacer.Rejected(_time.GetTimestamp());
+            }
+
+            if (ms % 2 == 0)
+            {
+                pacer.Completed(_time.GetTimestamp());
+            }
+
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(3, pacer.WindowSeconds(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void WindowSeconds_FirstCompletionsAFewMillisecondsIn_NotTakenAsAFasterPace()
+    {
+        // A cold instance's first completions come in a burst of its limit one latency in: 4 after 5 ms is not 800 a
+        // second. Below PacingMinCountingSpan (100 ms) they count as over 100 ms: 40 a second.
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        for (var i = 0; i < 200; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp());
+        }
+
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        for (var i = 0; i < 4; i++)
+        {
+            pacer.Completed(_time.GetTimestamp());
         }
 
         Assert.Equal(5, pacer.WindowSeconds(_time.GetTimestamp()));
@@ -136,7 +229,7 @@ public sealed class AdmissionPacerTests
         fleet.Apply(2000, 1000, 300, 250, _time.GetTimestamp());
 
         Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp()));
-        Assert.InRange(Seconds(pacer.Rejected(_time.GetTimestamp())), 9, 15);
+        Assert.InRange(pacer.Rejected(_time.GetTimestamp()), 9, 15);
     }
 
     [Fact]
