@@ -2,7 +2,8 @@
 # Experiment: valid clients at C connections under no flood / forged flood / 429 flood, alternating, with GC and
 # exception counts from /metrics. Usage: exp.sh ROUNDS DURATION "conds" C [extra gateway args...]
 set -euo pipefail
-root=/work/wt-identity
+root="$(cd "$(dirname "$0")/../../.." && pwd)"  # the repository
+mkdir -p /tmp/idexp
 rounds=$1; duration=$2; conds=$3; c=$4; shift 4
 work=$(mktemp -d /tmp/idexp/run.XXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
