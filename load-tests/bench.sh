@@ -193,41 +193,6 @@ fi
 backend_url="http://127.0.0.1:$backend_port/"
 
 # --- proxy configurations --------------------------------------------------------------------------------------
-# A 2048-bit RSA key, its JWKS (for the gateway-jwt proxies) and one token signed with it (RS256), valid for a day.
-b64url() { python3 -c 'import sys, base64; print(base64.urlsafe_b64encode(sys.stdin.buffer.read()).decode().rstrip("="))'; }
-jwt_setup() {
-  openssl genrsa -out "$work/jwt.key" 2048 2>/dev/null
-  local n now header payload signature
-  n=$(openssl rsa -in "$work/jwt.key" -noout -modulus | cut -d= -f2 | python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' | b64url)
-  printf '{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"bench","n":"%s","e":"AQAB"}]}' "$n" > "$work/jwks.json"
-  now=$(date +%s)
-  header=$(printf '{"alg":"RS256","typ":"JWT","kid":"bench"}' | b64url)
-  payload=$(printf '{"iss":"https://bench.local","aud":"bench","sub":"bench-client","nbf":%d,"exp":%d}' $((now - 60)) $((now + 86400)) | b64url)
-  signature=$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$work/jwt.key" -binary | b64url)
-  jwt_token="$header.$payload.$signature"
-  # The flood: the same header and claims, a random 256-byte signature per request, 20 ms between a connection's
-  # requests. The signature's last character carries 2 bits and 4 zero bits (A, Q, g or w), so every signature is
-  # canonical base64url and reaches the RSA check, the worst case (with any last character 15 in 16 were refused as
-  # bad base64url before it). FLOOD_PATH is /bench (the JWT route) or /limited/x (a route whose rate limit refuses everything).
-  cat > "$work/flood.lua" <<EOF
-local prefix = "Bearer $header.$payload."
-local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-local last = "AQgw"
-local path = os.getenv("FLOOD_PATH") or "/bench"
-math.randomseed(os.time())
-request = function()
-  local t = {}
-  for i = 1, 341 do local k = math.random(64); t[i] = alphabet:sub(k, k) end
-  local k = math.random(4); t[342] = last:sub(k, k)
-  return wrk.format(nil, path, { ["Authorization"] = prefix .. table.concat(t) })
-end
-local pause = tonumber(os.getenv("FLOOD_DELAY_MS") or "20")
-delay = function() return pause end
-done = function(summary, latency, requests)
-  io.write(string.format("FLOOD %d\n", summary.requests))
-end
-EOF
-}
 case " $proxies " in *" gateway-jwt"*) need openssl:openssl; jwt_setup ;; esac
 
 start_proxy() { # $1: proxy name; sets proxy_pid and target
