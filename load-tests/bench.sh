@@ -166,18 +166,12 @@ if [ "$rate" -gt 0 ] && [ ! -f "$loadtests_dll" ]; then
   exit 1
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 backend_port=$(free_port)
 proxy_port=$(free_port)
 admin_port=$(free_port)
 
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+trap stop_and_clean EXIT INT TERM
 
 # --- the backend: nginx, one worker, a fixed 128-byte JSON body from memory ---------------------------------
 write_nginx_backend "$backend_port"

@@ -19,3 +19,14 @@ wait_for() {
   fi
   exit 1
 }
+
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# stop_and_clean: kills every process in the caller's pids array, waits for them and removes $work. Meant for
+# `pids=(); trap stop_and_clean EXIT INT TERM`.
+stop_and_clean() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}

@@ -62,17 +62,11 @@ out="${out:-$root/load-tests/reports/profile-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 : > "$out/runs.jsonl"
 work="$(mktemp -d)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 backend_port=$(free_port)
 proxy_port=$(free_port)
 admin_port=$(free_port)
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+trap stop_and_clean EXIT INT TERM
 
 write_nginx_backend "$backend_port"
 nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
