@@ -34,14 +34,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_UpstreamRequestMetricsOn_ExportsTheForwardersPerRequestInstruments()
     {
-        await using var backends = await Backends.StartAsync("eu-1@eu-west");
-        var config = TestConfig.SingleCluster(backends.Instances);
-        config["Gateway"] = new JsonObject { ["Telemetry"] = new JsonObject { ["UpstreamRequestMetrics"] = true } };
-        await using var gateway = await GatewayTestHost.StartAsync(config);
-        (await gateway.GetAsync("/api/ok")).Response.Dispose();
-
-        using var response = await gateway.Admin.GetAsync("/metrics");
-        var text = await response.Content.ReadAsStringAsync();
+        var text = await MetricsAfterOneRequestAsync("UpstreamRequestMetrics");
 
         Assert.Matches("http_client_request_duration_seconds_count\\{[^}]*http_response_status_code=\"200\"[^}]*\\} [1-9]", text);
         Assert.Contains("# TYPE http_client_active_requests", text, StringComparison.Ordinal);
@@ -51,15 +44,21 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_RouteMatchMetricsOn_ExportsRoutingsCounter()
     {
+        var text = await MetricsAfterOneRequestAsync("RouteMatchMetrics");
+
+        Assert.Matches("aspnetcore_routing_match_attempts_total\\{[^}]*aspnetcore_routing_match_status=\"success\"[^}]*\\} [1-9]", text);
+    }
+
+    /// <summary>The Prometheus text after one proxied request, with <c>Gateway:Telemetry:&lt;key&gt;</c> on.</summary>
+    private static async Task<string> MetricsAfterOneRequestAsync(string telemetryKey)
+    {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");
         var config = TestConfig.SingleCluster(backends.Instances);
-        config["Gateway"] = new JsonObject { ["Telemetry"] = new JsonObject { ["RouteMatchMetrics"] = true } };
+        config["Gateway"] = new JsonObject { ["Telemetry"] = new JsonObject { [telemetryKey] = true } };
         await using var gateway = await GatewayTestHost.StartAsync(config);
         (await gateway.GetAsync("/api/ok")).Response.Dispose();
 
         using var response = await gateway.Admin.GetAsync("/metrics");
-        var text = await response.Content.ReadAsStringAsync();
-
-        Assert.Matches("aspnetcore_routing_match_attempts_total\\{[^}]*aspnetcore_routing_match_status=\"success\"[^}]*\\} [1-9]", text);
+        return await response.Content.ReadAsStringAsync();
     }
 }
