@@ -44,6 +44,14 @@ internal sealed class ProxyRequestState
     public bool ForwarderErrorsAnswered { get; set; }
 
     /// <summary>
+    /// Written by a step that awaits the rest of the pipeline anyway and calls
+    /// <see cref="RetryMiddleware.AfterFirstAttemptAsync"/> right after that await: the admission step for a request it
+    /// admitted, and inside it the total timeout (which must cover the retries). Read by the retry step, which then
+    /// passes the first attempt straight on instead of awaiting it a second time.
+    /// </summary>
+    public bool RetryHost { get; set; }
+
+    /// <summary>
     /// Written by the shedding request transform as an admitted attempt is sent (a timestamp); read and cleared by the
     /// shedding response transform when its response headers are in.
     /// </summary>

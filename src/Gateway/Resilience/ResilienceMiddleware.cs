@@ -108,14 +108,18 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             }
 
             var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
-            var scope = ProxyRequestState.Of(context).Resilience!;
+            var state = ProxyRequestState.Of(context);
+            var scope = state.Resilience!;
             scope.TotalTimer = source;
             bool timedOut;
             context.RequestAborted = source.Token;
             var grpcReset = GrpcDeadlineReset.Install(context, source.Token, clientAborted);
+            // The retries run inside the total timeout: this await hosts them (see ProxyRequestState.RetryHost).
+            state.RetryHost = true;
             try
             {
                 await next(context);
+                await RetryMiddleware.AfterFirstAttemptAsync(context, state);
                 timedOut = source.IsCancellationRequested && !clientAborted.IsCancellationRequested;
             }
             catch (OperationCanceledException) when (source.IsCancellationRequested)
@@ -126,6 +130,8 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             }
             finally
             {
+                // Whatever ended the attempts (the timeout among them), no step outside may retry past the total time.
+                RetryMiddleware.Disown(state);
                 context.RequestAborted = clientAborted;
                 grpcReset?.Uninstall(context);
                 scope.TotalTimer = null;

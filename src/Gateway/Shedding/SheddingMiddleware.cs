@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Gateway.Answers;
 using Gateway.Failover;
+using Gateway.Resilience;
 using Gateway.Utilities;
 using Yarp.ReverseProxy.Model;
 
@@ -68,9 +69,13 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
         state.Shedder = shedder;
         // The forwarder-error step comes next in the path; its answer rides on this await (one pass instead of two).
         state.ForwarderErrorsAnswered = true;
+        // So are the retries, unless the total timeout (between the two) ran them already, inside its time.
+        state.RetryHost = true;
         try
         {
             await next(context);
+            await RetryMiddleware.AfterFirstAttemptAsync(context, state);
+
             await ForwarderErrorMiddleware.AnswerAsync(context, writer);
         }
         finally

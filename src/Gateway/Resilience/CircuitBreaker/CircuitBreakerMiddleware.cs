@@ -33,26 +33,77 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
 
         var circuit = feature.Cluster.Circuit(available[0]);
         // Only an upgraded request runs unbounded (ResilienceMiddleware decided so).
-        return feature.Unbounded ? InvokeUpgradeAsync(context, feature, circuit) : InvokeAsync(context, feature, circuit);
+        if (feature.Unbounded)
+        {
+            return InvokeUpgradeAsync(context, feature, circuit);
+        }
+
+        return circuit.State == CircuitState.Closed ? InvokeClosedAsync(context, feature, circuit) : InvokeAsync(context, feature, circuit);
+    }
+
+    /// <summary>
+    /// An attempt through a closed circuit, nearly every attempt: it is sent first and its outcome handed to the
+    /// breaker after, in a run that completes without awaiting anything, so Polly's async execution and the attempt's
+    /// own async step are not paid per request. Polly's check before a run lets everything through a closed circuit,
+    /// which is what the state read here says; the circuit filter before load balancing read the same mirror. An
+    /// attempt begun just before the circuit opened still reports: Polly refuses the late run while it is open
+    /// (that outcome is not counted, as for an attempt begun before the break in the awaited path) and takes it as
+    /// the probe once the break is over.
+    /// </summary>
+    private async Task InvokeClosedAsync(HttpContext context, ResilienceScope feature, DestinationCircuit circuit)
+    {
+        var outer = context.RequestAborted;
+        var (attemptTimer, link) = StartAttemptTimer(feature, outer);
+        var token = attemptTimer?.Token ?? outer;
+        Outcome<AttemptVerdict> attempt;
+        context.RequestAborted = token;
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested && !feature.ClientAborted.IsCancellationRequested)
+        {
+            // A timeout's cancellation, judged below like one the forwarder reported without throwing.
+        }
+        finally
+        {
+            context.RequestAborted = outer;
+            attempt = OutcomeOf(context, feature, token, outer);
+            if (attemptTimer is not null)
+            {
+                feature.AttemptTimer = null;
+                TotalTimeout.Return(attemptTimer, link, time);
+            }
+        }
+
+        // No token for the run: Polly would not run a callback for a cancelled one, and the breaker must hear a timed-out
+        // attempt as the failure it is.
+        var polly = ResilienceContextPool.Shared.Get();
+        polly.Properties.Set(ResilienceScope.PropertyKey, feature);
+        try
+        {
+            // Completes without awaiting: the callback and the breaker's bookkeeping are synchronous.
+            await circuit.Pipeline.ExecuteOutcomeAsync(static (_, attempt) => new ValueTask<Outcome<AttemptVerdict>>(attempt), polly, attempt);
+        }
+        catch (OperationCanceledException) when (feature.ClientAborted.IsCancellationRequested)
+        {
+            // No verdict for an attempt the client walked away from (see DestinationCircuit); nobody is left to answer.
+            return;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(polly);
+        }
+
+        // The attempt was sent either way: one the breaker refused to hear (it opened meanwhile) is answered as it went.
+        await AnswerAsync(context, feature, attempt);
     }
 
     private async Task InvokeAsync(HttpContext context, ResilienceScope feature, DestinationCircuit circuit)
     {
         // The total timeout's token (or the client's): the attempt's own is linked to it.
         var outer = context.RequestAborted;
-        CancellationTokenSource? attemptTimer = null;
-        CancellationTokenRegistration link = default;
-        if (feature.Cluster.Options.AttemptTimeout is { } attemptTimeout)
-        {
-            feature.AttemptDeadline = time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency);
-            (attemptTimer, link) = TotalTimeout.Rent(attemptTimeout, time, outer);
-            feature.AttemptTimer = attemptTimer;
-        }
-        else
-        {
-            feature.AttemptDeadline = long.MaxValue;
-        }
-
+        var (attemptTimer, link) = StartAttemptTimer(feature, outer);
         var polly = ResilienceContextPool.Shared.Get(attemptTimer?.Token ?? outer);
         polly.Properties.Set(ResilienceScope.PropertyKey, feature);
         Outcome<AttemptVerdict> outcome;
@@ -165,11 +216,32 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
             context.RequestAborted = saved;
         }
 
-        if (polly.CancellationToken.IsCancellationRequested && !feature.ClientAborted.IsCancellationRequested)
+        return OutcomeOf(context, feature, polly.CancellationToken, outer);
+    }
+
+    /// <summary>The attempt's own timer, when the policy has an attempt timeout, linked to the total's token.</summary>
+    private (CancellationTokenSource? Timer, CancellationTokenRegistration Link) StartAttemptTimer(ResilienceScope feature, CancellationToken outer)
+    {
+        if (feature.Cluster.Options.AttemptTimeout is not { } attemptTimeout)
+        {
+            feature.AttemptDeadline = long.MaxValue;
+            return (null, default);
+        }
+
+        feature.AttemptDeadline = time.GetTimestamp() + (long)(attemptTimeout.TotalSeconds * time.TimestampFrequency);
+        var (timer, link) = TotalTimeout.Rent(attemptTimeout, time, outer);
+        feature.AttemptTimer = timer;
+        return (timer, link);
+    }
+
+    /// <summary>What an ended attempt was: the breaker's verdict on its response, or the timeout that ended it.</summary>
+    private static Outcome<AttemptVerdict> OutcomeOf(HttpContext context, ResilienceScope feature, CancellationToken attemptToken, CancellationToken outer)
+    {
+        if (attemptToken.IsCancellationRequested && !feature.ClientAborted.IsCancellationRequested)
         {
             // The attempt's own timeout unless the total's (outer) fired: the total's middleware answers that one.
             return Outcome.FromException<AttemptVerdict>(outer.IsCancellationRequested
-                ? new OperationCanceledException(polly.CancellationToken)
+                ? new OperationCanceledException(attemptToken)
                 : new TimeoutRejectedException(feature.Cluster.Options.AttemptTimeout ?? TimeSpan.Zero));
         }
 

@@ -40,6 +40,9 @@ internal sealed class RetryAttempt
     /// </summary>
     public bool FirstOutcomePending { get; set; }
 
+    /// <summary>The retry step, when the step around it hosts the retry after its own await (see <see cref="ProxyRequestState.RetryHost"/>).</summary>
+    public RetryMiddleware? Owner { get; set; }
+
     /// <summary>Whether the pipeline's callback is to report the first attempt's outcome; true once only.</summary>
     public bool TakeFirstOutcome()
     {

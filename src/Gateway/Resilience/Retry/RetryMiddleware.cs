@@ -55,31 +55,73 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         return InvokeRetryableAsync(context, policy, connectFailuresOnly: false);
     }
 
-    private async Task InvokeRetryableAsync(HttpContext context, ClusterResilience? policy, bool connectFailuresOnly)
+    private Task InvokeRetryableAsync(HttpContext context, ClusterResilience? policy, bool connectFailuresOnly)
     {
         // A pipeline run would have thrown at once (Polly checks the token before the first attempt).
         context.RequestAborted.ThrowIfCancellationRequested();
         var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1, ConnectFailuresOnly = connectFailuresOnly };
-        ProxyRequestState.Of(context).Retry = attempt;
+        var state = ProxyRequestState.Of(context);
+        state.Retry = attempt;
+        if (state.RetryHost)
+        {
+            // The step around this one awaits the first attempt anyway and calls AfterFirstAttemptAsync after it: a
+            // second await here would cost an async state machine per request.
+            attempt.Owner = this;
+            return next(context);
+        }
 
-        // The first attempt runs outside Polly: nearly every request succeeds at once, and a pipeline run costs a pooled
+        return InvokeAndRetryAsync(context, attempt);
+    }
+
+    private async Task InvokeAndRetryAsync(HttpContext context, RetryAttempt attempt)
+    {
+        await next(context);
+        await RetryIfWantedAsync(context, attempt);
+    }
+
+    /// <summary>
+    /// For the step that hosts the retry (<see cref="ProxyRequestState.RetryHost"/>), right after its await of the first
+    /// attempt: tries again when the attempt asked for it, and otherwise completes at once. Only the first call acts,
+    /// so when two steps host (admission, and inside it the total timeout) the inner one runs the retries.
+    /// </summary>
+    public static Task AfterFirstAttemptAsync(HttpContext context, ProxyRequestState state)
+    {
+        if (state.Retry is not { Owner: { } owner } attempt)
+        {
+            return Task.CompletedTask;
+        }
+
+        attempt.Owner = null;
+        return owner.RetryIfWantedAsync(context, attempt);
+    }
+
+    /// <summary>Leaves the request's retries to no step: the hosting step's time for them has ended.</summary>
+    public static void Disown(ProxyRequestState state)
+    {
+        if (state.Retry is { } attempt)
+        {
+            attempt.Owner = null;
+        }
+    }
+
+    private Task RetryIfWantedAsync(HttpContext context, RetryAttempt attempt) =>
+        !WantsRetry(context, attempt, context.GetReverseProxyFeature()) || context.RequestAborted.IsCancellationRequested
+            ? Task.CompletedTask
+            : RetryAsync(context, attempt);
+
+    private async Task RetryAsync(HttpContext context, RetryAttempt attempt)
+    {
+        // The first attempt ran outside Polly: nearly every request succeeds at once, and a pipeline run costs a pooled
         // context and two async state machines per request (measured with load-tests/bench.sh). Polly takes over only
         // when a retry is wanted, and is handed the first attempt's outcome as its own first attempt, so the backoff
         // (by attempt number), a backend's Retry-After and the attempt count are what they were with Polly throughout.
-        // Polly would not retry once the token is cancelled either. (Awaited here rather than through AttemptAsync: one
-        // async state machine per request fewer.)
-        await next(context);
-        if (!WantsRetry(context, attempt, context.GetReverseProxyFeature()) || context.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-
+        // Polly would not retry once the token is cancelled either.
         attempt.FirstOutcomePending = true;
         var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
         resilience.Properties.Set(RetryAttempt.PropertyKey, attempt);
         try
         {
-            await (policy?.RetryPipeline ?? s_retryOnce).ExecuteAsync(
+            await (attempt.Resilience?.RetryPipeline ?? s_retryOnce).ExecuteAsync(
                 static (_, state) => state.Attempt.TakeFirstOutcome()
                     ? new ValueTask<bool>(true)
                     : state.Self.AttemptAsync(state.Context, state.Attempt),

@@ -27,6 +27,29 @@ public sealed class TimeoutTests
     }
 
     [Fact]
+    public async Task TotalTimeout_WithTwoHangingDestinations_IsNotRetriedAfterThe504()
+    {
+        // The retry step's work rides on the total timeout's await: a retry begun after the 504 (outside the total
+        // time) would sit on the other destination with nobody to answer, in flight for good.
+        await using var backends = await Backends.StartAsync("eu-1@eu-west", "eu-2@eu-west");
+        backends.Instances[0].Faults.Hang = true;
+        backends.Instances[1].Faults.Hang = true;
+        await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, new JsonObject { ["Timeout"] = "00:00:00.500" }));
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/x");
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.Equal("upstream-timeout", Reason(response));
+        }
+
+        foreach (var destination in new[] { "eu-1", "eu-2" })
+        {
+            await Eventually.TrueAsync(async () => (await DestinationAsync(gateway, "api", destination)).GetProperty("inFlight").GetInt32() == 0, TimeSpan.FromSeconds(2));
+        }
+    }
+
+    [Fact]
     public async Task RouteMetadataTimeout_OverridesThePolicy()
     {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");
