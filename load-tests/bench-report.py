@@ -310,24 +310,62 @@ def access_log_on_against_off(summary):
     return ["", line + "."]
 
 
-def floods_against_each_other(summary):
-    """Issue 21: the valid-token clients' p99 with no flood (gateway-jwt), under a paced flood of forged tokens
-    (gateway-jwt-flood) and under the same flood refused by a rate limit (gateway-jwt-ratelimit-flood), at every
-    connection count; "forged ÷ 429" is the criterion "a refusal for a bad token costs no more than a rate-limit
-    refusal"."""
-    base, forged, limited = (summary.get(p, {}) for p in ("gateway-jwt", "gateway-jwt-flood", "gateway-jwt-ratelimit-flood"))
+FLOODS = ("gateway-jwt", "gateway-jwt-flood", "gateway-jwt-ratelimit-flood")
+
+
+def round_p99s(runs, proxy, c):
+    """The valid clients' p99 (ms) of each round of one proxy at one connection count: {round: p99}."""
+    return {r["round"]: r["p99_us"] / 1000 for r in runs
+            if r["proxy"] == proxy and r["model"] == "closed" and r["connections"] == c}
+
+
+def flood_comparison(summary, runs):
+    """Issue 21's figures: at each connection count the valid clients' p99 with no flood, under the forged flood and
+    under the rate-limited flood (medians over rounds), forged ÷ 429 of the medians and of each round (rounds paired:
+    both ran in the same round); then every copy of a flood proxy (NAME:LABEL, the same configuration run again) against
+    its original, the noise of identical configs in this run. None when the two floods did not both run."""
+    base, forged, limited = (summary.get(p, {}) for p in FLOODS)
     if not forged.get("closed") or not limited.get("closed"):
-        return []
-    header = ("| connections | valid p99 ms, no flood | forged-token flood | rate-limited flood | forged ÷ 429 | "
-              "forged ÷ no flood |")
+        return None
     rows = []
     for c in forged["closed"]:
         f, l = forged["closed"][c], limited["closed"].get(c)
-        b = base.get("closed", {}).get(c)
         if not l:
             continue
-        rows.append([str(c), fmt(b["p99_ms"], 2) if b else "-", fmt(f["p99_ms"], 2), fmt(l["p99_ms"], 2),
-                     fmt(ratio(f["p99_ms"], l["p99_ms"]), 2), fmt(ratio(f["p99_ms"], b["p99_ms"]), 2) if b else "-"])
+        b = base.get("closed", {}).get(c)
+        fr, lr = round_p99s(runs, FLOODS[1], c), round_p99s(runs, FLOODS[2], c)
+        rows.append({"connections": c, "none_p99_ms": b["p99_ms"] if b else None, "forged_p99_ms": f["p99_ms"],
+                     "limited_p99_ms": l["p99_ms"], "forged_over_limited": ratio(f["p99_ms"], l["p99_ms"]),
+                     "forged_over_none": ratio(f["p99_ms"], b["p99_ms"]) if b else None,
+                     "per_round": [ratio(fr[r], lr[r]) for r in sorted(fr) if r in lr]})
+    copies = []
+    for p, s in summary.items():
+        original = p.split(":", 1)[0]
+        if p == original or original not in FLOODS or not s.get("closed") or not summary.get(original, {}).get("closed"):
+            continue
+        o = summary[original]
+        copies.append({"copy": p, "original": original,
+                       "p99_ratio": {c: ratio(s["closed"][c]["p99_ms"], o["closed"].get(c, {}).get("p99_ms"))
+                                     for c in s["closed"]},
+                       "refusal_cpu_ratio": ratio(s.get("refusal_cpu_us"), o.get("refusal_cpu_us"))})
+    return {"rows": rows, "copies": copies,
+            "refusal_cpu_us": {"forged": forged.get("refusal_cpu_us"), "limited": limited.get("refusal_cpu_us")},
+            "flood_rps": {"forged": forged.get("flood_rps"), "limited": limited.get("flood_rps")}}
+
+
+def floods_against_each_other(summary, floods):
+    """Issue 21: the valid-token clients' p99 with no flood (gateway-jwt), under a paced flood of forged tokens
+    (gateway-jwt-flood) and under the same flood refused by a rate limit (gateway-jwt-ratelimit-flood), at every
+    connection count; "forged ÷ 429" is the criterion "a refusal for a bad token costs no more than a rate-limit
+    refusal"; a copy of a flood proxy run beside them gives the noise of identical configs."""
+    if floods is None:
+        return []
+    forged, limited = summary[FLOODS[1]], summary[FLOODS[2]]
+    header = ("| connections | valid p99 ms, no flood | forged-token flood | rate-limited flood | forged ÷ 429 | "
+              "forged ÷ no flood | forged ÷ 429, each round |")
+    rows = [[str(r["connections"]), fmt(r["none_p99_ms"], 2), fmt(r["forged_p99_ms"], 2), fmt(r["limited_p99_ms"], 2),
+             fmt(r["forged_over_limited"], 2), fmt(r["forged_over_none"], 2),
+             " ".join(fmt(v, 2) for v in r["per_round"])] for r in floods["rows"]]
     line = (f"Floods (issue 21), each paced at the same rate: forged tokens {fmt(forged.get('flood_rps'), 0)}/s "
             f"(401), rate-limited {fmt(limited.get('flood_rps'), 0)}/s (429); CPU per valid request "
             f"{fmt(forged.get('cpu_us_per_request'), 1)} µs against {fmt(limited.get('cpu_us_per_request'), 1)} µs "
@@ -336,7 +374,14 @@ def floods_against_each_other(summary):
         line += (f" Each flood alone, unpaced (32 connections): CPU per refusal {fmt(forged['refusal_cpu_us'], 1)} µs "
                  f"for a forged token against {fmt(limited['refusal_cpu_us'], 1)} µs for a rate-limit refusal "
                  f"({fmt(ratio(forged['refusal_cpu_us'], limited['refusal_cpu_us']), 2)}x).")
-    return ["", line, ""] + table(header, rows)
+    lines = ["", line, ""] + table(header, rows)
+    for copy in floods["copies"]:
+        text = ", ".join(f"{fmt(v, 2)} at c={c}" for c, v in copy["p99_ratio"].items())
+        lines += ["", f"Same configuration twice (the noise of identical configs): {copy['copy']} ÷ {copy['original']} "
+                      f"valid p99 {text}"
+                      + (f"; CPU per refusal {fmt(copy['refusal_cpu_ratio'], 2)}x" if copy["refusal_cpu_ratio"] else "")
+                      + "."]
+    return lines
 
 
 def main():
@@ -383,7 +428,8 @@ def main():
                   ""] + new_connection_table(summary, baselines, checks)
     lines += shedding_on_against_off(summary)
     lines += access_log_on_against_off(summary)
-    lines += floods_against_each_other(summary)
+    floods = flood_comparison(summary, runs)
+    lines += floods_against_each_other(summary, floods)
     errors = sum(r.get("errors", 0) for r in runs)
     lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's "
                   "(nginx: master and workers); `direct` has no proxy.",
@@ -395,7 +441,7 @@ def main():
               "✓/✗ mark each ratio with a target; `targets` lists the ratios missed, at every connection count."]
     open(os.path.join(args.out, "bench.md"), "w").write("\n".join(lines) + "\n")
     json.dump({"runs": runs, "summary": summary, "rounds": args.rounds, "duration_s": args.duration,
-               "warmup_s": args.warmup, "baselines": baselines,
+               "warmup_s": args.warmup, "baselines": baselines, "floods": floods,
                "targets": {"keep_alive": KEEP_ALIVE_TARGETS, "new_connections": NEW_CONNECTION_TARGETS,
                            "floors": sorted(FLOORS), "p99_connections": P99_CONNECTIONS}},
               open(os.path.join(args.out, "bench.json"), "w"), indent=2)

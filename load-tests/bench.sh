@@ -28,9 +28,13 @@
 #   nginx          nginx as a reverse proxy (keep-alive to the backend)
 #   haproxy        HAProxy in http mode
 #   direct         the backend with no proxy
+# A proxy named twice, the second time as NAME:LABEL (e.g. gateway-jwt-ratelimit-flood:again), runs the same
+# configuration as NAME and is reported apart: the spread between the two is what the noise of identical configs is
+# in that run, the yardstick for a difference between two configs.
 # Each is driven by wrk (closed model) at several connection counts, and at a fixed request rate (open model, the
-# load-tests tool's `steady` scenario) for latency. Proxies alternate (A B C ... A B C ...) over several rounds;
-# the report gives medians, each figure as a ratio to plain YARP and to nginx, and each ratio with a target of issue
+# load-tests tool's `steady` scenario) for latency. Proxies alternate over several rounds, each round starting one
+# proxy further on (A B C, B C A, C A B, ...), so each takes every place in the order equally often over as many
+# rounds as there are proxies; a fresh process for each proxy in each round. The report gives medians, each figure as a ratio to plain YARP and to nginx, and each ratio with a target of issue
 # 16 marked ✓ or ✗ (load-tests/bench-report.py writes it).
 #
 # With --tls every proxy terminates TLS (1.2/1.3) on its listener with the same self-signed ECDSA P-256 certificate
@@ -191,12 +195,13 @@ backend_url="http://127.0.0.1:$backend_port/"
 case " $proxies " in *" gateway-jwt"*) need openssl:openssl; jwt_setup ;; esac
 
 start_proxy() { # $1: proxy name; sets proxy_pid and target
-  local name="$1" dir="$work/$1"
+  # NAME:LABEL runs NAME's configuration (kind), in a directory of its own.
+  local name="$1" kind="${1%%:*}" dir="$work/$1"
   mkdir -p "$dir"
   target="$scheme://127.0.0.1:$proxy_port/bench"
-  case "$name" in
+  case "$kind" in
     gateway-full|gateway-none|gateway-noshed|gateway-accesslog|gateway-jwt|gateway-jwt-flood|gateway-jwt-ratelimit-flood)
-      gateway_config "${name#gateway-}" > "$dir/appsettings.json"
+      gateway_config "${kind#gateway-}" > "$dir/appsettings.json"
       # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
       (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
       ;;
@@ -256,7 +261,7 @@ EOF
   esac
   proxy_pid=$!
   pids+=("$proxy_pid")
-  if [ "${name#gateway-jwt}" != "$name" ]; then auth=(-H "Authorization: Bearer $jwt_token"); else auth=(); fi
+  if [ "${kind#gateway-jwt}" != "$kind" ]; then auth=(-H "Authorization: Bearer $jwt_token"); else auth=(); fi
   wait_for "$target" "$dir" "${auth[@]}"
 }
 
@@ -311,7 +316,7 @@ results="$work/results.jsonl"
 # gateway-jwt-ratelimit-flood the route whose rate limit refuses everything.
 flood() {
   local path=/bench
-  [ "$name" = gateway-jwt-ratelimit-flood ] && path=/limited/x
+  [ "${name%%:*}" = gateway-jwt-ratelimit-flood ] && path=/limited/x
   FLOOD_PATH="$path" FLOOD_DELAY_MS="$1" wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "${target%/bench}$path" 2>/dev/null
 }
 flood_requests_in() { sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$1" | head -n 1; }
@@ -324,7 +329,7 @@ wrk_run() {
   before=$(cpu_ticks "$proxy_pid")
   opened=$(passive_opens)
   local flood_pid="" flood_requests=0
-  case "$name" in
+  case "${name%%:*}" in
     gateway-jwt-flood|gateway-jwt-ratelimit-flood)
       flood 20 "$((duration + 1))" > "$work/flood.out" &
       flood_pid=$!
@@ -344,8 +349,12 @@ wrk_run() {
   echo "round $round  $name  $model c=$c  $(tail -n 1 "$results")" >&2
 }
 
+read -ra proxy_list <<<"$proxies"
 for round in $(seq 1 "$rounds"); do
-  for name in $proxies; do
+  # Each round starts one proxy further on: whatever a place in the order costs (the first run after the backend
+  # started, the run after another proxy's unpaced flood) is not charged to the same proxy every round.
+  turn=$(( (round - 1) % ${#proxy_list[@]} ))
+  for name in "${proxy_list[@]:turn}" "${proxy_list[@]:0:turn}"; do
     start_proxy "$name"
     if [ -n "$backend_capacity" ]; then
       # Warm up at the measured rate: wrk's closed loop would overload a backend with a capacity.
@@ -357,7 +366,7 @@ for round in $(seq 1 "$rounds"); do
         # Warm up (JIT tiering, connection pools) before anything is measured, the way it is measured: with its
         # flood beside it, so the flood's own code is compiled before the measured runs, not during the first.
         warm_flood=""
-        case "$name" in
+        case "${name%%:*}" in
           gateway-jwt-flood|gateway-jwt-ratelimit-flood) flood 20 "$warmup" >/dev/null & warm_flood=$! ;;
         esac
         wrk -t2 -c64 -d"${warmup}s" "${auth[@]}" "$target" >/dev/null 2>&1 || true
@@ -390,7 +399,7 @@ EOF
       wrk -t2 -c64 -d"${warmup}s" -H "Connection: close" "$target" >/dev/null 2>&1 || true
       for c in $connections; do wrk_run new-connections "$c"; done
     fi
-    case "$name" in
+    case "${name%%:*}" in
       gateway-jwt-flood|gateway-jwt-ratelimit-flood)
         # What one refusal costs: the flood alone, unpaced (a closed loop on 32 connections), CPU per refusal.
         flood 0 2 >/dev/null || true
@@ -403,9 +412,9 @@ EOF
         ;;
     esac
     stop_proxy
-    if [ "$name" = gateway-accesslog ]; then
+    if [ "${name%%:*}" = gateway-accesslog ]; then
       # Proof the log was on: its lines so far (every request of every round, warm-ups included).
-      echo "round $round  gateway-accesslog  access.log: $(wc -l < "$work/gateway-accesslog/access.log" 2>/dev/null || echo 0) lines" >&2
+      echo "round $round  $name  access.log: $(wc -l < "$work/$name/access.log" 2>/dev/null || echo 0) lines" >&2
     fi
   done
 done

@@ -8,6 +8,10 @@
 # request, beside the differences to the first baseline that ran. Sampling adds its own cost (each proxy about the
 # same), so the totals run above bench.sh's CPU per request; the split, not the total, is the point.
 #
+# gateway-jwt-flood and gateway-jwt-ratelimit-flood (bench.sh's configurations) are profiled under their flood alone,
+# unpaced (wrk, 1 thread, 32 connections, as bench.sh's "flood alone"): forged tokens refused with 401 by the identity
+# step, or the same requests refused with 429 by a rate limit; the table's figures are then CPU µs per refusal (issue 21).
+#
 # Usage: load-tests/profile.sh [--proxies "yarp-slim yarp gateway-none gateway-full"] [--rounds 3] [--duration 10]
 #                              [--warmup 12] [--connections 32] [--frequency 1999] [--out DIR] [--no-build]
 # Output: DIR/profile.md (the table), DIR/runs.jsonl (every run, component by component) and DIR/top-PROXY-ROUND.txt
@@ -42,7 +46,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 for p in $proxies; do
-  case "$p" in gateway-none|gateway-full|yarp|yarp-slim) ;; *) echo "profile.sh runs gateway-none, gateway-full, yarp and yarp-slim, not $p" >&2; exit 2 ;; esac
+  case "$p" in gateway-none|gateway-full|yarp|yarp-slim|gateway-jwt-flood|gateway-jwt-ratelimit-flood) ;; *) echo "profile.sh runs gateway-none, gateway-full, yarp, yarp-slim, gateway-jwt-flood and gateway-jwt-ratelimit-flood, not $p" >&2; exit 2 ;; esac
 done
 
 missing=()
@@ -78,6 +82,21 @@ wait_for "$backend_url" "$work"
 # can find it there.
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+case " $proxies " in *" gateway-jwt"*) jwt_setup ;; esac
+
+# The load of one run for $2 seconds: wrk on /bench, or for the flood proxies their flood alone, unpaced. Prints wrk's
+# report; requests_in reads the requests it completed.
+load() {
+  case "$1" in
+    gateway-jwt-flood|gateway-jwt-ratelimit-flood)
+      local path=/bench
+      [ "$1" = gateway-jwt-ratelimit-flood ] && path=/limited/x
+      FLOOD_PATH="$path" FLOOD_DELAY_MS=0 wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "http://127.0.0.1:$proxy_port$path"
+      ;;
+    *) wrk -t2 -c"$connections" -d"$2s" "http://127.0.0.1:$proxy_port/bench" ;;
+  esac
+}
+requests_in() { grep -o '[0-9]* requests' "$1" | cut -d' ' -f1; }
 
 for round in $(seq "$rounds"); do
   for name in $proxies; do
@@ -96,15 +115,17 @@ for round in $(seq "$rounds"); do
         ;;
     esac
     pid=$!
-    wait_for "http://127.0.0.1:$proxy_port/bench" "$dir"
-    wrk -t2 -c"$connections" -d"${warmup}s" "http://127.0.0.1:$proxy_port/bench" >/dev/null
+    auth=()
+    [ "${name#gateway-jwt}" = "$name" ] || auth=(-H "Authorization: Bearer $jwt_token")
+    wait_for "http://127.0.0.1:$proxy_port/bench" "$dir" "${auth[@]}"
+    load "$name" "$warmup" >/dev/null
     before=$(cpu_ticks "$pid")
     perf record -q -F "$frequency" -g -p "$pid" -o "$dir/perf.data" -- sleep "$duration" >/dev/null 2>&1 &
     perf_pid=$!
-    wrk -t2 -c"$connections" -d"${duration}s" "http://127.0.0.1:$proxy_port/bench" > "$dir/wrk.txt"
+    load "$name" "$duration" > "$dir/wrk.txt"
     wait "$perf_pid" || true
     after=$(cpu_ticks "$pid")
-    requests=$(grep -o '[0-9]* requests' "$dir/wrk.txt" | cut -d' ' -f1)
+    requests=$(requests_in "$dir/wrk.txt")
     perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none --show-nr-samples 2>/dev/null > "$dir/report.txt"
     # The 60 busiest frames of each run, to read what a component's time is.
     grep -m 60 '%' "$dir/report.txt" > "$out/top-$name-$round.txt" || true

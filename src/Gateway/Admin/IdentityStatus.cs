@@ -28,7 +28,7 @@ internal sealed record IdentityStatus(IReadOnlyList<RouteRequirement> Routes, IR
 
         var consumers = identity.Consumers.Select(c => new ConsumerView(c.Key, c.Value.KeyHashes.Count)).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
         var jwt = tables.Current.Jwt is { } validator
-            ? new JwtView(validator.Options.Issuer, validator.Options.Audiences, Shown(validator.Keys.Location), validator.Keys.Keys.Count, validator.Keys.Version, validator.Cache.Count)
+            ? new JwtView(validator.Options.Issuer, validator.Options.Audiences, Shown(validator.Keys.Location), validator.Keys.Keys.Count, validator.Keys.Version, validator.Cache.Accepted)
             : null;
         return new IdentityStatus(routes, consumers, jwt);
     }
@@ -48,5 +48,5 @@ internal sealed record ConsumerView(string Name, int Keys);
 
 /// <param name="SigningKeys">Keys held from the last good fetch; 0 means every token is refused.</param>
 /// <param name="KeySetVersion">Increases with every good fetch.</param>
-/// <param name="CachedTokens">Tokens in the cache now.</param>
+/// <param name="CachedTokens">Valid tokens in the cache now.</param>
 internal sealed record JwtView(string? Issuer, IReadOnlyList<string> Audiences, string? JwksLocation, int SigningKeys, long KeySetVersion, int CachedTokens);

@@ -25,7 +25,6 @@ internal sealed class JwtValidator
         _consumerClaim = options.ConsumerClaim;
         _time = time;
         Cache = new TokenCache(cacheSize, time);
-        Refusals = new TokenCache(cacheSize, time);
         _signatures = new JwsSignatureCheck(keys.Keys, options.Algorithms);
         _parameters = new TokenValidationParameters
         {
@@ -50,18 +49,14 @@ internal sealed class JwtValidator
 
     public JwksKeys Keys { get; }
 
-    /// <summary>Tokens verified valid, until their <c>exp</c>.</summary>
+    /// <summary>
+    /// Tokens verified valid, until their <c>exp</c>, and tokens refused, for <see cref="IdentityConstants.RefusalCacheTime"/>
+    /// (bounded apart, so a flood of distinct forged tokens never empties the valid clients' entries).
+    /// </summary>
     public TokenCache Cache { get; }
 
-    /// <summary>
-    /// Tokens refused, for <see cref="IdentityConstants.RefusalCacheTime"/>. Apart from <see cref="Cache"/>, so a flood
-    /// of distinct forged tokens empties only this one and valid clients keep their entries.
-    /// </summary>
-    public TokenCache Refusals { get; }
-
-    /// <summary>Whether the token's outcome is cached: its identity, or null when it was refused.</summary>
-    public bool TryCached(ReadOnlySpan<char> token, out GatewayIdentity? identity) =>
-        Cache.TryGet(token, out identity) || Refusals.TryGet(token, out identity);
+    /// <summary>Whether the token's outcome is cached: its identity, or null when it was refused. One lookup.</summary>
+    public bool TryCached(ReadOnlySpan<char> token, out GatewayIdentity? identity) => Cache.TryGet(token, out identity);
 
     /// <summary>
     /// Verifies <paramref name="token"/>; null when it is refused. The outcome is cached. The signature is checked first
@@ -87,7 +82,7 @@ internal sealed class JwtValidator
             return identity;
         }
 
-        Refusals.Add(token, null, _time.GetUtcNow() + IdentityConstants.RefusalCacheTime);
+        Cache.Add(token, null, _time.GetUtcNow() + IdentityConstants.RefusalCacheTime);
         return null;
     }
 

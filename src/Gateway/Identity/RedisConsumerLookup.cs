@@ -9,7 +9,7 @@ namespace Gateway.Identity;
 /// looked up in the hash <c>&lt;Gateway:Redis:KeyPrefix&gt;consumers</c>, field the key's SHA-256 hex, value the consumer
 /// name (<c>HSET gw:rl:consumers &lt;hash&gt; acme</c>). Answers are cached (a consumer for a minute, an unknown key
 /// for 10 s), lookups wait at most <c>Gateway:Redis:Timeout</c>, and at most 1,000 new lookups a second leave the
-/// instance: a spray of random keys costs Redis no more than that, and this instance no more than two bounded caches.
+/// instance: a spray of random keys costs Redis no more than that, and this instance no more than one bounded cache.
 /// With Redis slow or gone, keys only Redis knows are refused; the config's consumers keep working.
 /// </summary>
 internal sealed class RedisConsumerLookup : IDisposable
@@ -21,8 +21,7 @@ internal sealed class RedisConsumerLookup : IDisposable
 
     private readonly RedisConnection _redis;
     private readonly TimeProvider _time;
-    private readonly TokenCache _known;
-    private readonly TokenCache _unknown;
+    private readonly TokenCache _answers;
     private readonly TokenBucketRateLimiter _lookups;
     private readonly RedisKey[] _keys;
 
@@ -30,8 +29,7 @@ internal sealed class RedisConsumerLookup : IDisposable
     {
         _redis = redis;
         _time = time;
-        _known = new TokenCache(IdentityConstants.DefaultTokenCacheSize, time);
-        _unknown = new TokenCache(IdentityConstants.DefaultTokenCacheSize, time);
+        _answers = new TokenCache(IdentityConstants.DefaultTokenCacheSize, time);
         _keys = [redis.Options.KeyPrefix + IdentityConstants.RedisConsumersKey];
         _lookups = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
@@ -48,7 +46,7 @@ internal sealed class RedisConsumerLookup : IDisposable
 
     /// <summary>The cached answer for <paramref name="hash"/>: true with the identity (null: unknown) when cached.</summary>
     public bool TryCached(ReadOnlySpan<char> hash, out GatewayIdentity? identity) =>
-        _known.TryGet(hash, out identity) || _unknown.TryGet(hash, out identity);
+        _answers.TryGet(hash, out identity);
 
     /// <summary>Asks Redis who owns the key with SHA-256 <paramref name="hash"/>; null when nobody (or Redis cannot say).</summary>
     public async ValueTask<GatewayIdentity?> FindAsync(string hash)
@@ -70,11 +68,11 @@ internal sealed class RedisConsumerLookup : IDisposable
         if (name is not null && JwtValidator.IsHeaderSafe(name))
         {
             var identity = GatewayIdentity.ForConsumer(name);
-            _known.Add(hash, identity, _time.GetUtcNow() + s_knownFor);
+            _answers.Add(hash, identity, _time.GetUtcNow() + s_knownFor);
             return identity;
         }
 
-        _unknown.Add(hash, null, _time.GetUtcNow() + IdentityConstants.RefusalCacheTime);
+        _answers.Add(hash, null, _time.GetUtcNow() + IdentityConstants.RefusalCacheTime);
         return null;
     }
 

@@ -96,6 +96,27 @@ public sealed class BenchReportTests
             StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Report_FloodsWithACopy_GivesForgedOver429EachRoundAndTheSameConfigNoise()
+    {
+        // Two rounds: forged 4.0 and 6.0 ms, rate-limited 5.0 and 4.0 (medians 5.0 and 4.5), its copy 4.5 both times.
+        var report = await ReportTextAsync(
+            Flooded("gateway-jwt", 1, 3.0), Flooded("gateway-jwt", 2, 3.0),
+            Flooded("gateway-jwt-flood", 1, 4.0), Flooded("gateway-jwt-flood", 2, 6.0),
+            Flooded("gateway-jwt-ratelimit-flood", 1, 5.0), Flooded("gateway-jwt-ratelimit-flood", 2, 4.0),
+            Flooded("gateway-jwt-ratelimit-flood:again", 1, 4.5), Flooded("gateway-jwt-ratelimit-flood:again", 2, 4.5));
+
+        var floods = Assert.Single(MarkdownTable.All(report, "connections"));
+        Assert.Equal("5.00", floods.Cell("32", "forged-token flood"));
+        Assert.Equal("4.50", floods.Cell("32", "rate-limited flood"));
+        Assert.Equal("1.11", floods.Cell("32", "forged ÷ 429"));
+        Assert.Equal("0.80 1.50", floods.Cell("32", "forged ÷ 429, each round"));
+        Assert.Contains(
+            "gateway-jwt-ratelimit-flood:again ÷ gateway-jwt-ratelimit-flood valid p99 1.00 at c=32.",
+            report,
+            StringComparison.Ordinal);
+    }
+
     private static async Task<IReadOnlyList<MarkdownTable>> ReportAsync(params string[] runs) =>
         MarkdownTable.All(await ReportTextAsync(runs));
 
@@ -129,6 +150,12 @@ public sealed class BenchReportTests
     /// <summary>A 5 s wrk run with `Connection: close` on 32 connections, one accepted connection per request.</summary>
     private static string Fresh(string proxy, int connectionsPerSecond, double cpuMicrosPerConnection) =>
         Run(proxy, "new-connections", connectionsPerSecond, 10.0, cpuMicrosPerConnection, accepted: connectionsPerSecond * 5);
+
+    /// <summary>A 5 s wrk run of the valid clients of a JWT proxy in one round, at 32 connections.</summary>
+    private static string Flooded(string proxy, int round, double p99Ms) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $$"""{"round":{{round}},"proxy":"{{proxy}}","model":"closed","connections":32,"requests":100000,"seconds":5.0,"errors":0,"p50_us":1000,"p99_us":{{p99Ms * 1000}},"cpu_ticks":500,"ticks_per_second":100,"peak_rss_kib":100000,"accepted":32,"flood_requests":7000,"flood_seconds":6}""");
 
     private static string Run(string proxy, string model, int perSecond, double p99Ms, double cpuMicros, int accepted)
     {

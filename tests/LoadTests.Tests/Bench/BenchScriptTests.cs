@@ -121,6 +121,25 @@ public sealed class BenchScriptTests
         }
     }
 
+    [Fact]
+    public async Task QuickRun_AProxyTwiceOverTwoRounds_CopyReportedApartAndEachRoundStartsOneFurther()
+    {
+        var (_, tables, summary, runs) = await RunWithRunsAsync(
+            ["--rounds", "2", "--proxies", "gateway-jwt-ratelimit-flood gateway-jwt-ratelimit-flood:again"]);
+
+        var table = Assert.Single(tables);
+        Assert.Equal(["gateway-jwt-ratelimit-flood", "gateway-jwt-ratelimit-flood:again"], table.Keys);
+        // The copy ran the same configuration: its flood was refused by the rate limit too, and each valid request answered.
+        Assert.True(summary.GetProperty("gateway-jwt-ratelimit-flood:again").GetProperty("refusal_cpu_us").GetDouble() > 0);
+        var closed = runs.Where(r => r.GetProperty("model").GetString() == "closed").ToList();
+        Assert.All(closed, r => Assert.Equal(0, r.GetProperty("errors").GetInt64()));
+        // Round 1 runs them in the given order, round 2 starts with the second.
+        var order = closed.Select(r => (Round: r.GetProperty("round").GetInt32(), Proxy: r.GetProperty("proxy").GetString())).ToList();
+        Assert.Equal(
+            [(1, "gateway-jwt-ratelimit-flood"), (1, "gateway-jwt-ratelimit-flood:again"), (2, "gateway-jwt-ratelimit-flood:again"), (2, "gateway-jwt-ratelimit-flood")],
+            order);
+    }
+
     private static async Task<(string Stderr, IReadOnlyList<MarkdownTable> Tables, JsonElement Summary)> RunAsync(string[] arguments)
     {
         var (stderr, tables, summary, _) = await RunWithRunsAsync(arguments);
