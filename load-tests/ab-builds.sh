@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Two builds of the gateway side by side (issue 16): CPU µs per request and p99 of each under wrk on keep-alive
+# connections, in front of bench.sh's nginx backend with one of bench.sh's gateway configs, alternated round by round
+# and the order swapped every round, so a slow machine minute or a process start's luck falls on both.
+#
+# Usage: load-tests/ab-builds.sh BEFORE_DIR AFTER_DIR [--config full|none] [--rounds 4] [--duration 8] [--warmup 8]
+#                                [--connections 32]
+# BEFORE_DIR and AFTER_DIR hold a built Gateway.dll each (copy src/Gateway/bin/Release/net10.0 after building each
+# commit). Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
+set -euo pipefail
+[ $# -ge 2 ] || { sed -n 2,10p "$0" >&2; exit 2; }
+before="$(cd "$1" && pwd)"; after="$(cd "$2" && pwd)"; shift 2
+config=full; rounds=4; duration=8; warmup=8; connections=32
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --config) config="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+. load-tests/lib.sh
+. load-tests/bench-configs.sh
+work="$(mktemp -d)"; backend_port=$(free_port); proxy_port=$(free_port); admin_port=$(free_port); pids=()
+trap stop_and_clean EXIT INT TERM
+write_nginx_backend "$backend_port"
+nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
+pids+=($!)
+backend_url="http://127.0.0.1:$backend_port/"
+wait_for "$backend_url" "$work"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+: > "$work/results"
+for round in $(seq "$rounds"); do
+  order="before after"; [ $((round % 2)) -eq 0 ] && order="after before"
+  for build in $order; do
+    dir="$work/$build"; mkdir -p "$dir"
+    gateway_config "$config" > "$dir/appsettings.json"
+    dll="$before/Gateway.dll"; [ "$build" = after ] && dll="$after/Gateway.dll"
+    (cd "$dir" && exec dotnet "$dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
+    pid=$!
+    wait_for "http://127.0.0.1:$proxy_port/bench" "$dir"
+    wrk -t2 -c"$connections" -d"${warmup}s" "http://127.0.0.1:$proxy_port/bench" >/dev/null
+    start=$(cpu_ticks "$pid")
+    wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$proxy_port/bench" > "$dir/wrk.txt"
+    end=$(cpu_ticks "$pid")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    requests=$(grep -o '[0-9]* requests' "$dir/wrk.txt" | cut -d' ' -f1)
+    p99=$(awk '$1 == "99%" {print $2}' "$dir/wrk.txt")
+    us=$(python3 -c "print(round(($end - $start) * 1e4 / $requests, 1))")
+    echo "round $round $build: $requests requests, $us µs CPU per request, p99 $p99"
+    echo "$build $us" >> "$work/results"
+  done
+done
+python3 - "$work/results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    build, us = line.split()
+    runs.setdefault(build, []).append(float(us))
+b, a = statistics.median(runs["before"]), statistics.median(runs["after"])
+print(f"median µs CPU per request: before {b:.1f}, after {a:.1f} (after ÷ before {a / b:.2f})")
+PY
