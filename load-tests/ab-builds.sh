@@ -32,7 +32,6 @@ nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
 pids+=($!)
 backend_url="http://127.0.0.1:$backend_port/"
 wait_for "$backend_url" "$work"
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 : > "$work/results"
 for round in $(seq "$rounds"); do
   order="before after"; [ $((round % 2)) -eq 0 ] && order="after before"

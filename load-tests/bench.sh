@@ -272,17 +272,6 @@ stop_proxy() {
   proxy_pid=""
 }
 
-# CPU time (user+system) of a process and its threads, in clock ticks; nginx is counted with its workers.
-cpu_ticks() {
-  local pid="$1" total=0 p
-  [ -n "$pid" ] || { echo 0; return; }
-  for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
-    [ -r "/proc/$p/stat" ] || continue
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-  done
-  echo "$total"
-}
-
 peak_rss_kib() {
   local pid="$1" peak=0 p v
   [ -n "$pid" ] || { echo 0; return; }

@@ -30,3 +30,14 @@ stop_and_clean() {
   wait 2>/dev/null || true
   rm -rf "$work"
 }
+
+# cpu_ticks PID: CPU time (user+system) of a process and its threads, in clock ticks; nginx is counted with its workers.
+cpu_ticks() {
+  local pid="$1" total=0 p
+  [ -n "$pid" ] || { echo 0; return; }
+  for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}

@@ -81,7 +81,6 @@ wait_for "$backend_url" "$work"
 # The runtime writes /tmp/perf-<pid>.map for JIT-compiled code; without W^X the code is not double-mapped, so perf
 # can find it there.
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 case " $proxies " in *" gateway-jwt"*) jwt_setup ;; esac
 
 # The load of one run for $2 seconds: wrk on /bench, or for the flood proxies their flood alone, unpaced. Prints wrk's
