@@ -4,7 +4,6 @@ using Gateway.AccessLog;
 using Gateway.Identity;
 using Gateway.Resilience;
 using Gateway.Shedding;
-using Gateway.Utilities;
 
 namespace Gateway;
 
@@ -16,16 +15,16 @@ namespace Gateway;
 internal sealed class ProxyRequestState
 {
     /// <summary>The request's state, or null when no step has set any.</summary>
-    public static ProxyRequestState? Find(HttpContext context) => context.Feature<ProxyRequestState>();
+    public static ProxyRequestState? Find(HttpContext context) => context.Features.Get<ProxyRequestState>();
 
     /// <summary>The request's state, created and set on first use.</summary>
     public static ProxyRequestState Of(HttpContext context)
     {
-        var state = context.Feature<ProxyRequestState>();
+        var state = context.Features.Get<ProxyRequestState>();
         if (state is null)
         {
             state = new ProxyRequestState();
-            context.SetFeature(state);
+            context.Features.Set(state);
         }
 
         return state;

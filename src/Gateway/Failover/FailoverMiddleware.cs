@@ -1,5 +1,4 @@
 using Yarp.ReverseProxy.Model;
-using Gateway.Utilities;
 
 namespace Gateway.Failover;
 
@@ -11,7 +10,7 @@ internal sealed class FailoverMiddleware(RequestDelegate next, FailoverRouter ro
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var proxy = context.ProxyFeature();
+        var proxy = context.GetReverseProxyFeature();
         if (proxy.Route.Cluster is { } cluster)
         {
             if (ProxyRequestState.Find(context)?.Spill is { } spill)

@@ -1,6 +1,5 @@
 using Gateway.Answers;
 using Yarp.ReverseProxy.Model;
-using Gateway.Utilities;
 
 namespace Gateway.Health;
 
@@ -12,7 +11,7 @@ internal sealed class NoHealthyDestinationMiddleware(RequestDelegate next, Gatew
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var proxy = context.ProxyFeature();
+        var proxy = context.GetReverseProxyFeature();
         if (proxy.AvailableDestinations.Count == 0)
         {
             return writer.WriteAsync(

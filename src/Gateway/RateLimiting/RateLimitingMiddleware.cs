@@ -2,7 +2,6 @@ using Gateway.Answers;
 using Gateway.ClientIdentity;
 using Gateway.Telemetry;
 using Yarp.ReverseProxy.Model;
-using Gateway.Utilities;
 
 namespace Gateway.RateLimiting;
 
@@ -31,7 +30,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingT
             return next(context);
         }
 
-        var route = context.ProxyFeature().Route;
+        var route = context.GetReverseProxyFeature().Route;
         if (!table.Routes.TryGetValue(route.Config.RouteId, out var limit))
         {
             return next(context);

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using Gateway.Utilities;
 
 namespace Gateway.Shutdown;
 
@@ -24,7 +23,7 @@ internal sealed class DrainConnectionCloseMiddleware(RequestDelegate next, Drain
         }
         else if (state.IsDraining && HttpProtocol.IsHttp2(context.Request.Protocol))
         {
-            context.Feature<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
         }
 
         return next(context);

@@ -1,5 +1,4 @@
 using Gateway.Answers;
-using Gateway.Utilities;
 
 namespace Gateway.Resilience;
 
@@ -17,7 +16,7 @@ internal sealed class CircuitFilterMiddleware(RequestDelegate next, GatewayRespo
             return next(context);
         }
 
-        var proxy = context.ProxyFeature();
+        var proxy = context.GetReverseProxyFeature();
         var available = feature.Cluster.FilterAvailable(proxy.AvailableDestinations, out var retryAfterSeconds);
         if (available.Count == 0 && proxy.AvailableDestinations.Count > 0)
         {

@@ -1,7 +1,6 @@
 using Gateway.Failover;
 using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
-using Gateway.Utilities;
 
 namespace Gateway.Resilience;
 
@@ -32,7 +31,7 @@ internal sealed class RetryResponseTransformProvider(FailoverRouter router, Time
             return ValueTask.CompletedTask;
         }
 
-        var proxy = context.HttpContext.ProxyFeature();
+        var proxy = context.HttpContext.GetReverseProxyFeature();
         if (proxy.Route.Cluster is { } cluster)
         {
             var candidates = router.RetryCandidates(cluster, proxy.ProxiedDestination, connectionFailure: false);
