@@ -151,6 +151,15 @@ internal sealed class WebSocketRelayStream : Stream
             }
 
             var closing = Closing;
+            if (closing && _toClient.AtBoundary)
+            {
+                // The close began before this frame: the client's close goes first. What the backend sent after it
+                // (its close reply among it, when the close to the backend won the race to here) stays here, as it
+                // would had the close to the client come first.
+                await CloseClientAsync(cancellationToken);
+                return;
+            }
+
             var length = _toClient.Advance(buffer.Span, stopAtBoundary: closing);
             await _inner.WriteAsync(buffer[..length], cancellationToken);
             Touch();
