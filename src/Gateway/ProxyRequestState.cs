@@ -4,6 +4,7 @@ using Gateway.AccessLog;
 using Gateway.Identity;
 using Gateway.Resilience;
 using Gateway.Shedding;
+using Gateway.Utilities;
 
 namespace Gateway;
 
@@ -15,16 +16,16 @@ namespace Gateway;
 internal sealed class ProxyRequestState
 {
     /// <summary>The request's state, or null when no step has set any.</summary>
-    public static ProxyRequestState? Find(HttpContext context) => context.Features.Get<ProxyRequestState>();
+    public static ProxyRequestState? Find(HttpContext context) => context.Feature<ProxyRequestState>();
 
     /// <summary>The request's state, created and set on first use.</summary>
     public static ProxyRequestState Of(HttpContext context)
     {
-        var state = context.Features.Get<ProxyRequestState>();
+        var state = context.Feature<ProxyRequestState>();
         if (state is null)
         {
             state = new ProxyRequestState();
-            context.Features.Set(state);
+            context.SetFeature(state);
         }
 
         return state;

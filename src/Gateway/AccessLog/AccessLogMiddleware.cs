@@ -20,7 +20,7 @@ internal sealed class AccessLogMiddleware(
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<AdminConnectionFeature>() is not null || !Sampled())
+        if (context.Feature<AdminConnectionFeature>() is not null || !Sampled())
         {
             return next(context);
         }
@@ -44,13 +44,13 @@ internal sealed class AccessLogMiddleware(
             Path = request.Path.Value,
         };
         ProxyRequestState.Of(context).AccessLog = record;
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        if (context.Feature<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
             record.BodyIn = new CountingStream(request.Body);
             request.Body = record.BodyIn;
         }
 
-        var body = context.Features.Get<IHttpResponseBodyFeature>();
+        var body = context.Feature<IHttpResponseBodyFeature>();
         if (body is not null)
         {
             record.BodyOut = new CountingResponseBodyFeature(body);
@@ -82,7 +82,7 @@ internal sealed class AccessLogMiddleware(
     private void Finish(HttpContext context, AccessLogRecord record)
     {
         record.EndTimestamp = time.GetTimestamp();
-        if (context.Features.Get<IReverseProxyFeature>() is { } proxy)
+        if (context.Feature<IReverseProxyFeature>() is { } proxy)
         {
             var route = proxy.Route.Config;
             if (route.Metadata?.TryGetValue(AccessLogConstants.RouteMetadataKey, out var logged) == true &&

@@ -33,7 +33,7 @@ internal sealed class ForwarderErrorMiddleware(RequestDelegate next, GatewayResp
             return writer.WriteAsync(context, GatewayProblem.UpstreamTimeout);
         }
 
-        var error = context.Features.Get<IForwarderErrorFeature>();
+        var error = context.Feature<IForwarderErrorFeature>();
         if (error is null)
         {
             return Task.CompletedTask;

@@ -2,6 +2,7 @@ using Gateway.Grpc;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using Gateway.Utilities;
 
 namespace Gateway.Answers;
 
@@ -76,7 +77,7 @@ internal sealed class GatewayResponseWriter(GatewayMetrics metrics)
     public void EndStarted(HttpContext context, GatewayProblem problem)
     {
         if (!GrpcProtocol.IsGrpc(context.Request) ||
-            context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is not { IsReadOnly: false } trailers)
+            context.Feature<IHttpResponseTrailersFeature>()?.Trailers is not { IsReadOnly: false } trailers)
         {
             context.Abort();
             return;

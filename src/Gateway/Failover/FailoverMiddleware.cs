@@ -1,4 +1,5 @@
 using Yarp.ReverseProxy.Model;
+using Gateway.Utilities;
 
 namespace Gateway.Failover;
 
@@ -10,7 +11,7 @@ internal sealed class FailoverMiddleware(RequestDelegate next, FailoverRouter ro
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var proxy = context.GetReverseProxyFeature();
+        var proxy = context.ProxyFeature();
         if (proxy.Route.Cluster is { } cluster)
         {
             if (ProxyRequestState.Find(context)?.Spill is { } spill)

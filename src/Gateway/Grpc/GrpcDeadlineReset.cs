@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Gateway.Utilities;
 
 namespace Gateway.Grpc;
 
@@ -30,7 +31,7 @@ internal sealed class GrpcDeadlineReset : IHttpResetFeature
     /// <param name="clientAborted">Cancelled when the client goes away, and only then.</param>
     public static GrpcDeadlineReset? Install(HttpContext context, CancellationToken deadline, CancellationToken clientAborted)
     {
-        if (!GrpcProtocol.IsGrpc(context.Request) || context.Features.Get<IHttpResetFeature>() is not { } stream)
+        if (!GrpcProtocol.IsGrpc(context.Request) || context.Feature<IHttpResetFeature>() is not { } stream)
         {
             return null;
         }

@@ -23,7 +23,7 @@ internal sealed class AttemptHealthMiddleware(RequestDelegate next, ServingEvide
     public async Task InvokeAsync(HttpContext context)
     {
         await next(context);
-        var proxy = context.GetReverseProxyFeature();
+        var proxy = context.ProxyFeature();
         if (proxy.ProxiedDestination is not { } destination)
         {
             return;
@@ -42,7 +42,7 @@ internal sealed class AttemptHealthMiddleware(RequestDelegate next, ServingEvide
 
     private void RecordEvidence(HttpContext context, Yarp.ReverseProxy.Model.DestinationState destination)
     {
-        if (context.Features.Get<IForwarderErrorFeature>() is null)
+        if (context.Feature<IForwarderErrorFeature>() is null)
         {
             if (context.Response.StatusCode < StatusCodes.Status500InternalServerError)
             {

@@ -1,5 +1,6 @@
 using Gateway.Answers;
 using Yarp.ReverseProxy.Model;
+using Gateway.Utilities;
 
 namespace Gateway.Health;
 
@@ -11,7 +12,7 @@ internal sealed class NoHealthyDestinationMiddleware(RequestDelegate next, Gatew
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var proxy = context.GetReverseProxyFeature();
+        var proxy = context.ProxyFeature();
         if (proxy.AvailableDestinations.Count == 0)
         {
             return writer.WriteAsync(

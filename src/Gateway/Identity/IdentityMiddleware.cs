@@ -2,6 +2,7 @@ using Gateway.Answers;
 using Gateway.ClientIdentity;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using Gateway.Utilities;
 
 namespace Gateway.Identity;
 
@@ -34,7 +35,7 @@ internal sealed class IdentityMiddleware(
     {
         var table = tables.Current;
         if (table.Routes.Count == 0 ||
-            !table.Routes.TryGetValue(context.GetReverseProxyFeature().Route.Config.RouteId, out var route))
+            !table.Routes.TryGetValue(context.ProxyFeature().Route.Config.RouteId, out var route))
         {
             return next(context);
         }

@@ -1,6 +1,7 @@
 using Gateway.Answers;
 using Gateway.ClientIdentity;
 using Microsoft.AspNetCore.Http.Features;
+using Gateway.Utilities;
 
 namespace Gateway.Limits;
 
@@ -56,12 +57,12 @@ internal sealed class EdgeGuardMiddleware(RequestDelegate next, GatewayResponseW
         realIp = false;
         forwarded = TrustedForwarded.None;
         var request = context.Request;
-        if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
+        if (HttpMethods.IsConnect(request.Method) && context.Feature<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
         {
             return LimitsProblems.ConnectMethod;
         }
 
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var target = context.Feature<IHttpRequestFeature>()?.RawTarget;
         if (target is { Length: > 0 } && target[0] != '/')
         {
             return target == "*" ? LimitsProblems.AsteriskTarget : LimitsProblems.AbsoluteFormTarget;

@@ -2,6 +2,7 @@ using Gateway.Answers;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
+using Gateway.Utilities;
 
 namespace Gateway.Limits;
 
@@ -16,14 +17,14 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, GatewayRe
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var limit = context.GetReverseProxyFeature().Route.Config.MaxRequestBodySize;
+        var limit = context.ProxyFeature().Route.Config.MaxRequestBodySize;
         if (context.Request.ContentLength is { } length && limit is { } max && max >= 0 && length > max)
         {
             return writer.WriteAsync(context, LimitsProblems.RequestTooLarge);
         }
 
         // Only a body of unknown length (chunked) can meet the limit while it streams.
-        return context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
+        return context.Request.ContentLength is null && context.Feature<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
             ? InvokeStreamingAsync(context)
             : next(context);
     }
@@ -43,7 +44,7 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, GatewayRe
 
         // YARP met the limit while streaming the body to the backend and answered a bare 413.
         if (!context.Response.HasStarted &&
-            context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.RequestBodyClient } error &&
+            context.Feature<IForwarderErrorFeature>() is { Error: ForwarderError.RequestBodyClient } error &&
             IsBodyTooLarge(error.Exception))
         {
             await writer.WriteAsync(context, LimitsProblems.RequestTooLarge);

@@ -2,6 +2,7 @@ using Gateway.Answers;
 using Gateway.ClientIdentity;
 using Gateway.Telemetry;
 using Yarp.ReverseProxy.Model;
+using Gateway.Utilities;
 
 namespace Gateway.RateLimiting;
 
@@ -30,7 +31,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingT
             return next(context);
         }
 
-        var route = context.GetReverseProxyFeature().Route;
+        var route = context.ProxyFeature().Route;
         if (!table.Routes.TryGetValue(route.Config.RouteId, out var limit))
         {
             return next(context);

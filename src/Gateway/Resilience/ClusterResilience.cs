@@ -181,7 +181,7 @@ internal sealed class ClusterResilience
 
         // Forwarding broke off (YARP reports it cancelled, or the client's side failed) and the client is gone: had it
         // stayed, the destination might yet have failed. A response forwarded in full is judged by its status.
-        return clientAborted && context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None }
+        return clientAborted && context.Feature<IForwarderErrorFeature>() is { Error: not ForwarderError.None }
             ? AttemptVerdict.ClientAborted
             : AttemptVerdict.Success;
     }

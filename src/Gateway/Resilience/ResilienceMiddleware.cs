@@ -23,7 +23,7 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
 
     public Task InvokeAsync(HttpContext context)
     {
-        var proxy = context.GetReverseProxyFeature();
+        var proxy = context.ProxyFeature();
         if (proxy.Route.Cluster is not { } cluster || registry.Get(cluster) is not { } resilience)
         {
             return next(context);

@@ -18,7 +18,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
     public Task InvokeAsync(HttpContext context)
     {
-        var route = context.GetReverseProxyFeature().Route;
+        var route = context.ProxyFeature().Route;
         if (route.Cluster is not { } cluster || registry.Get(cluster) is not { } shedder || UpgradeRequest.IsForwardedAsUpgrade(context))
         {
             // A WebSocket holds its slot for its whole conversation and its "latency" says nothing about load.

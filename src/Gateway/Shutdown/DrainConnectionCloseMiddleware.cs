@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using Gateway.Utilities;
 
 namespace Gateway.Shutdown;
 
@@ -23,7 +24,7 @@ internal sealed class DrainConnectionCloseMiddleware(RequestDelegate next, Drain
         }
         else if (state.IsDraining && HttpProtocol.IsHttp2(context.Request.Protocol))
         {
-            context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            context.Feature<IConnectionLifetimeNotificationFeature>()?.RequestClose();
         }
 
         return next(context);

@@ -16,7 +16,7 @@ internal sealed class IdleTimeoutMiddleware(RequestDelegate next, IConfigSource 
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var route = context.GetReverseProxyFeature().Route;
+        var route = context.ProxyFeature().Route;
         var idle = RouteIdleTimeouts.Of(route);
         if (UpgradeRequest.IsWebSocket(context))
         {
@@ -40,7 +40,7 @@ internal sealed class IdleTimeoutMiddleware(RequestDelegate next, IConfigSource 
     /// </summary>
     private async Task RelayWebSocketAsync(HttpContext context, TimeSpan idle, TimeSpan keepAlive)
     {
-        var handshakeTimeout = context.GetReverseProxyFeature().Route.Cluster?.Model?.Config.HttpRequest?.ActivityTimeout ?? StreamingConstants.DefaultHandshakeTimeout;
+        var handshakeTimeout = context.ProxyFeature().Route.Cluster?.Model?.Config.HttpRequest?.ActivityTimeout ?? StreamingConstants.DefaultHandshakeTimeout;
         ForwarderActivityTimeout.Set(context, idle + StreamingConstants.CloseTimeout + StreamingConstants.CloseTimeout);
         var clientAborted = context.RequestAborted;
         using var handshake = new CancellationTokenSource(handshakeTimeout, time);
@@ -66,13 +66,13 @@ internal sealed class IdleTimeoutMiddleware(RequestDelegate next, IConfigSource 
     private void WrapUpgrade(HttpContext context, TimeSpan idle, TimeSpan keepAlive, CancellationTokenSource handshake)
     {
         Func<Stream, Stream>? relay = null;
-        if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade and not RelayedUpgradeFeature)
+        if (context.Feature<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade and not RelayedUpgradeFeature)
         {
             relay = Relay(context, idle, keepAlive, handshake);
             context.Features.Set<IHttpUpgradeFeature>(new RelayedUpgradeFeature(upgrade, relay));
         }
 
-        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect and not RelayedExtendedConnectFeature)
+        if (context.Feature<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect and not RelayedExtendedConnectFeature)
         {
             context.Features.Set<IHttpExtendedConnectFeature>(new RelayedExtendedConnectFeature(connect, relay ?? Relay(context, idle, keepAlive, handshake)));
         }

@@ -16,9 +16,9 @@ internal sealed class TrafficStatsMiddleware(RequestDelegate next, TrafficStats 
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<AdminConnectionFeature>() is not null)
+        if (context.Feature<AdminConnectionFeature>() is not null)
         {
-            context.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(AdminTag);
+            context.Feature<IHttpMetricsTagsFeature>()?.Tags.Add(AdminTag);
             return next(context);
         }
 

@@ -19,7 +19,7 @@ internal static class FailureClassifier
             return true;
         }
 
-        var error = context.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
+        var error = context.Feature<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
         return error switch
         {
             ForwarderError.None => isFailureStatus(context.Response.StatusCode),
@@ -45,7 +45,7 @@ internal static class FailureClassifier
     /// connect timeout (<see cref="IsConnectTimeout"/>).
     /// </summary>
     public static bool IsConnectionFailure(HttpContext context) =>
-        context.Features.Get<IForwarderErrorFeature>() is { } error && (error.Error is ForwarderError.Request || IsConnectTimeout(error));
+        context.Feature<IForwarderErrorFeature>() is { } error && (error.Error is ForwarderError.Request || IsConnectTimeout(error));
 
     /// <summary>
     /// Whether the attempt failed because the TCP connect did not complete within <c>SocketsHttpHandler.ConnectTimeout</c>
@@ -64,7 +64,7 @@ internal static class FailureClassifier
     /// method, as nginx's <c>proxy_next_upstream</c> does for non-idempotent requests.
     /// </summary>
     public static bool NothingSent(HttpContext context) =>
-        context.Features.Get<IForwarderErrorFeature>() is { } error &&
+        context.Feature<IForwarderErrorFeature>() is { } error &&
         ((error.Error is ForwarderError.Request && error.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }) ||
          IsConnectTimeout(error));
 }

@@ -20,7 +20,7 @@ internal static class ForwarderActivityTimeout
     /// <returns>False when the request's proxy feature is not YARP's own (the cluster's timeout then applies).</returns>
     public static bool Set(HttpContext context, TimeSpan idle)
     {
-        if (context.GetReverseProxyFeature() is not ReverseProxyFeature feature || feature.Route.Cluster?.Model is not { } model)
+        if (context.ProxyFeature() is not ReverseProxyFeature feature || feature.Route.Cluster?.Model is not { } model)
         {
             return false;
         }

@@ -17,26 +17,26 @@ internal static class UpgradeRequest
     /// </summary>
     public static bool IsForwardedAsUpgrade(HttpContext context)
     {
-        if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true })
+        if (context.Feature<IHttpUpgradeFeature>() is { IsUpgradableRequest: true })
         {
             // The header's values joined, as YARP reads them (one value allocates nothing).
             var upgrade = context.Request.Headers.Upgrade.ToString();
             return upgrade.Equals(WebSocket, StringComparison.OrdinalIgnoreCase) || upgrade.StartsWith(SpdyPrefix, StringComparison.OrdinalIgnoreCase);
         }
 
-        return context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect &&
+        return context.Feature<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect &&
                string.Equals(connect.Protocol, WebSocket, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Whether the forwarder turns the request into a WebSocket (an upgrade that is not SPDY).</summary>
     public static bool IsWebSocket(HttpContext context)
     {
-        if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true })
+        if (context.Feature<IHttpUpgradeFeature>() is { IsUpgradableRequest: true })
         {
             return context.Request.Headers.Upgrade.ToString().Equals(WebSocket, StringComparison.OrdinalIgnoreCase);
         }
 
-        return context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect &&
+        return context.Feature<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect &&
                string.Equals(connect.Protocol, WebSocket, StringComparison.OrdinalIgnoreCase);
     }
 }

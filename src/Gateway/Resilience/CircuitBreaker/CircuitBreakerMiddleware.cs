@@ -3,6 +3,7 @@ using Gateway.Answers;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Gateway.Utilities;
 
 namespace Gateway.Resilience;
 
@@ -25,7 +26,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         }
 
         // After load balancing exactly one destination is left; with none, YARP answers 503 itself.
-        var available = context.GetReverseProxyFeature().AvailableDestinations;
+        var available = context.ProxyFeature().AvailableDestinations;
         if (available.Count != 1)
         {
             return next(context);

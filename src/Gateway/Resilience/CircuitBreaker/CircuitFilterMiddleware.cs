@@ -1,4 +1,5 @@
 using Gateway.Answers;
+using Gateway.Utilities;
 
 namespace Gateway.Resilience;
 
@@ -16,7 +17,7 @@ internal sealed class CircuitFilterMiddleware(RequestDelegate next, GatewayRespo
             return next(context);
         }
 
-        var proxy = context.GetReverseProxyFeature();
+        var proxy = context.ProxyFeature();
         var available = feature.Cluster.FilterAvailable(proxy.AvailableDestinations, out var retryAfterSeconds);
         if (available.Count == 0 && proxy.AvailableDestinations.Count > 0)
         {

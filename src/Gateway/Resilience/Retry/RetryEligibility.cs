@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Gateway.Utilities;
 
 namespace Gateway.Resilience;
 
@@ -24,7 +25,7 @@ internal static class RetryEligibility
             return false;
         }
 
-        var canHaveBody = request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
+        var canHaveBody = request.HttpContext.Feature<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
         if (!canHaveBody)
         {
             return true;

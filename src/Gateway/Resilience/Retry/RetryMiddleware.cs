@@ -105,7 +105,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     }
 
     private Task RetryIfWantedAsync(HttpContext context, RetryAttempt attempt) =>
-        !WantsRetry(context, attempt, context.GetReverseProxyFeature()) || context.RequestAborted.IsCancellationRequested
+        !WantsRetry(context, attempt, context.ProxyFeature()) || context.RequestAborted.IsCancellationRequested
             ? Task.CompletedTask
             : RetryAsync(context, attempt);
 
@@ -152,7 +152,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     /// <returns>Whether to try again.</returns>
     private async ValueTask<bool> AttemptAsync(HttpContext context, RetryAttempt attempt)
     {
-        var proxy = context.GetReverseProxyFeature();
+        var proxy = context.ProxyFeature();
         if (attempt.Candidates is { } candidates)
         {
             PrepareRetry(context, proxy, candidates);
@@ -186,7 +186,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
 
         var connectFailure = FailureClassifier.IsConnectionFailure(context);
         var timedOut = !connectFailure && attempt.Resilience is not null &&
-                       (FailureClassifier.TimedOutByGateway(context) || context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut);
+                       (FailureClassifier.TimedOutByGateway(context) || context.Feature<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut);
         if (connectFailure || timedOut)
         {
             var next = router.RetryCandidates(cluster, proxy.ProxiedDestination, connectionFailure: true);
@@ -208,8 +208,8 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     /// body counts as unread.
     /// </summary>
     private static bool BodyUnread(HttpContext context) =>
-        context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } ||
-        context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false };
+        context.Feature<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } ||
+        context.Feature<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false };
 
     private static void PrepareRetry(HttpContext context, Yarp.ReverseProxy.Model.IReverseProxyFeature proxy, IReadOnlyList<Yarp.ReverseProxy.Model.DestinationState> candidates)
     {

@@ -1,6 +1,7 @@
 using Gateway.Failover;
 using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
+using Gateway.Utilities;
 
 namespace Gateway.Resilience;
 
@@ -31,7 +32,7 @@ internal sealed class RetryResponseTransformProvider(FailoverRouter router, Time
             return ValueTask.CompletedTask;
         }
 
-        var proxy = context.HttpContext.GetReverseProxyFeature();
+        var proxy = context.HttpContext.ProxyFeature();
         if (proxy.Route.Cluster is { } cluster)
         {
             var candidates = router.RetryCandidates(cluster, proxy.ProxiedDestination, connectionFailure: false);
