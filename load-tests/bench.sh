@@ -10,7 +10,8 @@
 #   gateway-jwt    gateway-none with the route requiring a JWT (RS256, keys from a JWKS file; issue 21): wrk sends one
 #                  valid token, so this is the cost of the identity step with its token cache
 #   gateway-jwt-flood  gateway-jwt measured the same way while a second wrk (1 thread, 32 connections, each
-#                  pausing 20 ms between requests: about 1,500 requests/s, the same for every flood) floods it with
+#                  pausing 20 ms between requests: about 1,500 requests/s, the same for every flood) floods a second
+#                  route, /forged, with the same JWT policy as the valid clients' route, with
 #                  tokens whose signatures are random (each one distinct, so each would need verifying: the worst
 #                  case; the flood also runs through the warm-up, so its code is compiled before anything is
 #                  measured); compare its p99 with gateway-jwt's. The flood comes from the same address as the valid
@@ -18,7 +19,8 @@
 #                  (Gateway:Identity:MaxFailedVerificationsPerSecond) it is refused unverified: this measures the
 #                  gateway as shipped. The open-model run is skipped for the jwt proxies (it sends no token).
 #   gateway-jwt-ratelimit-flood  gateway-jwt with the same paced flood sent to a second route, /limited, whose
-#                  rate limit refuses it (429): the yardstick for "a refusal for a bad token costs no more than a
+#                  rate limit refuses it (429); each flood has a route of its own, so the two differ only in what
+#                  refuses them: the yardstick for "a refusal for a bad token costs no more than a
 #                  rate-limit refusal" (issue 21). The flood is paced, not a closed loop, so a cheaper refusal
 #                  does not buy the flood more requests: the valid clients' p99 then shows what each refusal costs.
 #   gateway-accesslog gateway-full with the access log on, every request to a file (access.log in its work
@@ -301,10 +303,11 @@ results="$work/results.jsonl"
 : > "$results"
 
 # The current flood proxy's flood (wrk, 1 thread, 32 connections) for $2 seconds, $1 ms between a connection's
-# requests; it prints the requests it sent as "FLOOD n". gateway-jwt-flood floods the JWT route with forged tokens,
-# gateway-jwt-ratelimit-flood the route whose rate limit refuses everything.
+# requests; it prints the requests it sent as "FLOOD n". gateway-jwt-flood floods /forged (a route of its own with
+# the valid clients' JWT policy) with forged tokens, gateway-jwt-ratelimit-flood /limited, whose rate limit refuses
+# everything.
 flood() {
-  local path=/bench
+  local path=/forged/x
   [ "${name%%:*}" = gateway-jwt-ratelimit-flood ] && path=/limited/x
   FLOOD_PATH="$path" FLOOD_DELAY_MS="$1" wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "${target%/bench}$path" 2>/dev/null
 }
