@@ -306,10 +306,18 @@ results="$work/results.jsonl"
 # requests; it prints the requests it sent as "FLOOD n". gateway-jwt-flood floods /forged (a route of its own with
 # the valid clients' JWT policy) with forged tokens, gateway-jwt-ratelimit-flood /limited, whose rate limit refuses
 # everything.
+flood_path() { if [ "${name%%:*}" = gateway-jwt-ratelimit-flood ]; then echo /limited/x; else echo /forged/x; fi; }
 flood() {
-  local path=/forged/x
-  [ "${name%%:*}" = gateway-jwt-ratelimit-flood ] && path=/limited/x
+  local path
+  path=$(flood_path)
   FLOOD_PATH="$path" FLOOD_DELAY_MS="$1" wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "${target%/bench}$path" 2>/dev/null
+}
+# What the current flood proxy's flood route answers a forged token (status and X-Gateway-Reason, e.g. "401
+# unauthenticated"): proof each flood is refused by what it is meant to measure. Asked after the flood alone, so
+# /limited's one permit is long spent.
+flood_answer() {
+  curl -s -o /dev/null -D - -m 2 -H "Authorization: Bearer ${jwt_token%.*}.AAAA" "${target%/bench}$(flood_path)" |
+    tr -d '\r' | awk 'NR == 1 { status = $2 } tolower($1) == "x-gateway-reason:" { reason = $2 } END { print status " " reason }'
 }
 flood_requests_in() { sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$1" | head -n 1; }
 
@@ -398,8 +406,9 @@ EOF
         before=$(cpu_ticks "$proxy_pid")
         flood 0 "$duration" > "$work/flood.out" || true
         refused=$(flood_requests_in "$work/flood.out")
-        printf '{"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d}\n' \
-          "$round" "$name" "${refused:-0}" "$(( $(cpu_ticks "$proxy_pid") - before ))" "$ticks_per_second" >> "$results"
+        after=$(cpu_ticks "$proxy_pid")
+        printf '{"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d,"answer":"%s"}\n' \
+          "$round" "$name" "${refused:-0}" "$((after - before))" "$ticks_per_second" "$(flood_answer)" >> "$results"
         echo "round $round  $name  flood alone  $(tail -n 1 "$results")" >&2
         ;;
     esac
