@@ -39,12 +39,13 @@ jwt_setup() {
   # The flood: the same header and claims, a random 256-byte signature per request, 20 ms between a connection's
   # requests. The signature's last character carries 2 bits and 4 zero bits (A, Q, g or w), so every signature is
   # canonical base64url and reaches the RSA check, the worst case (with any last character 15 in 16 were refused as
-  # bad base64url before it). FLOOD_PATH is /bench (the JWT route) or /limited/x (a route whose rate limit refuses everything).
+  # bad base64url before it). FLOOD_PATH is /forged/x (a JWT route of its own) or /limited/x (a route whose rate limit
+  # refuses everything).
   cat > "$work/flood.lua" <<EOF
 local prefix = "Bearer $header.$payload."
 local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 local last = "AQgw"
-local path = os.getenv("FLOOD_PATH") or "/bench"
+local path = os.getenv("FLOOD_PATH") or "/forged/x"
 math.randomseed(os.time())
 request = function()
   local t = {}
@@ -64,9 +65,13 @@ gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (fu
   local cluster_meta="" route_extra="" extra_routes="" gateway_section='{}'
   case "$1" in jwt*)
     route_extra='"AuthorizationPolicy": "bench-jwt",'
+    # Each flood has a route of its own beside the valid clients' route "all", so the two floods differ only in what
+    # refuses them (and neither touches the per-route state of the valid clients' route):
+    # /forged: the same JWT policy as "all", so the forged-token flood sent there is refused by the identity step (401);
     # /limited: no identity, a local fixed window of one request an hour per client, so the flood sent there is
-    # refused by the rate limiter.
-    extra_routes=', "limited": { "ClusterId": "backend", "RateLimiterPolicy": "refuse", "Match": { "Path": "/limited/{**rest}" } }'
+    # refused by the rate limiter (429).
+    extra_routes=', "forged": { "ClusterId": "backend", "AuthorizationPolicy": "bench-jwt", "Match": { "Path": "/forged/{**rest}" } }'
+    extra_routes+=', "limited": { "ClusterId": "backend", "RateLimiterPolicy": "refuse", "Match": { "Path": "/limited/{**rest}" } }'
     gateway_section="{ \"Identity\": {
       \"Jwt\": { \"Issuer\": \"https://bench.local\", \"Audiences\": [ \"bench\" ], \"JwksFile\": \"$work/jwks.json\", \"Algorithms\": [ \"RS256\" ] },
       \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } },

@@ -10,7 +10,8 @@
 #   gateway-jwt    gateway-none with the route requiring a JWT (RS256, keys from a JWKS file; issue 21): wrk sends one
 #                  valid token, so this is the cost of the identity step with its token cache
 #   gateway-jwt-flood  gateway-jwt measured the same way while a second wrk (1 thread, 32 connections, each
-#                  pausing 20 ms between requests: about 1,500 requests/s, the same for every flood) floods it with
+#                  pausing 20 ms between requests: about 1,500 requests/s, the same for every flood) floods a second
+#                  route, /forged, with the same JWT policy as the valid clients' route, with
 #                  tokens whose signatures are random (each one distinct, so each would need verifying: the worst
 #                  case; the flood also runs through the warm-up, so its code is compiled before anything is
 #                  measured); compare its p99 with gateway-jwt's. The flood comes from the same address as the valid
@@ -18,7 +19,8 @@
 #                  (Gateway:Identity:MaxFailedVerificationsPerSecond) it is refused unverified: this measures the
 #                  gateway as shipped. The open-model run is skipped for the jwt proxies (it sends no token).
 #   gateway-jwt-ratelimit-flood  gateway-jwt with the same paced flood sent to a second route, /limited, whose
-#                  rate limit refuses it (429): the yardstick for "a refusal for a bad token costs no more than a
+#                  rate limit refuses it (429); each flood has a route of its own, so the two differ only in what
+#                  refuses them: the yardstick for "a refusal for a bad token costs no more than a
 #                  rate-limit refusal" (issue 21). The flood is paced, not a closed loop, so a cheaper refusal
 #                  does not buy the flood more requests: the valid clients' p99 then shows what each refusal costs.
 #   gateway-accesslog gateway-full with the access log on, every request to a file (access.log in its work
@@ -301,12 +303,21 @@ results="$work/results.jsonl"
 : > "$results"
 
 # The current flood proxy's flood (wrk, 1 thread, 32 connections) for $2 seconds, $1 ms between a connection's
-# requests; it prints the requests it sent as "FLOOD n". gateway-jwt-flood floods the JWT route with forged tokens,
-# gateway-jwt-ratelimit-flood the route whose rate limit refuses everything.
+# requests; it prints the requests it sent as "FLOOD n". gateway-jwt-flood floods /forged (a route of its own with
+# the valid clients' JWT policy) with forged tokens, gateway-jwt-ratelimit-flood /limited, whose rate limit refuses
+# everything.
+flood_path() { if [ "${name%%:*}" = gateway-jwt-ratelimit-flood ]; then echo /limited/x; else echo /forged/x; fi; }
 flood() {
-  local path=/bench
-  [ "${name%%:*}" = gateway-jwt-ratelimit-flood ] && path=/limited/x
+  local path
+  path=$(flood_path)
   FLOOD_PATH="$path" FLOOD_DELAY_MS="$1" wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "${target%/bench}$path" 2>/dev/null
+}
+# What the current flood proxy's flood route answers a forged token (status and X-Gateway-Reason, e.g. "401
+# unauthenticated"): proof each flood is refused by what it is meant to measure. Asked after the flood alone, so
+# /limited's one permit is long spent.
+flood_answer() {
+  curl -s -o /dev/null -D - -m 2 -H "Authorization: Bearer ${jwt_token%.*}.AAAA" "${target%/bench}$(flood_path)" |
+    tr -d '\r' | awk 'NR == 1 { status = $2 } tolower($1) == "x-gateway-reason:" { reason = $2 } END { print status " " reason }'
 }
 flood_requests_in() { sed -n 's/^FLOOD \([0-9]*\).*/\1/p' "$1" | head -n 1; }
 
@@ -395,8 +406,9 @@ EOF
         before=$(cpu_ticks "$proxy_pid")
         flood 0 "$duration" > "$work/flood.out" || true
         refused=$(flood_requests_in "$work/flood.out")
-        printf '{"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d}\n' \
-          "$round" "$name" "${refused:-0}" "$(( $(cpu_ticks "$proxy_pid") - before ))" "$ticks_per_second" >> "$results"
+        after=$(cpu_ticks "$proxy_pid")
+        printf '{"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d,"answer":"%s"}\n' \
+          "$round" "$name" "${refused:-0}" "$((after - before))" "$ticks_per_second" "$(flood_answer)" >> "$results"
         echo "round $round  $name  flood alone  $(tail -n 1 "$results")" >&2
         ;;
     esac

@@ -88,7 +88,7 @@ case " $proxies " in *" gateway-jwt"*) jwt_setup ;; esac
 load() {
   case "$1" in
     gateway-jwt-flood|gateway-jwt-ratelimit-flood)
-      local path=/bench
+      local path=/forged/x
       [ "$1" = gateway-jwt-ratelimit-flood ] && path=/limited/x
       FLOOD_PATH="$path" FLOOD_DELAY_MS=0 wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "http://127.0.0.1:$proxy_port$path"
       ;;

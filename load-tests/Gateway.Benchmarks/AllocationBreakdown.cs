@@ -192,7 +192,7 @@ internal static class AllocationBreakdown
         }
     }
 
-    private static async Task<WebApplication> StartBackendAsync()
+    internal static async Task<WebApplication> StartBackendAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -222,7 +222,7 @@ internal static class AllocationBreakdown
         return app;
     }
 
-    private static async Task<(WebApplication App, string Directory)> StartGatewayAsync(JsonObject config)
+    internal static async Task<(WebApplication App, string Directory)> StartGatewayAsync(JsonObject config)
     {
         var directory = Path.Combine(Path.GetTempPath(), "gateway-alloc-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -256,7 +256,7 @@ internal static class AllocationBreakdown
         return listener;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -264,7 +264,7 @@ internal static class AllocationBreakdown
     }
 
     /// <summary>GC AllocationTick (keyword 0x1, verbose): one event per ~100 KB allocated, naming the type that crossed it.</summary>
-    private sealed class AllocationSampler : EventListener
+    internal sealed class AllocationSampler : EventListener
     {
         private readonly Dictionary<string, long> _bytes = [];
         private readonly Dictionary<string, long> _sizes = [];

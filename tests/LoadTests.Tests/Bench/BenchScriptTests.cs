@@ -119,6 +119,13 @@ public sealed class BenchScriptTests
         {
             Assert.True(summary.GetProperty(proxy).GetProperty("refusal_cpu_us").GetDouble() > 0, proxy);
         }
+
+        // Each flood is refused by what it is there to measure: the forged tokens by the identity step on their own JWT
+        // route, the other flood by its route's rate limit.
+        var answers = runs.Where(r => r.GetProperty("model").GetString() == "flood")
+            .ToDictionary(r => r.GetProperty("proxy").GetString()!, r => r.GetProperty("answer").GetString());
+        Assert.Equal("401 unauthenticated", answers["gateway-jwt-flood"]);
+        Assert.Equal("429 rate-limited", answers["gateway-jwt-ratelimit-flood"]);
     }
 
     [Fact]
