@@ -308,7 +308,14 @@ internal sealed class ClusterShedder
         }
 
         var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, _queueTimeout) : _queueTimeout;
-        wait = Math.Min(_patience.Wait(wait, LatencyTicks, now), ownWait);
+        if (ownWait < wait)
+        {
+            // Its client's own deadline, with room for the queue's pace to slip: a request let in at the very edge of
+            // it missed it whenever the pace fell a few percent, and was refused at that deadline instead of now.
+            wait = Math.Min(wait, ownWait - (long)(ownWait * SheddingConstants.ClientDeadlinePaceSlip));
+        }
+
+        wait = _patience.Wait(wait, LatencyTicks, now);
         var queuedOfItsOwn = _queuedByPriority[(int)priority];
         if (queuedOfItsOwn > 0 && TryMeasureDrain((int)priority, now, out var grants, out var over))
         {
