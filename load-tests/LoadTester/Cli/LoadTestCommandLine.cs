@@ -21,6 +21,7 @@ internal static class LoadTestCommandLine
           --max-requests N          hard cap on attempts per run, retries included; default 5000000
           --drain DUR               after the last arrival, time left for sessions in flight; default 60s
           --timeout DUR             per attempt, connect included; default 10s
+          --send-deadline           each attempt tells the server its timeout (X-Request-Deadline, in ms)
 
         load model
           --model open|closed       open: arrivals per second on schedule (default); closed: --users in a loop
@@ -89,6 +90,12 @@ internal static class LoadTestCommandLine
                 if (name == "--quiet")
                 {
                     options = options with { Quiet = true };
+                    continue;
+                }
+
+                if (name == "--send-deadline")
+                {
+                    options = options with { SendDeadline = true };
                     continue;
                 }
 

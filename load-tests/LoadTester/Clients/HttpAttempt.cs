@@ -7,10 +7,19 @@ internal static class HttpAttempt
 {
     private const string GatewayReasonHeader = "X-Gateway-Reason";
 
+    /// <summary>The client's deadline as the gateway reads it: the time it waits for this attempt, in whole milliseconds.</summary>
+    internal const string DeadlineHeader = "X-Request-Deadline";
+
+    /// <param name="sendDeadline">Whether to tell the server <paramref name="timeout"/> (<see cref="DeadlineHeader"/>), as gRPC clients send <c>grpc-timeout</c>.</param>
     public static async ValueTask<AttemptOutcome> SendAsync(
-        HttpMessageInvoker client, Uri uri, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        HttpMessageInvoker client, Uri uri, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, bool sendDeadline = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (sendDeadline)
+        {
+            request.Headers.TryAddWithoutValidation(DeadlineHeader, ((long)timeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try

@@ -95,7 +95,7 @@ internal sealed class SessionContext(
 
                 stats.AttemptStarted();
                 var sent = time.GetTimestamp();
-                var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct);
+                var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct, options.SendDeadline);
                 stats.RecordAttempt(path, result, time.GetElapsedTime(sent));
                 return result;
             },

@@ -97,7 +97,18 @@ internal sealed class ClusterShedder
 
     /// <summary>Waits in the queue for a slot, up to QueueTimeout.</summary>
     /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
-    public async ValueTask<string?> EnterAsync(RequestPriority priority, CancellationToken cancellationToken)
+    public ValueTask<string?> EnterAsync(RequestPriority priority, CancellationToken cancellationToken) =>
+        EnterAsync(priority, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// Waits in the queue for a slot, up to QueueTimeout, and no longer than <paramref name="clientBudget"/> (the time
+    /// the client said it waits, <see cref="ClientDeadline"/>) less twice the backend's latency, so that a request
+    /// granted at the end of its wait is still answered before its client gives up. Refused on arrival, as
+    /// <c>backlog</c>, when its queue would not reach it within that.
+    /// </summary>
+    /// <param name="clientBudget">The client's own deadline from now; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
+    public async ValueTask<string?> EnterAsync(RequestPriority priority, TimeSpan clientBudget, CancellationToken cancellationToken)
     {
         if (Options.QueueLimit == 0 || Options.QueueTimeout <= TimeSpan.Zero)
         {
@@ -105,11 +116,17 @@ internal sealed class ClusterShedder
         }
 
         Waiter waiter;
+        var timeout = Options.QueueTimeout;
         lock (_queueLock)
         {
             var now = _time.GetTimestamp();
-            if (BacklogOutlastsWait(priority, now))
+            var clientDeadline = clientBudget == Timeout.InfiniteTimeSpan
+                ? long.MaxValue
+                : now + (long)(clientBudget.TotalSeconds * _time.TimestampFrequency);
+            var ownWait = clientDeadline == long.MaxValue ? long.MaxValue : clientDeadline - (2 * LatencyTicks) - now;
+            if (ownWait <= 0 || BacklogOutlastsWait(priority, now, ownWait))
             {
+                // A client with no more than the backend's answer time left would get its answer after it gave up.
                 return SheddingReasons.Backlog;
             }
 
@@ -128,7 +145,14 @@ internal sealed class ClusterShedder
                 _drainTotal[(int)priority] = 0;
             }
 
-            waiter = new Waiter(now);
+            waiter = new Waiter(now, clientDeadline);
+            if (ownWait < _queueTimeout)
+            {
+                // Its own deadline ends the wait with a 503 and a Retry-After while the client still listens, in case
+                // the sweep has no pace to judge it by (the limit still finding capacity, the queue just filled).
+                timeout = TimeSpan.FromSeconds(ownWait / (double)_time.TimestampFrequency);
+            }
+
             _queues[(int)priority].Enqueue(waiter);
             _queuedByPriority[(int)priority]++;
             Volatile.Write(ref _queued, _queued + 1);
@@ -136,7 +160,7 @@ internal sealed class ClusterShedder
 
         // A slot may have freed between TryEnter and the enqueue, with no release left to hand it over.
         Grant();
-        var outcome = await waiter.WaitAsync(Options.QueueTimeout, _time, cancellationToken).ConfigureAwait(false);
+        var outcome = await waiter.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
         switch (outcome)
         {
             case Waiter.Granted:
@@ -265,7 +289,8 @@ internal sealed class ClusterShedder
     /// Refusing such a request on arrival answers it in microseconds instead of after QueueTimeout, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
-    private bool BacklogOutlastsWait(RequestPriority priority, long now)
+    /// <param name="ownWait">The longest this request may wait by its client's own deadline, in ticks; long.MaxValue for none.</param>
+    private bool BacklogOutlastsWait(RequestPriority priority, long now, long ownWait)
     {
         if (priority == RequestPriority.Sheddable && HasWaitersAtOrAbove(RequestPriority.Default))
         {
@@ -283,6 +308,13 @@ internal sealed class ClusterShedder
         }
 
         var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, _queueTimeout) : _queueTimeout;
+        if (ownWait < wait)
+        {
+            // Its client's own deadline, with room for the queue's pace to slip: a request let in at the very edge of
+            // it missed it whenever the pace fell a few percent, and was refused at that deadline instead of now.
+            wait = Math.Min(wait, ownWait - (long)(ownWait * SheddingConstants.ClientDeadlinePaceSlip));
+        }
+
         wait = _patience.Wait(wait, LatencyTicks, now);
         var queuedOfItsOwn = _queuedByPriority[(int)priority];
         if (queuedOfItsOwn > 0 && TryMeasureDrain((int)priority, now, out var grants, out var over))
@@ -384,7 +416,8 @@ internal sealed class ClusterShedder
 
         // Within the clients' patience when they were seen giving up sooner than QueueTimeout: a waiter granted after
         // it would be served to nobody.
-        var deadline = _patience.Wait(_queueTimeout, LatencyTicks, now);
+        var latency = LatencyTicks;
+        var deadline = _patience.Wait(_queueTimeout, latency, now);
         for (var p = 0; p < RequestPriorities.Count; p++)
         {
             if (_queuedByPriority[p] == 0 || !TryMeasureDrain(p, now, out var grants, out var over))
@@ -402,7 +435,8 @@ internal sealed class ClusterShedder
 
                 // Not reached before its wait ends even at QueueSweepPaceMargin times the pace, in whole numbers.
                 position++;
-                var left = waiter.EnqueuedAt + deadline - now;
+                // Or by the deadline its client sent, less twice the latency, as on arrival.
+                var left = Math.Min(waiter.EnqueuedAt + deadline, waiter.ClientDeadline - (2 * latency)) - now;
                 if (position * over > SheddingConstants.QueueSweepPaceMargin * grants * left && waiter.TryExpire())
                 {
                     // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
@@ -493,10 +527,17 @@ internal sealed class ClusterShedder
         private readonly TaskCompletionSource<int> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state;
 
-        public Waiter(long enqueuedAt) => EnqueuedAt = enqueuedAt;
+        public Waiter(long enqueuedAt, long clientDeadline)
+        {
+            EnqueuedAt = enqueuedAt;
+            ClientDeadline = clientDeadline;
+        }
 
         /// <summary>When it joined the queue (<see cref="TimeProvider"/> timestamp).</summary>
         public long EnqueuedAt { get; }
+
+        /// <summary>When its client said it gives up (<see cref="TimeProvider"/> timestamp); long.MaxValue if it did not say.</summary>
+        public long ClientDeadline { get; }
 
         /// <summary>Out of the queue but still in its <see cref="Queue{T}"/>: abandoned, or refused by the sweep.</summary>
         public bool Ended => Volatile.Read(ref _state) is TimedOut or Cancelled or ExpiredState;

@@ -44,7 +44,8 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
     private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RequestPriority priority)
     {
-        var refused = await shedder.EnterAsync(priority, context.RequestAborted);
+        // Read here, not on the way in: only a request that must wait has a use for its client's deadline.
+        var refused = await shedder.EnterAsync(priority, ClientDeadline.Of(context.Request), context.RequestAborted);
         if (refused is null)
         {
             await RunAsync(context, shedder);

@@ -8,7 +8,8 @@ internal static class SheddingReasons
 
     /// <summary>
     /// Refused on arrival: the requests queued ahead of it would not all get a slot within QueueTimeout at the rate
-    /// slots free (the limit over the latency of the last window), so waiting would only end in a queue_timeout later.
+    /// slots free (the limit over the latency of the last window), so waiting would only end in a queue_timeout later;
+    /// or not before the deadline its client sent (<c>X-Request-Deadline</c>, <c>grpc-timeout</c>), less the latency.
     /// </summary>
     public const string Backlog = "backlog";
 

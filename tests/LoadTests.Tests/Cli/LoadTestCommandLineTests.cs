@@ -16,6 +16,7 @@ public sealed class LoadTestCommandLineTests
         Assert.Equal([ClientRetryPolicy.None], options.Policies);
         Assert.Equal(["/session/auth", "/api/state", "/api/list"], options.Bootstrap);
         Assert.Equal(RetrySettings.Default, options.Retry);
+        Assert.False(options.SendDeadline);
     }
 
     [Fact]
@@ -23,10 +24,12 @@ public sealed class LoadTestCommandLineTests
     {
         var options = LoadTestCommandLine.Parse(
             ["steady", "--target", "http://localhost:18080", "--rate", "250", "--duration", "2m", "--policy", "immediate,honour-retry-after",
-             "--connection", "per-session", "--max-retries", "3", "--paths", "/a,/b", "--model", "closed", "--users", "7", "--quiet"],
+             "--connection", "per-session", "--max-retries", "3", "--paths", "/a,/b", "--model", "closed", "--users", "7", "--quiet",
+             "--send-deadline"],
             out var error);
 
         Assert.Null(error);
+        Assert.True(options!.SendDeadline);
         Assert.Equal(new Uri("http://localhost:18080/"), options!.Target);
         Assert.Equal((250.0, TimeSpan.FromMinutes(2), 7, true, true), (options.Rate, options.Duration!.Value, options.Users, options.ClosedModel, options.Quiet));
         Assert.Equal([ClientRetryPolicy.Immediate, ClientRetryPolicy.HonourRetryAfter], options.Policies);

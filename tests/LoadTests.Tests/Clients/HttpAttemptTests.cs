@@ -27,6 +27,24 @@ public sealed class HttpAttemptTests
         Assert.Equal("503", outcome.Label);
     }
 
+    [Theory]
+    [InlineData(true, "1000")]
+    [InlineData(false, null)]
+    public async Task SendAsync_SendDeadline_TellsTheTimeoutInMilliseconds(bool sendDeadline, string? expected)
+    {
+        string? sent = null;
+        using var client = new HttpMessageInvoker(new AnswerHandler(request =>
+        {
+            sent = request.Headers.TryGetValues("X-Request-Deadline", out var values) ? string.Join(",", values) : null;
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        }));
+
+        var outcome = await HttpAttempt.SendAsync(client, s_uri, TimeSpan.FromSeconds(1), TimeProvider.System, CancellationToken.None, sendDeadline);
+
+        Assert.True(outcome.IsSuccess);
+        Assert.Equal(expected, sent);
+    }
+
     [Fact]
     public void RetryAfter_HttpDate_IsTheWaitUntilThen()
     {
@@ -82,8 +100,13 @@ public sealed class HttpAttemptTests
         Assert.Equal(Math.Clamp(long.Parse(limit, System.Globalization.CultureInfo.InvariantCulture) * 9 / 10, 100, 1_000_000), connections);
     }
 
-    private sealed class AnswerHandler(Func<HttpResponseMessage> answer, TimeSpan delay = default) : HttpMessageHandler
+    private sealed class AnswerHandler(Func<HttpRequestMessage, HttpResponseMessage> answer, TimeSpan delay = default) : HttpMessageHandler
     {
+        public AnswerHandler(Func<HttpResponseMessage> answer, TimeSpan delay = default)
+            : this(_ => answer(), delay)
+        {
+        }
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             if (delay > TimeSpan.Zero)
@@ -91,7 +114,7 @@ public sealed class HttpAttemptTests
                 await Task.Delay(delay, cancellationToken);
             }
 
-            return answer();
+            return answer(request);
         }
     }
 }
