@@ -13,8 +13,8 @@ namespace Gateway.Resilience;
 /// the total timeout (504 <c>upstream-timeout</c>), which runs until the backend's response headers arrive (see
 /// <see cref="ResilienceScope.ResponseHeadersArrived"/>), or for a gRPC call until it ends: a gRPC client's deadline
 /// covers the whole call. While the rest runs, <see cref="HttpContext.RequestAborted"/> is the timeout's token, so the
-/// forwarder cancels the backend request when the time is up. A gRPC client's own deadline (<c>grpc-timeout</c>) is the
-/// total timeout when it is the tighter one, and a gRPC call cut mid-stream ends with DEADLINE_EXCEEDED rather than a
+/// forwarder cancels the backend request when the time is up. The client's own deadline (<see cref="ClientDeadline"/>:
+/// <c>X-Request-Deadline</c>, or a gRPC call's <c>grpc-timeout</c>) is the total timeout when it is the tighter one, and a gRPC call cut mid-stream ends with DEADLINE_EXCEEDED rather than a
 /// reset stream.
 /// </summary>
 internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegistry registry, GatewayResponseWriter writer, ResilienceMetrics metrics, TimeProvider time)
@@ -35,12 +35,11 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
     private Task InvokeAsync(HttpContext context, RouteModel route, ClusterResilience resilience)
     {
         var timeout = RouteTimeoutOf(route) ?? resilience.Options.Timeout;
-        if (GrpcProtocol.IsGrpc(context.Request) &&
-            GrpcProtocol.TryParseTimeout(context.Request.Headers[GrpcConstants.TimeoutHeader], out var callTimeout) &&
-            callTimeout < timeout)
+        var clientBudget = ClientDeadline.Of(context.Request);
+        if (clientBudget != System.Threading.Timeout.InfiniteTimeSpan && clientBudget < timeout)
         {
             // A deadline already spent still gets one attempt's worth of nothing: the smallest timeout there is.
-            timeout = callTimeout < ResilienceConstants.MinTimeout ? ResilienceConstants.MinTimeout : callTimeout;
+            timeout = clientBudget < ResilienceConstants.MinTimeout ? ResilienceConstants.MinTimeout : clientBudget;
         }
 
         return resilience.TryEnterBulkhead(out var lease)

@@ -114,6 +114,40 @@ public sealed class TimeoutTests
     }
 
     [Fact]
+    public async Task ClientDeadline_TighterThanThePolicy_Answers504AtTheClientsDeadline()
+    {
+        // The client stops listening after 400 ms; the backend's work is cancelled then, not at the policy's 5 s.
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        backends.Instances[0].Faults.Hang = true;
+        await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, new JsonObject { ["Timeout"] = "00:00:05" }));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/x");
+        request.Headers.Add("X-Request-Deadline", "400");
+        var clock = Stopwatch.StartNew();
+        using var response = await gateway.Proxy.SendAsync(request);
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(350), TimeSpan.FromSeconds(3));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream-timeout", Reason(response));
+        await Eventually.TrueAsync(async () => (await DestinationAsync(gateway, "api", "eu-1")).GetProperty("inFlight").GetInt32() == 0, TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task ClientDeadline_TighterThanThePolicy_IsWhatTheBackendIsTold()
+    {
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, new JsonObject { ["Timeout"] = "00:00:05" }));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/x");
+        request.Headers.Add("X-Request-Deadline", "1500");
+        using var response = await gateway.Proxy.SendAsync(request);
+
+        var echo = await EchoAsync(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.InRange(long.Parse(echo!.Headers["X-Request-Deadline"], CultureInfo.InvariantCulture), 500, 1500);
+    }
+
+    [Fact]
     public async Task Deadline_ClusterWithoutPolicy_ClientValueIsRemoved()
     {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");

@@ -1,7 +1,7 @@
-using Gateway.Shedding;
+using Gateway.Resilience;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.UnitTests.Shedding;
+namespace Gateway.UnitTests.Resilience;
 
 public sealed class ClientDeadlineTests
 {
@@ -71,9 +71,11 @@ public sealed class ClientDeadlineTests
         Assert.Equal(Timeout.InfiniteTimeSpan, ClientDeadline.Of(Request(grpcTimeout: "2S", contentType: "application/json")));
     }
 
-    [Fact]
-    public void Of_GrpcCallWithBoth_TheDeadlineHeaderWins()
+    [Theory]
+    [InlineData("300", "2S", 300)]
+    [InlineData("3000", "200m", 200)]
+    public void Of_GrpcCallWithBoth_TheTighterWins(string deadline, string grpcTimeout, long milliseconds)
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(300), ClientDeadline.Of(Request("300", "2S", "application/grpc")));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), ClientDeadline.Of(Request(deadline, grpcTimeout, "application/grpc")));
     }
 }
