@@ -14,8 +14,8 @@ namespace Gateway.Resilience;
 /// <see cref="ResilienceScope.ResponseHeadersArrived"/>), or for a gRPC call until it ends: a gRPC client's deadline
 /// covers the whole call. While the rest runs, <see cref="HttpContext.RequestAborted"/> is the timeout's token, so the
 /// forwarder cancels the backend request when the time is up. The client's own deadline (<see cref="ClientDeadline"/>:
-/// <c>X-Request-Deadline</c>, or a gRPC call's <c>grpc-timeout</c>) is the total timeout when it is the tighter one, and a gRPC call cut mid-stream ends with DEADLINE_EXCEEDED rather than a
-/// reset stream.
+/// <c>X-Request-Deadline</c>, or a gRPC call's <c>grpc-timeout</c>) is the total timeout when it is the tighter one,
+/// and a gRPC call cut mid-stream ends with DEADLINE_EXCEEDED rather than a reset stream.
 /// </summary>
 internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegistry registry, GatewayResponseWriter writer, ResilienceMetrics metrics, TimeProvider time)
 {

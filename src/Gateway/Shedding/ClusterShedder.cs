@@ -102,8 +102,8 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// Waits in the queue for a slot, up to QueueTimeout, and no longer than <paramref name="clientBudget"/> (the time
-    /// the client said it waits, <see cref="Resilience.ClientDeadline"/>) less twice the backend's latency, so that a request
-    /// granted at the end of its wait is still answered before its client gives up. Refused on arrival, as
+    /// the client said it waits, <see cref="Resilience.ClientDeadline"/>) less twice the backend's latency, so that a
+    /// request granted at the end of its wait is still answered before its client gives up. Refused on arrival, as
     /// <c>backlog</c>, when its queue would not reach it within that.
     /// </summary>
     /// <param name="clientBudget">The client's own deadline from now; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
