@@ -7,6 +7,9 @@
 #                                [--connections 32]
 # BEFORE_DIR and AFTER_DIR hold a built Gateway.dll each (copy src/Gateway/bin/Release/net10.0 after building each
 # commit). Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
+# Each run line also gives the machine's speed just before and just after its window (load-tests/cpu-speed.py: ms for
+# a fixed piece of work, about 30 on this VM when fast and about 47 when slow), since the host's speed moves a run's
+# CPU per request by more than most changes do.
 set -euo pipefail
 [ $# -ge 2 ] || { sed -n 2,10p "$0" >&2; exit 2; }
 before="$(cd "$1" && pwd)"; after="$(cd "$2" && pwd)"; shift 2
@@ -43,14 +46,16 @@ for round in $(seq "$rounds"); do
     pid=$!
     wait_for "http://127.0.0.1:$proxy_port/bench" "$dir"
     wrk -t2 -c"$connections" -d"${warmup}s" "http://127.0.0.1:$proxy_port/bench" >/dev/null
+    speed_before=$(python3 load-tests/cpu-speed.py 0.3)
     start=$(cpu_ticks "$pid")
     wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$proxy_port/bench" > "$dir/wrk.txt"
     end=$(cpu_ticks "$pid")
+    speed_after=$(python3 load-tests/cpu-speed.py 0.3)
     kill "$pid"; wait "$pid" 2>/dev/null || true
     requests=$(grep -o '[0-9]* requests' "$dir/wrk.txt" | cut -d' ' -f1)
     p99=$(awk '$1 == "99%" {print $2}' "$dir/wrk.txt")
     us=$(python3 -c "print(round(($end - $start) * 1e4 / $requests, 1))")
-    echo "round $round $build: $requests requests, $us µs CPU per request, p99 $p99"
+    echo "round $round $build: $requests requests, $us µs CPU per request, p99 $p99, machine $speed_before/$speed_after ms"
     echo "$build $us" >> "$work/results"
   done
 done
