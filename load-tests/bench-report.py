@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench.sh's report: the medians of its runs as OUT/bench.md (tables) and OUT/bench.json (every run and the medians).
 
-Usage: bench-report.py RESULTS OUT --rounds N --duration S --warmup S --rate R
+Usage: bench-report.py RESULTS OUT --rounds N --duration S --warmup S --rate R [--backend-capacity N:MS] [--interleave]
 RESULTS holds one JSON object a line, one per wrk or load-tester run, as bench.sh writes them:
   model "closed"           wrk on keep-alive connections: requests, seconds, errors, p50_us, p99_us, cpu_ticks, ...
   model "open"             the load tester at a fixed rate: p50_us, p99_us
@@ -393,6 +393,7 @@ def main():
     parser.add_argument("--warmup", type=float, required=True)
     parser.add_argument("--rate", type=int, required=True)
     parser.add_argument("--backend-capacity", default=None)
+    parser.add_argument("--interleave", action="store_true")
     args = parser.parse_args()
 
     runs = [json.loads(line) for line in open(args.results) if line.strip()]
@@ -409,6 +410,9 @@ def main():
     lines = [f"Benchmark {when:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {args.rounds} round(s) of "
              f"{args.duration:g} s per run after a {args.warmup:g} s warm-up; "
              f"{'HTTP/1.1 keep-alive' if keep_alive else 'HTTP/1.1, a new connection per request'}, 128-byte body.", ""]
+    if args.interleave:
+        lines[0] = lines[0].replace(" per run after a", " per run, interleaved (every proxy up at once, one warm-up each, "
+                                    "loaded in turn round after round), after a", 1)
     if args.backend_capacity:
         n, ms = (int(x) for x in args.backend_capacity.split(":"))
         lines[0] = (f"Benchmark {when:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, open model at {args.rate}/s for "
@@ -440,7 +444,7 @@ def main():
               f"{P99_CONNECTIONS} was not run); CPU per new connection ≤ {NEW_CONNECTION_TARGETS['gateway-full']['cpu']:.2f}x. "
               "✓/✗ mark each ratio with a target; `targets` lists the ratios missed, at every connection count."]
     open(os.path.join(args.out, "bench.md"), "w").write("\n".join(lines) + "\n")
-    json.dump({"runs": runs, "summary": summary, "rounds": args.rounds, "duration_s": args.duration,
+    json.dump({"runs": runs, "summary": summary, "rounds": args.rounds, "interleaved": args.interleave, "duration_s": args.duration,
                "warmup_s": args.warmup, "baselines": baselines, "floods": floods,
                "targets": {"keep_alive": KEEP_ALIVE_TARGETS, "new_connections": NEW_CONNECTION_TARGETS,
                            "floors": sorted(FLOORS), "p99_connections": P99_CONNECTIONS}},

@@ -46,7 +46,8 @@
 #
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--connections "16 64 256"] [--rate R]
 #                            [--proxies "gateway-full yarp ..."] [--baseline default|slim] [--tls]
-#                            [--mode keep-alive|new-connections|both] [--backend-capacity N:MS] [--out DIR]
+#                            [--mode keep-alive|new-connections|both] [--backend-capacity N:MS] [--interleave]
+#                            [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement.
 #   --warmup  seconds of load before each proxy's first measured run (default 10). The .NET proxies run JIT-tiered
 #             code: under load plain YARP took 8 to 12 s to reach its steady CPU cost per request (135, 69, then
@@ -59,6 +60,12 @@
 #             CPU per connection; each run also counts the TCP connections accepted in this network namespace
 #             (PassiveOpens in /proc/net/snmp) to show there was one per request. both: the one, then the other,
 #             on the same proxy process, each after its own --warmup.
+#   --interleave  every proxy is started once and stays up; each round then loads them in turn (the order rotating
+#             as above), each for --duration, after one --warmup each at the start. This machine's speed swings by up
+#             to 1.6x in episodes of seconds (docs/benchmarks.md, "the bimodal start is not a start"), so a proxy
+#             measured in one long window per process lands in whichever episode runs then; many short interleaved
+#             windows (e.g. --rounds 12 --duration 3) give every proxy the same mix, and the medians compare. Keep-alive
+#             and new-connection runs only: no open-model run, no flood or JWT proxies, no --backend-capacity.
 #   --backend-capacity N:MS  the backend is a sample-backend instance with a capacity (N in service x MS each, the
 #             rest queue) instead of nginx, and only the open model runs, at --rate (default 90% of N x 1000 / MS),
 #             warmed up at that rate: issue 15's steady-load check that shedding refuses nothing below capacity and
@@ -87,6 +94,7 @@ mode=keep-alive
 tls=0
 backend_capacity=""
 rate_given=0
+interleave=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; warmup=1; connections="16"; rate=0; shift ;;
@@ -102,6 +110,7 @@ while [ $# -gt 0 ]; do
     --baseline) baseline="$2"; shift 2 ;;
     --mode) mode="$2"; shift 2 ;;
     --tls) tls=1; shift ;;
+    --interleave) interleave=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -127,6 +136,12 @@ case "$mode" in
   keep-alive|new-connections|both) ;;
   *) echo "--mode is keep-alive, new-connections or both, not $mode" >&2; exit 2 ;;
 esac
+if [ "$interleave" -eq 1 ]; then
+  [ -z "$backend_capacity" ] || { echo "--interleave runs the closed model only, not with --backend-capacity" >&2; exit 2; }
+  case " $proxies " in *" gateway-jwt"*) echo "--interleave does not run the JWT proxies (one token and flood per run)" >&2; exit 2 ;; esac
+  [ "$rate_given" -eq 0 ] || [ "$rate" -eq 0 ] || { echo "--interleave runs no open-model run: leave out --rate" >&2; exit 2; }
+  rate=0
+fi
 out="${out:-$root/load-tests/reports/bench-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 work="$(mktemp -d)"
@@ -343,14 +358,49 @@ wrk_run() {
   opened=$(( $(passive_opens) - opened ))
   after=$(cpu_ticks "$proxy_pid")
   read -r _ requests micros errors p50 p99 <<<"$line"
-  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d,"flood_requests":%d,"flood_seconds":%d}\n' \
+  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d,"flood_requests":%d,"flood_seconds":%d,"pid":%d}\n' \
     "$round" "$name" "$model" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "$p50" "$p99" \
-    "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" "$opened" "${flood_requests:-0}" "$((duration + 1))" >> "$results"
+    "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" "$opened" "${flood_requests:-0}" "$((duration + 1))" \
+    "${proxy_pid:-0}" >> "$results"
   echo "round $round  $name  $model c=$c  $(tail -n 1 "$results")" >&2
 }
 
 read -ra proxy_list <<<"$proxies"
-for round in $(seq 1 "$rounds"); do
+if [ "$interleave" -eq 1 ]; then
+  # Every proxy up at once, each on ports of its own, warmed once; then short windows in turn, round after round.
+  declare -A proxy_ports proxy_pids proxy_targets
+  for name in "${proxy_list[@]}"; do
+    proxy_port=$(free_port)
+    admin_port=$(free_port)
+    start_proxy "$name"
+    proxy_ports[$name]=$proxy_port
+    proxy_pids[$name]=$proxy_pid
+    proxy_targets[$name]=$target
+  done
+  for name in "${proxy_list[@]}"; do
+    target=${proxy_targets[$name]}
+    [ "$mode" = new-connections ] || wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
+    [ "$mode" = keep-alive ] || wrk -t2 -c64 -d"${warmup}s" -H "Connection: close" "$target" >/dev/null 2>&1 || true
+  done
+  for round in $(seq 1 "$rounds"); do
+    turn=$(( (round - 1) % ${#proxy_list[@]} ))
+    for name in "${proxy_list[@]:turn}" "${proxy_list[@]:0:turn}"; do
+      proxy_port=${proxy_ports[$name]}
+      proxy_pid=${proxy_pids[$name]}
+      target=${proxy_targets[$name]}
+      if [ "$mode" != new-connections ]; then
+        for c in $connections; do wrk_run closed "$c"; done
+      fi
+      if [ "$mode" != keep-alive ]; then
+        for c in $connections; do wrk_run new-connections "$c"; done
+      fi
+    done
+  done
+fi
+# One process per proxy per round (not with --interleave, whose rounds ran above).
+sequential_rounds=$rounds
+[ "$interleave" -eq 0 ] || sequential_rounds=0
+for round in $(seq 1 "$sequential_rounds"); do
   # Each round starts one proxy further on: whatever a place in the order costs (the first run after the backend
   # started, the run after another proxy's unpaced flood) is not charged to the same proxy every round.
   turn=$(( (round - 1) % ${#proxy_list[@]} ))
@@ -421,5 +471,5 @@ EOF
 done
 
 python3 load-tests/bench-report.py "$results" "$out" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --rate "$rate" \
-  ${backend_capacity:+--backend-capacity "$backend_capacity"}
+  ${backend_capacity:+--backend-capacity "$backend_capacity"} $([ "$interleave" -eq 0 ] || echo --interleave)
 echo "written: $out/bench.md and $out/bench.json" >&2

@@ -147,6 +147,55 @@ public sealed class BenchScriptTests
             order);
     }
 
+    [Fact]
+    public async Task QuickRun_Interleaved_EveryProxyUpOnceAndLoadedInTurnEachRound()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "bench-smoke-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var run = await Script.RunAsync(
+                "bash",
+                ["load-tests/bench.sh", "--quick", "--no-build", "--interleave", "--rounds", "2", "--proxies", "gateway-none yarp", "--out", output],
+                TimeSpan.FromMinutes(4));
+            Assert.True(run.ExitCode == 0, $"bench.sh exited {run.ExitCode}: {run.Stderr}");
+            Assert.Contains("interleaved", await File.ReadAllTextAsync(Path.Combine(output, "bench.md")), StringComparison.Ordinal);
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "bench.json")));
+            Assert.True(json.RootElement.GetProperty("interleaved").GetBoolean());
+            var closed = json.RootElement.GetProperty("runs").EnumerateArray()
+                .Where(r => r.GetProperty("model").GetString() == "closed")
+                .ToList();
+            Assert.All(closed, r => Assert.True(r.GetProperty("requests").GetInt64() > 0));
+            // Round 1 in the given order, round 2 one further on, as without --interleave.
+            Assert.Equal(
+                [(1, "gateway-none"), (1, "yarp"), (2, "yarp"), (2, "gateway-none")],
+                closed.Select(r => (r.GetProperty("round").GetInt32(), r.GetProperty("proxy").GetString())).ToList());
+            // One process per proxy for the whole run, not one per round.
+            var processes = closed.GroupBy(r => r.GetProperty("proxy").GetString())
+                .ToDictionary(g => g.Key!, g => g.Select(r => r.GetProperty("pid").GetInt32()).Distinct().ToList());
+            Assert.All(processes.Values, pids => Assert.True(pids.Count == 1 && pids[0] > 0, string.Join(",", pids)));
+            Assert.NotEqual(processes["gateway-none"][0], processes["yarp"][0]);
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Interleave_WithAFloodProxy_RefusedWithAClearMessage()
+    {
+        var run = await Script.RunAsync(
+            "bash",
+            ["load-tests/bench.sh", "--quick", "--no-build", "--interleave", "--proxies", "gateway-jwt-flood yarp", "--out", Path.GetTempPath()],
+            TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--interleave does not run the JWT proxies", run.Stderr, StringComparison.Ordinal);
+    }
+
     private static async Task<(string Stderr, IReadOnlyList<MarkdownTable> Tables, JsonElement Summary)> RunAsync(string[] arguments)
     {
         var (stderr, tables, summary, _) = await RunWithRunsAsync(arguments);
