@@ -125,6 +125,15 @@ def main():
         row("refusals answered in, client's clock p50 / p99", lambda r: f"{ms(r['overall']['rejectionLatency']['p50Ms'])} / {ms(r['overall']['rejectionLatency']['p99Ms'])}" if r["overall"].get("rejectionLatency", {}).get("count") else "-"),
         row("load generator start lag p99", lambda r: ms(r["sessions"]["startLag"]["p99Ms"])),
     ]
+    # A run that mixes sessions sending their deadline with sessions that do not (--send-deadline-fraction): each kind.
+    for i, kind in enumerate(k["name"] for k in (first.get("byDeadline") or [])):
+        def of(r, i=i):
+            return (r.get("byDeadline") or [None, None])[i]
+        lines += [
+            row(f"sessions {kind}: bootstrapped", lambda r, of=of: f"{of(r)['bootstrapped']:,} / {of(r)['sessions']:,}" if of(r) else "-"),
+            row(f"... attempts timed out", lambda r, of=of: f"{of(r)['timeouts']:,} of {of(r)['attempts']:,}" if of(r) else "-"),
+            row(f"... refusals answered in, client's clock p50 / p99", lambda r, of=of: f"{ms(of(r)['rejectionLatency']['p50Ms'])} / {ms(of(r)['rejectionLatency']['p99Ms'])}" if of(r) and of(r)["rejectionLatency"]["count"] else "-"),
+        ]
 
     refused_within, refused = share_within(before, after, 503, None, 0.005)
     sync_within, sync_refused = share_within(before, after, 503, "/sync/{**rest}", 0.005)

@@ -22,6 +22,8 @@ internal static class LoadTestCommandLine
           --drain DUR               after the last arrival, time left for sessions in flight; default 60s
           --timeout DUR             per attempt, connect included; default 10s
           --send-deadline           each attempt tells the server its timeout (X-Request-Deadline, in ms)
+          --send-deadline-fraction F  only this share of the sessions does (0 to 1, spread evenly); the report
+                                    then gives sessions, timeouts and refusals for each kind
 
         load model
           --model open|closed       open: arrivals per second on schedule (default); closed: --users in a loop
@@ -95,7 +97,7 @@ internal static class LoadTestCommandLine
 
                 if (name == "--send-deadline")
                 {
-                    options = options with { SendDeadline = true };
+                    options = options with { SendDeadlineFraction = 1 };
                     continue;
                 }
 
@@ -108,6 +110,7 @@ internal static class LoadTestCommandLine
                     "--max-duration" => options with { MaxDuration = Duration(value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(2)) },
                     "--max-requests" => options with { MaxRequests = Whole(value, 1, 50_000_000) },
                     "--drain" => options with { Drain = Duration(value, TimeSpan.Zero, TimeSpan.FromMinutes(30)) },
+                    "--send-deadline-fraction" => options with { SendDeadlineFraction = Number(value, 0, 1) },
                     "--timeout" => options with { Timeout = Duration(value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10)) },
                     "--model" => options with { ClosedModel = value switch { "open" => false, "closed" => true, _ => throw new FormatException("--model is open or closed.") } },
                     "--rate" => options with { Rate = Number(value, 0.001, 100_000) },

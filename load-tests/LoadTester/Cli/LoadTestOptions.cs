@@ -72,8 +72,11 @@ internal sealed record LoadTestOptions
     /// <summary>Per attempt, connect included. Default 10 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Each attempt tells the server <see cref="Timeout"/> in <c>X-Request-Deadline</c> (milliseconds). Default off.</summary>
-    public bool SendDeadline { get; init; }
+    /// <summary>
+    /// The share of sessions whose attempts tell the server <see cref="Timeout"/> in <c>X-Request-Deadline</c>
+    /// (milliseconds), spread evenly over the arrivals. Default 0 (none), range 0 to 1; <c>--send-deadline</c> is 1.
+    /// </summary>
+    public double SendDeadlineFraction { get; init; }
 
     /// <summary>Hard stop for one run, whatever is still going. Default 10 min.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(10);

@@ -24,7 +24,8 @@ internal sealed record RunReport(
     IReadOnlyList<BackendInstanceReport>? Backend,
     IReadOnlyList<RunEvent> Events,
     IReadOnlyList<TimelinePoint> Timeline,
-    string? Aborted);
+    string? Aborted,
+    IReadOnlyList<ClientKindReport>? ByDeadline = null);
 
 /// <summary>
 /// One step (a call path) of the sessions. Calls are logical calls after retries; attempts include every retry.
@@ -60,6 +61,13 @@ internal sealed record SessionReport(
     double? Served99Seconds,
     LatencySummary StartLag,
     long ConnectionSlotWaits);
+
+/// <summary>
+/// One kind of session in a run that mixes them (<c>--send-deadline-fraction</c>): those that send their deadline,
+/// or those that do not. Sessions counts those that ended (bootstrapped, failed or stopped).
+/// </summary>
+/// <param name="RejectionLatency">How fast this kind's attempts answered 429 or 503 were answered, from send to status.</param>
+internal sealed record ClientKindReport(string Name, long Sessions, long Bootstrapped, long Attempts, long Timeouts, LatencySummary RejectionLatency);
 
 /// <summary>A sample-backend instance over the run: its longest queue and how many requests it served.</summary>
 internal sealed record BackendInstanceReport(string Name, string Region, long PeakQueued, long Served, long Abandoned);

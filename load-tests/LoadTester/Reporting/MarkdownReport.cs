@@ -37,6 +37,12 @@ internal static class MarkdownReport
                 Line(md, $"Rejections (429/503) answered in: p50 {refused.P50Ms:0.##} ms, p99 {refused.P99Ms:0.##} ms, max {refused.MaxMs:0.##} ms, over {refused.Count:N0} attempts.");
             }
 
+            foreach (var kind in run.ByDeadline ?? [])
+            {
+                var r = kind.RejectionLatency;
+                Line(md, $"Sessions {kind.Name}: {kind.Bootstrapped:N0} of {kind.Sessions:N0} bootstrapped, {kind.Timeouts:N0} of {kind.Attempts:N0} attempts timed out, rejections answered in p50 {r.P50Ms:0.##} ms, p99 {r.P99Ms:0.##} ms over {r.Count:N0}.");
+            }
+
             var s = run.Sessions;
             Line(md, $"Sessions: {s.Planned:N0} planned, {s.Started:N0} started, {s.Bootstrapped:N0} bootstrapped, {s.Failed:N0} failed. Served 50 %: {Seconds(s.HalfServedSeconds)}, 99 %: {Seconds(s.Served99Seconds)}, all (for a storm: time until it was fully served): {Seconds(s.FullyServedSeconds)}.");
             Line(md, $"Load generator start lag (session start against its schedule): p50 {s.StartLag.P50Ms:0.#} ms, p99 {s.StartLag.P99Ms:0.#} ms, max {s.StartLag.MaxMs:0.#} ms; sessions that waited for one of the tool's own connections (--max-connections): {s.ConnectionSlotWaits:N0}.");

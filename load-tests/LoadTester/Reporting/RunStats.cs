@@ -24,6 +24,10 @@ internal sealed class RunStats
     private long _lastCompletion;
     private long _connectionSlotWaits;
 
+    // Sessions that send their deadline and sessions that do not (LoadTestOptions.SendDeadlineFraction), apart.
+    private readonly KindStats _sendsDeadline = new("sending their deadline");
+    private readonly KindStats _sendsNone = new("sending no deadline");
+
     public RunStats(TimeProvider time, long origin)
     {
         _time = time;
@@ -119,6 +123,43 @@ internal sealed class RunStats
                     bucket.Errors++;
                 }
             }
+        }
+    }
+
+    /// <summary>Counts a session's end for its kind: whether it sends its deadline, whether it bootstrapped.</summary>
+    public void KindSessionEnded(bool sendsDeadline, bool bootstrapped)
+    {
+        lock (_lock)
+        {
+            var kind = sendsDeadline ? _sendsDeadline : _sendsNone;
+            kind.Sessions++;
+            kind.Bootstrapped += bootstrapped ? 1 : 0;
+        }
+    }
+
+    /// <summary>Counts an attempt for its session's kind: timeouts, and how fast refusals came.</summary>
+    public void KindAttempt(bool sendsDeadline, AttemptOutcome outcome, TimeSpan answeredIn)
+    {
+        lock (_lock)
+        {
+            var kind = sendsDeadline ? _sendsDeadline : _sendsNone;
+            kind.Attempts++;
+            kind.Timeouts += outcome.Error == "timeout" ? 1 : 0;
+            if (outcome.IsRejection)
+            {
+                Histograms.Record(kind.RejectionLatency, answeredIn);
+            }
+        }
+    }
+
+    /// <summary>Both kinds of session, when the run had both; otherwise null (the whole run is one kind).</summary>
+    public IReadOnlyList<ClientKindReport>? SummariseKinds()
+    {
+        lock (_lock)
+        {
+            return _sendsDeadline.Sessions == 0 || _sendsNone.Sessions == 0
+                ? null
+                : [_sendsDeadline.ToReport(), _sendsNone.ToReport()];
         }
     }
 
@@ -230,6 +271,17 @@ internal sealed class RunStats
 
     private static void Increment(Dictionary<string, long> counts, string key) =>
         counts[key] = counts.TryGetValue(key, out var count) ? count + 1 : 1;
+
+    private sealed class KindStats(string name)
+    {
+        public long Sessions;
+        public long Bootstrapped;
+        public long Attempts;
+        public long Timeouts;
+        public readonly LongHistogram RejectionLatency = Histograms.Create();
+
+        public ClientKindReport ToReport() => new(name, Sessions, Bootstrapped, Attempts, Timeouts, LatencySummary.From(RejectionLatency));
+    }
 
     private sealed class TimelineBucket
     {

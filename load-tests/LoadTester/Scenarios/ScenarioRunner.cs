@@ -131,7 +131,8 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
                 backendReport,
                 events.OrderBy(e => e.AtSeconds).ToList(),
                 timeline,
-                aborted);
+                aborted,
+                stats.SummariseKinds());
         }
     }
 

@@ -16,6 +16,7 @@ internal sealed class SessionContext(
 {
     private readonly SemaphoreSlim _connections = new(options.MaxConnections, options.MaxConnections);
     private string? _abortReason;
+    private long _sessions;
 
     public string? AbortReason => Volatile.Read(ref _abortReason);
 
@@ -27,6 +28,8 @@ internal sealed class SessionContext(
         // Sessions start from the scheduler's loop; get off it at once so a slow connect never delays the next start.
         await Task.Yield();
         stats.SessionStarted(scheduled);
+        var sendsDeadline = SendsDeadline(Interlocked.Increment(ref _sessions) - 1, options.SendDeadlineFraction);
+        var bootstrapped = false;
         var token = run.Token;
         var holdsConnection = false;
         HttpMessageInvoker? own = null;
@@ -50,7 +53,7 @@ internal sealed class SessionContext(
             var callStart = scheduled;
             foreach (var path in plan.Bootstrap)
             {
-                if (!await CallAsync(client, path, callStart, token))
+                if (!await CallAsync(client, path, callStart, sendsDeadline, token))
                 {
                     stats.SessionFailed();
                     return;
@@ -60,10 +63,11 @@ internal sealed class SessionContext(
             }
 
             stats.SessionBootstrapped();
+            bootstrapped = true;
             for (var beat = 0; beat < plan.Heartbeats && plan.HeartbeatPath is { } heartbeat; beat++)
             {
                 await Task.Delay(plan.HeartbeatInterval, time, token);
-                await CallAsync(client, heartbeat, time.GetTimestamp(), token);
+                await CallAsync(client, heartbeat, time.GetTimestamp(), sendsDeadline, token);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -72,6 +76,7 @@ internal sealed class SessionContext(
         }
         finally
         {
+            stats.KindSessionEnded(sendsDeadline, bootstrapped);
             own?.Dispose();
             if (holdsConnection)
             {
@@ -80,7 +85,13 @@ internal sealed class SessionContext(
         }
     }
 
-    private async Task<bool> CallAsync(HttpMessageInvoker client, string path, long callStart, CancellationToken token)
+    /// <summary>
+    /// Whether the <paramref name="n"/>-th session (from 0) sends its deadline: the sessions that do are spread evenly
+    /// over the arrivals (with 0.5, every other one), so both kinds meet the same storm.
+    /// </summary>
+    internal static bool SendsDeadline(long n, double fraction) => Math.Floor((n + 1) * fraction) > Math.Floor(n * fraction);
+
+    private async Task<bool> CallAsync(HttpMessageInvoker client, string path, long callStart, bool sendsDeadline, CancellationToken token)
     {
         var uri = new Uri(options.Target, path.TrimStart('/'));
         var outcome = await retry.ExecuteAsync(
@@ -95,8 +106,10 @@ internal sealed class SessionContext(
 
                 stats.AttemptStarted();
                 var sent = time.GetTimestamp();
-                var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct, options.SendDeadline);
-                stats.RecordAttempt(path, result, time.GetElapsedTime(sent));
+                var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct, sendsDeadline);
+                var answeredIn = time.GetElapsedTime(sent);
+                stats.RecordAttempt(path, result, answeredIn);
+                stats.KindAttempt(sendsDeadline, result, answeredIn);
                 return result;
             },
             token);

@@ -16,7 +16,28 @@ public sealed class LoadTestCommandLineTests
         Assert.Equal([ClientRetryPolicy.None], options.Policies);
         Assert.Equal(["/session/auth", "/api/state", "/api/list"], options.Bootstrap);
         Assert.Equal(RetrySettings.Default, options.Retry);
-        Assert.False(options.SendDeadline);
+        Assert.Equal(0, options.SendDeadlineFraction);
+    }
+
+    [Theory]
+    [InlineData("0.5", 0.5)]
+    [InlineData("0", 0.0)]
+    [InlineData("1", 1.0)]
+    public void Parse_SendDeadlineFraction_IsRead(string value, double expected)
+    {
+        var options = LoadTestCommandLine.Parse(["reconnect-storm", "--send-deadline-fraction", value], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(expected, options!.SendDeadlineFraction);
+    }
+
+    [Fact]
+    public void Parse_SendDeadlineFractionOverOne_IsAnError()
+    {
+        var options = LoadTestCommandLine.Parse(["reconnect-storm", "--send-deadline-fraction", "1.5"], out var error);
+
+        Assert.Null(options);
+        Assert.Contains("from 0 to 1", error);
     }
 
     [Fact]
@@ -29,7 +50,7 @@ public sealed class LoadTestCommandLineTests
             out var error);
 
         Assert.Null(error);
-        Assert.True(options!.SendDeadline);
+        Assert.Equal(1, options!.SendDeadlineFraction);
         Assert.Equal(new Uri("http://localhost:18080/"), options!.Target);
         Assert.Equal((250.0, TimeSpan.FromMinutes(2), 7, true, true), (options.Rate, options.Duration!.Value, options.Users, options.ClosedModel, options.Quiet));
         Assert.Equal([ClientRetryPolicy.Immediate, ClientRetryPolicy.HonourRetryAfter], options.Policies);

@@ -108,6 +108,37 @@ public sealed class RunStatsTests
         Assert.Equal((2L, 2L, 1L, 1L, (double?)null, (double?)1.0, (double?)null), (sessions.Planned, sessions.Started, sessions.Bootstrapped, sessions.Failed, sessions.FullyServedSeconds, sessions.HalfServedSeconds, sessions.Served99Seconds));
     }
 
+    [Fact]
+    public void SummariseKinds_BothKinds_CountsEachApart()
+    {
+        var time = new FakeTimeProvider();
+        var stats = new RunStats(time, time.GetTimestamp());
+
+        stats.KindAttempt(sendsDeadline: true, s_overloaded, TimeSpan.FromMilliseconds(2));
+        stats.KindAttempt(sendsDeadline: true, s_ok, TimeSpan.FromMilliseconds(30));
+        stats.KindSessionEnded(sendsDeadline: true, bootstrapped: true);
+        stats.KindAttempt(sendsDeadline: false, s_overloaded, TimeSpan.FromMilliseconds(900));
+        stats.KindAttempt(sendsDeadline: false, AttemptOutcome.Failed("timeout"), TimeSpan.FromSeconds(1));
+        stats.KindSessionEnded(sendsDeadline: false, bootstrapped: false);
+
+        var kinds = stats.SummariseKinds()!;
+
+        Assert.Equal((1L, 1L, 2L, 0L, 1L), (kinds[0].Sessions, kinds[0].Bootstrapped, kinds[0].Attempts, kinds[0].Timeouts, kinds[0].RejectionLatency.Count));
+        Assert.Equal((1L, 0L, 2L, 1L, 1L), (kinds[1].Sessions, kinds[1].Bootstrapped, kinds[1].Attempts, kinds[1].Timeouts, kinds[1].RejectionLatency.Count));
+        Assert.InRange(kinds[0].RejectionLatency.MaxMs, 1, 3);
+        Assert.InRange(kinds[1].RejectionLatency.MaxMs, 890, 910);
+    }
+
+    [Fact]
+    public void SummariseKinds_OneKindOnly_IsNull()
+    {
+        var time = new FakeTimeProvider();
+        var stats = new RunStats(time, time.GetTimestamp());
+        stats.KindSessionEnded(sendsDeadline: true, bootstrapped: true);
+
+        Assert.Null(stats.SummariseKinds());
+    }
+
     private static void Attempt(RunStats stats, string step, AttemptOutcome outcome)
     {
         stats.AttemptStarted();
