@@ -103,8 +103,11 @@ public sealed class StreamCutByTotalTimeoutTests
     public async Task SseStreamUnderARouteIdleTimeout_EventsKeepItAlive()
     {
         await using var backend = await StartSseBackendAsync();
-        // Events every 250 ms, each resetting the route's 1 s idle timeout, for 2.5 s.
-        await using var gateway = await StartWarmAsync(Config(backend.Urls.First(), routeIdleTimeout: "00:00:01"));
+        // Events every 250 ms, each resetting the route's 2 s idle timeout, for 2.5 s: past the idle timeout (and the
+        // policy's 1 s Timeout) only if the events keep it alive. With a 1 s idle timeout the stream was cut once, 5 s
+        // into a full suite run while every test class starts at once: an event over 750 ms late would do that (likely
+        // the starved start, not proven).
+        await using var gateway = await StartWarmAsync(Config(backend.Urls.First(), routeIdleTimeout: "00:00:02"));
 
         using var response = await gateway.Proxy.GetAsync("/api/sse", HttpCompletionOption.ResponseHeadersRead);
         var body = await response.Content.ReadAsStringAsync();
