@@ -93,12 +93,17 @@ internal sealed class RunStats
     }
 
     /// <param name="latency">How long the attempt took; for rejections it is how fast the target said no.</param>
-    public void RecordAttempt(string step, AttemptOutcome outcome, TimeSpan? latency = null)
+    public void RecordAttempt(string step, AttemptOutcome outcome, TimeSpan? latency = null, bool? sendsDeadline = null)
     {
         Interlocked.Decrement(ref _inFlight);
         var now = _time.GetTimestamp();
         lock (_lock)
         {
+            if (sendsDeadline is { } sends && latency is { } kindLatency)
+            {
+                CountKindAttempt(sends, outcome, kindLatency);
+            }
+
             var stats = Step(step);
             stats.Attempts++;
             Increment(stats.Statuses, outcome.Label);
@@ -137,18 +142,18 @@ internal sealed class RunStats
         }
     }
 
-    /// <summary>Counts an attempt for its session's kind: timeouts, and how fast refusals came.</summary>
-    public void KindAttempt(bool sendsDeadline, AttemptOutcome outcome, TimeSpan answeredIn)
+    /// <summary>
+    /// Counts an attempt for its session's kind: timeouts, and how fast refusals came. Under the lock
+    /// <see cref="RecordAttempt"/> already holds, so an attempt takes it once.
+    /// </summary>
+    private void CountKindAttempt(bool sendsDeadline, AttemptOutcome outcome, TimeSpan answeredIn)
     {
-        lock (_lock)
+        var kind = sendsDeadline ? _sendsDeadline : _sendsNone;
+        kind.Attempts++;
+        kind.Timeouts += outcome.Error == "timeout" ? 1 : 0;
+        if (outcome.IsRejection)
         {
-            var kind = sendsDeadline ? _sendsDeadline : _sendsNone;
-            kind.Attempts++;
-            kind.Timeouts += outcome.Error == "timeout" ? 1 : 0;
-            if (outcome.IsRejection)
-            {
-                Histograms.Record(kind.RejectionLatency, answeredIn);
-            }
+            Histograms.Record(kind.RejectionLatency, answeredIn);
         }
     }
 

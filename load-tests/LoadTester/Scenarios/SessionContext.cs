@@ -107,9 +107,7 @@ internal sealed class SessionContext(
                 stats.AttemptStarted();
                 var sent = time.GetTimestamp();
                 var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct, sendsDeadline);
-                var answeredIn = time.GetElapsedTime(sent);
-                stats.RecordAttempt(path, result, answeredIn);
-                stats.KindAttempt(sendsDeadline, result, answeredIn);
+                stats.RecordAttempt(path, result, time.GetElapsedTime(sent), sendsDeadline);
                 return result;
             },
             token);

@@ -114,11 +114,11 @@ public sealed class RunStatsTests
         var time = new FakeTimeProvider();
         var stats = new RunStats(time, time.GetTimestamp());
 
-        stats.KindAttempt(sendsDeadline: true, s_overloaded, TimeSpan.FromMilliseconds(2));
-        stats.KindAttempt(sendsDeadline: true, s_ok, TimeSpan.FromMilliseconds(30));
+        stats.RecordAttempt("/api/state", s_overloaded, TimeSpan.FromMilliseconds(2), sendsDeadline: true);
+        stats.RecordAttempt("/api/state", s_ok, TimeSpan.FromMilliseconds(30), sendsDeadline: true);
         stats.KindSessionEnded(sendsDeadline: true, bootstrapped: true);
-        stats.KindAttempt(sendsDeadline: false, s_overloaded, TimeSpan.FromMilliseconds(900));
-        stats.KindAttempt(sendsDeadline: false, AttemptOutcome.Failed("timeout"), TimeSpan.FromSeconds(1));
+        stats.RecordAttempt("/api/state", s_overloaded, TimeSpan.FromMilliseconds(900), sendsDeadline: false);
+        stats.RecordAttempt("/api/state", AttemptOutcome.Failed("timeout"), TimeSpan.FromSeconds(1), sendsDeadline: false);
         stats.KindSessionEnded(sendsDeadline: false, bootstrapped: false);
 
         var kinds = stats.SummariseKinds()!;
