@@ -7,6 +7,10 @@ RESULTS holds one JSON object a line, one per wrk or load-tester run, as bench.s
   model "open"             the load tester at a fixed rate: p50_us, p99_us
   model "new-connections"  wrk with `Connection: close`, each request on a fresh connection; also `accepted`, the TCP
                            connections accepted in the network namespace during the run
+A wrk run's `errors` is the sum of wrk's error counts, also given by kind (absent in older results): `non_2xx` (wrk's
+"Non-2xx or 3xx responses"), `connect_errors`, `read_errors`, `write_errors`, `timeouts`; for the gateway also
+`gateway_statuses` (the statuses its proxy listener answered during the run, from its /metrics) and `gateway_shed`
+(its load-shedding refusals by reason).
 Each ratio to a plain YARP baseline (`yarp`, and `yarp-slim` when it ran) that has a target in issue 16 is marked
 ✓ or ✗, and the `targets` column sums up each row.
 """
@@ -75,6 +79,7 @@ def summarise(runs, proxies, rate):
                     "p50_ms": med([r["p50_us"] / 1000 for r in rs]),
                     "p99_ms": med([r["p99_us"] / 1000 for r in rs]),
                     "errors": sum(r["errors"] for r in rs),
+                    **{key: sum(r.get(key, 0) for r in rs) for key, _ in ERROR_KINDS},
                 }
                 for c in sorted({r["connections"] for r in closed})
                 for rs in [[r for r in closed if r["connections"] == c]]
@@ -100,6 +105,7 @@ def summarise(runs, proxies, rate):
                         "cps": med([r["requests"] / r["seconds"] for r in rs if r["seconds"] > 0]),
                         "p99_ms": med([r["p99_us"] / 1000 for r in rs]),
                         "errors": sum(r["errors"] for r in rs),
+                        **{key: sum(r.get(key, 0) for r in rs) for key, _ in ERROR_KINDS},
                     }
                     for c in sorted({r["connections"] for r in fresh})
                     for rs in [[r for r in fresh if r["connections"] == c]]
@@ -178,6 +184,37 @@ def describe(check):
     """A missed ratio as the targets cell names it: `CPU÷yarp-slim 1.31`, `req/s÷yarp c=256 0.84`."""
     where = "" if check["connections"] is None else f" c={check['connections']}"
     return f"{LABELS[check['metric']]}÷{check['baseline']}{where} {check['value']:.2f}"
+
+
+ERROR_KINDS = (("non_2xx", "non-2xx/3xx"), ("connect_errors", "connect"), ("read_errors", "read"),
+               ("write_errors", "write"), ("timeouts", "timeout"))
+
+
+def error_runs(runs):
+    """Every wrk run with an error, the errors by kind and what the gateway counted itself in the same window: which
+    statuses it answered (a 503 with no shedding reason is not shedding's) and why load shedding refused."""
+    header = ("| round | proxy | run | connections | requests | " + " | ".join(label for _, label in ERROR_KINDS) +
+              " | gateway's statuses | shedding refusals |")
+    rows = []
+    for r in runs:
+        if r["model"] in ("closed", "new-connections") and r.get("errors"):
+            rows.append([str(r["round"]), r["proxy"], "keep-alive" if r["model"] == "closed" else "new connections",
+                         str(r["connections"]), f"{r['requests']:,}"] +
+                        [fmt(r.get(key)) for key, _ in ERROR_KINDS] +
+                        [" ".join(f"{k}: {v:,}" for k, v in sorted(r.get("gateway_statuses", {}).items())) or "-",
+                         " ".join(f"{k}: {v:,}" for k, v in sorted(r.get("gateway_shed", {}).items())) or "-"])
+    if not rows:
+        return []
+    return ["", "wrk's errors by run (runs with none left out):", ""] + table(header, rows)
+
+
+def error_totals(runs):
+    """All wrk errors over all runs, and by kind when the results have them: `394 (non-2xx/3xx 394, connect 0, ...)`."""
+    wrk = [r for r in runs if r["model"] in ("closed", "new-connections")]
+    total = sum(r.get("errors", 0) for r in wrk)
+    if not any("non_2xx" in r for r in wrk):
+        return f"{total}"
+    return f"{total} (" + ", ".join(f"{label} {sum(r.get(key, 0) for r in wrk)}" for key, label in ERROR_KINDS) + ")"
 
 
 def table(header, rows):
@@ -434,8 +471,8 @@ def main():
     lines += access_log_on_against_off(summary)
     floods = flood_comparison(summary, runs)
     lines += floods_against_each_other(summary, floods)
-    errors = sum(r.get("errors", 0) for r in runs)
-    lines += ["", f"Socket/status errors reported by wrk over all runs: {errors}. CPU and RSS are the proxy process's "
+    lines += error_runs(runs)
+    lines += ["", f"Socket/status errors reported by wrk over all runs: {error_totals(runs)}. CPU and RSS are the proxy process's "
                   "(nginx: master and workers); `direct` has no proxy.",
               "Targets (issue 16), against each plain YARP baseline that ran: gateway-full CPU per request ≤ "
               f"{KEEP_ALIVE_TARGETS['gateway-full']['cpu']:.2f}x and req/s ≥ {KEEP_ALIVE_TARGETS['gateway-full']['rps']:.2f}x "

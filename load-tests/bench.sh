@@ -215,12 +215,15 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
   # NAME:LABEL runs NAME's configuration (kind), in a directory of its own.
   local name="$1" kind="${1%%:*}" dir="$work/$1"
   mkdir -p "$dir"
+  proxy_admin=""
   target="$scheme://127.0.0.1:$proxy_port/bench"
   case "$kind" in
     gateway-full|gateway-none|gateway-noshed|gateway-accesslog|gateway-jwt|gateway-jwt-flood|gateway-jwt-ratelimit-flood)
       gateway_config "${kind#gateway-}" > "$dir/appsettings.json"
       # shellcheck disable=SC2046 # listen_args is split into arguments on purpose
-      (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
+      # Appended, not overwritten: a run's logs outlive each round's process (copied to DIR/logs at the end).
+      (cd "$dir" && exec dotnet "$gateway_dll" $(listen_args) "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >>"$dir/out.log" 2>&1) &
+      proxy_admin=$admin_port
       ;;
     yarp)
       # shellcheck disable=SC2046
@@ -305,13 +308,36 @@ passive_opens() {
   awk '/^Tcp:/ { if (!col) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") col = i } else print $col }' /proc/net/snmp
 }
 
+# wrk's summary line: requests, microseconds, all errors, p50, p99, then the errors by kind: "Non-2xx or 3xx responses"
+# (status) and the socket errors (connect, read, write, timeout: no answer within wrk's 2 s).
 cat > "$work/report.lua" <<'EOF'
 done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
-  io.write(string.format("WRK %d %d %d %.1f %.1f\n", summary.requests, summary.duration, errors,
-    latency:percentile(50), latency:percentile(99)))
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %.1f %.1f %d %d %d %d %d\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect, e.read, e.write, e.timeout))
 end
 EOF
+
+# The gateway's own count of its answers so far, from its admin listener's /metrics: "status CODE N" for each HTTP
+# status the proxy listener answered (http.server.request.duration's count) and "shed REASON N" for each reason load
+# shedding refused with (gateway.shedding.rejections). Nothing for a proxy that is not the gateway.
+gateway_answers() {
+  [ -n "${1:-}" ] || return 0
+  curl -s -m 2 "http://127.0.0.1:$1/metrics" | awk '
+    /^http_server_request_duration_seconds_count\{/ && !/gateway_listener="admin"/ &&
+      match($0, /http_response_status_code="[0-9]+"/) { n["status " substr($0, RSTART + 27, RLENGTH - 28)] += $NF }
+    /^gateway_shedding_rejections_total\{/ &&
+      match($0, /gateway_shedding_reason="[a-z_]+"/) { n["shed " substr($0, RSTART + 25, RLENGTH - 26)] += $NF }
+    END { for (k in n) print k, n[k] }' || true
+}
+# answers_delta BEFORE AFTER (files of gateway_answers): what was counted in between, as the JSON fields
+# "gateway_statuses" and "gateway_shed" ({} when nothing, or no gateway).
+answers_delta() {
+  awk 'FNR == NR { before[$1 " " $2] = $3; next }
+       { d = $3 - before[$1 " " $2]; if (d > 0) { s = sprintf("\"%s\":%d", $2, d); if ($1 == "status") st = st (st ? "," : "") s; else sh = sh (sh ? "," : "") s } }
+       END { printf "\"gateway_statuses\":{%s},\"gateway_shed\":{%s}", st, sh }' "$1" "$2"
+}
 
 ticks_per_second=$(getconf CLK_TCK)
 results="$work/results.jsonl"
@@ -341,6 +367,8 @@ wrk_run() {
   local model="$1" c="$2" threads=2 close=() before after opened line
   [ "$c" -lt 2 ] && threads=1
   [ "$model" = new-connections ] && close=(-H "Connection: close")
+  # Read outside the CPU window: a scrape costs the gateway some CPU of its own.
+  gateway_answers "$proxy_admin" > "$work/answers.before"
   before=$(cpu_ticks "$proxy_pid")
   opened=$(passive_opens)
   local flood_pid="" flood_requests=0
@@ -350,16 +378,19 @@ wrk_run() {
       flood_pid=$!
       ;;
   esac
-  line=$(wrk -t"$threads" -c"$c" -d"${duration}s" "${close[@]}" "${auth[@]}" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0")
+  line=$(wrk -t"$threads" -c"$c" -d"${duration}s" "${close[@]}" "${auth[@]}" -s "$work/report.lua" "$target" 2>/dev/null | grep '^WRK ' || echo "WRK 0 1 0 0 0 0 0 0 0 0")
   if [ -n "$flood_pid" ]; then
     wait "$flood_pid" 2>/dev/null || true
     flood_requests=$(flood_requests_in "$work/flood.out")
   fi
   opened=$(( $(passive_opens) - opened ))
   after=$(cpu_ticks "$proxy_pid")
-  read -r _ requests micros errors p50 p99 <<<"$line"
-  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d,"flood_requests":%d,"flood_seconds":%d,"pid":%d}\n' \
-    "$round" "$name" "$model" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "$p50" "$p99" \
+  gateway_answers "$proxy_admin" > "$work/answers.after"
+  read -r _ requests micros errors p50 p99 non_2xx connect_errors read_errors write_errors timeouts <<<"$line"
+  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"non_2xx":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,%s,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d,"flood_requests":%d,"flood_seconds":%d,"pid":%d}\n' \
+    "$round" "$name" "$model" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "${non_2xx:-0}" \
+    "${connect_errors:-0}" "${read_errors:-0}" "${write_errors:-0}" "${timeouts:-0}" \
+    "$(answers_delta "$work/answers.before" "$work/answers.after")" "$p50" "$p99" \
     "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" "$opened" "${flood_requests:-0}" "$((duration + 1))" \
     "${proxy_pid:-0}" >> "$results"
   echo "round $round  $name  $model c=$c  $(tail -n 1 "$results")" >&2
@@ -368,7 +399,7 @@ wrk_run() {
 read -ra proxy_list <<<"$proxies"
 if [ "$interleave" -eq 1 ]; then
   # Every proxy up at once, each on ports of its own, warmed once; then short windows in turn, round after round.
-  declare -A proxy_ports proxy_pids proxy_targets
+  declare -A proxy_ports proxy_pids proxy_targets proxy_admins
   for name in "${proxy_list[@]}"; do
     proxy_port=$(free_port)
     admin_port=$(free_port)
@@ -376,6 +407,7 @@ if [ "$interleave" -eq 1 ]; then
     proxy_ports[$name]=$proxy_port
     proxy_pids[$name]=$proxy_pid
     proxy_targets[$name]=$target
+    proxy_admins[$name]=$proxy_admin
   done
   for name in "${proxy_list[@]}"; do
     target=${proxy_targets[$name]}
@@ -388,6 +420,7 @@ if [ "$interleave" -eq 1 ]; then
       proxy_port=${proxy_ports[$name]}
       proxy_pid=${proxy_pids[$name]}
       target=${proxy_targets[$name]}
+      proxy_admin=${proxy_admins[$name]}
       if [ "$mode" != new-connections ]; then
         for c in $connections; do wrk_run closed "$c"; done
       fi
@@ -470,6 +503,11 @@ EOF
   done
 done
 
+# The processes' own logs (the gateway's warnings and errors, nginx's error logs), for whatever wrk counted as errors.
+mkdir -p "$out/logs"
+for log in "$work"/*/out.log "$work"/*/error.log; do
+  [ -s "$log" ] && cp "$log" "$out/logs/$(basename "$(dirname "$log")")-$(basename "$log")"
+done
 python3 load-tests/bench-report.py "$results" "$out" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --rate "$rate" \
   ${backend_capacity:+--backend-capacity "$backend_capacity"} $([ "$interleave" -eq 0 ] || echo --interleave)
 echo "written: $out/bench.md and $out/bench.json" >&2
