@@ -165,6 +165,14 @@ public sealed class BenchScriptTests
                 .Where(r => r.GetProperty("model").GetString() == "closed")
                 .ToList();
             Assert.All(closed, r => Assert.True(r.GetProperty("requests").GetInt64() > 0));
+            // Each run's errors by kind, and for the gateway what it answered in the same window (from its /metrics).
+            Assert.All(closed, r => Assert.Equal(0, r.GetProperty("non_2xx").GetInt64() + r.GetProperty("read_errors").GetInt64()));
+            Assert.All(
+                closed.Where(r => r.GetProperty("proxy").GetString() == "gateway-none"),
+                r => Assert.True(r.GetProperty("gateway_statuses").GetProperty("200").GetInt64() > 0, r.ToString()));
+            Assert.All(
+                closed.Where(r => r.GetProperty("proxy").GetString() == "yarp"),
+                r => Assert.Empty(r.GetProperty("gateway_statuses").EnumerateObject()));
             // Round 1 in the given order, round 2 one further on, as without --interleave.
             Assert.Equal(
                 [(1, "gateway-none"), (1, "yarp"), (2, "yarp"), (2, "gateway-none")],
