@@ -10,7 +10,8 @@ RESULTS holds one JSON object a line, one per wrk or load-tester run, as bench.s
 A wrk run's `errors` is the sum of wrk's error counts, also given by kind (absent in older results): `non_2xx` (wrk's
 "Non-2xx or 3xx responses"), `connect_errors`, `read_errors`, `write_errors`, `timeouts`; for the gateway also
 `gateway_statuses` (the statuses its proxy listener answered during the run, from its /metrics), `gateway_shed`
-(its load-shedding refusals by reason) and `gateway_limit` (its adaptive concurrency limit before and after).
+(its load-shedding refusals by reason), `gateway_edge` (new connections its edge closed unanswered, by reason) and
+`gateway_limit` (its adaptive concurrency limit before and after).
 Each ratio to a plain YARP baseline (`yarp`, and `yarp-slim` when it ran) that has a target in issue 16 is marked
 ✓ or ✗, and the `targets` column sums up each row.
 """
@@ -194,7 +195,7 @@ def error_runs(runs):
     """Every wrk run with an error, the errors by kind and what the gateway counted itself in the same window: which
     statuses it answered (a 503 with no shedding reason is not shedding's) and why load shedding refused."""
     header = ("| round | proxy | run | connections | requests | " + " | ".join(label for _, label in ERROR_KINDS) +
-              " | gateway's statuses | shedding refusals | shedding limit before → after |")
+              " | gateway's statuses | shedding refusals | connections the edge refused | shedding limit before → after |")
     rows = []
     for r in runs:
         if r["model"] in ("closed", "new-connections") and r.get("errors"):
@@ -203,6 +204,7 @@ def error_runs(runs):
                         [fmt(r.get(key)) for key, _ in ERROR_KINDS] +
                         [" ".join(f"{k}: {v:,}" for k, v in sorted(r.get("gateway_statuses", {}).items())) or "-",
                          " ".join(f"{k}: {v:,}" for k, v in sorted(r.get("gateway_shed", {}).items())) or "-",
+                         " ".join(f"{k}: {v:,}" for k, v in sorted(r.get("gateway_edge", {}).items())) or "-",
                          " → ".join(str(v) for v in r.get("gateway_limit", [])) or "-"])
     if not rows:
         return []

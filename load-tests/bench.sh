@@ -321,8 +321,9 @@ EOF
 
 # The gateway's own count of its answers so far, from its admin listener's /metrics: "status CODE N" for each HTTP
 # status the proxy listener answered (http.server.request.duration's count) and "shed REASON N" for each reason load
-# shedding refused with (gateway.shedding.rejections); "limit - N", its adaptive concurrency limit now (the largest
-# over its clusters). Nothing for a proxy that is not the gateway.
+# shedding refused with (gateway.shedding.rejections); "edge REASON N" for each reason the edge closed a new connection
+# unanswered (gateway.edge.rejected_connections: wrk counts those as read errors); "limit - N", its adaptive concurrency
+# limit now (the largest over its clusters). Nothing for a proxy that is not the gateway.
 gateway_answers() {
   [ -n "${1:-}" ] || return 0
   curl -s -m 2 "http://127.0.0.1:$1/metrics" | awk '
@@ -330,17 +331,19 @@ gateway_answers() {
       match($0, /http_response_status_code="[0-9]+"/) { n["status " substr($0, RSTART + 27, RLENGTH - 28)] += $NF }
     /^gateway_shedding_rejections_total\{/ &&
       match($0, /gateway_shedding_reason="[a-z_]+"/) { n["shed " substr($0, RSTART + 25, RLENGTH - 26)] += $NF }
+    /^gateway_edge_rejected_connections_total\{/ &&
+      match($0, /gateway_connection_reason="[a-z_]+"/) { n["edge " substr($0, RSTART + 27, RLENGTH - 28)] += $NF }
     /^gateway_shedding_limit\{/ && $NF > n["limit -"] { n["limit -"] = $NF }
     END { for (k in n) print k, n[k] }' || true
 }
 # answers_delta BEFORE AFTER (files of gateway_answers): what was counted in between, as the JSON fields
-# "gateway_statuses" and "gateway_shed" ({} when nothing, or no gateway), and the limit before and after as
-# "gateway_limit" ([] for no gateway).
+# "gateway_statuses", "gateway_shed" and "gateway_edge" ({} when nothing, or no gateway), and the limit before and
+# after as "gateway_limit" ([] for no gateway).
 answers_delta() {
   awk 'FNR == NR { before[$1 " " $2] = $3; next }
        $1 == "limit" { lim = sprintf("%d,%d", before["limit -"], $3); next }
-       { d = $3 - before[$1 " " $2]; if (d > 0) { s = sprintf("\"%s\":%d", $2, d); if ($1 == "status") st = st (st ? "," : "") s; else sh = sh (sh ? "," : "") s } }
-       END { printf "\"gateway_statuses\":{%s},\"gateway_shed\":{%s},\"gateway_limit\":[%s]", st, sh, lim }' "$1" "$2"
+       { d = $3 - before[$1 " " $2]; if (d > 0) { s = sprintf("\"%s\":%d", $2, d); if ($1 == "status") st = st (st ? "," : "") s; else if ($1 == "shed") sh = sh (sh ? "," : "") s; else ed = ed (ed ? "," : "") s } }
+       END { printf "\"gateway_statuses\":{%s},\"gateway_shed\":{%s},\"gateway_edge\":{%s},\"gateway_limit\":[%s]", st, sh, ed, lim }' "$1" "$2"
 }
 
 ticks_per_second=$(getconf CLK_TCK)

@@ -125,7 +125,7 @@ public sealed class BenchReportTests
         var report = await ReportTextAsync(
             Closed("yarp", 30_000, 3.00, 40.0),
             """{"round":6,"proxy":"gateway-none","model":"closed","connections":256,"requests":115008,"seconds":3.0,"errors":181,"non_2xx":181,"connect_errors":0,"read_errors":0,"write_errors":0,"timeouts":0,"gateway_statuses":{"200":114827,"503":181},"gateway_shed":{"backlog":181},"gateway_limit":[120,64],"p50_us":6000,"p99_us":11000,"cpu_ticks":400,"ticks_per_second":100,"peak_rss_kib":100000,"accepted":256}""",
-            """{"round":12,"proxy":"gateway-none","model":"new-connections","connections":256,"requests":42014,"seconds":3.0,"errors":1874,"non_2xx":0,"connect_errors":0,"read_errors":1874,"write_errors":0,"timeouts":0,"gateway_statuses":{"200":42014},"gateway_shed":{},"gateway_limit":[64,40],"p50_us":16000,"p99_us":27000,"cpu_ticks":350,"ticks_per_second":100,"peak_rss_kib":100000,"accepted":43888}""");
+            """{"round":12,"proxy":"gateway-none","model":"new-connections","connections":256,"requests":42014,"seconds":3.0,"errors":1874,"non_2xx":0,"connect_errors":0,"read_errors":1874,"write_errors":0,"timeouts":0,"gateway_statuses":{"200":42014},"gateway_shed":{},"gateway_edge":{"max_connections":1874},"gateway_limit":[64,40],"p50_us":16000,"p99_us":27000,"cpu_ticks":350,"ticks_per_second":100,"peak_rss_kib":100000,"accepted":43888}""");
 
         var errors = Assert.Single(MarkdownTable.All(report, "round"));
         Assert.Equal(["6", "12"], errors.Keys);
@@ -137,6 +137,7 @@ public sealed class BenchReportTests
         Assert.Equal("1,874", errors.Cell("12", "read"));
         Assert.Equal("0", errors.Cell("12", "non-2xx/3xx"));
         Assert.Equal("-", errors.Cell("12", "shedding refusals"));
+        Assert.Equal("max_connections: 1,874", errors.Cell("12", "connections the edge refused"));
         Assert.Contains(
             "errors reported by wrk over all runs: 2055 (non-2xx/3xx 181, connect 0, read 1874, write 0, timeout 0)",
             report,
