@@ -4,7 +4,8 @@ namespace Gateway.Shedding;
 /// Admission to one cluster: in-flight requests against the adaptive limit, by priority, with a short queue.
 /// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
 /// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
-/// up to QueueTimeout; a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
+/// up to PacedQueueTimeout, or QueueTimeout while the cluster's clients are seen retrying refusals at once
+/// (<see cref="RetryHabit"/>); a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
 /// room for a higher priority by refusing the oldest waiter of the lowest one. A priority's queue that stands (has not
 /// emptied for StandingQueueInterval) drops, as CoDel does, the waiters that have waited longer than StandingQueueWait.
 /// </summary>
@@ -82,6 +83,12 @@ internal sealed class ClusterShedder
 
     /// <summary>Requests admitted and not yet finished.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The longest a request may wait in the queue now (QueueTimeout or PacedQueueTimeout, by <see cref="Habit"/>).</summary>
+    public TimeSpan QueueWaitNow => TimeSpan.FromSeconds(QueueWait(_time.GetTimestamp()) / (double)_time.TimestampFrequency);
+
+    /// <summary>How the cluster's clients were last seen answering a refusal, for operators.</summary>
+    public string ClientsRetry => Habit.Describe(_time.GetTimestamp());
 
     /// <summary>Requests waiting in the queue.</summary>
     public int Queued => Volatile.Read(ref _queued);

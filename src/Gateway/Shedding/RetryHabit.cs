@@ -58,6 +58,9 @@ internal sealed class RetryHabit
     /// <summary>Whether the clients were last seen waiting out their <c>Retry-After</c> (and that is recent).</summary>
     public bool WaitsOutRetryAfter(long now) => Volatile.Read(ref _habit) == Waits && now - Volatile.Read(ref _judgedAt) < _memory;
 
+    /// <summary>For operators: <c>at_once</c>, <c>after_retry_after</c> or <c>unknown</c> (no judgement in memory).</summary>
+    public string Describe(long now) => RetriesAtOnce(now) ? "at_once" : WaitsOutRetryAfter(now) ? "after_retry_after" : "unknown";
+
     /// <summary>A request of <paramref name="route"/> on connection <paramref name="connectionId"/> was refused.</summary>
     public void Refused(string connectionId, RouteModel route, long now)
     {

@@ -21,12 +21,11 @@ internal static class SheddingConstants
     public const int MinQueueLimit = 0;
     public const int MaxQueueLimit = 100_000;
 
-    // Long enough to hold a storm's backlog rather than refuse it: a naive client turns every refusal into another
-    // request at once, so a 50 ms queue multiplied a 5,000-client storm into retries until 3,513 sessions gave up,
-    // while 2 s served every session of it, for naive clients and for those that honour Retry-After alike
-    // (docs/load-shedding.md, the storm proof). Short of common client timeouts is not needed: a waiter whose client
-    // leaves is dropped without backend work, and the backlog rule refuses on arrival anyone who could not be served
-    // within it.
+    // The wait while refused clients are seen retrying at once (RetryHabit). Long enough to hold a storm's backlog
+    // rather than refuse it: a naive client turns every refusal into another request at once, so a 50 ms queue
+    // multiplied a 5,000-client storm into retries until 3,513 sessions gave up, while 2 s served every session of it
+    // (docs/load-shedding.md, the storm proof). Clients with a shorter timeout are held under it once they are seen
+    // giving up (ClientPatience); a waiter whose client leaves is dropped without backend work.
     public static readonly TimeSpan DefaultQueueTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan MinQueueTimeout = TimeSpan.Zero;
 
@@ -141,6 +140,13 @@ internal static class SheddingConstants
 
     /// <summary>Refusals a bucket must hold before its early retries say how the clients retry.</summary>
     public const int MinRefusalsToJudgeHabit = 10;
+
+    /// <summary>
+    /// The most the abandoned waits of a second may spread (standard deviation over mean) and still say how long clients
+    /// wait: waits spread evenly from nothing, a crowd leaving at one instant, have 0.58; clients leaving at their
+    /// timeout, a few percent.
+    /// </summary>
+    public const double MaxPatienceSpread = 0.3;
 
     /// <summary>How long a learned client patience (and retry habit) holds after the last second that showed it.</summary>
     public static readonly TimeSpan ClientPatienceMemory = TimeSpan.FromSeconds(30);
