@@ -88,7 +88,13 @@ internal sealed class RetryHabit
             Interlocked.Decrement(ref _marked);
             if (now - mark.At < _window)
             {
-                Interlocked.Increment(ref _retriedEarly);
+                var early = Interlocked.Increment(ref _retriedEarly);
+                if (early >= SheddingConstants.MinRefusalsToJudgeHabit && early * 4 >= Volatile.Read(ref _refused))
+                {
+                    // Naive clients are told apart at once, not at the bucket's end: every refusal they get until then
+                    // is a retry spent under the shorter wait (the demo's storm lost sessions that way).
+                    Judge(AtOnce, now);
+                }
             }
         }
     }
@@ -106,11 +112,30 @@ internal sealed class RetryHabit
         var early = Interlocked.Exchange(ref _retriedEarly, 0);
         if (refused >= SheddingConstants.MinRefusalsToJudgeHabit)
         {
-            Volatile.Write(ref _habit, early * 4 >= refused ? AtOnce : Waits);
-            Volatile.Write(ref _judgedAt, now);
+            if (early * 4 >= refused)
+            {
+                Judge(AtOnce, now);
+            }
+            else if (early * 10 < refused || Volatile.Read(ref _habit) != AtOnce)
+            {
+                // Only clear evidence turns naive clients into patient ones: a bucket whose refusals come in a burst
+                // sees their retries in the next, and a wrong turn shortens the queue for naive clients.
+                Judge(Waits, now);
+            }
+            else
+            {
+                // Between the two: the judgement stands, and holds as long as such buckets come.
+                Volatile.Write(ref _judgedAt, now);
+            }
         }
 
         Forget(now);
+    }
+
+    private void Judge(int habit, long now)
+    {
+        Volatile.Write(ref _habit, habit);
+        Volatile.Write(ref _judgedAt, now);
     }
 
     /// <summary>Drops the marks past the early window: a return after it says nothing the counts need.</summary>

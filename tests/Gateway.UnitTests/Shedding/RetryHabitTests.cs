@@ -134,4 +134,44 @@ public sealed class RetryHabitTests
 
         Assert.False(habit.Watching);
     }
+
+    [Fact]
+    public void TenEarlyRetries_JudgeTheClientsNaiveAtOnce_WithoutWaitingForTheBucket()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, SheddingConstants.MinRefusalsToJudgeHabit - 1, s_state);
+        Assert.False(habit.RetriesAtOnce(Now));
+
+        habit.Arrived($"c{SheddingConstants.MinRefusalsToJudgeHabit - 1}", s_state, Now);
+
+        Assert.True(habit.RetriesAtOnce(Now));
+    }
+
+    [Fact]
+    public void NaiveClients_ABurstWhoseRetriesComeLater_DoesNotTurnThemPaced()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, 20, s_state);
+        Assert.True(habit.RetriesAtOnce(Now));
+
+        // The next bucket: 100 refusals, and only 15 of their retries in it yet (the rest come in the bucket after).
+        _time.Advance(SheddingConstants.RetryHabitBucket);
+        for (var i = 0; i < 100; i++)
+        {
+            habit.Refused($"b{i}", s_state, Now);
+        }
+
+        for (var i = 0; i < 15; i++)
+        {
+            habit.Arrived($"b{i}", s_state, Now);
+        }
+
+        CloseBucket(habit);
+
+        Assert.True(habit.RetriesAtOnce(Now));
+    }
 }
