@@ -49,7 +49,7 @@ internal sealed class ClusterShedder
     // subtraction from a timestamp overflowing.
     private long _aboveSheddableQueuedAt = long.MinValue / 2;
 
-    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null)
+    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null, ILogger? logger = null)
     {
         ClusterId = clusterId;
         Options = options;
@@ -67,7 +67,7 @@ internal sealed class ClusterShedder
         _sweepInterval = (long)(SheddingConstants.QueueSweepInterval.TotalSeconds * time.TimestampFrequency);
         _sheddableCalm = (long)(SheddingConstants.SheddableQueueCalm.TotalSeconds * time.TimestampFrequency);
         _patience = new ClientPatience(time);
-        Habit = new RetryHabit(time);
+        Habit = new RetryHabit(time, clusterId, logger, options.QueueTimeout, TimeSpan.FromSeconds(_pacedQueueTimeout / (double)time.TimestampFrequency));
     }
 
     public string ClusterId { get; }

@@ -36,12 +36,22 @@ internal sealed class RetryHabit
     private int _marked;
     private long _bucketStart;
     private int _refused;
+    private int _refusedBefore;
     private int _retriedEarly;
     private int _habit;
     private long _judgedAt;
 
-    public RetryHabit(TimeProvider time)
+    private readonly ILogger? _logger;
+    private readonly string _cluster;
+    private readonly TimeSpan _atOnceWait;
+    private readonly TimeSpan _pacedWait;
+
+    public RetryHabit(TimeProvider time, string cluster = "", ILogger? logger = null, TimeSpan atOnceWait = default, TimeSpan pacedWait = default)
     {
+        _cluster = cluster;
+        _logger = logger;
+        _atOnceWait = atOnceWait;
+        _pacedWait = pacedWait;
         var frequency = time.TimestampFrequency;
         _window = (long)(SheddingConstants.EarlyRetryWindow.TotalSeconds * frequency);
         _bucket = (long)(SheddingConstants.RetryHabitBucket.TotalSeconds * frequency);
@@ -89,7 +99,9 @@ internal sealed class RetryHabit
             if (now - mark.At < _window)
             {
                 var early = Interlocked.Increment(ref _retriedEarly);
-                if (early >= SheddingConstants.MinRefusalsToJudgeHabit && early * 4 >= Volatile.Read(ref _refused))
+                // Against the refusals of this bucket or the last, whichever fewer: a storm's refusals grow from one
+                // bucket to the next, and their retries come in the bucket after them.
+                if (early >= SheddingConstants.MinRefusalsToJudgeHabit && early * 4 >= Math.Min(Volatile.Read(ref _refused), Volatile.Read(ref _refusedBefore)))
                 {
                     // Naive clients are told apart at once, not at the bucket's end: every refusal they get until then
                     // is a retry spent under the shorter wait (the demo's storm lost sessions that way).
@@ -110,13 +122,14 @@ internal sealed class RetryHabit
         // Only the thread that moved the bucket on gets here: the counts are its to judge.
         var refused = Interlocked.Exchange(ref _refused, 0);
         var early = Interlocked.Exchange(ref _retriedEarly, 0);
+        var before = Interlocked.Exchange(ref _refusedBefore, refused);
         if (refused >= SheddingConstants.MinRefusalsToJudgeHabit)
         {
-            if (early * 4 >= refused)
+            if (early * 4 >= (before >= SheddingConstants.MinRefusalsToJudgeHabit ? Math.Min(refused, before) : refused))
             {
                 Judge(AtOnce, now);
             }
-            else if (early * 10 < refused || Volatile.Read(ref _habit) != AtOnce)
+            else if (early * 10 < refused)
             {
                 // Only clear evidence turns naive clients into patient ones: a bucket whose refusals come in a burst
                 // sees their retries in the next, and a wrong turn shortens the queue for naive clients.
@@ -125,7 +138,10 @@ internal sealed class RetryHabit
             else
             {
                 // Between the two: the judgement stands, and holds as long as such buckets come.
-                Volatile.Write(ref _judgedAt, now);
+                if (Volatile.Read(ref _habit) != Unknown)
+                {
+                    Volatile.Write(ref _judgedAt, now);
+                }
             }
         }
 
@@ -134,8 +150,12 @@ internal sealed class RetryHabit
 
     private void Judge(int habit, long now)
     {
-        Volatile.Write(ref _habit, habit);
         Volatile.Write(ref _judgedAt, now);
+        if (Interlocked.Exchange(ref _habit, habit) != habit && _logger is not null)
+        {
+            // For operators and load testers: when the queue's wait changed, and why.
+            Log.RetryHabitChanged(_logger, _cluster, habit == AtOnce ? "retry at once" : "wait out Retry-After", habit == AtOnce ? _atOnceWait : _pacedWait);
+        }
     }
 
     /// <summary>Drops the marks past the early window: a return after it says nothing the counts need.</summary>
