@@ -10,7 +10,9 @@ namespace Gateway.Admin;
 /// <summary>The body of <c>GET /admin/clusters</c>: what each cluster and destination looks like right now.</summary>
 /// <remarks>
 /// With <c>Gateway:Shedding</c> enabled: <see cref="ConcurrencyLimit"/> (the adaptive limit now),
-/// <see cref="InFlight"/> (requests admitted under it) and <see cref="Queued"/> (waiting for a slot); otherwise null.
+/// <see cref="InFlight"/> (requests admitted under it), <see cref="Queued"/> (waiting for a slot), <see cref="ClientsRetry"/>
+/// (how its refused clients were last seen retrying) and <see cref="QueueWaitSeconds"/> (the longest wait in the queue
+/// that follows from it); otherwise null.
 /// </remarks>
 internal sealed record ClusterStatus(
     string Id,
@@ -28,6 +30,10 @@ internal sealed record ClusterStatus(
     public int? InFlight { get; init; }
 
     public int? Queued { get; init; }
+
+    public string? ClientsRetry { get; init; }
+
+    public double? QueueWaitSeconds { get; init; }
 
     public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience, SheddingRegistry shedding)
     {
@@ -74,6 +80,8 @@ internal sealed record ClusterStatus(
                 ConcurrencyLimit = shedder?.Limit.Current,
                 InFlight = shedder?.InFlight,
                 Queued = shedder?.Queued,
+                ClientsRetry = shedder?.ClientsRetry,
+                QueueWaitSeconds = shedder?.QueueWaitNow.TotalSeconds,
             });
         }
 

@@ -13,7 +13,12 @@ namespace Gateway.Shedding;
 /// Used under the shedder's queue lock. One impatient caller says nothing about the rest: the patience is the mean
 /// abandoned wait of a second that saw at least <see cref="SheddingConstants.MinAbandonmentsPerSecond"/> of them, and it
 /// is forgotten <see cref="SheddingConstants.ClientPatienceMemory"/> after the last such second (the queue it shortens
-/// stops seeing abandonments, so it must not forget them at once).
+/// stops seeing abandonments, so it must not forget them at once). Nor does a crowd leaving at once: clients that give
+/// up at their timeout leave after waits close to one another, while a load balancer, a network blip or a load
+/// generator stopping closes every connection at one instant, after waits spread from nothing to the longest (a
+/// benchmark's window ends taught a patience of tens of milliseconds that then refused waiters for 30 s), so a second
+/// whose waits spread more than <see cref="SheddingConstants.MaxPatienceSpread"/> (standard deviation over mean)
+/// teaches nothing.
 /// </remarks>
 internal sealed class ClientPatience
 {
@@ -22,6 +27,7 @@ internal sealed class ClientPatience
     private long _bucketStart;
     private int _count;
     private long _sum;
+    private double _sumOfSquares;
     private long _patience;
     private long _until = long.MinValue;
 
@@ -40,15 +46,25 @@ internal sealed class ClientPatience
             _bucketStart = now;
             _count = 0;
             _sum = 0;
+            _sumOfSquares = 0;
         }
 
+        var wait = Math.Max(0, waited);
         _count++;
-        _sum += Math.Max(0, waited);
-        if (_count >= SheddingConstants.MinAbandonmentsPerSecond)
+        _sum += wait;
+        _sumOfSquares += (double)wait * wait;
+        if (_count >= SheddingConstants.MinAbandonmentsPerSecond && Concentrated())
         {
             _patience = _sum / _count;
             _until = now + _memory;
         }
+    }
+
+    private bool Concentrated()
+    {
+        var mean = (double)_sum / _count;
+        var variance = Math.Max(0, (_sumOfSquares / _count) - (mean * mean));
+        return mean > 0 && Math.Sqrt(variance) <= SheddingConstants.MaxPatienceSpread * mean;
     }
 
     /// <summary>Whether clients were recently seen giving up in the queue.</summary>

@@ -4,7 +4,8 @@ namespace Gateway.Shedding;
 /// Admission to one cluster: in-flight requests against the adaptive limit, by priority, with a short queue.
 /// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
 /// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
-/// up to QueueTimeout; a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
+/// up to PacedQueueTimeout, or QueueTimeout while the cluster's clients are seen retrying refusals at once
+/// (<see cref="RetryHabit"/>); a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
 /// room for a higher priority by refusing the oldest waiter of the lowest one. A priority's queue that stands (has not
 /// emptied for StandingQueueInterval) drops, as CoDel does, the waiters that have waited longer than StandingQueueWait.
 /// </summary>
@@ -39,10 +40,16 @@ internal sealed class ClusterShedder
     private readonly long _drainBucket;
     private readonly long _sweepInterval;
     private readonly long _queueTimeout;
+    private readonly long _pacedQueueTimeout;
+    private readonly long _sheddableCalm;
     private readonly ClientPatience _patience;
     private long _lastSweep;
 
-    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null)
+    // When a request above sheddable last had to queue; under _queueLock. Far enough back to be "never" without the
+    // subtraction from a timestamp overflowing.
+    private long _aboveSheddableQueuedAt = long.MinValue / 2;
+
+    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null, ILogger? logger = null)
     {
         ClusterId = clusterId;
         Options = options;
@@ -55,9 +62,12 @@ internal sealed class ClusterShedder
         _standingWait = (long)(options.StandingQueueWait.TotalSeconds * time.TimestampFrequency);
         _standingInterval = (long)(options.StandingQueueInterval.TotalSeconds * time.TimestampFrequency);
         _queueTimeout = (long)(options.QueueTimeout.TotalSeconds * time.TimestampFrequency);
+        _pacedQueueTimeout = Math.Min(_queueTimeout, (long)(options.PacedQueueTimeout.TotalSeconds * time.TimestampFrequency));
         _drainBucket = (long)(SheddingConstants.DrainRateBucket.TotalSeconds * time.TimestampFrequency);
         _sweepInterval = (long)(SheddingConstants.QueueSweepInterval.TotalSeconds * time.TimestampFrequency);
+        _sheddableCalm = (long)(SheddingConstants.SheddableQueueCalm.TotalSeconds * time.TimestampFrequency);
         _patience = new ClientPatience(time);
+        Habit = new RetryHabit(time, clusterId, logger, options.QueueTimeout, TimeSpan.FromSeconds(_pacedQueueTimeout / (double)time.TimestampFrequency));
     }
 
     public string ClusterId { get; }
@@ -68,8 +78,17 @@ internal sealed class ClusterShedder
 
     public AdmissionPacer Pacer { get; }
 
+    /// <summary>How the cluster's clients answer a refusal, which sets how long the queue holds them.</summary>
+    public RetryHabit Habit { get; }
+
     /// <summary>Requests admitted and not yet finished.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The longest a request may wait in the queue now (QueueTimeout or PacedQueueTimeout, by <see cref="Habit"/>).</summary>
+    public TimeSpan QueueWaitNow => TimeSpan.FromSeconds(QueueWait(_time.GetTimestamp()) / (double)_time.TimestampFrequency);
+
+    /// <summary>How the cluster's clients were last seen answering a refusal, for operators.</summary>
+    public string ClientsRetry => Habit.Describe(_time.GetTimestamp());
 
     /// <summary>Requests waiting in the queue.</summary>
     public int Queued => Volatile.Read(ref _queued);
@@ -116,7 +135,7 @@ internal sealed class ClusterShedder
         }
 
         Waiter waiter;
-        var timeout = Options.QueueTimeout;
+        TimeSpan timeout;
         lock (_queueLock)
         {
             var now = _time.GetTimestamp();
@@ -124,6 +143,13 @@ internal sealed class ClusterShedder
                 ? long.MaxValue
                 : now + (long)(clientBudget.TotalSeconds * _time.TimestampFrequency);
             var ownWait = clientDeadline == long.MaxValue ? long.MaxValue : clientDeadline - (2 * LatencyTicks) - now;
+            var queueWait = QueueWait(now);
+            if (queueWait <= 0)
+            {
+                // PacedQueueTimeout 0: clients that wait out Retry-After are refused rather than queued.
+                return SheddingReasons.QueueFull;
+            }
+
             if (ownWait <= 0 || BacklogOutlastsWait(priority, now, ownWait))
             {
                 // A client with no more than the backend's answer time left would get its answer after it gave up.
@@ -146,16 +172,19 @@ internal sealed class ClusterShedder
             }
 
             waiter = new Waiter(now, clientDeadline);
-            if (ownWait < _queueTimeout)
-            {
-                // Its own deadline ends the wait with a 503 and a Retry-After while the client still listens, in case
-                // the sweep has no pace to judge it by (the limit still finding capacity, the queue just filled).
-                timeout = TimeSpan.FromSeconds(ownWait / (double)_time.TimestampFrequency);
-            }
+            // The queue's wait as it stands now, or its client's own deadline if sooner, which ends the wait with a
+            // 503 and a Retry-After while the client still listens, in case the sweep has no pace to judge it by (the
+            // limit still finding capacity, the queue just filled).
+            timeout = TimeSpan.FromSeconds(Math.Min(queueWait, ownWait) / (double)_time.TimestampFrequency);
 
             _queues[(int)priority].Enqueue(waiter);
             _queuedByPriority[(int)priority]++;
             Volatile.Write(ref _queued, _queued + 1);
+            if (priority != RequestPriority.Sheddable)
+            {
+                _aboveSheddableQueuedAt = now;
+                RefuseSheddableWaiters();
+            }
         }
 
         // A slot may have freed between TryEnter and the enqueue, with no release left to hand it over.
@@ -262,6 +291,29 @@ internal sealed class ClusterShedder
         }
     }
 
+    /// <summary>
+    /// Refuses, as <c>backlog</c>, the sheddable waiters once anyone above them waits: every slot that frees goes to
+    /// those first, so a sheddable waiter would only wait out its timeout, which in a storm refused them after the
+    /// whole wait instead of now (a sheddable request arriving now is refused on arrival for the same reason). Under
+    /// _queueLock.
+    /// </summary>
+    private void RefuseSheddableWaiters()
+    {
+        const int sheddable = (int)RequestPriority.Sheddable;
+        if (_queuedByPriority[sheddable] == 0)
+        {
+            return;
+        }
+
+        while (_queues[sheddable].TryDequeue(out var waiter))
+        {
+            if (waiter.TryExpire())
+            {
+                CountOut(sheddable);
+            }
+        }
+    }
+
     /// <summary>Makes room in a full queue by refusing the oldest waiter of the lowest priority below <paramref name="priority"/>.</summary>
     private bool EvictBelow(RequestPriority priority)
     {
@@ -292,7 +344,7 @@ internal sealed class ClusterShedder
     /// <param name="ownWait">The longest this request may wait by its client's own deadline, in ticks; long.MaxValue for none.</param>
     private bool BacklogOutlastsWait(RequestPriority priority, long now, long ownWait)
     {
-        if (priority == RequestPriority.Sheddable && HasWaitersAtOrAbove(RequestPriority.Default))
+        if (priority == RequestPriority.Sheddable && (HasWaitersAtOrAbove(RequestPriority.Default) || now - _aboveSheddableQueuedAt < _sheddableCalm))
         {
             // Waiters above it hold the in-flight count past its half share, and every slot that frees goes to them
             // first: under pressure a sheddable request would wait only to time out. This is how it goes first.
@@ -307,12 +359,20 @@ internal sealed class ClusterShedder
             return false;
         }
 
-        var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, _queueTimeout) : _queueTimeout;
+        var queueWait = QueueWait(now);
+        var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, queueWait) : queueWait;
         if (ownWait < wait)
         {
             // Its client's own deadline, with room for the queue's pace to slip: a request let in at the very edge of
             // it missed it whenever the pace fell a few percent, and was refused at that deadline instead of now.
             wait = Math.Min(wait, ownWait - (long)(ownWait * SheddingConstants.ClientDeadlinePaceSlip));
+        }
+        else if (_pacedQueueTimeout < _queueTimeout && !Habit.RetriesAtOnce(now))
+        {
+            // The paced wait, with the same room for the queue's pace to slip: a client that waits out Retry-After
+            // loses nothing by a refusal now, but one let in at the edge of the wait and refused at its end heard
+            // half a second late.
+            wait -= (long)(wait * SheddingConstants.PacedQueuePaceSlip);
         }
 
         wait = _patience.Wait(wait, LatencyTicks, now);
@@ -417,7 +477,7 @@ internal sealed class ClusterShedder
         // Within the clients' patience when they were seen giving up sooner than QueueTimeout: a waiter granted after
         // it would be served to nobody.
         var latency = LatencyTicks;
-        var deadline = _patience.Wait(_queueTimeout, latency, now);
+        var deadline = _patience.Wait(QueueWait(now), latency, now);
         for (var p = 0; p < RequestPriorities.Count; p++)
         {
             if (_queuedByPriority[p] == 0 || !TryMeasureDrain(p, now, out var grants, out var over))
@@ -446,6 +506,12 @@ internal sealed class ClusterShedder
             }
         }
     }
+
+    /// <summary>
+    /// The longest a request may wait now, in ticks: QueueTimeout while the clients are seen retrying refusals at once,
+    /// PacedQueueTimeout (no more than QueueTimeout) while they wait out Retry-After or before refusals said which.
+    /// </summary>
+    private long QueueWait(long now) => Habit.RetriesAtOnce(now) ? _queueTimeout : _pacedQueueTimeout;
 
     /// <summary>
     /// The backend latency a request granted now should see, in ticks, for the patience deadline: the last window's

@@ -15,4 +15,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = EventIds.SheddingDestinationShared, Level = LogLevel.Warning, Message = "Cluster {Cluster} shares backend {Address} with cluster {OtherCluster}: each learns its own concurrency limit and orders only its own requests by priority, so under overload one can crowd out the other's critical calls. Send routes that share a backend to one cluster")]
     public static partial void DestinationSharedWithCluster(ILogger logger, string cluster, string address, string otherCluster);
+
+    [LoggerMessage(EventId = EventIds.SheddingRetryHabitChanged, Level = LogLevel.Information, Message = "Cluster {Cluster}: its refused clients {Habit}, so its queue holds a request up to {QueueWait}")]
+    public static partial void RetryHabitChanged(ILogger logger, string cluster, string habit, TimeSpan queueWait);
 }

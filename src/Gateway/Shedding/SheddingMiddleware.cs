@@ -25,6 +25,12 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return next(context);
         }
 
+        if (shedder.Habit.Watching)
+        {
+            // A storm's refusals are remembered by connection for half a second: is this one of them, retried?
+            shedder.Habit.Arrived(context.Connection.Id, route, time.GetTimestamp());
+        }
+
         var priority = PriorityOf(route);
         if (shedder.TryEnter(priority))
         {
@@ -39,10 +45,10 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return next(context);
         }
 
-        return WaitAsync(context, shedder, priority);
+        return WaitAsync(context, shedder, route, priority);
     }
 
-    private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RequestPriority priority)
+    private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RouteModel route, RequestPriority priority)
     {
         // Read here, not on the way in: only a request that must wait has a use for its client's deadline.
         var refused = await shedder.EnterAsync(priority, ClientDeadline.Of(context.Request), context.RequestAborted);
@@ -58,7 +64,9 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return;
         }
 
-        var retryAfter = shedder.Pacer.Rejected(time.GetTimestamp(), priority);
+        var now = time.GetTimestamp();
+        shedder.Habit.Refused(context.Connection.Id, route, now);
+        var retryAfter = shedder.Pacer.Rejected(now, priority);
         metrics.RetryAfter(shedder.ClusterId, priority, retryAfter);
         await writer.WriteAsync(context, GatewayProblem.Overloaded, RetryAfter.Format(retryAfter));
     }

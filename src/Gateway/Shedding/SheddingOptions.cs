@@ -26,8 +26,19 @@ public sealed record SheddingOptions
     /// <summary>Requests that may wait for a slot per cluster, first come first served within a priority. Default 10000 (the default connection cap: each waiter holds a connection), range 0 to 100000.</summary>
     public int QueueLimit { get; init; } = SheddingConstants.DefaultQueueLimit;
 
-    /// <summary>The longest a request waits in the queue before it is refused. Default 2 s (a naive client turns a refusal into another request at once, so holding a storm's backlog serves it better than refusing it), range 0 to 10 s.</summary>
+    /// <summary>
+    /// The longest a request waits in the queue before it is refused while the cluster's refused clients are seen
+    /// retrying at once. Default 2 s (a naive client turns a refusal into another request at once, so holding a
+    /// storm's backlog serves it better than refusing it), range 0 to 10 s.
+    /// </summary>
     public TimeSpan QueueTimeout { get; init; } = SheddingConstants.DefaultQueueTimeout;
+
+    /// <summary>
+    /// The longest a request waits in the queue while the cluster's refused clients are seen waiting out their
+    /// <c>Retry-After</c>, or before refusals have said which (never more than <see cref="QueueTimeout"/>). Default
+    /// 500 ms (a prompt refusal costs such a client nothing, a long wait risks its timeout), range 0 to 10 s.
+    /// </summary>
+    public TimeSpan PacedQueueTimeout { get; init; } = SheddingConstants.DefaultPacedQueueTimeout;
 
     /// <summary>
     /// CoDel's drop for a queue that stands: once the queue has not emptied for <see cref="StandingQueueInterval"/>, a

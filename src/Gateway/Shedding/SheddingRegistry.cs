@@ -72,7 +72,7 @@ internal sealed class SheddingRegistry
             Log.DestinationSharedWithCluster(_logger, cluster.ClusterId, address, other);
         }
 
-        return new ClusterShedder(cluster.ClusterId, options, _time, options.SharedPacing ? _fleet.For(cluster.ClusterId) : null);
+        return new ClusterShedder(cluster.ClusterId, options, _time, options.SharedPacing ? _fleet.For(cluster.ClusterId) : null, _logger);
     }
 
     /// <summary>

@@ -49,6 +49,7 @@ internal static class EventIds
     public const int ShedderStopped = 6002;
     public const int SheddingLimitRestarted = 6003;
     public const int SheddingDestinationShared = 6004;
+    public const int SheddingRetryHabitChanged = 6005;
 
     // 7xxx: the access log.
     public const int AccessLogWriteFailed = 7001;

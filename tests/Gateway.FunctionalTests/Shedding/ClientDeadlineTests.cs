@@ -44,6 +44,8 @@ public sealed class ClientDeadlineTests
             ["InitialLimit"] = 1,
             ["MaxLimit"] = 1,
             ["QueueTimeout"] = "00:00:05",
+            // Whatever the clients' retry habit, so that only the deadline decides.
+            ["PacedQueueTimeout"] = "00:00:05",
         };
         await using var gateway = await GatewayTestHost.StartAsync(config);
 

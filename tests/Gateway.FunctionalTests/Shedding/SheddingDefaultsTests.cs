@@ -15,7 +15,8 @@ public sealed class SheddingDefaultsTests(ITestOutputHelper output)
     [Fact]
     public async Task NoSheddingSection_Storm_IsShedAndTheBackendQueueStaysShort()
     {
-        // 4 in service x 50 ms = 80 calls/s: 400 calls at once are 5 s of work, more than the default 2 s queue holds.
+        // 4 in service x 50 ms = 80 calls/s: 400 calls at once are 5 s of work, far more than the default queue holds
+        // (PacedQueueTimeout, half a second, until refused clients are seen retrying at once).
         await using var backends = await Backends.StartAsync(Capacity, ServiceTime, "a-1@eu-west");
         var backend = backends.Instances[0];
         var config = TestConfig.SingleCluster([backend]);
@@ -40,7 +41,8 @@ public sealed class SheddingDefaultsTests(ITestOutputHelper output)
 
         Assert.Equal(Storm, ok + overloaded);
         Assert.True(overloaded > 0, "nothing was shed");
-        Assert.True(ok >= 80, $"only {ok} served");
+        // What the queue serves in its half second, with the slots in flight: about 40 and more.
+        Assert.True(ok >= 40, $"only {ok} served");
         // Passed straight on, the backend's own queue would take the whole storm (about 396).
         Assert.InRange(backend.Capacity.PeakQueued, 0, 40);
     }

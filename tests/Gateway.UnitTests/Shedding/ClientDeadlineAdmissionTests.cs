@@ -15,7 +15,7 @@ public sealed class ClientDeadlineAdmissionTests
 
     private ClusterShedder Shedder(int limit) => new(
         "api",
-        new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2) },
+        new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2), PacedQueueTimeout = TimeSpan.FromSeconds(2) },
         _time);
 
     /// <summary>A limit of 10 held by critical requests after a window of 100 ms requests: default slots free at 80 a second.</summary>

@@ -65,4 +65,33 @@ public sealed class ClientPatienceTests
         Assert.False(patience.Known(_time.GetTimestamp()));
         Assert.Equal(Ticks(2), patience.Wait(Ticks(2), 0, _time.GetTimestamp()));
     }
+
+    [Fact]
+    public void Wait_ACrowdLeavingAtOneInstant_TeachesNothing()
+    {
+        // 200 queued clients cut off together after waits spread over 0-20 ms: a load balancer or a network blip,
+        // not their timeouts.
+        var patience = new ClientPatience(_time);
+        for (var i = 0; i < 200; i++)
+        {
+            patience.Abandoned(Ticks(0.0001 * i), _time.GetTimestamp());
+        }
+
+        Assert.False(patience.Known(_time.GetTimestamp()));
+        Assert.Equal(Ticks(2), patience.Wait(Ticks(2), 0, _time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void Wait_ClientsLeavingAroundTheirTimeout_StillTeachIt()
+    {
+        // 50 clients with a 1 s timeout, seen leaving after 0.95-1.05 s in the queue.
+        var patience = new ClientPatience(_time);
+        for (var i = 0; i < 50; i++)
+        {
+            patience.Abandoned(Ticks(0.95 + (0.002 * i)), _time.GetTimestamp());
+        }
+
+        Assert.True(patience.Known(_time.GetTimestamp()));
+        Assert.Equal(Ticks(0.999), patience.Wait(Ticks(2), 0, _time.GetTimestamp()), Ticks(0.002));
+    }
 }

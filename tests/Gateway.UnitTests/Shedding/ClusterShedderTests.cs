@@ -57,7 +57,7 @@ public sealed class ClusterShedderTests
     {
         var shedder = new ClusterShedder(
             "api",
-            new SheddingOptions { Enabled = true, MinLimit = 10, MaxLimit = 10, InitialLimit = 10, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2) },
+            new SheddingOptions { Enabled = true, MinLimit = 10, MaxLimit = 10, InitialLimit = 10, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2), PacedQueueTimeout = TimeSpan.FromSeconds(2) },
             _time);
         RecordWindowOfHundredMillisecondRequests(shedder);
         Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
@@ -253,7 +253,7 @@ public sealed class ClusterShedderTests
         // then refused 400 waiters at once after 0.6 s in the queue that the queue was about to serve.
         var shedder = new ClusterShedder(
             "api",
-            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(2) },
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(2), PacedQueueTimeout = TimeSpan.FromSeconds(2) },
             _time);
         _time.Advance(shedder.Options.SampleWindow);
         RecordWindow(shedder, 0.02);
@@ -319,6 +319,44 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
+    public async Task EnterAsync_DefaultRequestMustQueue_SheddableWaitersRefusedAtOnce()
+    {
+        var shedder = Fixed(1);
+        Assert.True(shedder.TryEnter(RequestPriority.Critical));
+        var sheddable = shedder.EnterAsync(RequestPriority.Sheddable, CancellationToken.None).AsTask();
+        Assert.False(sheddable.IsCompleted);
+
+        var normal = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+
+        // Every slot that frees goes to the default waiter first: the sheddable one hears now, not at its timeout.
+        Assert.Equal(SheddingReasons.Backlog, await sheddable);
+        Assert.Equal(1, shedder.Queued);
+        shedder.Exit();
+        Assert.Null(await normal);
+    }
+
+    [Fact]
+    public async Task EnterAsync_SheddableWithinTheCalmAfterADefaultWaiter_RefusedOnArrival_QueuesAfterIt()
+    {
+        // Limit 2: default and sheddable may each hold one slot.
+        var shedder = Fixed(2);
+        Assert.True(shedder.TryEnter(RequestPriority.Default));
+        var normal = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+        shedder.Exit();
+        Assert.Null(await normal);
+        Assert.Equal(0, shedder.Queued);
+
+        // Nobody waits now, but a default request had to a moment ago: a storm's default queue empties between bursts.
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Sheddable, CancellationToken.None));
+
+        _time.Advance(SheddingConstants.SheddableQueueCalm);
+        var later = shedder.EnterAsync(RequestPriority.Sheddable, CancellationToken.None).AsTask();
+        Assert.False(later.IsCompleted);
+        shedder.Exit();
+        Assert.Null(await later);
+    }
+
+    [Fact]
     public async Task TryEnter_WaitersOfItsClass_DoesNotOvertakeThem()
     {
         var shedder = Fixed(1);
@@ -345,12 +383,12 @@ public sealed class ClusterShedderTests
     {
         var shedder = Fixed(1, maxQueue: 2);
         Assert.True(shedder.TryEnter(RequestPriority.Critical));
-        var sheddable = shedder.EnterAsync(RequestPriority.Sheddable, CancellationToken.None).AsTask();
+        var older = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
         var normal = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
 
         var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
 
-        Assert.Equal(SheddingReasons.QueueFull, await sheddable);
+        Assert.Equal(SheddingReasons.QueueFull, await older);
         Assert.Equal(2, shedder.Queued);
         // Nobody below default is left to evict for another default request.
         Assert.Equal(SheddingReasons.QueueFull, await shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
@@ -397,7 +435,7 @@ public sealed class ClusterShedderTests
     {
         var shedder = new ClusterShedder(
             "api",
-            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds) },
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds), PacedQueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds) },
             _time);
         Assert.True(shedder.TryEnter(RequestPriority.Default));
         var waiters = Enumerable.Range(0, 30).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
@@ -471,7 +509,7 @@ public sealed class ClusterShedderTests
         // cautious the start-up limit is, not how fast the backend serves, so nobody is refused on it.
         var shedder = new ClusterShedder(
             "api",
-            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 100, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(1) },
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 100, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(1), PacedQueueTimeout = TimeSpan.FromSeconds(1) },
             _time);
         Assert.True(shedder.Limit.FindingCapacity);
         Assert.True(shedder.TryEnter(RequestPriority.Default));

@@ -1,0 +1,177 @@
+using Gateway.Shedding;
+using Microsoft.Extensions.Time.Testing;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.UnitTests.Shedding;
+
+public sealed class RetryHabitTests
+{
+    private static readonly RouteModel s_state = new(new RouteConfig { RouteId = "state" }, cluster: null, HttpTransformer.Empty);
+    private static readonly RouteModel s_heartbeat = new(new RouteConfig { RouteId = "heartbeat" }, cluster: null, HttpTransformer.Empty);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private long Now => _time.GetTimestamp();
+
+    private void RefuseAll(RetryHabit habit, int connections, RouteModel route)
+    {
+        for (var i = 0; i < connections; i++)
+        {
+            habit.Refused($"c{i}", route, Now);
+        }
+    }
+
+    private void ArriveAll(RetryHabit habit, int connections, RouteModel route)
+    {
+        for (var i = 0; i < connections; i++)
+        {
+            habit.Arrived($"c{i}", route, Now);
+        }
+    }
+
+    /// <summary>Moves past the judging bucket and lets one more refusal close it.</summary>
+    private void CloseBucket(RetryHabit habit)
+    {
+        _time.Advance(SheddingConstants.RetryHabitBucket);
+        habit.Refused("closer", s_state, Now);
+    }
+
+    [Fact]
+    public void RefusalsRetriedOnTheSameConnectionWithin50ms_ClientsRetryAtOnce()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+        Assert.True(habit.Watching);
+
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, 20, s_state);
+        CloseBucket(habit);
+
+        Assert.True(habit.RetriesAtOnce(Now));
+        Assert.False(habit.WaitsOutRetryAfter(Now));
+    }
+
+    [Fact]
+    public void RefusalsNotRetriedWithinTheWindow_ClientsWaitOutRetryAfter()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+
+        // They come back when the one-second Retry-After says.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        ArriveAll(habit, 20, s_state);
+        CloseBucket(habit);
+
+        Assert.False(habit.RetriesAtOnce(Now));
+        Assert.True(habit.WaitsOutRetryAfter(Now));
+    }
+
+    [Fact]
+    public void AnotherRouteOnTheRefusedConnection_IsNotARetry()
+    {
+        // A session whose heartbeat was refused goes on with its next call: that is not the heartbeat retried.
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_heartbeat);
+
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, 20, s_state);
+        CloseBucket(habit);
+
+        Assert.True(habit.WaitsOutRetryAfter(Now));
+    }
+
+    [Fact]
+    public void AQuarterRetriedAtOnce_CountsAsClientsThatRetryAtOnce()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 40, s_state);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, 10, s_state);
+        CloseBucket(habit);
+
+        Assert.True(habit.RetriesAtOnce(Now));
+    }
+
+    [Fact]
+    public void FewerRefusalsThanTheMinimum_JudgeNothing()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, SheddingConstants.MinRefusalsToJudgeHabit - 2, s_state);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, SheddingConstants.MinRefusalsToJudgeHabit - 2, s_state);
+        CloseBucket(habit);
+
+        Assert.False(habit.RetriesAtOnce(Now));
+        Assert.False(habit.WaitsOutRetryAfter(Now));
+    }
+
+    [Fact]
+    public void AJudgement_LapsesAfterTheMemoryWithoutRefusals()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, 20, s_state);
+        CloseBucket(habit);
+        Assert.True(habit.RetriesAtOnce(Now));
+
+        _time.Advance(SheddingConstants.ClientPatienceMemory);
+
+        Assert.False(habit.RetriesAtOnce(Now));
+    }
+
+    [Fact]
+    public void MarksPastTheWindow_AreForgotten_SoRequestsStopBeingChecked()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+        _time.Advance(SheddingConstants.EarlyRetryWindow);
+
+        // The next judgement drops every mark at least the window old.
+        habit.Arrived("nobody", s_state, Now);
+
+        Assert.False(habit.Watching);
+    }
+
+    [Fact]
+    public void TenEarlyRetries_JudgeTheClientsNaiveAtOnce_WithoutWaitingForTheBucket()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, SheddingConstants.MinRefusalsToJudgeHabit - 1, s_state);
+        Assert.False(habit.RetriesAtOnce(Now));
+
+        habit.Arrived($"c{SheddingConstants.MinRefusalsToJudgeHabit - 1}", s_state, Now);
+
+        Assert.True(habit.RetriesAtOnce(Now));
+    }
+
+    [Fact]
+    public void NaiveClients_ABurstWhoseRetriesComeLater_DoesNotTurnThemPaced()
+    {
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, 20, s_state);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, 20, s_state);
+        Assert.True(habit.RetriesAtOnce(Now));
+
+        // The next bucket: 100 refusals, and only 15 of their retries in it yet (the rest come in the bucket after).
+        _time.Advance(SheddingConstants.RetryHabitBucket);
+        for (var i = 0; i < 100; i++)
+        {
+            habit.Refused($"b{i}", s_state, Now);
+        }
+
+        for (var i = 0; i < 15; i++)
+        {
+            habit.Arrived($"b{i}", s_state, Now);
+        }
+
+        CloseBucket(habit);
+
+        Assert.True(habit.RetriesAtOnce(Now));
+    }
+}
