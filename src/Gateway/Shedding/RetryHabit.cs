@@ -17,9 +17,12 @@ namespace Gateway.Shedding;
 /// </summary>
 /// <remarks>
 /// A request's only cost is one read of <see cref="Watching"/>, true only while refused connections are remembered.
-/// The judgement is per <see cref="SheddingConstants.RetryHabitBucket"/>: at least
-/// <see cref="SheddingConstants.MinRefusalsToJudgeHabit"/> refusals, and a quarter of them retried early makes the
-/// clients naive; it holds for <see cref="SheddingConstants.ClientPatienceMemory"/> after the last bucket that showed it.
+/// Early retries are weighed against the fewer of this <see cref="SheddingConstants.RetryHabitBucket"/>'s refusals and
+/// the last one's (a storm's refusals grow from bucket to bucket, and their retries land in the next): as soon as
+/// <see cref="SheddingConstants.MinRefusalsToJudgeHabit"/> of them are a quarter of that, the clients are naive. At a
+/// bucket's end with at least that many refusals, fewer than a tenth retried early makes them paced, and between a
+/// tenth and a quarter the judgement stands. It holds for <see cref="SheddingConstants.ClientPatienceMemory"/> after the
+/// last bucket that showed it.
 /// A connection shared by many callers (a server-side pool, HTTP/2) looks naive, which is the long queue the gateway
 /// had before it told the two apart.
 /// </remarks>
@@ -33,6 +36,10 @@ internal sealed class RetryHabit
     private readonly long _window;
     private readonly long _bucket;
     private readonly long _memory;
+    private readonly ILogger? _logger;
+    private readonly string _cluster;
+    private readonly TimeSpan _atOnceWait;
+    private readonly TimeSpan _pacedWait;
     private int _marked;
     private long _bucketStart;
     private int _refused;
@@ -40,11 +47,6 @@ internal sealed class RetryHabit
     private int _retriedEarly;
     private int _habit;
     private long _judgedAt;
-
-    private readonly ILogger? _logger;
-    private readonly string _cluster;
-    private readonly TimeSpan _atOnceWait;
-    private readonly TimeSpan _pacedWait;
 
     public RetryHabit(TimeProvider time, string cluster = "", ILogger? logger = null, TimeSpan atOnceWait = default, TimeSpan pacedWait = default)
     {
