@@ -150,7 +150,7 @@ internal sealed class ClusterShedder
                 return SheddingReasons.QueueFull;
             }
 
-            if (ownWait <= 0 || BacklogOutlastsWait(priority, now, ownWait))
+            if (ownWait <= 0 || BacklogOutlastsWait(priority, now, queueWait, ownWait))
             {
                 // A client with no more than the backend's answer time left would get its answer after it gave up.
                 return SheddingReasons.Backlog;
@@ -341,8 +341,9 @@ internal sealed class ClusterShedder
     /// Refusing such a request on arrival answers it in microseconds instead of after QueueTimeout, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
+    /// <param name="queueWait">The queue's wait now (<see cref="QueueWait"/>), in ticks: QueueTimeout or, for paced clients, less.</param>
     /// <param name="ownWait">The longest this request may wait by its client's own deadline, in ticks; long.MaxValue for none.</param>
-    private bool BacklogOutlastsWait(RequestPriority priority, long now, long ownWait)
+    private bool BacklogOutlastsWait(RequestPriority priority, long now, long queueWait, long ownWait)
     {
         if (priority == RequestPriority.Sheddable && (HasWaitersAtOrAbove(RequestPriority.Default) || now - _aboveSheddableQueuedAt < _sheddableCalm))
         {
@@ -359,7 +360,6 @@ internal sealed class ClusterShedder
             return false;
         }
 
-        var queueWait = QueueWait(now);
         var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, queueWait) : queueWait;
         if (ownWait < wait)
         {
@@ -367,7 +367,7 @@ internal sealed class ClusterShedder
             // it missed it whenever the pace fell a few percent, and was refused at that deadline instead of now.
             wait = Math.Min(wait, ownWait - (long)(ownWait * SheddingConstants.ClientDeadlinePaceSlip));
         }
-        else if (_pacedQueueTimeout < _queueTimeout && !Habit.RetriesAtOnce(now))
+        else if (queueWait < _queueTimeout)
         {
             // The paced wait, with the same room for the queue's pace to slip: a client that waits out Retry-After
             // loses nothing by a refusal now, but one let in at the edge of the wait and refused at its end heard
