@@ -27,7 +27,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
         if (shedder.Habit.Watching)
         {
-            // A storm's refusals are remembered by connection for half a second: is this one of them, retried?
+            // A storm's refusals are remembered by connection for EarlyRetryWindow (0.8 s): is this one of them, retried?
             shedder.Habit.Arrived(context.Connection.Id, route, time.GetTimestamp());
         }
 
