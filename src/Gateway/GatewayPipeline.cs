@@ -65,6 +65,9 @@ public static class GatewayPipeline
         // Made now, so it hears the end of the drain delay even before the first WebSocket.
         app.Services.GetRequiredService<OpenWebSockets>();
 
+        // Not a step: the gateway checks credentials itself (identity, below), so ASP.NET Core's authorization
+        // middleware, which WebApplication would otherwise put first, would only cost every request an await.
+        app.LeaveOutAspNetCoreAuthorization();
         // First, so a line's status and total time are what the client got, every later step's refusals included.
         app.UseAccessLog();
         // Beside it, so the console's request series also counts what every later step refuses.

@@ -53,6 +53,21 @@ internal sealed class ProxyRequestState
     public bool RetryHost { get; set; }
 
     /// <summary>
+    /// Written by the retry step when it takes the request on: it awaits every attempt anyway (itself, in its retry loop,
+    /// or through the step that hosts the first attempt, <see cref="RetryHost"/>) and calls
+    /// <see cref="Health.AttemptHealthMiddleware.AfterAttempt"/> right after each such await. Read by the attempt-health
+    /// step, which then passes the attempt straight on instead of awaiting it a second time.
+    /// </summary>
+    public bool AttemptHealthHosted { get; set; }
+
+    /// <summary>
+    /// Written by the attempt-health step for an attempt whose judgement rides on the retry step's await
+    /// (<see cref="AttemptHealthHosted"/>); read and cleared when the retry step hands it the finished attempt, or
+    /// cleared unread when no step may act on the request's attempts any more.
+    /// </summary>
+    public Health.AttemptHealthMiddleware? AttemptHealthPending { get; set; }
+
+    /// <summary>
     /// Written by the shedding request transform as an admitted attempt is sent (a timestamp); read and cleared by the
     /// shedding response transform when its response headers are in.
     /// </summary>

@@ -10,7 +10,8 @@ namespace Gateway.Health;
 /// Per attempt, once the attempt is over: the cluster's passive health policy (YARP's passive health checks, the
 /// gateway's <see cref="OutlierDetectionPolicy"/> by default) and <see cref="ServingEvidence"/> (whether the
 /// destination served the request, answered it, or refused the connection). Both judge the same finished attempt, so
-/// they share one await: as two middlewares each cost an async state machine per request.
+/// they share one await: as two middlewares each cost an async state machine per request. When the retry step
+/// awaits the attempt anyway, they ride on its await instead (<see cref="ProxyRequestState.AttemptHealthHosted"/>).
 /// </summary>
 internal sealed class AttemptHealthMiddleware(RequestDelegate next, ServingEvidence evidence, IEnumerable<IPassiveHealthCheckPolicy> policies)
 {
@@ -20,9 +21,40 @@ internal sealed class AttemptHealthMiddleware(RequestDelegate next, ServingEvide
     private readonly FrozenDictionary<string, IPassiveHealthCheckPolicy> _policies =
         policies.ToFrozenDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (ProxyRequestState.Find(context) is { AttemptHealthHosted: true } state)
+        {
+            // The retry step awaits every attempt anyway and calls AfterAttempt right after that await: a second
+            // await here would cost an async state machine per attempt.
+            state.AttemptHealthPending = this;
+            return next(context);
+        }
+
+        return InvokeAndRecordAsync(context);
+    }
+
+    /// <summary>
+    /// For the retry step (<see cref="ProxyRequestState.AttemptHealthHosted"/>), right after its await of an attempt:
+    /// judges the attempt that just ended, once; nothing when this step did not run for it (an earlier step answered).
+    /// </summary>
+    public static void AfterAttempt(HttpContext context, ProxyRequestState state)
+    {
+        if (state.AttemptHealthPending is { } step)
+        {
+            state.AttemptHealthPending = null;
+            step.Record(context);
+        }
+    }
+
+    private async Task InvokeAndRecordAsync(HttpContext context)
     {
         await next(context);
+        Record(context);
+    }
+
+    private void Record(HttpContext context)
+    {
         var proxy = context.ProxyFeature();
         if (proxy.ProxiedDestination is not { } destination)
         {

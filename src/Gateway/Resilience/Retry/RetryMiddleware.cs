@@ -1,4 +1,5 @@
 using Gateway.Failover;
+using Gateway.Health;
 using Gateway.Resilience;
 using Gateway.Utilities;
 using Microsoft.AspNetCore.Http.Features;
@@ -62,6 +63,8 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1, ConnectFailuresOnly = connectFailuresOnly };
         var state = ProxyRequestState.Of(context);
         state.Retry = attempt;
+        // Every attempt from here on is awaited by this step or its host, which then judge its health too.
+        state.AttemptHealthHosted = true;
         if (state.RetryHost)
         {
             // The step around this one awaits the first attempt anyway and calls AfterFirstAttemptAsync after it: a
@@ -70,12 +73,13 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
             return next(context);
         }
 
-        return InvokeAndRetryAsync(context, attempt);
+        return InvokeAndRetryAsync(context, state, attempt);
     }
 
-    private async Task InvokeAndRetryAsync(HttpContext context, RetryAttempt attempt)
+    private async Task InvokeAndRetryAsync(HttpContext context, ProxyRequestState state, RetryAttempt attempt)
     {
         await next(context);
+        AttemptHealthMiddleware.AfterAttempt(context, state);
         await RetryIfWantedAsync(context, attempt);
     }
 
@@ -92,16 +96,24 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         }
 
         attempt.Owner = null;
+        // Health first, as when it awaited the attempt itself: the retry's choice of destination reads it.
+        AttemptHealthMiddleware.AfterAttempt(context, state);
         return owner.RetryIfWantedAsync(context, attempt);
     }
 
-    /// <summary>Leaves the request's retries to no step: the hosting step's time for them has ended.</summary>
+    /// <summary>
+    /// Leaves the request's retries to no step: the hosting step's time for them has ended. An attempt that ended that
+    /// way (the total timeout's cancellation thrown through it) is not judged, as it was not when the health step
+    /// awaited it itself.
+    /// </summary>
     public static void Disown(ProxyRequestState state)
     {
         if (state.Retry is { } attempt)
         {
             attempt.Owner = null;
         }
+
+        state.AttemptHealthPending = null;
     }
 
     private Task RetryIfWantedAsync(HttpContext context, RetryAttempt attempt) =>
@@ -163,6 +175,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         }
 
         await next(context);
+        AttemptHealthMiddleware.AfterAttempt(context, ProxyRequestState.Of(context));
         return WantsRetry(context, attempt, proxy);
     }
 
