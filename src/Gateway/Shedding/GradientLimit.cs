@@ -41,7 +41,6 @@ internal sealed class GradientLimit
 
     private double _latency = double.NaN;
     private int _slowStart = 1;
-    private bool _slowStartHeld;
     private int _published;
     private int _measuring;
     private long _measureStart;
@@ -70,7 +69,7 @@ internal sealed class GradientLimit
     /// <summary>The mean latency of the last closed window in seconds; NaN until one closed.</summary>
     public double LatencySeconds => Volatile.Read(ref _latency);
 
-    /// <summary>Whether the limit still doubles per saturated window, having seen no two windows in a row of climbing latency since (re)start.</summary>
+    /// <summary>Whether the limit still doubles per saturated window, having seen no latency climb since (re)start.</summary>
     public bool InSlowStart => Volatile.Read(ref _slowStart) != 0;
 
     /// <summary>Whether the limit is pinned to MinLimit to measure the first baseline.</summary>
@@ -161,7 +160,6 @@ internal sealed class GradientLimit
                 // window. Growing by √limit from a cold start would take a storm's whole length to reach the
                 // backend's capacity while the gateway refuses clients the backend could serve.
                 // "To the full" is the default share: past it, non-critical requests queue.
-                _slowStartHeld = false;
                 if (maxInFlight >= Math.Max(1, (int)(Math.Round(limit) * (1 - _options.CriticalReservedFraction))))
                 {
                     Volatile.Write(ref _estimate, Math.Clamp(limit * 2, _options.MinLimit, _options.MaxLimit));
@@ -171,17 +169,6 @@ internal sealed class GradientLimit
                 return;
             }
 
-            if (!_slowStartHeld)
-            {
-                // One climbing window holds the doubling; only a second in a row ends slow start. A storm's first
-                // burst (new connections to the backend, a gateway without a core for a moment) once ended it at a
-                // limit of 40 for a backend of capacity 50, and growing by √limit from there took a second while
-                // 364 requests queued and 151 were refused at the end of their wait (storm 165137).
-                _slowStartHeld = true;
-                return;
-            }
-
-            _slowStartHeld = false;
             Volatile.Write(ref _slowStart, 0);
         }
 
@@ -220,7 +207,6 @@ internal sealed class GradientLimit
         try
         {
             Volatile.Write(ref _estimate, _options.InitialLimit);
-            _slowStartHeld = false;
             Volatile.Write(ref _slowStart, 1);
             Interlocked.Exchange(ref _maxInFlight, 0);
             if (Volatile.Read(ref _measuring) == 0)
