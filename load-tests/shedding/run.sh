@@ -84,7 +84,8 @@ warm http://127.0.0.1:28080
 curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second, and,
 # from the gateway's own request-duration histogram, how many refusals so far took over 5 ms and how many critical
-# answers over 100 ms (the two criteria on the gateway's clock), so that a run that misses one says when.
+# answers over 100 ms (the two criteria on the gateway's clock), and the gateway's garbage-collection pauses in ms, so
+# that a run that misses one says when, and whether the gateway had stopped for its GC then.
 mkdir -p "$out/gateway"
 python3 -c '
 import json, re, time, urllib.request
@@ -92,8 +93,11 @@ begin = time.monotonic()
 line = re.compile(r"^http_server_request_duration_seconds_(bucket|count)[{](.*)[}] (\S+)$")
 def slow_counts():
     late = critical = 0
+    gc = 0.0
     with urllib.request.urlopen("http://127.0.0.1:29901/metrics", timeout=1) as r:
         for text in r.read().decode().splitlines():
+            if text.startswith("dotnet_gc_pause_time_seconds_total"):
+                gc = float(text.split()[-1]) * 1000
             m = line.match(text)
             if not m:
                 continue
@@ -107,15 +111,15 @@ def slow_counts():
                 late -= value
             elif session and "le=\"0.1\"" in labels:
                 critical -= value
-    return int(late), int(critical)
-print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms", flush=True)
+    return int(late), int(critical), int(gc)
+print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms", flush=True)
 while True:
     time.sleep(0.5)
     try:
         with urllib.request.urlopen("http://127.0.0.1:29901/admin/clusters", timeout=1) as r:
             c = json.load(r)["clusters"][0]
-        late, critical = slow_counts()
-        print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, flush=True)
+        late, critical, gc = slow_counts()
+        print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, gc, flush=True)
     except Exception as e:
         print(f"{time.monotonic() - begin:.1f} error {e}", flush=True)
 ' >"$out/gateway/limit-timeline.txt" &
