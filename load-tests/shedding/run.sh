@@ -82,18 +82,44 @@ gateway=$!
 wait_for http://127.0.0.1:28080/api/ready "$logs"
 warm http://127.0.0.1:28080
 curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
-# What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second.
+# What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second, and,
+# from the gateway's own request-duration histogram, how many refusals so far took over 5 ms and how many critical
+# answers over 100 ms (the two criteria on the gateway's clock), and the gateway's garbage-collection pauses in ms, so
+# that a run that misses one says when, and whether the gateway had stopped for its GC then.
 mkdir -p "$out/gateway"
 python3 -c '
-import json, sys, time, urllib.request
+import json, re, time, urllib.request
 begin = time.monotonic()
-print("t_s limit in_flight queued", flush=True)
+line = re.compile(r"^http_server_request_duration_seconds_(bucket|count)[{](.*)[}] (\S+)$")
+def slow_counts():
+    late = critical = 0
+    gc = 0.0
+    with urllib.request.urlopen("http://127.0.0.1:29901/metrics", timeout=1) as r:
+        for text in r.read().decode().splitlines():
+            if text.startswith("dotnet_gc_pause_time_seconds_total"):
+                gc = float(text.split()[-1]) * 1000
+            m = line.match(text)
+            if not m:
+                continue
+            kind, labels, value = m.group(1), m.group(2), float(m.group(3))
+            refusal = "status_code=\"503\"" in labels
+            session = "/session/" in labels and "status_code=\"200\"" in labels
+            if kind == "count":
+                late += value if refusal else 0
+                critical += value if session else 0
+            elif refusal and "le=\"0.005\"" in labels:
+                late -= value
+            elif session and "le=\"0.1\"" in labels:
+                critical -= value
+    return int(late), int(critical), int(gc)
+print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms", flush=True)
 while True:
     time.sleep(0.5)
     try:
         with urllib.request.urlopen("http://127.0.0.1:29901/admin/clusters", timeout=1) as r:
             c = json.load(r)["clusters"][0]
-        print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), flush=True)
+        late, critical, gc = slow_counts()
+        print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, gc, flush=True)
     except Exception as e:
         print(f"{time.monotonic() - begin:.1f} error {e}", flush=True)
 ' >"$out/gateway/limit-timeline.txt" &
