@@ -88,30 +88,18 @@ curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # that a run that misses one says when, and whether the gateway had stopped for its GC then.
 mkdir -p "$out/gateway"
 python3 -c '
-import json, re, time, urllib.request
+import json, sys, time, urllib.request
+sys.path.insert(0, "load-tests/shedding")
+from summarise import buckets, counter
+scrape = sys.argv[1]
 begin = time.monotonic()
-line = re.compile(r"^http_server_request_duration_seconds_(bucket|count)[{](.*)[}] (\S+)$")
 def slow_counts():
-    late = critical = 0
-    gc = 0.0
-    with urllib.request.urlopen("http://127.0.0.1:29901/metrics", timeout=1) as r:
-        for text in r.read().decode().splitlines():
-            if text.startswith("dotnet_gc_pause_time_seconds_total"):
-                gc = float(text.split()[-1]) * 1000
-            m = line.match(text)
-            if not m:
-                continue
-            kind, labels, value = m.group(1), m.group(2), float(m.group(3))
-            refusal = "status_code=\"503\"" in labels
-            session = "/session/" in labels and "status_code=\"200\"" in labels
-            if kind == "count":
-                late += value if refusal else 0
-                critical += value if session else 0
-            elif refusal and "le=\"0.005\"" in labels:
-                late -= value
-            elif session and "le=\"0.1\"" in labels:
-                critical -= value
-    return int(late), int(critical), int(gc)
+    with urllib.request.urlopen("http://127.0.0.1:29901/metrics", timeout=1) as r, open(scrape, "wb") as f:
+        f.write(r.read())
+    refusals, critical = buckets(scrape, 503, None), buckets(scrape, 200, "/session/{**rest}")
+    late = refusals.get(float("inf"), 0) - refusals.get(0.005, 0)
+    slow = critical.get(float("inf"), 0) - critical.get(0.1, 0)
+    return late, slow, int(1000 * counter(scrape, "dotnet_gc_pause_time_seconds_total"))
 print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms", flush=True)
 while True:
     time.sleep(0.5)
@@ -122,7 +110,7 @@ while True:
         print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, gc, flush=True)
     except Exception as e:
         print(f"{time.monotonic() - begin:.1f} error {e}", flush=True)
-' >"$out/gateway/limit-timeline.txt" &
+' "$logs/metrics-now.txt" >"$out/gateway/limit-timeline.txt" &
 sampler=$!
 "${loadtest[@]}" reconnect-storm --target http://127.0.0.1:28080 --control http://127.0.0.1:25100 \
   --out "$out/gateway" --quiet "${storm[@]}"
