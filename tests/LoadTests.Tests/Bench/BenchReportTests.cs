@@ -23,7 +23,7 @@ public sealed class BenchReportTests
         Assert.Equal("1.36 ✗", table.Cell("gateway-full", "CPU ÷ yarp"));
         Assert.Equal("0.66 ✗", table.Cell("gateway-full", "req/s ÷ yarp"));
         Assert.Equal("1.75 ✗", table.Cell("gateway-full", "p99 c=32 ÷ yarp"));
-        Assert.Equal("FAIL CPU÷yarp 1.36, req/s÷yarp c=32 0.66, p99÷yarp c=32 1.75", table.Cell("gateway-full", "targets"));
+        Assert.Equal("FAIL CPU÷yarp c=32 1.36, req/s÷yarp c=32 0.66, p99÷yarp c=32 1.75", table.Cell("gateway-full", "targets"));
         Assert.Equal("1.23 ✗", table.Cell("gateway-none", "CPU ÷ yarp"));
         Assert.Equal("0.80", table.Cell("gateway-none", "req/s ÷ yarp"));
         Assert.Equal("3.36", table.Cell("gateway-full", "CPU ÷ nginx"));
@@ -59,8 +59,25 @@ public sealed class BenchReportTests
         Assert.Equal("1.21 ✗", table.Cell("gateway-full", "CPU ÷ yarp-slim"));
         Assert.Equal("0.87 ✗", table.Cell("gateway-full", "req/s ÷ yarp-slim"));
         Assert.Equal("1.14 ✓", table.Cell("gateway-full", "p99 c=32 ÷ yarp-slim"));
-        Assert.Equal("FAIL CPU÷yarp-slim 1.21, req/s÷yarp-slim c=32 0.87", table.Cell("gateway-full", "targets"));
+        Assert.Equal("FAIL CPU÷yarp-slim c=32 1.21, req/s÷yarp-slim c=32 0.87", table.Cell("gateway-full", "targets"));
         Assert.Equal("-", table.Cell("yarp-slim", "targets"));
+    }
+
+    [Fact]
+    public async Task Report_TwoConnectionCounts_HoldsCpuToTheTargetAtEach()
+    {
+        // At 256 connections plain YARP gets cheaper per request and a gateway may not: pooled over both counts the
+        // gateway's 1.08x would pass, while at 256 it is 1.24x.
+        var table = Assert.Single(await ReportAsync(
+            Closed("gateway-full", 27_000, 3.30, 44.0),
+            Closed("gateway-full", 27_000, 3.30, 47.0, connections: 256),
+            Closed("yarp", 28_000, 3.00, 42.0),
+            Closed("yarp", 30_000, 3.00, 38.0, connections: 256)));
+
+        Assert.Equal("44.0", table.Cell("gateway-full", "CPU µs/req c=32"));
+        Assert.Equal("47.0", table.Cell("gateway-full", "CPU µs/req c=256"));
+        Assert.Equal("1.05 ✓ / 1.24 ✗", table.Cell("gateway-full", "CPU ÷ yarp"));
+        Assert.Equal("FAIL CPU÷yarp c=256 1.24", table.Cell("gateway-full", "targets"));
     }
 
     [Fact]
@@ -72,13 +89,13 @@ public sealed class BenchReportTests
             Fresh("yarp", 3_300, 100.0),
             Fresh("nginx", 9_000, 30.0)));
 
-        Assert.Equal("110.0", table.Cell("gateway-full", "CPU µs/conn"));
+        Assert.Equal("110.0", table.Cell("gateway-full", "CPU µs/conn c=32"));
         Assert.Equal("1.00", table.Cell("gateway-full", "accepted ÷ requests"));
         Assert.Equal("1.10 ✓", table.Cell("gateway-full", "CPU ÷ yarp"));
         Assert.Equal("0.91", table.Cell("gateway-full", "conn/s ÷ yarp"));
         Assert.Equal("pass", table.Cell("gateway-full", "targets"));
         Assert.Equal("1.30 ✗", table.Cell("gateway-none", "CPU ÷ yarp"));
-        Assert.Equal("FAIL CPU÷yarp 1.30", table.Cell("gateway-none", "targets"));
+        Assert.Equal("FAIL CPU÷yarp c=32 1.30", table.Cell("gateway-none", "targets"));
         Assert.Equal("0.30", table.Cell("nginx", "CPU ÷ yarp"));
         Assert.Equal("-", table.Cell("nginx", "targets"));
     }
@@ -170,9 +187,9 @@ public sealed class BenchReportTests
         }
     }
 
-    /// <summary>A 5 s wrk run on 32 keep-alive connections, with bench.sh's fields (100 CPU ticks a second).</summary>
-    private static string Closed(string proxy, int requestsPerSecond, double p99Ms, double cpuMicrosPerRequest) =>
-        Run(proxy, "closed", requestsPerSecond, p99Ms, cpuMicrosPerRequest, accepted: 32);
+    /// <summary>A 5 s wrk run on 32 keep-alive connections (or <paramref name="connections"/>), with bench.sh's fields (100 CPU ticks a second).</summary>
+    private static string Closed(string proxy, int requestsPerSecond, double p99Ms, double cpuMicrosPerRequest, int connections = 32) =>
+        Run(proxy, "closed", requestsPerSecond, p99Ms, cpuMicrosPerRequest, accepted: connections, connections);
 
     /// <summary>A 5 s wrk run with `Connection: close` on 32 connections, one accepted connection per request.</summary>
     private static string Fresh(string proxy, int connectionsPerSecond, double cpuMicrosPerConnection) =>
@@ -184,12 +201,12 @@ public sealed class BenchReportTests
             CultureInfo.InvariantCulture,
             $$"""{"round":{{round}},"proxy":"{{proxy}}","model":"closed","connections":32,"requests":100000,"seconds":5.0,"errors":0,"p50_us":1000,"p99_us":{{p99Ms * 1000}},"cpu_ticks":500,"ticks_per_second":100,"peak_rss_kib":100000,"accepted":32,"flood_requests":7000,"flood_seconds":6}""");
 
-    private static string Run(string proxy, string model, int perSecond, double p99Ms, double cpuMicros, int accepted)
+    private static string Run(string proxy, string model, int perSecond, double p99Ms, double cpuMicros, int accepted, int connections = 32)
     {
         var requests = perSecond * 5;
         var ticks = Math.Round(cpuMicros * requests / 1e6 * 100);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $$"""{"round":1,"proxy":"{{proxy}}","model":"{{model}}","connections":32,"requests":{{requests}},"seconds":5.0,"errors":0,"p50_us":1000,"p99_us":{{p99Ms * 1000}},"cpu_ticks":{{ticks}},"ticks_per_second":100,"peak_rss_kib":100000,"accepted":{{accepted}}}""");
+            $$"""{"round":1,"proxy":"{{proxy}}","model":"{{model}}","connections":{{connections}},"requests":{{requests}},"seconds":5.0,"errors":0,"p50_us":1000,"p99_us":{{p99Ms * 1000}},"cpu_ticks":{{ticks}},"ticks_per_second":100,"peak_rss_kib":100000,"accepted":{{accepted}}}""");
     }
 }
