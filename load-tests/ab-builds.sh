@@ -4,16 +4,18 @@
 # and the order swapped every round, so a slow machine minute or a process start's luck falls on both.
 #
 # Usage: load-tests/ab-builds.sh BEFORE_DIR AFTER_DIR [--config full|none] [--rounds 4] [--duration 8] [--warmup 8]
-#                                [--connections 32]
+#                                [--connections 32] [--close]
+# --close sends every request with `Connection: close` (bench.sh's new-connection mode), so each request comes on a
+# fresh connection and the figures are CPU µs per new connection.
 # BEFORE_DIR and AFTER_DIR hold a built Gateway.dll each (copy src/Gateway/bin/Release/net10.0 after building each
 # commit). Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
 # Each run line also gives the machine's speed just before and just after its window (load-tests/cpu-speed.py: ms for
 # a fixed piece of work, about 30 on this VM when fast and about 47 when slow), since the host's speed moves a run's
 # CPU per request by more than most changes do.
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n 2,10p "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,12p "$0" >&2; exit 2; }
 before="$(cd "$1" && pwd)"; after="$(cd "$2" && pwd)"; shift 2
-config=full; rounds=4; duration=8; warmup=8; connections=32
+config=full; rounds=4; duration=8; warmup=8; connections=32; close=(); unit=request
 while [ $# -gt 0 ]; do
   case "$1" in
     --config) config="$2"; shift 2 ;;
@@ -21,6 +23,7 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
+    --close) close=(-H "Connection: close"); unit="new connection"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -45,26 +48,26 @@ for round in $(seq "$rounds"); do
     (cd "$dir" && exec dotnet "$dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
     pid=$!
     wait_for "http://127.0.0.1:$proxy_port/bench" "$dir"
-    wrk -t2 -c"$connections" -d"${warmup}s" "http://127.0.0.1:$proxy_port/bench" >/dev/null
+    wrk -t2 -c"$connections" -d"${warmup}s" "${close[@]}" "http://127.0.0.1:$proxy_port/bench" >/dev/null
     speed_before=$(python3 load-tests/cpu-speed.py 0.3)
     start=$(cpu_ticks "$pid")
-    wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$proxy_port/bench" > "$dir/wrk.txt"
+    wrk -t2 -c"$connections" -d"${duration}s" --latency "${close[@]}" "http://127.0.0.1:$proxy_port/bench" > "$dir/wrk.txt"
     end=$(cpu_ticks "$pid")
     speed_after=$(python3 load-tests/cpu-speed.py 0.3)
     kill "$pid"; wait "$pid" 2>/dev/null || true
     requests=$(grep -o '[0-9]* requests' "$dir/wrk.txt" | cut -d' ' -f1)
     p99=$(awk '$1 == "99%" {print $2}' "$dir/wrk.txt")
     us=$(python3 -c "print(round(($end - $start) * 1e4 / $requests, 1))")
-    echo "round $round $build: $requests requests, $us µs CPU per request, p99 $p99, machine $speed_before/$speed_after ms"
+    echo "round $round $build: $requests requests, $us µs CPU per $unit, p99 $p99, machine $speed_before/$speed_after ms"
     echo "$build $us" >> "$work/results"
   done
 done
-python3 - "$work/results" <<'PY'
+python3 - "$work/results" "$unit" <<'PY'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
     build, us = line.split()
     runs.setdefault(build, []).append(float(us))
 b, a = statistics.median(runs["before"]), statistics.median(runs["after"])
-print(f"median µs CPU per request: before {b:.1f}, after {a:.1f} (after ÷ before {a / b:.2f})")
+print(f"median µs CPU per {sys.argv[2]}: before {b:.1f}, after {a:.1f} (after ÷ before {a / b:.2f})")
 PY

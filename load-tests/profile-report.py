@@ -3,8 +3,10 @@
 
 --run NAME ROUND REQUESTS CPU_TICKS FREQUENCY REPORT: one JSON line for one run, from `perf report --sort dso,sym
   --show-nr-samples` text: samples per component, the requests wrk completed, the proxy's CPU ticks (1/100 s).
---table RUNS.jsonl COMMAND: the markdown table, medians over rounds, as µs of CPU per request
-  (samples / frequency / requests), with each proxy's difference to the first baseline (yarp-slim, else yarp).
+--table RUNS.jsonl COMMAND [UNIT]: the markdown table, medians over rounds, as µs of CPU per request
+  (samples / frequency / requests), with each proxy's difference to the first baseline (yarp-slim, else yarp); then
+  the frames whose time differs most between a gateway and that baseline. UNIT names what wrk completed ("request",
+  or "new connection" for profile.sh --close).
 """
 import collections
 import json
@@ -44,18 +46,30 @@ def component(dso, symbol):
     return "other: " + dso
 
 
+def frame(dso, symbol):
+    """A frame's name without what changes between processes (JIT addresses, the optimisation tier)."""
+    m = re.search(r"\[([\w.]+)\] ([^(]*)\(", symbol) if dso.startswith("[JIT]") else None
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
+    return f"{dso} {re.sub(r'0x[0-9a-f]+', '', symbol)}"
+
+
 def run(name, round_, requests, ticks, frequency, report):
     samples = collections.Counter()
+    frames = collections.Counter()
     with open(report) as f:
         for line in f:
             m = LINE.match(line)
             if m:
-                samples[component(m.group(2).strip(), m.group(4).strip())] += int(m.group(1))
+                n, dso, symbol = int(m.group(1)), m.group(2).strip(), m.group(4).strip()
+                samples[component(dso, symbol)] += n
+                frames[frame(dso, symbol)] += n
+    # The busiest frames only: enough to name where two proxies differ, small enough to keep every run.
     print(json.dumps({"proxy": name, "round": int(round_), "requests": int(requests), "cpu_ticks": int(ticks),
-                      "frequency": int(frequency), "samples": samples}))
+                      "frequency": int(frequency), "samples": samples, "frames": dict(frames.most_common(400))}))
 
 
-def table(path, command):
+def table(path, command, unit="request"):
     runs = [json.loads(line) for line in open(path) if line.strip()]
     proxies = list(dict.fromkeys(r["proxy"] for r in runs))
     per = {}  # proxy -> component -> [µs per request, one per round]
@@ -71,7 +85,7 @@ def table(path, command):
     gateways = [p for p in proxies if p.startswith("gateway")]
     order = sorted(comps, key=lambda c: -max([per[p].get(c, 0) - (per[base].get(c, 0) if base else 0) for p in gateways] or [per[proxies[0]].get(c, 0)]))
     rounds = max(r["round"] for r in runs)
-    print(f"CPU per proxied request by component, µs, medians of {rounds} round(s); sampled with perf at "
+    print(f"CPU per proxied {unit} by component, µs, medians of {rounds} round(s); sampled with perf at "
           f"{runs[0]['frequency']} Hz (cpu-clock), each sample charged to the component of its innermost frame.")
     print(f"Command: `{command}`\n")
     head = "| component | " + " | ".join(proxies) + " | " + " | ".join(f"{g} − {base}" for g in gateways if base) + " |"
@@ -87,12 +101,29 @@ def table(path, command):
     cells = [f"{cpu[p]:.1f}" for p in proxies]
     diffs = [f"{cpu[g] - cpu[base]:+.1f} ({cpu[g] / cpu[base]:.2f}x)" for g in gateways] if base else []
     print("| process CPU (/proc), under sampling | " + " | ".join(cells) + (" | " + " | ".join(diffs) if diffs else "") + " |")
+    if not base or not gateways or not all("frames" in r for r in runs):
+        return
+    # Frame by frame: medians over rounds (a frame absent from a run's busiest 400 counts 0 there).
+    fr = {}
+    for p in proxies:
+        mine = [r for r in runs if r["proxy"] == p]
+        names = set().union(*(r["frames"].keys() for r in mine))
+        fr[p] = {f: statistics.median([r["frames"].get(f, 0) * 1e6 / r["frequency"] / r["requests"] for r in mine]) for f in names}
+    names = set().union(*(fr[p].keys() for p in proxies))
+    top = sorted(names, key=lambda f: -max(abs(fr[g].get(f, 0) - fr[base].get(f, 0)) for g in gateways))[:40]
+    print(f"\nThe 40 frames (innermost, self time) whose µs per {unit} differ most between a gateway and {base}:\n")
+    print("| frame | " + " | ".join(proxies) + " | " + " | ".join(f"{g} − {base}" for g in gateways) + " |")
+    print("|---|" + "---:|" * (len(proxies) + len(gateways)))
+    for f in top:
+        cells = [f"{fr[p].get(f, 0):.2f}" for p in proxies]
+        diffs = [f"{fr[g].get(f, 0) - fr[base].get(f, 0):+.2f}" for g in gateways]
+        print(f"| `{f[:110]}` | " + " | ".join(cells) + " | " + " | ".join(diffs) + " |")
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "--run":
         run(*sys.argv[2:8])
     elif sys.argv[1] == "--table":
-        table(sys.argv[2], sys.argv[3])
+        table(*sys.argv[2:5])
     else:
         sys.exit(__doc__)

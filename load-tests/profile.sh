@@ -8,12 +8,16 @@
 # request, beside the differences to the first baseline that ran. Sampling adds its own cost (each proxy about the
 # same), so the totals run above bench.sh's CPU per request; the split, not the total, is the point.
 #
+# With --close every request carries `Connection: close` (as bench.sh's new-connection mode), so wrk opens a fresh
+# connection for each: the table is then CPU µs per new connection, accept to close, where the per-connection costs
+# (Kestrel's connection set-up, its logging scope and metrics, the gateway's connection steps) show.
+#
 # gateway-jwt-flood and gateway-jwt-ratelimit-flood (bench.sh's configurations) are profiled under their flood alone,
 # unpaced (wrk, 1 thread, 32 connections, as bench.sh's "flood alone"): forged tokens refused with 401 by the identity
 # step, or the same requests refused with 429 by a rate limit; the table's figures are then CPU µs per refusal (issue 21).
 #
 # Usage: load-tests/profile.sh [--proxies "yarp-slim yarp gateway-none gateway-full"] [--rounds 3] [--duration 10]
-#                              [--warmup 12] [--connections 32] [--frequency 1999] [--out DIR] [--no-build]
+#                              [--warmup 12] [--connections 32] [--frequency 1999] [--out DIR] [--no-build] [--close]
 # Output: DIR/profile.md (the table), DIR/runs.jsonl (every run, component by component) and DIR/top-PROXY-ROUND.txt
 # (each run's 60 busiest frames). DIR defaults to
 # load-tests/reports/profile-<date>. Needs perf (Debian's linux-perf; installed when missing). Everything listens on
@@ -32,6 +36,7 @@ connections=32
 frequency=1999
 out=""
 build=1
+close=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --proxies) proxies="$2"; shift 2 ;;
@@ -42,6 +47,7 @@ while [ $# -gt 0 ]; do
     --frequency) frequency="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --close) close=(-H "Connection: close"); shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -92,11 +98,12 @@ load() {
       [ "$1" = gateway-jwt-ratelimit-flood ] && path=/limited/x
       FLOOD_PATH="$path" FLOOD_DELAY_MS=0 wrk -t1 -c32 -d"$2s" -s "$work/flood.lua" "http://127.0.0.1:$proxy_port$path"
       ;;
-    *) wrk -t2 -c"$connections" -d"$2s" "http://127.0.0.1:$proxy_port/bench" ;;
+    *) wrk -t2 -c"$connections" -d"$2s" "${close[@]}" "http://127.0.0.1:$proxy_port/bench" ;;
   esac
 }
 requests_in() { grep -o '[0-9]* requests' "$1" | cut -d' ' -f1; }
 
+unit=request; [ ${#close[@]} -eq 0 ] || unit="new connection"
 for round in $(seq "$rounds"); do
   for name in $proxies; do
     dir="$work/$name"
@@ -131,10 +138,10 @@ for round in $(seq "$rounds"); do
     python3 load-tests/profile-report.py --run "$name" "$round" "$requests" "$((after - before))" "$frequency" "$dir/report.txt" >> "$out/runs.jsonl"
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    echo "round $round $name: $requests requests, $(python3 -c "print(round(($after - $before) * 1e4 / $requests, 1))") µs CPU per request (under sampling)"
+    echo "round $round $name: $requests requests, $(python3 -c "print(round(($after - $before) * 1e4 / $requests, 1))") µs CPU per ${unit} (under sampling)"
   done
 done
 
 python3 load-tests/profile-report.py --table "$out/runs.jsonl" \
-  "load-tests/profile.sh --proxies \"$proxies\" --rounds $rounds --duration $duration --warmup $warmup --connections $connections" > "$out/profile.md"
+  "load-tests/profile.sh --proxies \"$proxies\" --rounds $rounds --duration $duration --warmup $warmup --connections $connections${close:+ --close}" "$unit" > "$out/profile.md"
 cat "$out/profile.md"

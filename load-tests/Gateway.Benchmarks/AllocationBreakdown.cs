@@ -18,6 +18,11 @@ namespace Gateway.Benchmarks;
 /// straight to the backend, so what is left is the proxy's own. Background work (timers, probes) is in the figure,
 /// spread over N requests. With <c>--types</c> each variant also lists the types GC AllocationTick events sampled
 /// (one sample per ~100 KB), to say what the bytes are.
+/// With <c>--connections</c> every request carries <c>Connection: close</c>, so each comes on a fresh connection
+/// (bench.sh's new-connection mode) and the figures are bytes per new connection, accept to close, request included.
+/// Nothing is subtracted then: going straight to the backend would count the backend's own per-connection bytes, which
+/// a proxy's pooled backend connection does not pay, so the client's share stays in every row and only the
+/// differences between rows (the Δ column, against plain YARP's slim host) are a proxy's own.
 /// </summary>
 internal static class AllocationBreakdown
 {
@@ -29,6 +34,10 @@ internal static class AllocationBreakdown
         var requests = args.Length > 1 && int.TryParse(args[1], out var n) ? n : 20000;
         var types = Array.IndexOf(args, "--types") >= 0;
         var only = Array.IndexOf(args, "--only") is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        if (Array.IndexOf(args, "--connections") >= 0)
+        {
+            return await RunConnectionsAsync(requests, types, only);
+        }
 
         await using var backend = await StartBackendAsync();
         var backendUrl = backend.Urls.First() + "/";
@@ -91,6 +100,86 @@ internal static class AllocationBreakdown
         }
 
         return 0;
+    }
+
+    private static async Task<int> RunConnectionsAsync(int connections, bool types, string? only)
+    {
+        await using var backend = await StartBackendAsync();
+        var backendUrl = backend.Urls.First() + "/";
+        Console.WriteLine($"| variant | bytes/connection (client's share included) | Δ vs plain YARP (slim) |");
+        Console.WriteLine($"|---|---:|---:|");
+        double? slim = null;
+        foreach (var (name, defaultHost, meters) in YarpConnectionVariants())
+        {
+            if (only is not null && !name.Contains(only, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            using var listener = Listen(meters);
+            await using var yarp = await StartPlainYarpAsync(backendUrl, defaultHost);
+            var perConnection = await MeasureAsync(name, new Uri(yarp.Urls.First()), connections, types, close: true);
+            slim ??= perConnection;
+            Console.WriteLine($"| {name} | {perConnection:F0} | {perConnection - slim:+0;-0;0} |");
+        }
+
+        foreach (var (name, config, env) in ConnectionVariants(backendUrl))
+        {
+            if (only is not null && !name.Contains(only, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var (key, value) in env)
+            {
+                Environment.SetEnvironmentVariable(key, value);
+            }
+
+            try
+            {
+                var (app, directory) = await StartGatewayAsync(config);
+                try
+                {
+                    var perConnection = await MeasureAsync(name, new Uri(app.Urls.First()), connections, types, close: true);
+                    Console.WriteLine($"| {name} | {perConnection:F0} | {perConnection - (slim ?? 0):+0;-0;0} |");
+                }
+                finally
+                {
+                    await app.StopAsync();
+                    await app.DisposeAsync();
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+            finally
+            {
+                foreach (var (key, _) in env)
+                {
+                    Environment.SetEnvironmentVariable(key, null);
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    private static IEnumerable<(string Name, bool DefaultHost, string[] Meters)> YarpConnectionVariants()
+    {
+        yield return ("plain YARP (slim builder, no logging providers)", false, []);
+        yield return ("plain YARP + listener on Microsoft.AspNetCore.Server.Kestrel", false, ["Microsoft.AspNetCore.Server.Kestrel"]);
+        yield return ("plain YARP, default host (CreateBuilder, logging at Warning)", true, []);
+    }
+
+    private static IEnumerable<(string Name, JsonObject Config, (string, string)[] Env)> ConnectionVariants(string backend)
+    {
+        yield return ("gateway-full (bench.sh config, shedding on by default)", Config(backend, full: true), []);
+        yield return ("gateway-none (no policies, shedding on)", Config(backend, full: false), []);
+        // Diagnostic only, not a setting to run with: Kestrel opens its per-connection log scope on its general logger,
+        // which also carries unhandled-exception and slow-heartbeat lines; off, no provider takes the scope.
+        var unscoped = Config(backend, full: false);
+        unscoped["Logging"]!["LogLevel"]!["Microsoft.AspNetCore.Server.Kestrel"] = "None";
+        yield return ("gateway-none, Kestrel's general logger off (no per-connection log scope; diagnostic)", unscoped, []);
+        yield return ("gateway-none, shedding off", Config(backend, full: false, shedding: false), []);
+        yield return ("gateway-none, no metrics (OTEL_SDK_DISABLED)", Config(backend, full: false), [("OTEL_SDK_DISABLED", "true")]);
     }
 
     private static IEnumerable<(string Name, JsonObject Config, (string, string)[] Env)> Variants(string backend)
@@ -161,13 +250,13 @@ internal static class AllocationBreakdown
         };
     }
 
-    private static async Task<double> MeasureAsync(string name, Uri target, int requests, bool types)
+    private static async Task<double> MeasureAsync(string name, Uri target, int requests, bool types, bool close = false)
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, UseProxy = false }) { BaseAddress = target };
         var path = new Uri("/bench", UriKind.Relative);
         for (var i = 0; i < WarmUp; i++)
         {
-            await GetAsync(client, path);
+            await GetAsync(client, path, close);
         }
 
         using var sampler = types ? new AllocationSampler() : null;
@@ -175,7 +264,7 @@ internal static class AllocationBreakdown
         var before = GC.GetTotalAllocatedBytes(precise: true);
         for (var i = 0; i < requests; i++)
         {
-            await GetAsync(client, path);
+            await GetAsync(client, path, close);
         }
 
         var after = GC.GetTotalAllocatedBytes(precise: true);
@@ -183,9 +272,16 @@ internal static class AllocationBreakdown
         return (after - before) / (double)requests;
     }
 
-    private static async Task GetAsync(HttpClient client, Uri path)
+    private static async Task GetAsync(HttpClient client, Uri path, bool close)
     {
-        using var response = await client.GetAsync(path, HttpCompletionOption.ResponseContentRead);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (close)
+        {
+            // The handler drops the connection after the response and opens a new one for the next request.
+            request.Headers.ConnectionClose = true;
+        }
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw new InvalidOperationException($"GET {path}: {(int)response.StatusCode}");
@@ -208,10 +304,19 @@ internal static class AllocationBreakdown
         return app;
     }
 
-    private static async Task<WebApplication> StartPlainYarpAsync(string backend)
+    private static async Task<WebApplication> StartPlainYarpAsync(string backend, bool defaultHost = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // The default host as bench.sh's `yarp` runs it: CreateBuilder's logging providers, at Warning.
+        var builder = defaultHost ? WebApplication.CreateBuilder() : WebApplication.CreateSlimBuilder();
+        if (defaultHost)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+        else
+        {
+            builder.Logging.ClearProviders();
+        }
+
         builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort()}");
         builder.Services.AddReverseProxy().LoadFromMemory(
             [new RouteConfig { RouteId = "all", ClusterId = "backend", Match = new RouteMatch { Path = "/{**rest}" } }],

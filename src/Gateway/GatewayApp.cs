@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
+using Gateway.Telemetry;
 using Gateway.Utilities;
 
 namespace Gateway;
@@ -71,6 +72,11 @@ public static class GatewayApp
 
         ConfigurationSetup.IgnoreReloadExceptions(builder.Configuration);
         QuietRequestLogging(builder);
+        if (!UnreadLogScopes.Wanted(builder.Configuration))
+        {
+            // The logger factory takes its scope provider from the container when one is registered.
+            builder.Services.AddSingleton<IExternalScopeProvider>(UnreadLogScopes.Instance);
+        }
 
         // Kestrel's options are built with the host, before the snapshot loads: listeners come from the same
         // sections the loader validates, and an invalid one stops start-up below.
