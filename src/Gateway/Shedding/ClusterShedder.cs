@@ -37,6 +37,12 @@ internal sealed class ClusterShedder
     private readonly int[] _drainPrevious = new int[RequestPriorities.Count];
     private readonly int[] _drainCurrent = new int[RequestPriorities.Count];
     private readonly long[] _drainTotal = new long[RequestPriorities.Count];
+
+    // The limit each of those grants was made under, summed the same way, so that a pace measured under a higher limit
+    // is scaled down to the limit now (see TryMeasureDrain); under _queueLock.
+    private readonly long[] _drainLimitPrevious = new long[RequestPriorities.Count];
+    private readonly long[] _drainLimitCurrent = new long[RequestPriorities.Count];
+    private readonly long[] _drainLimitTotal = new long[RequestPriorities.Count];
     private readonly long _drainBucket;
     private readonly long _sweepInterval;
     private readonly long _queueTimeout;
@@ -44,6 +50,9 @@ internal sealed class ClusterShedder
     private readonly long _sheddableCalm;
     private readonly ClientPatience _patience;
     private long _lastSweep;
+
+    // The limit the last Grant saw; under _queueLock. A lower one now sweeps the queue at once.
+    private int _limitSeen;
 
     // When a request above sheddable last had to queue; under _queueLock. Far enough back to be "never" without the
     // subtraction from a timestamp overflowing.
@@ -169,6 +178,9 @@ internal sealed class ClusterShedder
                 _drainPrevious[(int)priority] = 0;
                 _drainCurrent[(int)priority] = 0;
                 _drainTotal[(int)priority] = 0;
+                _drainLimitPrevious[(int)priority] = 0;
+                _drainLimitCurrent[(int)priority] = 0;
+                _drainLimitTotal[(int)priority] = 0;
             }
 
             waiter = new Waiter(now, clientDeadline);
@@ -231,10 +243,15 @@ internal sealed class ClusterShedder
         lock (_queueLock)
         {
             var now = _time.GetTimestamp();
-            GrantWaiters(Limit.Current, now);
+            var limit = Limit.Current;
+            GrantWaiters(limit, now);
+            var fell = limit < _limitSeen;
+            _limitSeen = limit;
 
-            // After the grants, so that the rate counts the ones just made.
-            if (now - _lastSweep >= _sweepInterval)
+            // After the grants, so that the rate counts the ones just made. At once when the limit fell: the waiters
+            // let in on the pace of the higher limit that the lower one will not reach hear it now, not at the end of
+            // their wait (41 late refusals in storm 205521, where the limit fell from 107 to 93 in half a second).
+            if (now - _lastSweep >= _sweepInterval || fell)
             {
                 _lastSweep = now;
                 RefuseWhoWouldNotMakeIt(now);
@@ -281,7 +298,7 @@ internal sealed class ClusterShedder
                 if (waiter.TryGrant())
                 {
                     CountOut(p);
-                    CountGrant(p, now);
+                    CountGrant(p, now, limit);
                 }
                 else
                 {
@@ -382,8 +399,8 @@ internal sealed class ClusterShedder
             // Its own queue has been served long enough to say how fast: slots that went to higher priorities, the
             // gateway's own time per request and the backend's are all in that rate, which the estimate below leaves
             // out (under a storm on a loaded machine it promised 2 s waits that ended in queue_timeout).
-            // queued >= grants / over x wait, in whole numbers so a waiter exactly on time is kept.
-            return (long)queuedOfItsOwn * over >= grants * wait;
+            // queued >= grants / over x wait (exact while the limit holds, so a waiter exactly on time is kept).
+            return (double)queuedOfItsOwn * over >= grants * wait;
         }
 
         var latency = Limit.LatencySeconds;
@@ -409,11 +426,11 @@ internal sealed class ClusterShedder
     /// <summary>
     /// How fast the queue of <paramref name="priority"/> is served: <paramref name="grants"/> over the last
     /// <paramref name="over"/> timestamp ticks (one to two DrainRateBucket, or since the queue filled if that pace was
-    /// faster); false while it has not held waiters long
-    /// enough to tell (a DrainRateBucket, and twice the backend's latency, since it last filled from empty). Under
-    /// _queueLock.
+    /// faster), scaled down by the limit now over the mean limit those grants were made under when that fell; false
+    /// while it has not held waiters long enough to tell (a DrainRateBucket, and twice the backend's latency, since it
+    /// last filled from empty). Under _queueLock.
     /// </summary>
-    private bool TryMeasureDrain(int priority, long now, out long grants, out long over)
+    private bool TryMeasureDrain(int priority, long now, out double grants, out long over)
     {
         var measuring = now - _drainSince[priority];
         var latency = (long)(Limit.LatencySeconds * _time.TimestampFrequency);
@@ -424,13 +441,15 @@ internal sealed class ClusterShedder
         }
 
         RollDrainBucket(priority, now);
-        grants = _drainPrevious[priority] + _drainCurrent[priority];
+        var limit = Limit.Current;
+        grants = AtLimit(_drainPrevious[priority] + _drainCurrent[priority], _drainLimitPrevious[priority] + _drainLimitCurrent[priority], limit);
         over = Math.Max(1, now - Math.Max(_drainSince[priority], _drainBucketStart[priority] - _drainBucket));
 
         // Or the pace since the queue filled, if faster: a GC pause or a moment without a core halves the last
         // buckets' grants, and refusing on that alone sent away waiters the queue then served (storm 223718: two
-        // thirds of the default refusals came after 100 ms to 1 s in the queue, with 1.4 s of GC pauses).
-        var total = _drainTotal[priority];
+        // thirds of the default refusals came after 100 ms to 1 s in the queue, with 1.4 s of GC pauses). Scaled to
+        // the limit now as well: a limit that fell since the queue filled would otherwise keep the older, faster pace.
+        var total = AtLimit(_drainTotal[priority], _drainLimitTotal[priority], limit);
         if (total * over > grants * measuring)
         {
             grants = total;
@@ -440,11 +459,26 @@ internal sealed class ClusterShedder
         return true;
     }
 
-    private void CountGrant(int priority, long now)
+    /// <summary>
+    /// <paramref name="grants"/> made under limits summing to <paramref name="limitSum"/>, as many as the queue would
+    /// have been granted at <paramref name="limit"/>: fewer when the limit fell since, the same when it held or rose.
+    /// </summary>
+    /// <remarks>
+    /// Slots free in proportion to the limit while the backend holds its latency, and a limit that falls (its backend
+    /// slowed, or the gateway) stops granting until in-flight requests drop under it: a pace measured at the higher
+    /// limit admitted waiters at the edge of the paced wait that the queue then reached only after it (storm 205521).
+    /// A rise is not counted in advance: it may be a window's jitter, and a waiter let in on it would be refused late.
+    /// </remarks>
+    private static double AtLimit(long grants, long limitSum, int limit) =>
+        grants == 0 || limitSum <= (long)limit * grants ? grants : (double)limit * grants * grants / limitSum;
+
+    private void CountGrant(int priority, long now, int limit)
     {
         RollDrainBucket(priority, now);
         _drainCurrent[priority]++;
         _drainTotal[priority]++;
+        _drainLimitCurrent[priority] += limit;
+        _drainLimitTotal[priority] += limit;
     }
 
     private void RollDrainBucket(int priority, long now)
@@ -455,9 +489,12 @@ internal sealed class ClusterShedder
         }
 
         // One idle bucket or more: the older one held nothing worth keeping either.
-        _drainPrevious[priority] = now - _drainBucketStart[priority] < 2 * _drainBucket ? _drainCurrent[priority] : 0;
-        _drainBucketStart[priority] = now - _drainBucketStart[priority] < 2 * _drainBucket ? _drainBucketStart[priority] + _drainBucket : now;
+        var adjacent = now - _drainBucketStart[priority] < 2 * _drainBucket;
+        _drainPrevious[priority] = adjacent ? _drainCurrent[priority] : 0;
+        _drainLimitPrevious[priority] = adjacent ? _drainLimitCurrent[priority] : 0;
+        _drainBucketStart[priority] = adjacent ? _drainBucketStart[priority] + _drainBucket : now;
         _drainCurrent[priority] = 0;
+        _drainLimitCurrent[priority] = 0;
     }
 
     /// <summary>
@@ -493,11 +530,11 @@ internal sealed class ClusterShedder
                     continue;
                 }
 
-                // Not reached before its wait ends even at QueueSweepPaceMargin times the pace, in whole numbers.
+                // Not reached before its wait ends even at QueueSweepPaceMargin times the pace (at the limit now).
                 position++;
                 // Or by the deadline its client sent, less twice the latency, as on arrival.
                 var left = Math.Min(waiter.EnqueuedAt + deadline, waiter.ClientDeadline - (2 * latency)) - now;
-                if (position * over > SheddingConstants.QueueSweepPaceMargin * grants * left && waiter.TryExpire())
+                if ((double)position * over > SheddingConstants.QueueSweepPaceMargin * grants * left && waiter.TryExpire())
                 {
                     // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
                     CountOut(p);

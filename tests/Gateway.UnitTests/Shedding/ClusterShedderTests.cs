@@ -569,4 +569,107 @@ public sealed class ClusterShedderTests
         Assert.All(waiters.Skip(6).Take(14), w => Assert.False(w.IsCompleted));
         Assert.Equal(14, shedder.Queued);
     }
+
+    /// <summary>Closes a sample window with three requests of <paramref name="seconds"/> each, ending now.</summary>
+    private static void RecordWindowEndingNow(ClusterShedder shedder, FakeTimeProvider time, double seconds)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            shedder.Limit.Record(time.GetTimestamp() - (long)(seconds * time.TimestampFrequency), time.GetTimestamp(), 1);
+        }
+    }
+
+    /// <summary>
+    /// A limit of 12 past slow start (no-load latency 100 ms), its 9 default slots held, a 1 s queue of
+    /// <paramref name="waiting"/> default waiters, then a slot freed every 100 ms for 500 ms: 5 granted, the last
+    /// 250 ms at 12 a second, all under a limit of 12.
+    /// </summary>
+    private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedUnderALimitOfTwelve(int waiting)
+    {
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions
+            {
+                Enabled = true,
+                MinLimit = 1,
+                InitialLimit = 16,
+                MaxLimit = 100,
+                Tolerance = 1,
+                Smoothing = 1,
+                QueueLimit = 100,
+                QueueTimeout = TimeSpan.FromSeconds(1),
+                PacedQueueTimeout = TimeSpan.FromSeconds(1),
+            },
+            _time);
+
+        // The first window measures the no-load latency; one at twice it ends slow start at 16 x 0.5 + 4 = 12; one
+        // at the baseline again holds it there.
+        foreach (var seconds in new[] { 0.1, 0.2, 0.1 })
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(200));
+            RecordWindowEndingNow(shedder, _time, seconds);
+        }
+
+        Assert.False(shedder.Limit.FindingCapacity);
+        Assert.Equal(12, shedder.Limit.Current);
+        Assert.Equal(9, Fill(shedder, RequestPriority.Default, 9));
+        var waiters = Enumerable.Range(0, waiting).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Take(5), w => Assert.Null(w.Result));
+        Assert.Equal(waiting - 5, shedder.Queued);
+        return (shedder, waiters);
+    }
+
+    /// <summary>A window at twice the no-load latency: the limit of 12 falls to 12 x 0.5 + 3.5 = 9 (default share 7).</summary>
+    private void FallToNine(ClusterShedder shedder)
+    {
+        RecordWindowEndingNow(shedder, _time, 0.2);
+        Assert.Equal(9, shedder.Limit.Current);
+    }
+
+    [Fact]
+    public void EnterAsync_LimitHolds_NewcomerTheMeasuredPaceReachesQueues()
+    {
+        var (shedder, _) = QueueServedUnderALimitOfTwelve(waiting: 15);
+
+        // 10 ahead and 12 a second for 1 s: reached in time, so it queues.
+        var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
+        Assert.False(joined.IsCompleted);
+        Assert.Equal(11, shedder.Queued);
+    }
+
+    [Fact]
+    public async Task EnterAsync_LimitFellSinceThePaceWasMeasured_SameNewcomerRefusedOnArrival()
+    {
+        var (shedder, _) = QueueServedUnderALimitOfTwelve(waiting: 15);
+
+        // The pace of 12 a second was measured under a limit of 12; under 9 the queue is served at 9 a second at best
+        // (and at none until in-flight requests drop under the new share), so the 10 ahead take more than the wait.
+        FallToNine(shedder);
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+        Assert.Equal(10, shedder.Queued);
+    }
+
+    [Fact]
+    public async Task Exit_LimitFalls_WaitersTheFallenPaceWillNotReachRefusedAtOnce()
+    {
+        var (shedder, waiters) = QueueServedUnderALimitOfTwelve(waiting: 16);
+
+        // 11 wait with 500 ms left: at twice 12 a second all are reached, so the sweep keeps them.
+        Assert.All(waiters.Skip(5), w => Assert.False(w.IsCompleted));
+
+        // The limit falls to 9; the next release frees no slot for them (9 in flight over a share of 7) but sweeps
+        // at once, without waiting for the sweep interval: at twice 9 a second waiters 10 and 11 are not reached in
+        // the 500 ms they have left and hear it now, not at their QueueTimeout.
+        FallToNine(shedder);
+        shedder.Exit();
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(14));
+        Assert.All(waiters.Skip(5).Take(9), w => Assert.False(w.IsCompleted));
+        Assert.Equal(9, shedder.Queued);
+    }
 }
