@@ -73,7 +73,7 @@ public sealed class BenchScriptTests
         foreach (var proxy in proxies)
         {
             AssertNumber(table.Cell(proxy, "conn/s c=16"), proxy);
-            AssertNumber(table.Cell(proxy, "CPU µs/conn"), proxy);
+            AssertNumber(table.Cell(proxy, "CPU µs/conn c=16"), proxy);
             AssertNumber(table.Cell(proxy, "accepted ÷ requests"), proxy);
             AssertNumber(table.Cell(proxy, "CPU ÷ yarp"), proxy);
             AssertNumber(table.Cell(proxy, "CPU ÷ yarp-slim"), proxy);
