@@ -54,34 +54,7 @@ internal static class AllocationBreakdown
                 continue;
             }
 
-            foreach (var (key, value) in env)
-            {
-                Environment.SetEnvironmentVariable(key, value);
-            }
-
-            double perRequest;
-            try
-            {
-                var (app, directory) = await StartGatewayAsync(config);
-                try
-                {
-                    perRequest = await MeasureAsync(name, new Uri(app.Urls.First()), requests, types) - direct;
-                }
-                finally
-                {
-                    await app.StopAsync();
-                    await app.DisposeAsync();
-                    Directory.Delete(directory, recursive: true);
-                }
-            }
-            finally
-            {
-                foreach (var (key, _) in env)
-                {
-                    Environment.SetEnvironmentVariable(key, null);
-                }
-            }
-
+            var perRequest = await MeasureGatewayAsync(config, env, url => MeasureAsync(name, url, requests, types)) - direct;
             full ??= perRequest;
             Console.WriteLine($"| {name} | {perRequest:F0} | {perRequest - full:+0;-0;0} |");
         }
@@ -130,36 +103,45 @@ internal static class AllocationBreakdown
                 continue;
             }
 
-            foreach (var (key, value) in env)
-            {
-                Environment.SetEnvironmentVariable(key, value);
-            }
-
-            try
-            {
-                var (app, directory) = await StartGatewayAsync(config);
-                try
-                {
-                    var perConnection = await MeasureAsync(name, new Uri(app.Urls.First()), connections, types, close: true);
-                    Console.WriteLine($"| {name} | {perConnection:F0} | {perConnection - (slim ?? 0):+0;-0;0} |");
-                }
-                finally
-                {
-                    await app.StopAsync();
-                    await app.DisposeAsync();
-                    Directory.Delete(directory, recursive: true);
-                }
-            }
-            finally
-            {
-                foreach (var (key, _) in env)
-                {
-                    Environment.SetEnvironmentVariable(key, null);
-                }
-            }
+            var perConnection = await MeasureGatewayAsync(config, env, url => MeasureAsync(name, url, connections, types, close: true));
+            Console.WriteLine($"| {name} | {perConnection:F0} | {perConnection - (slim ?? 0):+0;-0;0} |");
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Starts an in-process gateway on <paramref name="config"/> with the variant's environment variables set, measures
+    /// it, then stops it and clears them, so no variant's settings leak into the next.
+    /// </summary>
+    private static async Task<double> MeasureGatewayAsync(JsonObject config, (string Key, string Value)[] env, Func<Uri, Task<double>> measure)
+    {
+        foreach (var (key, value) in env)
+        {
+            Environment.SetEnvironmentVariable(key, value);
+        }
+
+        try
+        {
+            var (app, directory) = await StartGatewayAsync(config);
+            try
+            {
+                return await measure(new Uri(app.Urls.First()));
+            }
+            finally
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        finally
+        {
+            foreach (var (key, _) in env)
+            {
+                Environment.SetEnvironmentVariable(key, null);
+            }
+        }
     }
 
     private static IEnumerable<(string Name, bool DefaultHost, string[] Meters)> YarpConnectionVariants()
