@@ -2,6 +2,10 @@
 """bench.sh's report: the medians of its runs as OUT/bench.md (tables) and OUT/bench.json (every run and the medians).
 
 Usage: bench-report.py RESULTS OUT --rounds N --duration S --warmup S --rate R [--backend-capacity N:MS] [--interleave]
+                        [--starts K]
+       bench-report.py --merge OUT DIR_OR_BENCH_JSON...   one report over the runs of several bench.sh reports of the
+                        same settings (e.g. the starts of `bench.sh --interleave --starts K` split over several
+                        invocations), each report's starts numbered on after the previous report's
 RESULTS holds one JSON object a line, one per wrk or load-tester run, as bench.sh writes them:
   model "closed"           wrk on keep-alive connections: requests, seconds, errors, p50_us, p99_us, cpu_ticks, ...
   model "open"             the load tester at a fixed rate: p50_us, p99_us
@@ -11,7 +15,12 @@ A wrk run's `errors` is the sum of wrk's error counts, also given by kind (absen
 "Non-2xx or 3xx responses"), `connect_errors`, `read_errors`, `write_errors`, `timeouts`; for the gateway also
 `gateway_statuses` (the statuses its proxy listener answered during the run, from its /metrics), `gateway_shed`
 (its load-shedding refusals by reason), `gateway_edge` (new connections its edge closed unanswered, by reason) and
-`gateway_limit` (its adaptive concurrency limit before and after).
+`gateway_limit` (its adaptive concurrency limit before and after). `start` numbers the process start a run belongs
+to (bench.sh --interleave --starts K: 1 to K; without --interleave each round is a start of its own; absent in older
+results, read as 1); `speed_ms` (with bench.sh --probe) is load-tests/cpu-speed.py's figure just before and just after
+the run's window.
+Every median pools the runs of every start; with more than one start the report also gives each start's medians and
+their spread, so a reader sees whether the starts agree.
 Each ratio to a plain YARP baseline (`yarp`, and `yarp-slim` when it ran) that has a target in issue 16 is marked
 ✓ or ✗, and the `targets` column sums up each row.
 """
@@ -20,6 +29,7 @@ import datetime
 import json
 import os
 import statistics
+import sys
 
 # The plain YARP hosts the gateway is held to: `yarp` (CreateBuilder, logging at Warning) and `yarp-slim`
 # (CreateSlimBuilder, no logging providers; bench.sh --baseline slim).
@@ -321,6 +331,71 @@ def new_connection_table(summary, baselines, checks):
     return table(header, rows)
 
 
+def cpu_of(run):
+    return run["cpu_ticks"] / run["ticks_per_second"] * 1e6 / run["requests"] if run["requests"] > 0 else None
+
+
+def per_start(runs, summary, baselines):
+    """Each proxy's median CPU per request (per connection) at each connection count, start by start: {proxy: {"closed"
+    or "new-connections": {connections: [median of start 1, of start 2, ...]}}}, None where a start has no run."""
+    starts = sorted({r.get("start", 1) for r in runs if r["model"] in ("closed", "new-connections")})
+    out = {}
+    for p, s in summary.items():
+        if p == "direct":
+            continue
+        for model in ("closed", "new-connections"):
+            mine = [r for r in runs if r["proxy"] == p and r["model"] == model]
+            for c in sorted({r["connections"] for r in mine}):
+                out.setdefault(p, {}).setdefault(model, {})[c] = [
+                    med([cpu_of(r) for r in mine if r["connections"] == c and r.get("start", 1) == k]) for k in starts]
+    return starts, out
+
+
+def spread(values):
+    values = [v for v in values if v]
+    return max(values) / min(values) if len(values) > 1 else None
+
+
+def starts_tables(runs, summary, baselines):
+    """With more than one process start: each start's medians and their spread (max ÷ min), then each target ratio start
+    by start (each start's median ÷ the baseline's median in the same start), marked against its target."""
+    starts, medians = per_start(runs, summary, baselines)
+    if len(starts) < 2:
+        return [], None
+    run_name = {"closed": "keep-alive", "new-connections": "new connections"}
+    header = ("| run | " + " | ".join(f"start {k}" for k in starts) + " | max ÷ min | all starts |")
+    rows = []
+    for p, models in medians.items():
+        for model, by_c in models.items():
+            for c, values in by_c.items():
+                pooled = cpu_per_request([r for r in runs if r["proxy"] == p and r["model"] == model and r["connections"] == c])
+                rows.append([f"{p} {run_name[model]} c={c}"] + [fmt(v, 1) for v in values] + [fmt(spread(values), 2), fmt(pooled, 1)])
+    lines = ["", f"Process starts: CPU µs per request (per connection for new connections), the median of each start's "
+                 f"rounds; max ÷ min is the spread between the starts' medians, `all starts` the median over every run.", ""]
+    lines += table(header, rows)
+    ratio_rows = []
+    ratios = {}
+    for p, models in medians.items():
+        for model, by_c in models.items():
+            targets = KEEP_ALIVE_TARGETS if model == "closed" else NEW_CONNECTION_TARGETS
+            limit = targets.get(p, {}).get("cpu")
+            if limit is None:
+                continue
+            for b in baselines:
+                for c, values in by_c.items():
+                    base = medians.get(b, {}).get(model, {}).get(c)
+                    if not base:
+                        continue
+                    each = [ratio(v, w) for v, w in zip(values, base)]
+                    ratios.setdefault(p, {}).setdefault(b, {}).setdefault(model, {})[c] = each
+                    ratio_rows.append([f"{p} ÷ {b} {run_name[model]} c={c}"] +
+                                      [flagged(v, limit, "cpu") for v in each] + [fmt(spread(each), 2)])
+    if ratio_rows:
+        lines += ["", "The CPU targets start by start: each start's median ÷ the baseline's median in the same start.", ""]
+        lines += table("| ratio | " + " | ".join(f"start {k}" for k in starts) + " | max ÷ min |", ratio_rows)
+    return lines, {"starts": starts, "cpu_us": medians, "cpu_ratios": ratios}
+
+
 def shedding_on_against_off(summary):
     """Issue 15's steady-load check: gateway-full (shedding on, the default) against gateway-noshed (off)."""
     on, off = summary.get("gateway-full", {}), summary.get("gateway-noshed", {})
@@ -446,7 +521,7 @@ def floods_against_each_other(summary, floods):
     return lines
 
 
-def main():
+def main(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
     parser.add_argument("out")
@@ -456,9 +531,39 @@ def main():
     parser.add_argument("--rate", type=int, required=True)
     parser.add_argument("--backend-capacity", default=None)
     parser.add_argument("--interleave", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument("--starts", type=int, default=1)
+    args = parser.parse_args(argv)
 
     runs = [json.loads(line) for line in open(args.results) if line.strip()]
+    report(runs, args)
+
+
+def merge(out, sources):
+    """One report over several bench.sh reports' runs: each source's starts are numbered on after the previous
+    source's, and the settings (rounds, duration, warm-up, interleaved, rate) must agree."""
+    runs, settings, offset = [], None, 0
+    for source in sources:
+        path = os.path.join(source, "bench.json") if os.path.isdir(source) else source
+        data = json.load(open(path))
+        these = (data["rounds"], data["duration_s"], data["warmup_s"], data["interleaved"], data.get("rate", 0))
+        if settings is not None and these != settings:
+            raise SystemExit(f"{path}: rounds, duration, warm-up, interleave and rate {these} differ from {settings}")
+        settings = these
+        top = 0
+        for r in data["runs"]:
+            r = dict(r)
+            r["start"] = r.get("start", 1) + offset
+            top = max(top, r["start"])
+            runs.append(r)
+        offset = top
+    os.makedirs(out, exist_ok=True)
+    rounds, duration, warmup, interleaved, rate = settings
+    args = argparse.Namespace(out=out, rounds=rounds, duration=duration, warmup=warmup, rate=rate, backend_capacity=None,
+                              interleave=interleaved, starts=offset if interleaved else 1)
+    report(runs, args)
+
+
+def report(runs, args):
     proxies = list(dict.fromkeys(r["proxy"] for r in runs))
     summary = summarise(runs, proxies, args.rate)
     baselines = [b for b in BASELINES if b in summary]
@@ -469,7 +574,8 @@ def main():
     when = datetime.datetime.now(datetime.timezone.utc)
     keep_alive = any(s.get("closed") for s in summary.values())
     fresh = any(s.get("new_connections") for s in summary.values())
-    lines = [f"Benchmark {when:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of {args.rounds} round(s) of "
+    lines = [f"Benchmark {when:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, medians of "
+             f"{f'{args.starts} process starts x ' if args.starts > 1 else ''}{args.rounds} round(s) of "
              f"{args.duration:g} s per run after a {args.warmup:g} s warm-up; "
              f"{'HTTP/1.1 keep-alive' if keep_alive else 'HTTP/1.1, a new connection per request'}, 128-byte body.", ""]
     if args.interleave:
@@ -496,6 +602,8 @@ def main():
     lines += access_log_on_against_off(summary)
     floods = flood_comparison(summary, runs)
     lines += floods_against_each_other(summary, floods)
+    by_start, starts_json = starts_tables(runs, summary, baselines) if args.interleave else ([], None)
+    lines += by_start
     lines += error_runs(runs)
     lines += ["", f"Socket/status errors reported by wrk over all runs: {error_totals(runs)}. CPU and RSS are the proxy process's "
                   "(nginx: master and workers); `direct` has no proxy.",
@@ -509,7 +617,7 @@ def main():
               "the ratios missed."]
     open(os.path.join(args.out, "bench.md"), "w").write("\n".join(lines) + "\n")
     json.dump({"runs": runs, "summary": summary, "rounds": args.rounds, "interleaved": args.interleave, "duration_s": args.duration,
-               "warmup_s": args.warmup, "baselines": baselines, "floods": floods,
+               "warmup_s": args.warmup, "rate": args.rate, "starts": args.starts, "per_start": starts_json, "baselines": baselines, "floods": floods,
                "targets": {"keep_alive": KEEP_ALIVE_TARGETS, "new_connections": NEW_CONNECTION_TARGETS,
                            "floors": sorted(FLOORS), "p99_connections": P99_CONNECTIONS}},
               open(os.path.join(args.out, "bench.json"), "w"), indent=2)
@@ -517,4 +625,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--merge":
+        if len(sys.argv) < 4:
+            raise SystemExit("usage: bench-report.py --merge OUT DIR_OR_BENCH_JSON...")
+        merge(sys.argv[2], sys.argv[3:])
+    else:
+        main(sys.argv[1:])

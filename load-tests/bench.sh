@@ -47,7 +47,7 @@
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--connections "16 64 256"] [--rate R]
 #                            [--proxies "gateway-full yarp ..."] [--baseline default|slim] [--tls]
 #                            [--mode keep-alive|new-connections|both] [--backend-capacity N:MS] [--interleave]
-#                            [--out DIR]
+#                            [--starts K] [--probe] [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement. The
 #             gateways also stop without their 5 s drain delay (Gateway:Shutdown:DrainDelay=0): nothing is measured
 #             after a proxy is stopped, and the smoke tests stop a gateway about 15 times.
@@ -68,6 +68,17 @@
 #             measured in one long window per process lands in whichever episode runs then; many short interleaved
 #             windows (e.g. --rounds 12 --duration 3) give every proxy the same mix, and the medians compare. Keep-alive
 #             and new-connection runs only: no open-model run, no flood or JWT proxies, no --backend-capacity.
+#   --starts K  with --interleave: all of the above K times over, each time with fresh processes (start every proxy,
+#             warm each, the rounds, stop them all); default 1. A process start decides more than the windows do: the
+#             same gateway build ran a whole interleaved run at 44.5 µs per request in one start and 57.1 in another
+#             (docs/benchmarks.md, "Issue 16: process starts"). Every run in bench.json has its "start"; the medians
+#             pool every start, and the report adds each start's medians, their spread (max ÷ min) and the CPU
+#             targets start by start, so a reader sees whether the starts agree. Starts split over several
+#             invocations (the same settings) make one report with
+#             `python3 load-tests/bench-report.py --merge OUT DIR1 DIR2 ...`. Without --interleave each round is a
+#             start of its own (a run's "start" is its round).
+#   --probe   before and after each measured window, the machine's speed (load-tests/cpu-speed.py, 0.3 s each,
+#             outside the window) as "speed_ms" in bench.json: tells a slow episode of the VM from a slow process.
 #   --backend-capacity N:MS  the backend is a sample-backend instance with a capacity (N in service x MS each, the
 #             rest queue) instead of nginx, and only the open model runs, at --rate (default 90% of N x 1000 / MS),
 #             warmed up at that rate: issue 15's steady-load check that shedding refuses nothing below capacity and
@@ -97,6 +108,8 @@ tls=0
 backend_capacity=""
 rate_given=0
 interleave=0
+probe=0
+starts=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; warmup=1; connections="16"; rate=0; shift ;;
@@ -113,6 +126,8 @@ while [ $# -gt 0 ]; do
     --mode) mode="$2"; shift 2 ;;
     --tls) tls=1; shift ;;
     --interleave) interleave=1; shift ;;
+    --probe) probe=1; shift ;;
+    --starts) starts="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -138,6 +153,9 @@ case "$mode" in
   keep-alive|new-connections|both) ;;
   *) echo "--mode is keep-alive, new-connections or both, not $mode" >&2; exit 2 ;;
 esac
+[[ "$starts" =~ ^[1-9][0-9]*$ ]] || { echo "--starts is a whole number of process starts, 1 or more, not $starts" >&2; exit 2; }
+[ "$starts" -eq 1 ] || [ "$interleave" -eq 1 ] || {
+  echo "--starts is for --interleave: without it every round already starts every proxy afresh" >&2; exit 2; }
 if [ "$interleave" -eq 1 ]; then
   [ -z "$backend_capacity" ] || { echo "--interleave runs the closed model only, not with --backend-capacity" >&2; exit 2; }
   case " $proxies " in *" gateway-jwt"*) echo "--interleave does not run the JWT proxies (one token and flood per run)" >&2; exit 2 ;; esac
@@ -231,10 +249,10 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
       ;;
     yarp)
       # shellcheck disable=SC2046
-      (cd "$dir" && exec dotnet "$yarp_dll" $(listen_args) --destination "$backend_url" >"$dir/out.log" 2>&1) &
+      (cd "$dir" && exec dotnet "$yarp_dll" $(listen_args) --destination "$backend_url" >>"$dir/out.log" 2>&1) &
       ;;
     yarp-slim)
-      (cd "$dir" && exec dotnet "$yarp_dll" --slim --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >"$dir/out.log" 2>&1) &
+      (cd "$dir" && exec dotnet "$yarp_dll" --slim --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >>"$dir/out.log" 2>&1) &
       ;;
     nginx)
       cat > "$dir/nginx.conf" <<EOF
@@ -293,7 +311,15 @@ stop_proxy() {
   [ -n "${proxy_pid:-}" ] || return 0
   kill "$proxy_pid" 2>/dev/null || true
   wait "$proxy_pid" 2>/dev/null || true
+  forget_pid "$proxy_pid"
   proxy_pid=""
+}
+
+# Drops a stopped process from pids, so the exit trap never signals a number the kernel may have given to another.
+forget_pid() {
+  local kept=() p
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  pids=("${kept[@]}")
 }
 
 peak_rss_kib() {
@@ -380,6 +406,8 @@ wrk_run() {
   [ "$model" = new-connections ] && close=(-H "Connection: close")
   # Read outside the CPU window: a scrape costs the gateway some CPU of its own.
   gateway_answers "$proxy_admin" > "$work/answers.before"
+  local speed_before="" speed_after=""
+  [ "$probe" -eq 0 ] || speed_before=$(python3 load-tests/cpu-speed.py 0.3)
   before=$(cpu_ticks "$proxy_pid")
   opened=$(passive_opens)
   local flood_pid="" flood_requests=0
@@ -396,48 +424,60 @@ wrk_run() {
   fi
   opened=$(( $(passive_opens) - opened ))
   after=$(cpu_ticks "$proxy_pid")
+  [ "$probe" -eq 0 ] || speed_after=$(python3 load-tests/cpu-speed.py 0.3)
   gateway_answers "$proxy_admin" > "$work/answers.after"
   read -r _ requests micros errors p50 p99 non_2xx connect_errors read_errors write_errors timeouts <<<"$line"
-  printf '{"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"non_2xx":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,%s,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d,"flood_requests":%d,"flood_seconds":%d,"pid":%d}\n' \
-    "$round" "$name" "$model" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "${non_2xx:-0}" \
+  printf '{"start":%d,"round":%d,"proxy":"%s","model":"%s","connections":%d,"requests":%d,"seconds":%.3f,"errors":%d,"non_2xx":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,%s,"p50_us":%s,"p99_us":%s,"cpu_ticks":%d,"ticks_per_second":%d,"peak_rss_kib":%d,"accepted":%d,"flood_requests":%d,"flood_seconds":%d,"pid":%d%s}\n' \
+    "$start" "$round" "$name" "$model" "$c" "$requests" "$(echo "$micros / 1000000" | bc -l)" "$errors" "${non_2xx:-0}" \
     "${connect_errors:-0}" "${read_errors:-0}" "${write_errors:-0}" "${timeouts:-0}" \
     "$(answers_delta "$work/answers.before" "$work/answers.after")" "$p50" "$p99" \
     "$((after - before))" "$ticks_per_second" "$(peak_rss_kib "$proxy_pid")" "$opened" "${flood_requests:-0}" "$((duration + 1))" \
-    "${proxy_pid:-0}" >> "$results"
-  echo "round $round  $name  $model c=$c  $(tail -n 1 "$results")" >&2
+    "${proxy_pid:-0}" "${speed_before:+,\"speed_ms\":[$speed_before,$speed_after]}" >> "$results"
+  echo "start $start round $round  $name  $model c=$c  $(tail -n 1 "$results")" >&2
 }
 
 read -ra proxy_list <<<"$proxies"
 if [ "$interleave" -eq 1 ]; then
   # Every proxy up at once, each on ports of its own, warmed once; then short windows in turn, round after round.
+  # With --starts K all of that K times, each time with fresh processes: a process can run its whole life about 1.3x
+  # slower than another start of the same build (docs/benchmarks.md, "process starts"), so one start is one sample.
   declare -A proxy_ports proxy_pids proxy_targets proxy_admins
-  for name in "${proxy_list[@]}"; do
-    proxy_port=$(free_port)
-    admin_port=$(free_port)
-    start_proxy "$name"
-    proxy_ports[$name]=$proxy_port
-    proxy_pids[$name]=$proxy_pid
-    proxy_targets[$name]=$target
-    proxy_admins[$name]=$proxy_admin
-  done
-  for name in "${proxy_list[@]}"; do
-    target=${proxy_targets[$name]}
-    [ "$mode" = new-connections ] || wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
-    [ "$mode" = keep-alive ] || wrk -t2 -c64 -d"${warmup}s" -H "Connection: close" "$target" >/dev/null 2>&1 || true
-  done
-  for round in $(seq 1 "$rounds"); do
-    turn=$(( (round - 1) % ${#proxy_list[@]} ))
-    for name in "${proxy_list[@]:turn}" "${proxy_list[@]:0:turn}"; do
-      proxy_port=${proxy_ports[$name]}
-      proxy_pid=${proxy_pids[$name]}
+  for start in $(seq 1 "$starts"); do
+    for name in "${proxy_list[@]}"; do
+      proxy_port=$(free_port)
+      admin_port=$(free_port)
+      start_proxy "$name"
+      proxy_ports[$name]=$proxy_port
+      proxy_pids[$name]=$proxy_pid
+      proxy_targets[$name]=$target
+      proxy_admins[$name]=$proxy_admin
+    done
+    for name in "${proxy_list[@]}"; do
       target=${proxy_targets[$name]}
-      proxy_admin=${proxy_admins[$name]}
-      if [ "$mode" != new-connections ]; then
-        for c in $connections; do wrk_run closed "$c"; done
-      fi
-      if [ "$mode" != keep-alive ]; then
-        for c in $connections; do wrk_run new-connections "$c"; done
-      fi
+      [ "$mode" = new-connections ] || wrk -t2 -c64 -d"${warmup}s" "$target" >/dev/null 2>&1 || true
+      [ "$mode" = keep-alive ] || wrk -t2 -c64 -d"${warmup}s" -H "Connection: close" "$target" >/dev/null 2>&1 || true
+    done
+    for round in $(seq 1 "$rounds"); do
+      # Each start begins one further on than the last, so over the starts no proxy is always first after the warm-up.
+      turn=$(( (round - 1 + start - 1) % ${#proxy_list[@]} ))
+      for name in "${proxy_list[@]:turn}" "${proxy_list[@]:0:turn}"; do
+        proxy_port=${proxy_ports[$name]}
+        proxy_pid=${proxy_pids[$name]}
+        target=${proxy_targets[$name]}
+        proxy_admin=${proxy_admins[$name]}
+        if [ "$mode" != new-connections ]; then
+          for c in $connections; do wrk_run closed "$c"; done
+        fi
+        if [ "$mode" != keep-alive ]; then
+          for c in $connections; do wrk_run new-connections "$c"; done
+        fi
+      done
+    done
+    # All signalled first, then waited for: the gateways' drain delays (5 s) run side by side.
+    for name in "${proxy_list[@]}"; do [ -z "${proxy_pids[$name]}" ] || kill "${proxy_pids[$name]}" 2>/dev/null || true; done
+    for name in "${proxy_list[@]}"; do
+      proxy_pid=${proxy_pids[$name]}
+      stop_proxy
     done
   done
 fi
@@ -445,6 +485,7 @@ fi
 sequential_rounds=$rounds
 [ "$interleave" -eq 0 ] || sequential_rounds=0
 for round in $(seq 1 "$sequential_rounds"); do
+  start=$round # a fresh process for each proxy in each round
   # Each round starts one proxy further on: whatever a place in the order costs (the first run after the backend
   # started, the run after another proxy's unpaced flood) is not charged to the same proxy every round.
   turn=$(( (round - 1) % ${#proxy_list[@]} ))
@@ -478,7 +519,7 @@ for round in $(seq 1 "$sequential_rounds"); do
 import json, sys
 overall = json.load(open(sys.argv[1]))["runs"][0]["overall"]
 lat = overall["latency"]
-print(json.dumps({"round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "open", "rate": int(sys.argv[4]),
+print(json.dumps({"start": int(sys.argv[2]), "round": int(sys.argv[2]), "proxy": sys.argv[3], "model": "open", "rate": int(sys.argv[4]),
                   "p50_us": lat["p50Ms"] * 1000, "p99_us": lat["p99Ms"] * 1000,
                   "requests": overall["calls"], "failed": overall["failed"],
                   "refused": sum(overall["statusCodes"].get(code, 0) for code in ("429", "503")),
@@ -501,8 +542,8 @@ EOF
         flood 0 "$duration" > "$work/flood.out" || true
         refused=$(flood_requests_in "$work/flood.out")
         after=$(cpu_ticks "$proxy_pid")
-        printf '{"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d,"answer":"%s"}\n' \
-          "$round" "$name" "${refused:-0}" "$((after - before))" "$ticks_per_second" "$(flood_answer)" >> "$results"
+        printf '{"start":%d,"round":%d,"proxy":"%s","model":"flood","requests":%d,"cpu_ticks":%d,"ticks_per_second":%d,"answer":"%s"}\n' \
+          "$start" "$round" "$name" "${refused:-0}" "$((after - before))" "$ticks_per_second" "$(flood_answer)" >> "$results"
         echo "round $round  $name  flood alone  $(tail -n 1 "$results")" >&2
         ;;
     esac
@@ -519,6 +560,6 @@ mkdir -p "$out/logs"
 for log in "$work"/*/out.log "$work"/*/error.log; do
   [ -s "$log" ] && cp "$log" "$out/logs/$(basename "$(dirname "$log")")-$(basename "$log")"
 done
-python3 load-tests/bench-report.py "$results" "$out" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --rate "$rate" \
+python3 load-tests/bench-report.py "$results" "$out" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --rate "$rate" --starts "$starts" \
   ${backend_capacity:+--backend-capacity "$backend_capacity"} $([ "$interleave" -eq 0 ] || echo --interleave)
 echo "written: $out/bench.md and $out/bench.json" >&2

@@ -161,30 +161,96 @@ public sealed class BenchReportTests
             StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Report_TwoProcessStarts_GivesEachStartsMediansTheirSpreadAndEachStartsRatios()
+    {
+        // The shape of 2026-12-05's runs: the same gateway build at about 44 µs in one process start and 57 in another,
+        // plain YARP alike in both. Pooled, the medians hide which start decided the figure.
+        var report = await ReportTextAsync(
+            ["--interleave", "--starts", "2"],
+            Started("gateway-full", 1, 1, 44.0), Started("gateway-full", 1, 2, 45.0),
+            Started("gateway-full", 2, 1, 57.0), Started("gateway-full", 2, 2, 58.0),
+            Started("yarp-slim", 1, 1, 40.0), Started("yarp-slim", 1, 2, 40.0),
+            Started("yarp-slim", 2, 1, 40.0), Started("yarp-slim", 2, 2, 40.0));
+
+        Assert.Contains("medians of 2 process starts x 1 round(s)", report, StringComparison.Ordinal);
+        // Every start's runs count in the medians of the main table.
+        Assert.Equal("51.0", Assert.Single(MarkdownTable.All(report)).Cell("gateway-full", "CPU µs/req c=32"));
+        var starts = Assert.Single(MarkdownTable.All(report, "run"));
+        Assert.Equal("44.5", starts.Cell("gateway-full keep-alive c=32", "start 1"));
+        Assert.Equal("57.5", starts.Cell("gateway-full keep-alive c=32", "start 2"));
+        Assert.Equal("1.29", starts.Cell("gateway-full keep-alive c=32", "max ÷ min"));
+        Assert.Equal("51.0", starts.Cell("gateway-full keep-alive c=32", "all starts"));
+        Assert.Equal("1.00", starts.Cell("yarp-slim keep-alive c=32", "max ÷ min"));
+        var ratios = Assert.Single(MarkdownTable.All(report, "ratio"));
+        Assert.Equal("1.11 ✓", ratios.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "start 1"));
+        Assert.Equal("1.44 ✗", ratios.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "start 2"));
+    }
+
+    [Fact]
+    public async Task Merge_TwoReportsOfOneStartEach_NumbersTheStartsOnAndPoolsTheRuns()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "bench-merge-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string[] parts = [Path.Combine(directory, "a"), Path.Combine(directory, "b")];
+            await WriteReportAsync(parts[0], ["--interleave"], Started("gateway-none", 1, 1, 40.0), Started("yarp-slim", 1, 1, 38.0));
+            await WriteReportAsync(parts[1], ["--interleave"], Started("gateway-none", 1, 1, 50.0), Started("yarp-slim", 1, 1, 40.0));
+            var merged = Path.Combine(directory, "merged");
+
+            var run = await Script.RunAsync(
+                "python3", ["load-tests/bench-report.py", "--merge", merged, parts[0], Path.Combine(parts[1], "bench.json")], TimeSpan.FromMinutes(1));
+
+            Assert.True(run.ExitCode == 0, $"bench-report.py exited {run.ExitCode}: {run.Stderr}");
+            var starts = Assert.Single(MarkdownTable.All(await File.ReadAllTextAsync(Path.Combine(merged, "bench.md")), "run"));
+            Assert.Equal("40.0", starts.Cell("gateway-none keep-alive c=32", "start 1"));
+            Assert.Equal("50.0", starts.Cell("gateway-none keep-alive c=32", "start 2"));
+            Assert.Equal("45.0", starts.Cell("gateway-none keep-alive c=32", "all starts"));
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(merged, "bench.json")));
+            Assert.Equal(2, json.RootElement.GetProperty("starts").GetInt32());
+            Assert.Equal([1, 1, 2, 2], json.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("start").GetInt32()));
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
     private static async Task<IReadOnlyList<MarkdownTable>> ReportAsync(params string[] runs) =>
         MarkdownTable.All(await ReportTextAsync(runs));
 
-    private static async Task<string> ReportTextAsync(params string[] runs)
+    private static Task<string> ReportTextAsync(params string[] runs) => ReportTextAsync([], runs);
+
+    private static async Task<string> ReportTextAsync(string[] options, params string[] runs)
     {
         var directory = Path.Combine(Path.GetTempPath(), "bench-report-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
         try
         {
-            var results = Path.Combine(directory, "results.jsonl");
-            await File.WriteAllLinesAsync(results, runs);
-            var run = await Script.RunAsync(
-                "python3",
-                ["load-tests/bench-report.py", results, directory, "--rounds", "1", "--duration", "5", "--warmup", "10", "--rate", "0"],
-                TimeSpan.FromMinutes(1));
-            Assert.True(run.ExitCode == 0, $"bench-report.py exited {run.ExitCode}: {run.Stderr}");
-            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "bench.json")));
-            Assert.Equal(runs.Length, json.RootElement.GetProperty("runs").GetArrayLength());
-            return await File.ReadAllTextAsync(Path.Combine(directory, "bench.md"));
+            return await WriteReportAsync(directory, options, runs);
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>bench-report.py over <paramref name="runs"/> into <paramref name="directory"/>; returns its bench.md.</summary>
+    private static async Task<string> WriteReportAsync(string directory, string[] options, params string[] runs)
+    {
+        Directory.CreateDirectory(directory);
+        var results = Path.Combine(directory, "results.jsonl");
+        await File.WriteAllLinesAsync(results, runs);
+        var run = await Script.RunAsync(
+            "python3",
+            ["load-tests/bench-report.py", results, directory, "--rounds", "1", "--duration", "5", "--warmup", "10", "--rate", "0", .. options],
+            TimeSpan.FromMinutes(1));
+        Assert.True(run.ExitCode == 0, $"bench-report.py exited {run.ExitCode}: {run.Stderr}");
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "bench.json")));
+        Assert.Equal(runs.Length, json.RootElement.GetProperty("runs").GetArrayLength());
+        return await File.ReadAllTextAsync(Path.Combine(directory, "bench.md"));
     }
 
     /// <summary>A 5 s wrk run on 32 keep-alive connections (or <paramref name="connections"/>), with bench.sh's fields (100 CPU ticks a second).</summary>
@@ -200,6 +266,12 @@ public sealed class BenchReportTests
         string.Create(
             CultureInfo.InvariantCulture,
             $$"""{"round":{{round}},"proxy":"{{proxy}}","model":"closed","connections":32,"requests":100000,"seconds":5.0,"errors":0,"p50_us":1000,"p99_us":{{p99Ms * 1000}},"cpu_ticks":500,"ticks_per_second":100,"peak_rss_kib":100000,"accepted":32,"flood_requests":7000,"flood_seconds":6}""");
+
+    /// <summary>A 5 s keep-alive wrk run at 32 connections, 20,000 requests/s, in one round of one process start.</summary>
+    private static string Started(string proxy, int start, int round, double cpuMicrosPerRequest) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $$"""{"start":{{start}},"round":{{round}},"proxy":"{{proxy}}","model":"closed","connections":32,"requests":100000,"seconds":5.0,"errors":0,"p50_us":1000,"p99_us":3000,"cpu_ticks":{{Math.Round(cpuMicrosPerRequest * 10)}},"ticks_per_second":100,"peak_rss_kib":100000,"accepted":32}""");
 
     private static string Run(string proxy, string model, int perSecond, double p99Ms, double cpuMicros, int accepted, int connections = 32)
     {

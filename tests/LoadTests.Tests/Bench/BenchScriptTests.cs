@@ -182,6 +182,7 @@ public sealed class BenchScriptTests
                 .ToDictionary(g => g.Key!, g => g.Select(r => r.GetProperty("pid").GetInt32()).Distinct().ToList());
             Assert.All(processes.Values, pids => Assert.True(pids.Count == 1 && pids[0] > 0, string.Join(",", pids)));
             Assert.NotEqual(processes["gateway-none"][0], processes["yarp"][0]);
+            Assert.All(closed, r => Assert.Equal(1, r.GetProperty("start").GetInt32()));
         }
         finally
         {
@@ -190,6 +191,63 @@ public sealed class BenchScriptTests
                 Directory.Delete(output, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task QuickRun_InterleavedTwoStarts_FreshProcessesEachStartAndEachStartsMediansReported()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "bench-smoke-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var run = await Script.RunAsync(
+                "bash",
+                ["load-tests/bench.sh", "--quick", "--no-build", "--interleave", "--starts", "2", "--probe", "--proxies", "gateway-none yarp", "--out", output],
+                TimeSpan.FromMinutes(4));
+            Assert.True(run.ExitCode == 0, $"bench.sh exited {run.ExitCode}: {run.Stderr}");
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "bench.json")));
+            Assert.Equal(2, json.RootElement.GetProperty("starts").GetInt32());
+            var closed = json.RootElement.GetProperty("runs").EnumerateArray()
+                .Where(r => r.GetProperty("model").GetString() == "closed")
+                .Select(r => (Start: r.GetProperty("start").GetInt32(), Proxy: r.GetProperty("proxy").GetString()!,
+                              Pid: r.GetProperty("pid").GetInt32(), Speed: r.GetProperty("speed_ms")))
+                .ToList();
+            // One round per start; the second start begins one proxy further on.
+            Assert.Equal(
+                [(1, "gateway-none"), (1, "yarp"), (2, "yarp"), (2, "gateway-none")],
+                closed.Select(r => (r.Start, r.Proxy)).ToList());
+            // Each start is a fresh process of every proxy.
+            Assert.All(closed.GroupBy(r => r.Proxy), g => Assert.Equal(2, g.Select(r => r.Pid).Distinct().Count()));
+            // --probe: the machine's speed just before and just after each window.
+            Assert.All(closed, r => Assert.Equal(2, r.Speed.GetArrayLength()));
+            var markdown = await File.ReadAllTextAsync(Path.Combine(output, "bench.md"));
+            var starts = Assert.Single(MarkdownTable.All(markdown, "run"));
+            foreach (var column in new[] { "start 1", "start 2", "max ÷ min", "all starts" })
+            {
+                AssertNumber(starts.Cell("gateway-none keep-alive c=16", column), column);
+                AssertNumber(starts.Cell("yarp keep-alive c=16", column), column);
+            }
+
+            AssertMarked(Assert.Single(MarkdownTable.All(markdown, "ratio")).Cell("gateway-none ÷ yarp keep-alive c=16", "start 2"));
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Starts_WithoutInterleave_RefusedWithAClearMessage()
+    {
+        var run = await Script.RunAsync(
+            "bash",
+            ["load-tests/bench.sh", "--quick", "--no-build", "--starts", "2", "--proxies", "yarp", "--out", Path.GetTempPath()],
+            TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--starts is for --interleave", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
