@@ -69,9 +69,10 @@
 #             windows (e.g. --rounds 12 --duration 3) give every proxy the same mix, and the medians compare. Keep-alive
 #             and new-connection runs only: no open-model run, no flood or JWT proxies, no --backend-capacity.
 #   --starts K  with --interleave: all of the above K times over, each time with fresh processes (start every proxy,
-#             warm each, the rounds, stop them all); default 1. A process start decides more than the windows do: the
-#             same gateway build ran a whole interleaved run at 44.5 µs per request in one start and 57.1 in another
-#             (docs/benchmarks.md, "Issue 16: process starts"). Every run in bench.json has its "start"; the medians
+#             warm each, the rounds, stop them all); default 1. The same gateway build read 44.5 µs per request in one
+#             interleaved run and 57.1 in another (docs/benchmarks.md, "Issue 16: process starts": the machine's slow
+#             episodes come and go over minutes, and a gateway's windows slow down more than plain YARP's in them), so
+#             one run's few minutes are one sample. Every run in bench.json has its "start"; the medians
 #             pool every start, and the report adds each start's medians, their spread (max ÷ min) and the CPU
 #             targets start by start, so a reader sees whether the starts agree. Starts split over several
 #             invocations (the same settings) make one report with
@@ -439,8 +440,9 @@ wrk_run() {
 read -ra proxy_list <<<"$proxies"
 if [ "$interleave" -eq 1 ]; then
   # Every proxy up at once, each on ports of its own, warmed once; then short windows in turn, round after round.
-  # With --starts K all of that K times, each time with fresh processes: a process can run its whole life about 1.3x
-  # slower than another start of the same build (docs/benchmarks.md, "process starts"), so one start is one sample.
+  # With --starts K all of that K times, each time with fresh processes and minutes apart: one start's windows sample
+  # only the few minutes it ran, and the same build has read 44.5 and 57.1 µs per request in two runs of one start
+  # each (docs/benchmarks.md, "Issue 16: process starts"), so one start is one sample.
   declare -A proxy_ports proxy_pids proxy_targets proxy_admins
   for start in $(seq 1 "$starts"); do
     for name in "${proxy_list[@]}"; do
