@@ -20,7 +20,8 @@ to (bench.sh --interleave --starts K: 1 to K; without --interleave each round is
 results, read as 1); `speed_ms` (with bench.sh --probe) is load-tests/cpu-speed.py's figure just before and just after
 the run's window.
 Every median pools the runs of every start; with more than one start the report also gives each start's medians and
-their spread, so a reader sees whether the starts agree.
+their spread, so a reader sees whether the starts agree. With at least 4 windows a side, each CPU target's ratio also
+gets a 95% interval (a bootstrap of the windows), and a verdict only where the interval lies on one side of the limit.
 Each ratio to a plain YARP baseline (`yarp`, and `yarp-slim` when it ran) that has a target in issue 16 is marked
 ✓ or ✗, and the `targets` column sums up each row.
 """
@@ -28,6 +29,7 @@ import argparse
 import datetime
 import json
 import os
+import random
 import statistics
 import sys
 
@@ -47,6 +49,9 @@ NEW_CONNECTION_TARGETS = {
     "gateway-none": {"cpu": 1.15},
 }
 FLOORS = {"rps"}
+# A CPU target's ratio gets a 95% interval when each side has at least this many windows: resampling fewer says little.
+INTERVAL_MIN_WINDOWS = 4
+INTERVAL_DRAWS = 2000
 P99_CONNECTIONS = 32
 LABELS = {"cpu": "CPU", "rps": "req/s", "p99": "p99", "cps": "conn/s"}
 
@@ -187,6 +192,52 @@ def check_targets(summary, baselines):
                                          "value": v, "limit": limit, "pass": passes(metric, v, limit)})
         checks[p] = rows
     return checks
+
+
+def ratio_interval(xs, ys):
+    """The 95% interval of median(xs) ÷ median(ys), each side's windows resampled (a bootstrap). The seed is fixed so
+    the same runs give the same report."""
+    if len(xs) < INTERVAL_MIN_WINDOWS or len(ys) < INTERVAL_MIN_WINDOWS:
+        return None
+    rng = random.Random(16)
+    draws = sorted(statistics.median(rng.choices(xs, k=len(xs))) / statistics.median(rng.choices(ys, k=len(ys)))
+                   for _ in range(INTERVAL_DRAWS))
+    return [draws[int(0.025 * INTERVAL_DRAWS)], draws[int(0.975 * INTERVAL_DRAWS) - 1]]
+
+
+def add_intervals(runs, checks):
+    """Each CPU check gets `interval` (95%, or None for too few windows) and `settled`: whether the whole interval lies
+    on one side of its limit. A window's CPU moves by about 10% on this machine, so one run's ratio can pass or miss
+    by luck (docs/benchmarks.md, "Issue 16: process starts")."""
+    def windows(p, model, c):
+        return [v for v in (cpu_of(r) for r in runs if r["proxy"] == p and r["model"] == model and r["connections"] == c)
+                if v is not None]
+    for p, rows in checks.items():
+        for row in rows:
+            if row["metric"] != "cpu":
+                continue
+            model = "closed" if row["mode"] == "keep-alive" else "new-connections"
+            interval = ratio_interval(windows(p, model, row["connections"]), windows(row["baseline"], model, row["connections"]))
+            row["interval"] = interval
+            row["settled"] = interval is not None and (interval[1] <= row["limit"] or interval[0] > row["limit"])
+
+
+def intervals_table(checks):
+    rows = []
+    for p, checks_of_p in checks.items():
+        for row in checks_of_p:
+            if row.get("interval") is None:
+                continue
+            lo, hi = row["interval"]
+            verdict_cell = ("pass" if hi <= row["limit"] else "miss") if row["settled"] else "not settled"
+            mode = "keep-alive" if row["mode"] == "keep-alive" else "new connections"
+            rows.append([f"{p} ÷ {row['baseline']} {mode} c={row['connections']}",
+                         f"{row['value']:.2f}", f"{lo:.2f}-{hi:.2f}", f"{row['limit']:.2f}", verdict_cell])
+    if not rows:
+        return []
+    return ["", f"How sure each CPU target is: the 95% interval of the ratio of medians, each proxy's windows resampled "
+                f"({INTERVAL_DRAWS:,} draws); `pass` or `miss` only when the whole interval lies on one side of the limit.",
+            ""] + table("| target | ratio | 95% interval | limit | verdict |", rows)
 
 
 def verdict(p, rows, targets):
@@ -568,6 +619,7 @@ def report(runs, args):
     summary = summarise(runs, proxies, args.rate)
     baselines = [b for b in BASELINES if b in summary]
     checks = check_targets(summary, baselines)
+    add_intervals(runs, checks)
     for p, rows in checks.items():
         summary[p]["targets"] = rows
 
@@ -604,6 +656,7 @@ def report(runs, args):
     lines += floods_against_each_other(summary, floods)
     by_start, starts_json = starts_tables(runs, summary, baselines) if args.interleave else ([], None)
     lines += by_start
+    lines += intervals_table(checks)
     lines += error_runs(runs)
     lines += ["", f"Socket/status errors reported by wrk over all runs: {error_totals(runs)}. CPU and RSS are the proxy process's "
                   "(nginx: master and workers); `direct` has no proxy.",

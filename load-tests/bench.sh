@@ -74,7 +74,8 @@
 #             episodes come and go over minutes, and a gateway's windows slow down more than plain YARP's in them), so
 #             one run's few minutes are one sample. Every run in bench.json has its "start"; the medians
 #             pool every start, and the report adds each start's medians, their spread (max ÷ min) and the CPU
-#             targets start by start, so a reader sees whether the starts agree. Starts split over several
+#             targets start by start, so a reader sees whether the starts agree. With 4 windows or more a proxy (any
+#             run), each CPU target's ratio also gets a 95% interval and a verdict only where it excludes the limit. Starts split over several
 #             invocations (the same settings) make one report with
 #             `python3 load-tests/bench-report.py --merge OUT DIR1 DIR2 ...`. Without --interleave each round is a
 #             start of its own (a run's "start" is its round).

@@ -188,6 +188,28 @@ public sealed class BenchReportTests
     }
 
     [Fact]
+    public async Task Report_SixWindowsEach_GivesEachCpuRatioAnIntervalAndAVerdictOnlyWhereItExcludesTheLimit()
+    {
+        // gateway-full about 1.31x in every window (no resample can bring it under 1.15x); gateway-none about 1.06x,
+        // its windows spread across its 1.05x limit.
+        double[] full = [50, 52, 54, 51, 53, 55], none = [40, 46, 38, 44, 41, 45], slim = [40, 40, 41, 39, 40, 42];
+        var runs = Enumerable.Range(0, 6).SelectMany(i => new[]
+        {
+            Started("gateway-full", 1, i + 1, full[i]), Started("gateway-none", 1, i + 1, none[i]), Started("yarp-slim", 1, i + 1, slim[i]),
+        });
+
+        var report = await ReportTextAsync(["--interleave"], [.. runs]);
+
+        var intervals = Assert.Single(MarkdownTable.All(report, "target"));
+        Assert.Equal("1.31", intervals.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "ratio"));
+        Assert.Equal("miss", intervals.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "verdict"));
+        Assert.Equal("1.06", intervals.Cell("gateway-none ÷ yarp-slim keep-alive c=32", "ratio"));
+        Assert.Equal("not settled", intervals.Cell("gateway-none ÷ yarp-slim keep-alive c=32", "verdict"));
+        var interval = intervals.Cell("gateway-none ÷ yarp-slim keep-alive c=32", "95% interval").Split('-');
+        Assert.True(double.Parse(interval[0], CultureInfo.InvariantCulture) < 1.05 && double.Parse(interval[1], CultureInfo.InvariantCulture) > 1.05);
+    }
+
+    [Fact]
     public async Task Merge_TwoReportsOfOneStartEach_NumbersTheStartsOnAndPoolsTheRuns()
     {
         var directory = Path.Combine(Path.GetTempPath(), "bench-merge-" + Guid.NewGuid().ToString("N"));
