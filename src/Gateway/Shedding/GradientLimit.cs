@@ -104,8 +104,8 @@ internal sealed class GradientLimit
 
         // In slow start a window judges the limit it ran under, as TCP judges a round by its own packets: an attempt
         // admitted under the limit before (half of it) says nothing about this one. Counted, it let the window after a
-        // doubling read the doubled limit as fine and its overshoot stand for a second and a half (160 with 135 in
-        // flight against a backend of 50).
+        // doubling read the doubled limit as fine and its overshoot stand (160 with 135 in flight against a backend
+        // of 50, for more than a second).
         if (Volatile.Read(ref _slowStart) != 0 && start < Volatile.Read(ref _windowStart))
         {
             return;
@@ -192,7 +192,7 @@ internal sealed class GradientLimit
 
             // The first climb past the tolerance: cut to the estimate at once, not a smoothed fifth of the way, and
             // not below the last limit that held. Smoothed, a doubling past the backend's capacity (160 with 135 in
-            // flight against 50) took 1.5 s to fall to 105, with critical calls 55 ms into the backend's queue all
+            // flight against 50) took more than a second to fall to 106, with critical calls 55 ms into the backend's queue all
             // that time. The smoothing guards a settled limit against one window inflated by a GC pause; here the
             // estimate cannot fall below half the doubled limit, which is the one before it.
             Volatile.Write(ref _slowStart, 0);

@@ -251,7 +251,7 @@ public sealed class GradientLimitTests
 
         RunWindow(limit, 52, inFlight: 130);
 
-        // 160 × 30 / 52 + √160 = 105, in one window; smoothed, 149, and 1.5 s to come down.
+        // 160 × 30 / 52 + √160 = 105, in one window; smoothed, 149, and more than a second to come down.
         Assert.False(limit.InSlowStart);
         Assert.Equal(105, limit.Current);
     }
