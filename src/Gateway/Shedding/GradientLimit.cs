@@ -192,9 +192,9 @@ internal sealed class GradientLimit
 
             // The first climb past the tolerance: cut to the estimate at once, not a smoothed fifth of the way, and
             // not below the last limit that held. Smoothed, a doubling past the backend's capacity (160 with 135 in
-            // flight against 50) took more than a second to fall to 106, with critical calls 55 ms into the backend's queue all
-            // that time. The smoothing guards a settled limit against one window inflated by a GC pause; here the
-            // estimate cannot fall below half the doubled limit, which is the one before it.
+            // flight against 50) took more than a second to fall to 106, with critical calls 55 ms into the backend's
+            // queue all that time. The smoothing guards a settled limit against one window inflated by a GC pause;
+            // here the estimate cannot fall below half the doubled limit, which is the one before it.
             Volatile.Write(ref _slowStart, 0);
             var cut = Math.Max(_slowStartFloor, (limit * gradient) + Math.Sqrt(limit));
             Volatile.Write(ref _estimate, Math.Clamp(Math.Min(cut, limit), _options.MinLimit, _options.MaxLimit));
