@@ -32,6 +32,9 @@ internal sealed class GradientLimit
     private int _updating;
     private long _windowEnd;
 
+    // When the current window began (the limit it runs under was published), for slow start; see Record.
+    private long _windowStart;
+
     // Written only by the request holding _updating.
     private double _estimate;
     private double _baseline = double.PositiveInfinity;
@@ -41,6 +44,10 @@ internal sealed class GradientLimit
 
     private double _latency = double.NaN;
     private int _slowStart = 1;
+
+    // The last limit slow start saw used to the full with latency within the tolerance; under _updating. Leaving slow
+    // start never cuts below it.
+    private double _slowStartFloor;
     private int _published;
     private int _measuring;
     private long _measureStart;
@@ -52,7 +59,9 @@ internal sealed class GradientLimit
         _sampleWindow = ToTicks(options.SampleWindow);
         _baselineWindow = ToTicks(options.BaselineWindow);
         _estimate = options.InitialLimit;
+        _slowStartFloor = options.MinLimit;
         var now = time.GetTimestamp();
+        _windowStart = now;
         _windowEnd = now + _sampleWindow;
         StartMeasuring(now);
     }
@@ -93,6 +102,15 @@ internal sealed class GradientLimit
             return;
         }
 
+        // In slow start a window judges the limit it ran under, as TCP judges a round by its own packets: an attempt
+        // admitted under the limit before (half of it) says nothing about this one. Counted, it let the window after a
+        // doubling read the doubled limit as fine and its overshoot stand (160 with 135 in flight against a backend
+        // of 50, for more than a second).
+        if (Volatile.Read(ref _slowStart) != 0 && start < Volatile.Read(ref _windowStart))
+        {
+            return;
+        }
+
         Interlocked.Add(ref _sum, end - start);
         Interlocked.Increment(ref _count);
         for (var peak = Volatile.Read(ref _maxInFlight); inFlight > peak; peak = Volatile.Read(ref _maxInFlight))
@@ -126,6 +144,7 @@ internal sealed class GradientLimit
         var count = Interlocked.Exchange(ref _count, 0);
         var sum = Interlocked.Exchange(ref _sum, 0);
         var maxInFlight = Interlocked.Exchange(ref _maxInFlight, 0);
+        Volatile.Write(ref _windowStart, now);
         Volatile.Write(ref _windowEnd, now + _sampleWindow);
         var latency = Math.Max(sum / (double)count / _frequency, 1e-6);
         Volatile.Write(ref _latency, latency);
@@ -151,7 +170,8 @@ internal sealed class GradientLimit
         Volatile.Write(ref _baseline, Math.Min(_previousMin, _currentMin));
 
         var limit = _estimate;
-        var gradient = Math.Clamp(_options.Tolerance * _baseline / latency, MinGradient, 1.0);
+        var headroom = _options.Tolerance * _baseline / latency;
+        var gradient = Math.Clamp(headroom, MinGradient, 1.0);
         if (Volatile.Read(ref _slowStart) != 0)
         {
             if (gradient >= 1.0)
@@ -162,14 +182,24 @@ internal sealed class GradientLimit
                 // "To the full" is the default share: past it, non-critical requests queue.
                 if (maxInFlight >= Math.Max(1, (int)(Math.Round(limit) * (1 - _options.CriticalReservedFraction))))
                 {
-                    Volatile.Write(ref _estimate, Math.Clamp(limit * 2, _options.MinLimit, _options.MaxLimit));
+                    _slowStartFloor = limit;
+                    Volatile.Write(ref _estimate, Math.Clamp(SlowStartGrowth(limit, latency, headroom), _options.MinLimit, _options.MaxLimit));
                     Publish();
                 }
 
                 return;
             }
 
+            // The first climb past the tolerance: cut to the estimate at once, not a smoothed fifth of the way, and
+            // not below the last limit that held. Smoothed, a doubling past the backend's capacity (160 with 135 in
+            // flight against 50) took more than a second to fall to 106, with critical calls 55 ms into the backend's
+            // queue all that time. The smoothing guards a settled limit against one window inflated by a GC pause;
+            // here the estimate cannot fall below half the doubled limit, which is the one before it.
             Volatile.Write(ref _slowStart, 0);
+            var cut = Math.Max(_slowStartFloor, (limit * gradient) + Math.Sqrt(limit));
+            Volatile.Write(ref _estimate, Math.Clamp(Math.Min(cut, limit), _options.MinLimit, _options.MaxLimit));
+            Publish();
+            return;
         }
 
         if (gradient >= 1.0)
@@ -193,6 +223,23 @@ internal sealed class GradientLimit
     }
 
     /// <summary>
+    /// Slow start's next limit after a window used <paramref name="limit"/> to the full within the tolerance: twice it
+    /// while latency holds at the baseline. Once latency has risen (by more than SlowStartLatencyRise), the backend is
+    /// queueing: its latency then grows in proportion to the requests in flight, so it reaches the tolerance at
+    /// limit × <paramref name="headroom"/> (Tolerance × baseline / latency), and the limit goes there rather than
+    /// doubling past it; at least √limit, as it would grow after slow start.
+    /// </summary>
+    private double SlowStartGrowth(double limit, double latency, double headroom)
+    {
+        if (latency <= _baseline * (1 + SheddingConstants.SlowStartLatencyRise))
+        {
+            return limit * 2;
+        }
+
+        return Math.Max(limit * Math.Min(2, headroom), limit + Math.Sqrt(limit));
+    }
+
+    /// <summary>
     /// Starts over from InitialLimit in slow start, keeping the baseline: for a cluster back from an outage, which
     /// must be fed at the rate it proves it can take (doubling per window while latency holds), not at the limit it
     /// had before it fell over.
@@ -208,6 +255,7 @@ internal sealed class GradientLimit
         {
             Volatile.Write(ref _estimate, _options.InitialLimit);
             Volatile.Write(ref _slowStart, 1);
+            _slowStartFloor = _options.MinLimit;
             Interlocked.Exchange(ref _maxInFlight, 0);
             if (Volatile.Read(ref _measuring) == 0)
             {

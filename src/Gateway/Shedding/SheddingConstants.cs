@@ -114,6 +114,11 @@ internal static class SheddingConstants
     // (423 of 12,862 refusals in storm 161217, without this and without refusing sheddable waiters early).
     public const double PacedQueuePaceSlip = 0.2;
 
+    // How far above the baseline a slow-start window's latency must be before it is read as the backend queueing (and
+    // growth is aimed at the tolerance rather than doubled): TCP's HyStart takes a round's delay rising by an eighth of
+    // the minimum RTT as the sign that the path's queue is building. Below it the rise is the gateway's own jitter.
+    public const double SlowStartLatencyRise = 0.125;
+
     // Samples fewer than this in a window say more about one request than about the cluster.
     public const int MinSamplesPerWindow = 3;
 

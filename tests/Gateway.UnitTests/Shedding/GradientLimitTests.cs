@@ -178,9 +178,106 @@ public sealed class GradientLimitTests
     }
 
     [Fact]
+    public void Record_SlowStart_LatencyRisenPastAnEighth_GrowsToWhereItReachesTheTolerance()
+    {
+        var limit = Measured(Options(initial: 40));
+
+        // 32 of a default share of 32 in flight at the baseline: double.
+        RunWindow(limit, 20, inFlight: 32);
+        Assert.Equal(80, limit.Current);
+
+        // 64 in flight against a backend that serves 50 at once: 25.6 ms, the backend queueing. Latency grows with
+        // the requests in flight from here, so the tolerance (30 ms) is reached at 80 × 30 / 25.6 = 94, not at 160.
+        RunWindow(limit, 25.6, inFlight: 64);
+        Assert.Equal(94, limit.Current);
+        Assert.True(limit.InSlowStart);
+    }
+
+    [Fact]
+    public void Record_SlowStart_LatencyWithinAnEighthOfTheBaseline_Doubles()
+    {
+        var limit = Measured(Options(initial: 40));
+
+        RunWindow(limit, 22.4, inFlight: 32);
+
+        Assert.Equal(80, limit.Current);
+    }
+
+    [Fact]
+    public void Record_SlowStart_LatencyAtTheTolerance_GrowsBySquareRootAtLeast()
+    {
+        var limit = Measured(Options(initial: 100));
+
+        RunWindow(limit, 29.9, inFlight: 80);
+
+        Assert.Equal(110, limit.Current);
+        Assert.True(limit.InSlowStart);
+    }
+
+    [Fact]
+    public void Record_SlowStart_WindowAfterADoubling_JudgesOnlyAttemptsAdmittedUnderIt()
+    {
+        var limit = Measured(Options(initial: 80));
+        RunWindow(limit, 20, inFlight: 64);
+        Assert.Equal(160, limit.Current);
+
+        // Attempts admitted under 80 finish at the baseline early in the window while those admitted under 160 queue at
+        // the backend: the window reads the latter alone, and 52 ms is past the tolerance. Counting the whole
+        // window, the mean of all 25 is 26.4 ms, within the tolerance, and would have doubled the limit again.
+        var baseline = (long)(0.020 * _time.TimestampFrequency);
+        for (var i = 0; i < 20; i++)
+        {
+            limit.Record(_time.GetTimestamp() - baseline, _time.GetTimestamp(), 80);
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        _time.Advance(TimeSpan.FromMilliseconds(40));
+        for (var i = 0; i < 5; i++)
+        {
+            limit.Record(_time.GetTimestamp() - (long)(0.052 * _time.TimestampFrequency), _time.GetTimestamp(), 130);
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.False(limit.InSlowStart);
+        Assert.Equal(105, limit.Current);
+    }
+
+    [Fact]
+    public void Record_SlowStartOvershoot_CutsToTheEstimateAtOnce()
+    {
+        var limit = Measured(Options(initial: 80));
+        RunWindow(limit, 20, inFlight: 64);
+        Assert.Equal(160, limit.Current);
+
+        RunWindow(limit, 52, inFlight: 130);
+
+        // 160 × 30 / 52 + √160 = 105, in one window; smoothed, 149, and more than a second to come down.
+        Assert.False(limit.InSlowStart);
+        Assert.Equal(105, limit.Current);
+    }
+
+    [Fact]
+    public void Record_SlowStartOvershoot_CutsNoLowerThanTheLastLimitThatHeld()
+    {
+        var limit = Measured(Options(initial: 20));
+        // 25 ms: grown to 24, not doubled; 20 held.
+        RunWindow(limit, 25, inFlight: 16);
+        Assert.Equal(24, limit.Current);
+
+        // A window four times the baseline (a GC pause, say): the estimate 24 × 0.5 + √24 = 17 is under 20.
+        RunWindow(limit, 80, inFlight: 24);
+
+        Assert.Equal(20, limit.Current);
+    }
+
+    [Fact]
     public void Record_LatencyClimbsPastTolerance_LimitShrinks()
     {
         var limit = Measured(Options(initial: 100));
+        // Out of slow start, whose first cut is not smoothed: 31 ms is just past the tolerance, a cut to 100 at most.
+        RunWindow(limit, 31, inFlight: 100);
+        Assert.False(limit.InSlowStart);
+        Assert.Equal(100, limit.Current);
 
         RunWindow(limit, 80, inFlight: 100);
 
