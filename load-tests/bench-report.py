@@ -80,9 +80,14 @@ def flagged(value, limit, metric):
     return f"{value:.2f} {'✓' if passes(metric, value, limit) else '✗'}"
 
 
+def cpu_of(run):
+    """A run's CPU µs per request (per connection, for a new-connection run); None for a run that completed none."""
+    return run["cpu_ticks"] / run["ticks_per_second"] * 1e6 / run["requests"] if run["requests"] > 0 else None
+
+
 def cpu_per_request(runs):
     """The median CPU µs per request (per connection, for new-connection runs) over the runs given."""
-    return med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"] for r in runs if r["requests"] > 0])
+    return med([cpu_of(r) for r in runs])
 
 
 def summarise(runs, proxies, rate):
@@ -106,8 +111,7 @@ def summarise(runs, proxies, rate):
                 for c in sorted({r["connections"] for r in closed})
                 for rs in [[r for r in closed if r["connections"] == c]]
             }
-            s["cpu_us_per_request"] = med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"]
-                                           for r in closed if r["requests"] > 0 and has_cpu])
+            s["cpu_us_per_request"] = cpu_per_request(closed) if has_cpu else None
             s["peak_rss_mib"] = med([r["peak_rss_kib"] / 1024 for r in closed]) if has_cpu else None
         if opened:
             s["open"] = {"rate": rate, "p50_ms": med([r["p50_us"] / 1000 for r in opened]),
@@ -115,9 +119,7 @@ def summarise(runs, proxies, rate):
                          "requests": sum(r["requests"] for r in opened),
                          "failed": sum(r.get("failed", 0) for r in opened),
                          "refused": sum(r.get("refused", 0) for r in opened),
-                         "cpu_us_per_request": med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"]
-                                                    for r in opened if "cpu_ticks" in r and r["requests"] > 0
-                                                    and has_cpu])}
+                         "cpu_us_per_request": cpu_per_request([r for r in opened if "cpu_ticks" in r]) if has_cpu else None}
         if fresh:
             # Each completed request had a connection of its own (checked by accepted_per_request), so connections
             # completed = requests completed.
@@ -133,13 +135,12 @@ def summarise(runs, proxies, rate):
                     for c in sorted({r["connections"] for r in fresh})
                     for rs in [[r for r in fresh if r["connections"] == c]]
                 },
-                "cpu_us_per_connection": med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"]
-                                              for r in fresh if r["requests"] > 0 and has_cpu]),
+                "cpu_us_per_connection": cpu_per_request(fresh) if has_cpu else None,
                 "accepted_per_request": med([r["accepted"] / r["requests"] for r in fresh if r["requests"] > 0]),
             }
         alone = [r for r in runs if r["proxy"] == p and r["model"] == "flood" and r["requests"] > 0]
         if alone:
-            s["refusal_cpu_us"] = med([r["cpu_ticks"] / r["ticks_per_second"] * 1e6 / r["requests"] for r in alone])
+            s["refusal_cpu_us"] = cpu_per_request(alone)
         floods = [r["flood_requests"] / r["flood_seconds"] for r in closed if r.get("flood_requests") and r.get("flood_seconds")]
         if floods:
             s["flood_rps"] = med(floods)
@@ -382,11 +383,7 @@ def new_connection_table(summary, baselines, checks):
     return table(header, rows)
 
 
-def cpu_of(run):
-    return run["cpu_ticks"] / run["ticks_per_second"] * 1e6 / run["requests"] if run["requests"] > 0 else None
-
-
-def per_start(runs, summary, baselines):
+def per_start(runs, summary):
     """Each proxy's median CPU per request (per connection) at each connection count, start by start: {proxy: {"closed"
     or "new-connections": {connections: [median of start 1, of start 2, ...]}}}, None where a start has no run."""
     starts = sorted({r.get("start", 1) for r in runs if r["model"] in ("closed", "new-connections")})
@@ -398,7 +395,7 @@ def per_start(runs, summary, baselines):
             mine = [r for r in runs if r["proxy"] == p and r["model"] == model]
             for c in sorted({r["connections"] for r in mine}):
                 out.setdefault(p, {}).setdefault(model, {})[c] = [
-                    med([cpu_of(r) for r in mine if r["connections"] == c and r.get("start", 1) == k]) for k in starts]
+                    cpu_per_request([r for r in mine if r["connections"] == c and r.get("start", 1) == k]) for k in starts]
     return starts, out
 
 
@@ -410,7 +407,7 @@ def spread(values):
 def starts_tables(runs, summary, baselines):
     """With more than one process start: each start's medians and their spread (max ÷ min), then each target ratio start
     by start (each start's median ÷ the baseline's median in the same start), marked against its target."""
-    starts, medians = per_start(runs, summary, baselines)
+    starts, medians = per_start(runs, summary)
     if len(starts) < 2:
         return [], None
     run_name = {"closed": "keep-alive", "new-connections": "new connections"}
