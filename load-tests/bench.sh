@@ -27,6 +27,8 @@
 #                  directory): run it beside gateway-full to measure what the log costs (issue 22)
 #   yarp           a plain YARP host with default settings (load-tests/PlainYarp)
 #   yarp-slim      plain YARP on WebApplication.CreateSlimBuilder with no logging providers (PlainYarp --slim)
+#   yarp-slim-inline  yarp-slim with the runtime's DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, which the gateway
+#                  sets for itself (Gateway:Limits:InlineSocketCompletions): what plain YARP gets from the same setting
 #   nginx          nginx as a reverse proxy (keep-alive to the backend)
 #   haproxy        HAProxy in http mode
 #   direct         the backend with no proxy
@@ -252,6 +254,9 @@ start_proxy() { # $1: proxy name; sets proxy_pid and target
     yarp)
       # shellcheck disable=SC2046
       (cd "$dir" && exec dotnet "$yarp_dll" $(listen_args) --destination "$backend_url" >>"$dir/out.log" 2>&1) &
+      ;;
+    yarp-slim-inline)
+      (cd "$dir" && DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 exec dotnet "$yarp_dll" --slim --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >>"$dir/out.log" 2>&1) &
       ;;
     yarp-slim)
       (cd "$dir" && exec dotnet "$yarp_dll" --slim --urls "http://127.0.0.1:$proxy_port" --destination "$backend_url" >>"$dir/out.log" 2>&1) &

@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
+using Gateway.Limits;
 using Gateway.Telemetry;
 using Gateway.Utilities;
 
@@ -23,7 +24,7 @@ public static class GatewayApp
             return await ValidateCommand.RunAsync(file, Console.Out, Console.Error);
         }
 
-        var (app, errors) = await BuildAsync(cli.HostArgs, cli.ConfigFile);
+        var (app, errors) = await BuildAsync(cli.HostArgs, cli.ConfigFile, ownsProcess: true);
         if (app is null)
         {
             await Console.Error.WriteLineAsync("The gateway did not start: its configuration is invalid.");
@@ -41,10 +42,11 @@ public static class GatewayApp
 
     /// <summary>
     /// Builds the host and loads the start-up configuration. Returns the app ready to start, or null and every
-    /// error when the configuration is invalid.
+    /// error when the configuration is invalid. <paramref name="ownsProcess"/> is true only for the gateway's own
+    /// process, which may then change process-wide runtime settings (<see cref="InlineSocketCompletions"/>).
     /// </summary>
     public static async Task<(WebApplication? App, IReadOnlyList<ConfigError> Errors)> BuildAsync(
-        string[] hostArgs, string? configFile = null)
+        string[] hostArgs, string? configFile = null, bool ownsProcess = false)
     {
         WebApplicationBuilder builder;
         try
@@ -70,6 +72,8 @@ public static class GatewayApp
             return (null, [new ConfigError("(config file)", ConfigFileCheck.Describe(ex))]);
         }
 
+        InlineSocketCompletions.Decision? inlineCompletions = ownsProcess ? InlineSocketCompletions.ApplyToProcess(builder.Configuration) : null;
+
         ConfigurationSetup.IgnoreReloadExceptions(builder.Configuration);
         QuietRequestLogging(builder);
         if (!UnreadLogScopes.Wanted(builder.Configuration))
@@ -88,6 +92,7 @@ public static class GatewayApp
 
         builder.Services.AddGateway(builder.Configuration);
         var app = builder.Build();
+        inlineCompletions?.Report(app.Services.GetRequiredService<ILoggerFactory>());
 
         var errors = new List<ConfigError>(listenerErrors.Errors);
 

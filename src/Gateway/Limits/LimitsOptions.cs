@@ -83,6 +83,17 @@ public sealed record LimitsOptions
     /// </summary>
     public int ListenBacklog { get; init; } = LimitsConstants.DefaultListenBacklog;
 
+    /// <summary>
+    /// Runs the continuations of socket reads and writes on the socket engine's own threads instead of queueing each
+    /// to the thread pool (the runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>, which the gateway sets
+    /// for its own process unless the environment already names it). A proxied request makes several socket round
+    /// trips, client and backend, and each hop through the thread pool's queue costs CPU and, in a storm, waits
+    /// behind thousands of others. Kestrel still hands the request's code to its own queues, so a slow step does not
+    /// hold up other sockets' reads. Unsafe only for code that blocks inside a socket continuation, which the
+    /// gateway never does. Default true. Start-up only.
+    /// </summary>
+    public bool InlineSocketCompletions { get; init; } = true;
+
     /// <summary>Concurrent HTTP/2 streams per connection. Default 100, range 1 to 1000. Start-up only.</summary>
     public int Http2MaxStreamsPerConnection { get; init; } = LimitsConstants.DefaultHttp2MaxStreamsPerConnection;
 

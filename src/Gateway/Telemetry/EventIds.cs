@@ -68,6 +68,7 @@ internal static class EventIds
     public const int RequestRefused = 9001;
     public const int ConnectionsRejected = 9002;
     public const int ConnectionCapOverFileLimit = 9003;
+    public const int InlineSocketCompletions = 9004;
 
     // 92xx: identity (API keys, JWT signing keys).
     public const int IdentityApplied = 9201;

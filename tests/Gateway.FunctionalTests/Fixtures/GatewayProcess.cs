@@ -46,8 +46,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the gateway and waits until <paramref name="readyPath"/> answers 200 through the proxy.</summary>
-    public static async Task<GatewayProcess> StartAsync(JsonObject config, string readyPath)
+    /// <summary>
+    /// Starts the gateway and waits until <paramref name="readyPath"/> answers 200 through the proxy;
+    /// <paramref name="environment"/> sets variables in the process's environment (a null value removes one).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(JsonObject config, string readyPath, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "gateway-process-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -67,6 +70,18 @@ public sealed class GatewayProcess : IAsyncDisposable
                 $"--Gateway:Admin:Urls=http://127.0.0.1:{adminPort.ToString(CultureInfo.InvariantCulture)}",
             },
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("the gateway did not start.");
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };

@@ -33,6 +33,7 @@ public sealed class LimitsOptionsTests
         Assert.Equal(10 * 1024 * 1024, options.MaxRequestBodySize);
         Assert.Equal(100, options.Http2MaxStreamsPerConnection);
         Assert.Equal(4096, options.ListenBacklog);
+        Assert.True(options.InlineSocketCompletions);
         Assert.Equal("Http1", options.Protocols);
         Assert.Equal(TimeSpan.FromSeconds(5), options.UpstreamConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), options.UpstreamActivityTimeout);
