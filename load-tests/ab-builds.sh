@@ -8,8 +8,8 @@
 # --close sends every request with `Connection: close` (bench.sh's new-connection mode), so each request comes on a
 # fresh connection and the figures are CPU µs per new connection.
 # BEFORE_DIR and AFTER_DIR hold a built Gateway.dll each (copy src/Gateway/bin/Release/net10.0 after building each
-# commit). An ab.env file beside a Gateway.dll (KEY=VALUE lines) is exported into that side's environment, so one build
-# can be compared with itself under a runtime setting. Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
+# commit). An ab.env file beside a Gateway.dll (shell assignments, KEY=VALUE, one a line) is sourced and exported into
+# that side's environment, so one build can be compared with itself under a runtime setting. Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
 # Each run line also gives the machine's speed just before and just after its window (load-tests/cpu-speed.py: ms for
 # a fixed piece of work, about 30 on this VM when fast and about 47 when slow), since the host's speed moves a run's
 # CPU per request by more than most changes do.
@@ -40,6 +40,9 @@ pids+=($!)
 backend_url="http://127.0.0.1:$backend_port/"
 wait_for "$backend_url" "$work"
 : > "$work/results"
+for side in "$before" "$after"; do
+  [ ! -f "$side/ab.env" ] || echo "$side/ab.env: $(tr '\n' ' ' < "$side/ab.env")"
+done
 for round in $(seq "$rounds"); do
   order="before after"; [ $((round % 2)) -eq 0 ] && order="after before"
   for build in $order; do
@@ -47,7 +50,7 @@ for round in $(seq "$rounds"); do
     gateway_config "$config" > "$dir/appsettings.json"
     build_dir="$before"; [ "$build" = after ] && build_dir="$after"
     dll="$build_dir/Gateway.dll"
-    # ab.env beside a build (KEY=VALUE lines) sets that side's environment: one build against itself with a runtime
+    # ab.env beside a build (KEY=VALUE assignments) sets that side's environment: one build against itself with a runtime
     # setting is the same comparison as two builds.
     (cd "$dir" && { [ ! -f "$build_dir/ab.env" ] || { set -a; . "$build_dir/ab.env"; set +a; }; } && exec dotnet "$dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
     pid=$!

@@ -139,7 +139,7 @@ case "$baseline" in
   default) ;;
   slim) case " $proxies " in
           *" yarp-slim "*) ;;
-          *" yarp "*) proxies="${proxies/yarp/yarp yarp-slim}" ;;
+          *" yarp "*) proxies=" $proxies "; proxies="${proxies/ yarp / yarp yarp-slim }"; proxies="${proxies# }"; proxies="${proxies% }" ;;
           *) proxies="$proxies yarp-slim" ;;
         esac ;;
   *) echo "--baseline is default or slim, not $baseline" >&2; exit 2 ;;

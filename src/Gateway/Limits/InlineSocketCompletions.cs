@@ -9,33 +9,31 @@ namespace Gateway.Limits;
 internal static class InlineSocketCompletions
 {
     public const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-    public const string ConfigKey = "Gateway:Limits:InlineSocketCompletions";
+    public const string ConfigKey = $"{LimitsConstants.SectionPath}:{nameof(LimitsOptions.InlineSocketCompletions)}";
 
     /// <summary>Sets the variable when the configuration wants inline completions and the environment is silent.</summary>
     public static Decision ApplyToProcess(IConfiguration configuration)
     {
-        var environment = Environment.GetEnvironmentVariable(Variable);
-        if (environment is not null)
+        var decision = Decide(configuration[ConfigKey], Environment.GetEnvironmentVariable(Variable));
+        if (decision is { Inline: true, DecidedBy: ConfigKey })
         {
-            // The runtime takes exactly "1" as on.
-            return new Decision(environment == "1", Variable);
+            Environment.SetEnvironmentVariable(Variable, "1");
         }
 
-        if (!Wanted(configuration[ConfigKey]))
-        {
-            return new Decision(false, ConfigKey);
-        }
-
-        Environment.SetEnvironmentVariable(Variable, "1");
-        return new Decision(true, ConfigKey);
+        return decision;
     }
 
     /// <summary>
-    /// Absent means the default, on. A value that is not a boolean sets nothing: validation refuses it before the
-    /// gateway starts.
+    /// An operator's own variable wins, and the runtime takes exactly "1" as on. Otherwise the configuration decides,
+    /// absent meaning the default; a value that is not a boolean counts as off here, and validation refuses it before
+    /// the gateway starts.
     /// </summary>
-    public static bool Wanted(string? configured) =>
-        configured is null || (bool.TryParse(configured, out var on) && on);
+    public static Decision Decide(string? configured, string? environment) =>
+        environment is not null
+            ? new Decision(environment == "1", Variable)
+            : new Decision(
+                configured is null ? LimitsConstants.DefaultInlineSocketCompletions : bool.TryParse(configured, out var on) && on,
+                ConfigKey);
 
     /// <summary>Whether completions run inline, and which setting decided it.</summary>
     public readonly record struct Decision(bool Inline, string DecidedBy)

@@ -84,15 +84,17 @@ public sealed record LimitsOptions
     public int ListenBacklog { get; init; } = LimitsConstants.DefaultListenBacklog;
 
     /// <summary>
-    /// Runs the continuations of socket reads and writes on the socket engine's own threads instead of queueing each
-    /// to the thread pool (the runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>, which the gateway sets
-    /// for its own process unless the environment already names it). A proxied request makes several socket round
-    /// trips, client and backend, and each hop through the thread pool's queue costs CPU and, in a storm, waits
-    /// behind thousands of others. Kestrel still hands the request's code to its own queues, so a slow step does not
-    /// hold up other sockets' reads. Unsafe only for code that blocks inside a socket continuation, which the
-    /// gateway never does. Default true. Start-up only.
+    /// Runs the continuations of socket reads and writes on the socket engine's own threads (one per core) instead of
+    /// queueing each to the thread pool: the runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>, which the
+    /// gateway sets for its own process unless the environment already names it. A proxied request makes several
+    /// socket round trips, client and backend, and each hop through the thread pool's queue costs CPU. What then runs
+    /// on an engine thread is Kestrel's receive loop (it still hands the request's code to the thread pool) and
+    /// everything after a backend's response arrives: YARP's response handling and transforms, the resilience steps,
+    /// the copy of the body to the client and each middleware's code after the proxy. Every socket on that engine waits
+    /// while it runs, so code that blocks a thread there (a synchronous wait, I/O, a log provider whose queue is full)
+    /// stalls them all: turn this off before adding such code. Default true. Start-up only.
     /// </summary>
-    public bool InlineSocketCompletions { get; init; } = true;
+    public bool InlineSocketCompletions { get; init; } = LimitsConstants.DefaultInlineSocketCompletions;
 
     /// <summary>Concurrent HTTP/2 streams per connection. Default 100, range 1 to 1000. Start-up only.</summary>
     public int Http2MaxStreamsPerConnection { get; init; } = LimitsConstants.DefaultHttp2MaxStreamsPerConnection;
