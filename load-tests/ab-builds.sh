@@ -9,7 +9,8 @@
 # fresh connection and the figures are CPU µs per new connection.
 # BEFORE_DIR and AFTER_DIR hold a built Gateway.dll each (copy src/Gateway/bin/Release/net10.0 after building each
 # commit). An ab.env file beside a Gateway.dll (shell assignments, KEY=VALUE, one a line) is sourced and exported into
-# that side's environment, so one build can be compared with itself under a runtime setting. Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
+# that side's environment, so one build can be compared with itself under a runtime setting. Prints one line per run
+# and the medians. Everything listens on 127.0.0.1; every run is bounded.
 # Each run line also gives the machine's speed just before and just after its window (load-tests/cpu-speed.py: ms for
 # a fixed piece of work, about 30 on this VM when fast and about 47 when slow), since the host's speed moves a run's
 # CPU per request by more than most changes do.
@@ -50,8 +51,8 @@ for round in $(seq "$rounds"); do
     gateway_config "$config" > "$dir/appsettings.json"
     build_dir="$before"; [ "$build" = after ] && build_dir="$after"
     dll="$build_dir/Gateway.dll"
-    # ab.env beside a build (KEY=VALUE assignments) sets that side's environment: one build against itself with a runtime
-    # setting is the same comparison as two builds.
+    # ab.env beside a build (KEY=VALUE assignments) sets that side's environment: one build against itself with a
+    # runtime setting is the same comparison as two builds.
     (cd "$dir" && { [ ! -f "$build_dir/ab.env" ] || { set -a; . "$build_dir/ab.env"; set +a; }; } && exec dotnet "$dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
     pid=$!
     wait_for "http://127.0.0.1:$proxy_port/bench" "$dir"

@@ -72,7 +72,9 @@ public static class GatewayApp
             return (null, [new ConfigError("(config file)", ConfigFileCheck.Describe(ex))]);
         }
 
-        InlineSocketCompletions.Decision? inlineCompletions = ownsProcess ? InlineSocketCompletions.ApplyToProcess(builder.Configuration) : null;
+        // Before anything that may open a socket (the host's build, Redis, probes): the runtime reads the variable once.
+        InlineSocketCompletions.Decision? inlineCompletions =
+            ownsProcess ? InlineSocketCompletions.ApplyToProcess(builder.Configuration) : null;
 
         ConfigurationSetup.IgnoreReloadExceptions(builder.Configuration);
         QuietRequestLogging(builder);
