@@ -15,7 +15,7 @@ namespace Gateway.RateLimiting;
 /// The gateway does this itself rather than through ASP.NET Core's rate limiter (which YARP's field normally
 /// feeds): that middleware copies its named policies once, when it is built, so policies could not change on reload.
 /// </remarks>
-internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingTableSource tables, ClientIdentitySource clientIdentity, RateLimitMetrics metrics, GatewayResponseWriter writer)
+internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingTableSource tables, ClientIdentitySource clientIdentity, GatewayResponseWriter writer)
 {
     internal static readonly GatewayProblem RateLimited = GatewayProblem.Create(
         StatusCodes.Status429TooManyRequests,
@@ -49,7 +49,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingT
 
     private Task ContinueAsync(HttpContext context, RouteRateLimit limit, RateLimitDecision decision)
     {
-        metrics.Decided(limit.Policy.Name, decision.Allowed);
+        limit.Decisions.Count(decision.Allowed);
         var rateLimit = RateLimitHeaders.RateLimit(limit.QuotedName, decision.Remaining, decision.Reset);
         if (!decision.Allowed)
         {

@@ -30,4 +30,4 @@ internal sealed class RateLimitingTable
 }
 
 /// <summary>A route's policy and how it partitions requests.</summary>
-internal sealed record RouteRateLimit(IRateLimitPolicy Policy, PartitionKey Partition, string QuotedName);
+internal sealed record RouteRateLimit(IRateLimitPolicy Policy, PartitionKey Partition, string QuotedName, RateLimitDecisionCounts Decisions);

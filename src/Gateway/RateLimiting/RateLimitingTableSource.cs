@@ -66,7 +66,7 @@ internal sealed class RateLimitingTableSource : IDisposable
                     policies.TryGetValue(name, out var policy) &&
                     PartitionKey.Parse(policy.Options.PartitionBy) is { } partition)
                 {
-                    routes[route.RouteId] = new RouteRateLimit(policy, partition, RateLimitHeaders.Quote(policy.Name));
+                    routes[route.RouteId] = new RouteRateLimit(policy, partition, RateLimitHeaders.Quote(policy.Name), _metrics.CountsOf(policy.Name));
                 }
             }
 

@@ -69,9 +69,11 @@ public sealed class RateLimitingMiddlewareTests
         var retryAfter = int.Parse(third.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, due, due + Math.Max(1, due / 2));
 
+        // An observable counter: each collection reports the totals so far.
+        decisions.RecordObservableInstruments();
         var measurements = decisions.GetMeasurementSnapshot();
-        Assert.Equal(2, measurements.Count(m => (string?)m.Tags["outcome"] == "allowed" && (string?)m.Tags["gateway.ratelimit.policy"] == "strict"));
-        Assert.Equal(1, measurements.Count(m => (string?)m.Tags["outcome"] == "rejected"));
+        Assert.Equal(2, measurements.Single(m => (string?)m.Tags["outcome"] == "allowed" && (string?)m.Tags["gateway.ratelimit.policy"] == "strict").Value);
+        Assert.Equal(1, measurements.Single(m => (string?)m.Tags["outcome"] == "rejected" && (string?)m.Tags["gateway.ratelimit.policy"] == "strict").Value);
     }
 
     [Fact]
