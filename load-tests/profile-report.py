@@ -3,6 +3,7 @@
 
 --run NAME ROUND REQUESTS CPU_TICKS FREQUENCY REPORT: one JSON line for one run, from `perf report --sort dso,sym
   --show-nr-samples` text: samples per component, the requests wrk completed, the proxy's CPU ticks (1/100 s).
+--run ... REPORT SCRIPT: the same, plus the run's samples by step, from `perf script -F ip,sym,dso` text (see steps()).
 --table RUNS.jsonl COMMAND [UNIT]: the markdown table, medians over rounds, as µs of CPU per request
   (samples / frequency / requests), with each proxy's difference to the first baseline (yarp-slim, else yarp); then
   the frames whose time differs most between a gateway and that baseline. UNIT names what wrk completed ("request",
@@ -54,7 +55,57 @@ def frame(dso, symbol):
     return f"{dso} {re.sub(r'0x[0-9a-f]+', '', symbol)}"
 
 
-def run(name, round_, requests, ticks, frequency, report):
+# A frame of a step: the gateway's own code, YARP's, Polly's or OpenTelemetry's, as the perf map names it.
+STEP = re.compile(r"\[(Gateway|Yarp\.ReverseProxy|Polly\.Core|OpenTelemetry[\w.]*)\] ([\w.`+<>|]+)::")
+# Frames that run the framework's own loops: what runs under them is the framework's even with a step further out on
+# the stack (Kestrel writing the response once the app's task completed runs inside the outermost middleware's
+# continuation; HttpClient's connection reads inside YARP's send).
+FRAMEWORK_LOOP = re.compile(r"HttpProtocol\+<ProcessRequests>|Http1Connection::|HttpConnection\+<SendAsync>|"
+                            r"HttpConnectionPool|SocketAsyncEngine|ThreadPoolWorkQueue::Dispatch")
+
+
+def step_of(stack):
+    """The step a sample's stack (innermost frame first) is charged to."""
+    for symbol, dso in stack:
+        m = STEP.search(symbol)
+        if m:
+            assembly, type_name = m.groups()
+            # An async method's state machine is its type's; a lambda's closure is its type's.
+            type_name = re.sub(r"\+<[^>]*>d__\d+.*$|\+<>c.*$", "", type_name)
+            if assembly == "Gateway":
+                return type_name
+            return f"{assembly} {type_name.split('.')[-1]}"
+        if FRAMEWORK_LOOP.search(symbol):
+            m = re.search(r"\] ([\w.]+?)(?:[`+][^:]*)?::", symbol)
+            return "framework: " + (m.group(1).split(".")[-1] if m else symbol[:60])
+    symbol, dso = stack[0]
+    if dso.startswith("perf-") or dso.startswith("/tmp/perf-"):
+        m = re.search(r"\[([\w.]+)\]", symbol)
+        return "framework only: " + (m.group(1) if m else "managed, unnamed")
+    return "framework only: " + dso.split("/")[-1]
+
+
+def steps(script):
+    """Samples by step: each charged to the innermost step frame on its stack, so what a step makes the framework do
+    (a header it sets, a timer it arms) is the step's; without one, to the framework."""
+    counts = collections.Counter()
+    stack = []
+    with open(script, errors="replace") as f:
+        for line in f:
+            if line.startswith((" ", "\t")) and line.strip():
+                m = re.match(r"\s*\S+ (.*) \((.*)\)$", line.rstrip())
+                if m:
+                    stack.append((m.group(1), m.group(2)))
+                continue
+            if stack:
+                counts[step_of(stack)] += 1
+            stack = []
+    if stack:
+        counts[step_of(stack)] += 1
+    return counts
+
+
+def run(name, round_, requests, ticks, frequency, report, script=None):
     samples = collections.Counter()
     frames = collections.Counter()
     with open(report) as f:
@@ -65,8 +116,11 @@ def run(name, round_, requests, ticks, frequency, report):
                 samples[component(dso, symbol)] += n
                 frames[frame(dso, symbol)] += n
     # The busiest frames only: enough to name where two proxies differ, small enough to keep every run.
-    print(json.dumps({"proxy": name, "round": int(round_), "requests": int(requests), "cpu_ticks": int(ticks),
-                      "frequency": int(frequency), "samples": samples, "frames": dict(frames.most_common(400))}))
+    record = {"proxy": name, "round": int(round_), "requests": int(requests), "cpu_ticks": int(ticks),
+              "frequency": int(frequency), "samples": samples, "frames": dict(frames.most_common(400))}
+    if script:
+        record["steps"] = steps(script)
+    print(json.dumps(record))
 
 
 def table(path, command, unit="request"):
@@ -101,6 +155,8 @@ def table(path, command, unit="request"):
     cells = [f"{cpu[p]:.1f}" for p in proxies]
     diffs = [f"{cpu[g] - cpu[base]:+.1f} ({cpu[g] / cpu[base]:.2f}x)" for g in gateways] if base else []
     print("| process CPU (/proc), under sampling | " + " | ".join(cells) + (" | " + " | ".join(diffs) if diffs else "") + " |")
+    if base and gateways and all("steps" in r for r in runs):
+        steps_table(runs, proxies, gateways, base, unit)
     if not base or not gateways or not all("frames" in r for r in runs):
         return
     # Frame by frame: medians over rounds (a frame absent from a run's busiest 400 counts 0 there).
@@ -120,9 +176,31 @@ def table(path, command, unit="request"):
         print(f"| `{f[:110]}` | " + " | ".join(cells) + " | " + " | ".join(diffs) + " |")
 
 
+def steps_table(runs, proxies, gateways, base, unit):
+    st = {}
+    for p in proxies:
+        mine = [r for r in runs if r["proxy"] == p]
+        names = set().union(*(r["steps"].keys() for r in mine))
+        st[p] = {s: statistics.median([r["steps"].get(s, 0) * 1e6 / r["frequency"] / r["requests"] for r in mine]) for s in names}
+    names = set().union(*(st[p].keys() for p in proxies))
+    shown = [s for s in sorted(names, key=lambda s: -max(st[g].get(s, 0) - st[base].get(s, 0) for g in gateways))
+             if max(abs(st[g].get(s, 0) - st[base].get(s, 0)) for g in gateways) >= 0.05]
+    print(f"\nBy step, µs per {unit} (medians): each sample charged to the innermost frame of the gateway's code, YARP's, "
+          f"Polly's or OpenTelemetry's on its stack, so what a step makes the framework do (a header it sets, a timer it "
+          f"arms) is the step's; a sample under one of the framework's own loops (Kestrel's request loop, HttpClient's "
+          f"connection, the socket engine, the thread pool) is that loop's; with no step on the stack, \"framework only\". "
+          f"Rows that differ from {base} by 0.05 µs or more, biggest gateway excess first:\n")
+    print("| step | " + " | ".join(proxies) + " | " + " | ".join(f"{g} − {base}" for g in gateways) + " |")
+    print("|---|" + "---:|" * (len(proxies) + len(gateways)))
+    for s in shown:
+        cells = [f"{st[p].get(s, 0):.2f}" for p in proxies]
+        diffs = [f"{st[g].get(s, 0) - st[base].get(s, 0):+.2f}" for g in gateways]
+        print(f"| {s} | " + " | ".join(cells) + " | " + " | ".join(diffs) + " |")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--run":
-        run(*sys.argv[2:8])
+        run(*sys.argv[2:9])
     elif sys.argv[1] == "--table":
         table(*sys.argv[2:5])
     else:

@@ -5,8 +5,10 @@
 # runtime's perf map so JIT-compiled frames have names) for --duration while wrk runs. Proxies alternate over the
 # rounds. load-tests/profile-report.py then charges each sample to the component of its innermost frame (an
 # assembly, a gateway feature folder, the runtime, the kernel) and writes the median over rounds as CPU µs per
-# request, beside the differences to the first baseline that ran. Sampling adds its own cost (each proxy about the
-# same), so the totals run above bench.sh's CPU per request; the split, not the total, is the point.
+# request, beside the differences to the first baseline that ran; a second table charges each sample to the step
+# (gateway type, YARP, Polly, OpenTelemetry) innermost on its stack, so framework work a step causes is the step's.
+# Sampling adds its own cost (each proxy about the same), so the totals run above bench.sh's CPU per request; the
+# split, not the total, is the point.
 #
 # With --close every request carries `Connection: close` (as bench.sh's new-connection mode), so wrk opens a fresh
 # connection for each: the table is then CPU µs per new connection, accept to close, where the per-connection costs
@@ -135,7 +137,10 @@ for round in $(seq "$rounds"); do
     perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none --show-nr-samples 2>/dev/null > "$dir/report.txt"
     # The 60 busiest frames of each run, to read what a component's time is.
     grep -m 60 '%' "$dir/report.txt" > "$out/top-$name-$round.txt" || true
-    python3 load-tests/profile-report.py --run "$name" "$round" "$requests" "$((after - before))" "$frequency" "$dir/report.txt" >> "$out/runs.jsonl"
+    # Every sample's stack, for the table by step.
+    perf script -i "$dir/perf.data" -F ip,sym,dso 2>/dev/null > "$dir/script.txt" || true
+    python3 load-tests/profile-report.py --run "$name" "$round" "$requests" "$((after - before))" "$frequency" "$dir/report.txt" "$dir/script.txt" >> "$out/runs.jsonl"
+    rm -f "$dir/script.txt"
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     echo "round $round $name: $requests requests, $(python3 -c "print(round(($after - $before) * 1e4 / $requests, 1))") µs CPU per ${unit} (under sampling)"
