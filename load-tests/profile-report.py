@@ -55,8 +55,9 @@ def frame(dso, symbol):
     return f"{dso} {re.sub(r'0x[0-9a-f]+', '', symbol)}"
 
 
-# A frame of a step: the gateway's own code, YARP's, Polly's or OpenTelemetry's, as the perf map names it.
-STEP = re.compile(r"\[(Gateway|Yarp\.ReverseProxy|Polly\.Core|OpenTelemetry[\w.]*)\] ([\w.`+<>|]+)::")
+# A frame of a step: the gateway's own code, YARP's, Polly's, OpenTelemetry's or ASP.NET Core routing's (whose matching
+# would otherwise be charged to the gateway step that calls it), as the perf map names it.
+STEP = re.compile(r"\[(Gateway|Yarp\.ReverseProxy|Polly\.Core|OpenTelemetry[\w.]*|Microsoft\.AspNetCore\.Routing)\] ([\w.`+<>|]+)::")
 # Frames that run the framework's own loops: what runs under them is the framework's even with a step further out on
 # the stack (Kestrel writing the response once the app's task completed runs inside the outermost middleware's
 # continuation; HttpClient's connection reads inside YARP's send).
