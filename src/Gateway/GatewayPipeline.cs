@@ -64,14 +64,17 @@ public static class GatewayPipeline
         app.Services.GetRequiredService<SheddingRegistry>();
         // Made now, so it hears the end of the drain delay even before the first WebSocket.
         app.Services.GetRequiredService<OpenWebSockets>();
+        // Listening before the first request, so the console's series miss none.
+        app.Services.GetRequiredService<RequestDurationFeed>();
 
         // Not a step: the gateway checks credentials itself (identity, below), so ASP.NET Core's authorization
         // middleware, which WebApplication would otherwise put first, would only cost every request an await.
         app.LeaveOutAspNetCoreAuthorization();
         // First, so a line's status and total time are what the client got, every later step's refusals included.
         app.UseAccessLog();
-        // Beside it, so the console's request series also counts what every later step refuses.
-        app.UseTrafficStats();
+        // Beside it, so every later step's answer on the admin listener carries the tag that leaves it out of the
+        // console's series (fed by ASP.NET Core's own request metric, RequestDurationFeed) and of dashboards.
+        app.UseListenerTag();
         // Before anything can answer, so every HTTP/1.1 answer during the drain closes its connection, refusals too.
         app.UseDrainConnectionClose();
         // Before routing: what it refuses must not be matched against any route, proxy or admin.

@@ -35,6 +35,7 @@ internal sealed class GatewayResponseWriter(GatewayMetrics metrics)
 
         response.Clear();
         response.Headers[GatewayReason.HeaderName] = problem.Reason;
+        TagReason(context, problem.Reason);
         response.Headers.CacheControl = "no-store";
         if (retryAfter is not null)
         {
@@ -87,5 +88,30 @@ internal sealed class GatewayResponseWriter(GatewayMetrics metrics)
         // Set rather than appended: a backend's own status may have been copied already.
         trailers[GrpcConstants.StatusHeader] = problem.GrpcStatus;
         trailers[GrpcConstants.MessageHeader] = problem.GrpcMessage;
+    }
+
+    /// <summary>
+    /// The reason as a tag on ASP.NET Core's request metric (<c>http.server.request.duration</c>), from which the
+    /// console's series count the gateway's refusals (<see cref="RequestDurationFeed"/>): only the gateway's own
+    /// answers carry it, where a header could have come from a backend. Replaced, not added, when a later answer
+    /// replaces an earlier one before the response started.
+    /// </summary>
+    private static void TagReason(HttpContext context, string reason)
+    {
+        if (context.Feature<IHttpMetricsTagsFeature>()?.Tags is not { } tags)
+        {
+            return;
+        }
+
+        foreach (var tag in tags)
+        {
+            if (tag.Key == MetricTags.Reason)
+            {
+                tags.Remove(tag);
+                break;
+            }
+        }
+
+        tags.Add(new(MetricTags.Reason, reason));
     }
 }

@@ -3,8 +3,8 @@ namespace Gateway.Telemetry;
 /// <summary>The telemetry steps of the request path.</summary>
 internal static class TelemetryApplicationBuilderExtensions
 {
-    /// <summary>Counts every proxy request and the gateway's own answers for the operator console.</summary>
-    public static IApplicationBuilder UseTrafficStats(this IApplicationBuilder app) => app.UseMiddleware<TrafficStatsMiddleware>();
+    /// <summary>Tags admin-listener requests on ASP.NET Core's request metrics, which also feed the console's series.</summary>
+    public static IApplicationBuilder UseListenerTag(this IApplicationBuilder app) => app.UseMiddleware<ListenerTagMiddleware>();
 
     /// <summary>
     /// Writes W3C trace context to backends when there is no tracer (with one, HttpClient's instrumentation does).

@@ -47,17 +47,13 @@ internal sealed class TrafficStats : IDisposable
         _timer = time.CreateTimer(static state => ((TrafficStats)state!).Tick(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>A timestamp from the same clock <see cref="Record"/> measures with.</summary>
-    public long Timestamp() => _time.GetTimestamp();
-
     /// <summary>Counts one finished request. Runs on the request path: increments only.</summary>
-    /// <param name="startTimestamp">From <see cref="Timestamp"/> when the request arrived.</param>
+    /// <param name="seconds">How long the request took, as ASP.NET Core measured it.</param>
     /// <param name="statusCode">The response status.</param>
-    /// <param name="reason">The response's <c>X-Gateway-Reason</c>, or null when a backend answered.</param>
-    public void Record(long startTimestamp, int statusCode, string? reason)
+    /// <param name="reason">The gateway's reason when it answered itself (<c>X-Gateway-Reason</c>), or null when a backend answered.</param>
+    public void Record(double seconds, int statusCode, string? reason)
     {
-        var now = _time.GetTimestamp();
-        var slot = _slots[SlotIndex(now / _frequency)];
+        var slot = _slots[SlotIndex(_time.GetTimestamp() / _frequency)];
         Interlocked.Increment(ref slot.Requests);
         if (statusCode >= 500)
         {
@@ -69,7 +65,7 @@ internal sealed class TrafficStats : IDisposable
             Interlocked.Increment(ref slot.Rejections[ReasonIndex(reason)]);
         }
 
-        var bucket = Array.BinarySearch(_boundsTicks, now - startTimestamp);
+        var bucket = Array.BinarySearch(_boundsTicks, (long)(seconds * _frequency));
         Interlocked.Increment(ref slot.Latency[bucket < 0 ? ~bucket : bucket]);
     }
 

@@ -13,10 +13,10 @@ public sealed class TrafficStatsTests
         var time = new FakeTimeProvider();
         using var stats = new TrafficStats(time);
 
-        Record(stats, time, TimeSpan.FromMilliseconds(4), 200);
-        Record(stats, time, TimeSpan.FromMilliseconds(4), 503, GatewayReason.NoHealthyDestination);
+        Record(stats, TimeSpan.FromMilliseconds(4), 200);
+        Record(stats, TimeSpan.FromMilliseconds(4), 503, GatewayReason.NoHealthyDestination);
         time.Advance(TimeSpan.FromSeconds(1));
-        Record(stats, time, TimeSpan.FromMilliseconds(40), 200);
+        Record(stats, TimeSpan.FromMilliseconds(40), 200);
         time.Advance(TimeSpan.FromSeconds(1));
 
         var series = stats.Read(3);
@@ -34,7 +34,7 @@ public sealed class TrafficStatsTests
         var time = new FakeTimeProvider();
         using var stats = new TrafficStats(time);
 
-        Record(stats, time, TimeSpan.Zero, 200);
+        Record(stats, TimeSpan.Zero, 200);
 
         Assert.Equal(0, stats.Read(5).Requests.Sum());
     }
@@ -44,7 +44,7 @@ public sealed class TrafficStatsTests
     {
         var time = new FakeTimeProvider();
         using var stats = new TrafficStats(time);
-        Record(stats, time, TimeSpan.Zero, 500);
+        Record(stats, TimeSpan.Zero, 500);
 
         time.Advance(TimeSpan.FromSeconds(TrafficStatsConstants.WindowSeconds + TrafficStatsConstants.SpareSlots));
         var series = stats.Read(TrafficStatsConstants.WindowSeconds);
@@ -59,7 +59,7 @@ public sealed class TrafficStatsTests
         var time = new FakeTimeProvider();
         using var stats = new TrafficStats(time);
 
-        Record(stats, time, TimeSpan.Zero, 429, "something-new");
+        Record(stats, TimeSpan.Zero, 429, "something-new");
         time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal(1, stats.Read(1).Rejections["other"][0]);
@@ -90,10 +90,7 @@ public sealed class TrafficStatsTests
         Assert.Equal(TrafficStatsConstants.LatencyBoundsMs[^1], TrafficStats.Quantile(buckets, 0.99));
     }
 
-    private static void Record(TrafficStats stats, FakeTimeProvider time, TimeSpan latency, int status, string? reason = null)
-    {
-        // Starts and ends within the current second: the fake clock is at a whole second.
-        var start = stats.Timestamp() - (long)(latency.TotalSeconds * time.TimestampFrequency);
-        stats.Record(start, status, reason);
-    }
+    // Ends within the current second: the fake clock is at a whole second.
+    private static void Record(TrafficStats stats, TimeSpan latency, int status, string? reason = null) =>
+        stats.Record(latency.TotalSeconds, status, reason);
 }

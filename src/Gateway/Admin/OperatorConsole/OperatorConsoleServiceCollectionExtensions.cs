@@ -7,6 +7,7 @@ internal static class OperatorConsoleServiceCollectionExtensions
     public static IServiceCollection AddOperatorConsole(this IServiceCollection services)
     {
         services.AddSingleton<TrafficStats>();
+        services.AddSingleton<RequestDurationFeed>();
         services.AddSingleton<ConsoleAssets>();
         return services;
     }
