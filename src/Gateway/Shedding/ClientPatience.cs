@@ -18,12 +18,15 @@ namespace Gateway.Shedding;
 /// generator stopping closes every connection at one instant, after waits spread from nothing to the longest (a
 /// benchmark's window ends taught a patience of tens of milliseconds that then refused waiters for 30 s), so a second
 /// whose waits spread more than <see cref="SheddingConstants.MaxPatienceSpread"/> (standard deviation over mean)
-/// teaches nothing.
+/// teaches nothing. The spread is judged as each abandonment comes, so a patience is known as soon as ten alike waits
+/// show it; when a crowd leaves oldest first its first waits are alike, so what a second taught is taken back once its
+/// later waits spread, and waits under <see cref="SheddingConstants.MinClientPatience"/> teach nothing at all.
 /// </remarks>
 internal sealed class ClientPatience
 {
     private readonly long _second;
     private readonly long _memory;
+    private readonly long _shortest;
     private long _bucketStart;
     private int _count;
     private long _sum;
@@ -31,10 +34,16 @@ internal sealed class ClientPatience
     private long _patience;
     private long _until = long.MinValue;
 
+    // What was known before the current second taught anything, to go back to if the second turns out a crowd.
+    private bool _taughtThisSecond;
+    private long _patienceBefore;
+    private long _untilBefore = long.MinValue;
+
     public ClientPatience(TimeProvider time)
     {
         _second = time.TimestampFrequency;
         _memory = (long)(SheddingConstants.ClientPatienceMemory.TotalSeconds * time.TimestampFrequency);
+        _shortest = (long)(SheddingConstants.MinClientPatience.TotalSeconds * time.TimestampFrequency);
         _bucketStart = time.GetTimestamp();
     }
 
@@ -47,16 +56,36 @@ internal sealed class ClientPatience
             _count = 0;
             _sum = 0;
             _sumOfSquares = 0;
+            _taughtThisSecond = false;
         }
 
         var wait = Math.Max(0, waited);
         _count++;
         _sum += wait;
         _sumOfSquares += (double)wait * wait;
-        if (_count >= SheddingConstants.MinAbandonmentsPerSecond && Concentrated())
+        if (_count < SheddingConstants.MinAbandonmentsPerSecond)
         {
+            return;
+        }
+
+        if (Concentrated() && _sum / _count >= _shortest)
+        {
+            if (!_taughtThisSecond)
+            {
+                _taughtThisSecond = true;
+                _patienceBefore = _patience;
+                _untilBefore = _until;
+            }
+
             _patience = _sum / _count;
             _until = now + _memory;
+        }
+        else if (_taughtThisSecond)
+        {
+            // The second's first waits were alike only because the crowd left oldest first.
+            _taughtThisSecond = false;
+            _patience = _patienceBefore;
+            _until = _untilBefore;
         }
     }
 

@@ -154,6 +154,13 @@ internal static class SheddingConstants
     /// </summary>
     public const double MaxPatienceSpread = 0.3;
 
+    /// <summary>
+    /// The shortest patience abandoned waits can teach: a client whose timeout is shorter sends it as its deadline
+    /// (<c>X-Request-Deadline</c>, <c>grpc-timeout</c>), which admission honours per request, so waits this alike and
+    /// this short are connections closing together (a load generator stopping), not clients timing out.
+    /// </summary>
+    public static readonly TimeSpan MinClientPatience = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long a learned client patience (and retry habit) holds after the last second that showed it.</summary>
     public static readonly TimeSpan ClientPatienceMemory = TimeSpan.FromSeconds(30);
 }
