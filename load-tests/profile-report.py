@@ -161,28 +161,35 @@ def table(path, command, unit="request"):
     if not base or not gateways or not all("frames" in r for r in runs):
         return
     # Frame by frame: medians over rounds (a frame absent from a run's busiest 400 counts 0 there).
-    fr = {}
-    for p in proxies:
-        mine = [r for r in runs if r["proxy"] == p]
-        names = set().union(*(r["frames"].keys() for r in mine))
-        fr[p] = {f: statistics.median([r["frames"].get(f, 0) * 1e6 / r["frequency"] / r["requests"] for r in mine]) for f in names}
+    fr = medians(runs, proxies, "frames")
     names = set().union(*(fr[p].keys() for p in proxies))
     top = sorted(names, key=lambda f: -max(abs(fr[g].get(f, 0) - fr[base].get(f, 0)) for g in gateways))[:40]
     print(f"\nThe 40 frames (innermost, self time) whose µs per {unit} differ most between a gateway and {base}:\n")
-    print("| frame | " + " | ".join(proxies) + " | " + " | ".join(f"{g} − {base}" for g in gateways) + " |")
+    rows(fr, [(f"`{f[:110]}`", f) for f in top], "frame", proxies, gateways, base)
+
+
+def medians(runs, proxies, key):
+    """Each proxy's median over rounds of µs per request for every name in the runs' KEY counts."""
+    out = {}
+    for p in proxies:
+        mine = [r for r in runs if r["proxy"] == p]
+        names = set().union(*(r[key].keys() for r in mine))
+        out[p] = {n: statistics.median([r[key].get(n, 0) * 1e6 / r["frequency"] / r["requests"] for r in mine]) for n in names}
+    return out
+
+
+def rows(table, labelled, head, proxies, gateways, base):
+    """A markdown table: one row per (label, name), each proxy's figure and each gateway's difference to base."""
+    print(f"| {head} | " + " | ".join(proxies) + " | " + " | ".join(f"{g} − {base}" for g in gateways) + " |")
     print("|---|" + "---:|" * (len(proxies) + len(gateways)))
-    for f in top:
-        cells = [f"{fr[p].get(f, 0):.2f}" for p in proxies]
-        diffs = [f"{fr[g].get(f, 0) - fr[base].get(f, 0):+.2f}" for g in gateways]
-        print(f"| `{f[:110]}` | " + " | ".join(cells) + " | " + " | ".join(diffs) + " |")
+    for label, name in labelled:
+        cells = [f"{table[p].get(name, 0):.2f}" for p in proxies]
+        diffs = [f"{table[g].get(name, 0) - table[base].get(name, 0):+.2f}" for g in gateways]
+        print(f"| {label} | " + " | ".join(cells) + " | " + " | ".join(diffs) + " |")
 
 
 def steps_table(runs, proxies, gateways, base, unit):
-    st = {}
-    for p in proxies:
-        mine = [r for r in runs if r["proxy"] == p]
-        names = set().union(*(r["steps"].keys() for r in mine))
-        st[p] = {s: statistics.median([r["steps"].get(s, 0) * 1e6 / r["frequency"] / r["requests"] for r in mine]) for s in names}
+    st = medians(runs, proxies, "steps")
     names = set().union(*(st[p].keys() for p in proxies))
     shown = [s for s in sorted(names, key=lambda s: -max(st[g].get(s, 0) - st[base].get(s, 0) for g in gateways))
              if max(abs(st[g].get(s, 0) - st[base].get(s, 0)) for g in gateways) >= 0.05]
@@ -191,12 +198,7 @@ def steps_table(runs, proxies, gateways, base, unit):
           f"arms) is the step's; a sample under one of the framework's own loops (Kestrel's request loop, HttpClient's "
           f"connection, the socket engine, the thread pool) is that loop's; with no step on the stack, \"framework only\". "
           f"Rows that differ from {base} by 0.05 µs or more, biggest gateway excess first:\n")
-    print("| step | " + " | ".join(proxies) + " | " + " | ".join(f"{g} − {base}" for g in gateways) + " |")
-    print("|---|" + "---:|" * (len(proxies) + len(gateways)))
-    for s in shown:
-        cells = [f"{st[p].get(s, 0):.2f}" for p in proxies]
-        diffs = [f"{st[g].get(s, 0) - st[base].get(s, 0):+.2f}" for g in gateways]
-        print(f"| {s} | " + " | ".join(cells) + " | " + " | ".join(diffs) + " |")
+    rows(st, [(s, s) for s in shown], "step", proxies, gateways, base)
 
 
 if __name__ == "__main__":

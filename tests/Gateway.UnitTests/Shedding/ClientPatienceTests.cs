@@ -17,6 +17,16 @@ public sealed class ClientPatienceTests
         }
     }
 
+    // A crowd: count queued clients cut off at one instant after waits spaced evenly from nothing.
+    private void LeaveTogether(ClientPatience patience, int count, double spacingSeconds, bool oldestFirst)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var position = oldestFirst ? count - 1 - i : i;
+            patience.Abandoned(Ticks(spacingSeconds * position), _time.GetTimestamp());
+        }
+    }
+
     [Fact]
     public void Wait_NobodyGaveUp_IsTheConfiguredWait()
     {
@@ -72,10 +82,7 @@ public sealed class ClientPatienceTests
         // 200 queued clients cut off together after waits spread over 0-20 ms: a load balancer or a network blip,
         // not their timeouts.
         var patience = new ClientPatience(_time);
-        for (var i = 0; i < 200; i++)
-        {
-            patience.Abandoned(Ticks(0.0001 * i), _time.GetTimestamp());
-        }
+        LeaveTogether(patience, 200, 0.0001, oldestFirst: false);
 
         Assert.False(patience.Known(_time.GetTimestamp()));
         Assert.Equal(Ticks(2), patience.Wait(Ticks(2), 0, _time.GetTimestamp()));
@@ -102,10 +109,7 @@ public sealed class ClientPatienceTests
         // 0.1 s of each other and, judged alone, taught a patience (the short-wait version refused a benchmark's next
         // window as backlog: 7,510 of 69,627 requests).
         var patience = new ClientPatience(_time);
-        for (var i = 199; i >= 0; i--)
-        {
-            patience.Abandoned(Ticks(0.01 * i), _time.GetTimestamp());
-        }
+        LeaveTogether(patience, 200, 0.01, oldestFirst: true);
 
         Assert.False(patience.Known(_time.GetTimestamp()));
         Assert.Equal(Ticks(2), patience.Wait(Ticks(2), 0, _time.GetTimestamp()));
@@ -119,10 +123,7 @@ public sealed class ClientPatienceTests
         var patience = new ClientPatience(_time);
         AbandonAfter(patience, 0.95, SheddingConstants.MinAbandonmentsPerSecond);
         _time.Advance(TimeSpan.FromSeconds(1.5));
-        for (var i = 199; i >= 0; i--)
-        {
-            patience.Abandoned(Ticks(0.01 * i), _time.GetTimestamp());
-        }
+        LeaveTogether(patience, 200, 0.01, oldestFirst: true);
 
         Assert.True(patience.Known(_time.GetTimestamp()));
         Assert.Equal(Ticks(0.95), patience.Wait(Ticks(2), 0, _time.GetTimestamp()), Ticks(0.001));
