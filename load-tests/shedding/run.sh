@@ -85,13 +85,16 @@ curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second, and,
 # from the gateway's own request-duration histogram, how many refusals so far took over 5 ms and how many critical
 # answers over 100 ms (the two criteria on the gateway's clock), and the gateway's garbage-collection pauses in ms, so
-# that a run that misses one says when, and whether the gateway had stopped for its GC then.
+# that a run that misses one says when, and whether the gateway had stopped for its GC then; then whether the limit was
+# still finding capacity (slow start) and the default priority's refusals so far as backlog and as queue_timeout, which
+# tell a refusal on the queue's pace from one at the end of the wait. SHEDDING_SAMPLE_SECONDS=0.1 samples finer.
 mkdir -p "$out/gateway"
 python3 -c '
-import json, sys, time, urllib.request
+import json, re, sys, time, urllib.request
 sys.path.insert(0, "load-tests/shedding")
 from summarise import buckets, counter
 scrape = sys.argv[1]
+interval = float(sys.argv[2])
 begin = time.monotonic()
 def slow_counts():
     with urllib.request.urlopen("http://127.0.0.1:29901/metrics", timeout=1) as r, open(scrape, "wb") as f:
@@ -100,17 +103,23 @@ def slow_counts():
     late = refusals.get(float("inf"), 0) - refusals.get(0.005, 0)
     slow = critical.get(float("inf"), 0) - critical.get(0.1, 0)
     return late, slow, int(1000 * counter(scrape, "dotnet_gc_pause_time_seconds_total"))
-print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms", flush=True)
+def refused(reason):
+    pattern = re.compile(r"^gateway_shedding_rejections_total\{.*gateway_priority=\"default\".*gateway_shedding_reason=\"" + reason + r"\"\} (\d+)")
+    with open(scrape, encoding="utf-8") as f:
+        return sum(int(m.group(1)) for m in map(pattern.match, f) if m)
+print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms finding_capacity default_backlog default_queue_timeout", flush=True)
 while True:
-    time.sleep(0.5)
+    time.sleep(interval)
     try:
         with urllib.request.urlopen("http://127.0.0.1:29901/admin/clusters", timeout=1) as r:
             c = json.load(r)["clusters"][0]
         late, critical, gc = slow_counts()
-        print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, gc, flush=True)
+        finding = {True: 1, False: 0}.get(c.get("findingCapacity"), "-")
+        print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, gc,
+              finding, refused("backlog"), refused("queue_timeout"), flush=True)
     except Exception as e:
         print(f"{time.monotonic() - begin:.1f} error {e}", flush=True)
-' "$logs/metrics-now.txt" >"$out/gateway/limit-timeline.txt" &
+' "$logs/metrics-now.txt" "${SHEDDING_SAMPLE_SECONDS:-0.5}" >"$out/gateway/limit-timeline.txt" &
 sampler=$!
 "${loadtest[@]}" reconnect-storm --target http://127.0.0.1:28080 --control http://127.0.0.1:25100 \
   --out "$out/gateway" --quiet "${storm[@]}"

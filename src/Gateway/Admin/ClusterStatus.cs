@@ -11,8 +11,8 @@ namespace Gateway.Admin;
 /// <remarks>
 /// With <c>Gateway:Shedding</c> enabled: <see cref="ConcurrencyLimit"/> (the adaptive limit now),
 /// <see cref="InFlight"/> (requests admitted under it), <see cref="Queued"/> (waiting for a slot), <see cref="ClientsRetry"/>
-/// (how its refused clients were last seen retrying) and <see cref="QueueWaitSeconds"/> (the longest wait in the queue
-/// that follows from it); otherwise null.
+/// (how its refused clients were last seen retrying), <see cref="QueueWaitSeconds"/> (the longest wait in the queue
+/// that follows from it) and <see cref="FindingCapacity"/> (the limit still in slow start); otherwise null.
 /// </remarks>
 internal sealed record ClusterStatus(
     string Id,
@@ -34,6 +34,8 @@ internal sealed record ClusterStatus(
     public string? ClientsRetry { get; init; }
 
     public double? QueueWaitSeconds { get; init; }
+
+    public bool? FindingCapacity { get; init; }
 
     public static IReadOnlyList<ClusterStatus> From(IProxyStateLookup state, FailoverRouter router, OutlierTracker outliers, ResilienceRegistry resilience, SheddingRegistry shedding)
     {
@@ -82,6 +84,7 @@ internal sealed record ClusterStatus(
                 Queued = shedder?.Queued,
                 ClientsRetry = shedder?.ClientsRetry,
                 QueueWaitSeconds = shedder?.QueueWaitNow.TotalSeconds,
+                FindingCapacity = shedder?.Limit.FindingCapacity,
             });
         }
 

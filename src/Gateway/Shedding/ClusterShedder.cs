@@ -183,7 +183,7 @@ internal sealed class ClusterShedder
                 _drainLimitTotal[(int)priority] = 0;
             }
 
-            waiter = new Waiter(now, clientDeadline);
+            waiter = new Waiter(now, clientDeadline, queueWait);
             // The queue's wait as it stands now, or its client's own deadline if sooner, which ends the wait with a
             // 503 and a Retry-After while the client still listens, in case the sweep has no pace to judge it by (the
             // limit still finding capacity, the queue just filled).
@@ -499,7 +499,8 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// Refuses now, as <c>backlog</c>, the waiters that the measured drain rate of their queue will not reach before
-    /// their QueueTimeout ends even if it doubles: the n-th live waiter is expected n / rate from now. Without this a waiter let in on a
+    /// the wait they were let in on ends (QueueTimeout or PacedQueueTimeout, as the clients' habit was then) even if it
+    /// doubles: the n-th live waiter is expected n / rate from now. Without this a waiter let in on a
     /// rate that then fell waits the whole QueueTimeout to be refused (the storm proof's refusal p99 of 2.1 s); with
     /// it, its client hears as soon as the queue's pace says so. Under _queueLock.
     /// </summary>
@@ -512,9 +513,9 @@ internal sealed class ClusterShedder
         }
 
         // Within the clients' patience when they were seen giving up sooner than QueueTimeout: a waiter granted after
-        // it would be served to nobody.
+        // it would be served to nobody. long.MaxValue while it is not known.
         var latency = LatencyTicks;
-        var deadline = _patience.Wait(QueueWait(now), latency, now);
+        var patience = _patience.Wait(long.MaxValue, latency, now);
         for (var p = 0; p < RequestPriorities.Count; p++)
         {
             if (_queuedByPriority[p] == 0 || !TryMeasureDrain(p, now, out var grants, out var over))
@@ -532,8 +533,15 @@ internal sealed class ClusterShedder
 
                 // Not reached before its wait ends even at QueueSweepPaceMargin times the pace (at the limit now).
                 position++;
+                // Its wait is the one it was let in on, not the queue's wait now: the wait shortens when the clients
+                // are seen waiting out Retry-After, and judged on the shorter one every waiter let in on the longer
+                // that had already waited past it was refused at once, a batch of late refusals that the queue would
+                // have served in time (storm 054143: 135 refused after 0.5 s, 1 s into the storm, when the warm-up's
+                // clients, judged naive, gave way to the storm's). When the wait lengthens, a waiter's own timer still
+                // ends it at the shorter one; judged on the longer, it was kept, to be refused there as queue_timeout.
                 // Or by the deadline its client sent, less twice the latency, as on arrival.
-                var left = Math.Min(waiter.EnqueuedAt + deadline, waiter.ClientDeadline - (2 * latency)) - now;
+                var deadline = waiter.EnqueuedAt + Math.Min(waiter.AdmittedWait, patience);
+                var left = Math.Min(deadline, waiter.ClientDeadline - (2 * latency)) - now;
                 if ((double)position * over > SheddingConstants.QueueSweepPaceMargin * grants * left && waiter.TryExpire())
                 {
                     // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
@@ -630,10 +638,11 @@ internal sealed class ClusterShedder
         private readonly TaskCompletionSource<int> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state;
 
-        public Waiter(long enqueuedAt, long clientDeadline)
+        public Waiter(long enqueuedAt, long clientDeadline, long queueWait)
         {
             EnqueuedAt = enqueuedAt;
             ClientDeadline = clientDeadline;
+            AdmittedWait = queueWait;
         }
 
         /// <summary>When it joined the queue (<see cref="TimeProvider"/> timestamp).</summary>
@@ -641,6 +650,9 @@ internal sealed class ClusterShedder
 
         /// <summary>When its client said it gives up (<see cref="TimeProvider"/> timestamp); long.MaxValue if it did not say.</summary>
         public long ClientDeadline { get; }
+
+        /// <summary>The queue's wait when it joined (QueueTimeout or PacedQueueTimeout, in ticks): how long it may wait.</summary>
+        public long AdmittedWait { get; }
 
         /// <summary>Out of the queue but still in its <see cref="Queue{T}"/>: abandoned, or refused by the sweep.</summary>
         public bool Ended => Volatile.Read(ref _state) is TimedOut or Cancelled or ExpiredState;

@@ -36,7 +36,8 @@ public sealed record SheddingOptions
     /// <summary>
     /// The longest a request waits in the queue while the cluster's refused clients are seen waiting out their
     /// <c>Retry-After</c>, or before refusals have said which (never more than <see cref="QueueTimeout"/>). Default
-    /// 500 ms (a prompt refusal costs such a client nothing, a long wait risks its timeout), range 0 to 10 s.
+    /// 500 ms (a prompt refusal costs such a client nothing, a long wait risks its timeout), range 0 to 10 s. When that
+    /// judgement changes, requests already waiting keep the wait they were let in on.
     /// </summary>
     public TimeSpan PacedQueueTimeout { get; init; } = SheddingConstants.DefaultPacedQueueTimeout;
 

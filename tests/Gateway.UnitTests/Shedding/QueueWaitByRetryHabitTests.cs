@@ -43,6 +43,116 @@ public sealed class QueueWaitByRetryHabitTests
         Assert.True(shedder.Habit.RetriesAtOnce(_time.GetTimestamp()));
     }
 
+    /// <summary>
+    /// A limit fixed at 1 and held, 2 s QueueTimeout, 500 ms PacedQueueTimeout, and <paramref name="waiting"/> default
+    /// waiters queued at once; the test frees a slot every 100 ms, so the queue is served at 10 a second.
+    /// </summary>
+    private (ClusterShedder Shedder, List<Task<string?>> Waiters) HeldAtOne(int waiting, Action<ClusterShedder>? before = null)
+    {
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { MinLimit = 1, MaxLimit = 1, InitialLimit = 1, CriticalReservedFraction = 0, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(2), PacedQueueTimeout = TimeSpan.FromMilliseconds(500) },
+            _time);
+        Assert.True(shedder.TryEnter(RequestPriority.Default));
+        before?.Invoke(shedder);
+        var waiters = Enumerable.Range(0, waiting).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        return (shedder, waiters);
+    }
+
+    /// <summary>Twenty refused connections ask again 50 ms later: the clients retry at once, judged on the spot.</summary>
+    private void SeeRetriesAtOnceWithin50Ms(ClusterShedder shedder)
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            shedder.Habit.Refused($"early{i}", s_route, _time.GetTimestamp());
+        }
+
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        for (var i = 0; i < 20; i++)
+        {
+            shedder.Habit.Arrived($"early{i}", s_route, _time.GetTimestamp());
+        }
+
+        Assert.True(shedder.Habit.RetriesAtOnce(_time.GetTimestamp()));
+    }
+
+    /// <summary>A bucket of twenty refusals that nobody retries early: the clients wait out Retry-After.</summary>
+    private void SeeClientsWaitOutRetryAfter(ClusterShedder shedder)
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            shedder.Habit.Refused($"paced{i}", s_route, _time.GetTimestamp());
+        }
+
+        _time.Advance(SheddingConstants.RetryHabitBucket);
+        shedder.Habit.Arrived("someone", s_route, _time.GetTimestamp());
+        Assert.True(shedder.Habit.WaitsOutRetryAfter(_time.GetTimestamp()));
+    }
+
+    private static async Task AssertRefusedAsBacklogWithoutWaitingAsync(IEnumerable<Task<string?>> waiters)
+    {
+        foreach (var waiter in waiters)
+        {
+            Assert.Equal(SheddingReasons.Backlog, await waiter.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
+        }
+    }
+
+    [Fact]
+    public async Task WaitShortensWhileQueued_WaitersKeepTheWaitTheyWereAdmittedUnder()
+    {
+        // Admitted under the 2 s wait of clients that retry at once, 12 waiters; 7 served in 700 ms.
+        var (shedder, waiters) = HeldAtOne(12, SeeClientsRetryAtOnce);
+        for (var i = 0; i < 7; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Take(7), w => Assert.Null(w.Result));
+
+        // The clients turn out to wait out Retry-After (storm 054143: the warm-up's clients had been judged naive):
+        // the queue's wait is 500 ms from now on. The 5 left have waited 950 ms, and the queue reaches all of them
+        // within the 2 s they were let in on; refused on the new wait, they were a batch of late refusals.
+        SeeClientsWaitOutRetryAfter(shedder);
+        shedder.Exit();
+        Assert.Null(await waiters[7]);
+        Assert.All(waiters.Skip(8), w => Assert.False(w.IsCompleted));
+
+        // A newcomer is judged on the new wait: 4 ahead at 8 a second do not drain within 400 ms (500 ms less its slip).
+        var late = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
+        Assert.True(late.IsCompleted, "refused on arrival");
+        Assert.Equal(SheddingReasons.Backlog, await late);
+
+        for (var i = 0; i < 4; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Skip(8), w => Assert.Null(w.Result));
+    }
+
+    [Fact]
+    public async Task WaitLengthensWhileQueued_WaitersTheirOwnWaitWillNotReachHearNow()
+    {
+        // Admitted under the paced 500 ms wait (no refusals yet), 12 waiters; the clients are then seen retrying at
+        // once, which lengthens the wait for newcomers only: those queued still time out at 500 ms.
+        var (shedder, waiters) = HeldAtOne(12);
+        SeeRetriesAtOnceWithin50Ms(shedder);
+        shedder.Exit();
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        // 4 served in 350 ms, 11 a second. With 150 ms left, even at twice that pace only the next 3 are reached: the
+        // other 5 hear now, not from their timers at 500 ms as queue_timeout (judged on the 2 s wait, nobody would be).
+        Assert.All(waiters.Take(4), w => Assert.Null(w.Result));
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(7));
+        Assert.All(waiters.Skip(4).Take(3), w => Assert.False(w.IsCompleted));
+    }
+
     [Fact]
     public async Task BeforeRefusalsSayHowClientsRetry_AWaiterWaitsThePacedQueueTimeout()
     {
