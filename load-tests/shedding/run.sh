@@ -45,6 +45,8 @@ while [ $# -gt 0 ]; do
     --gateway-set) gateway_args+=("--$2"); shift 2 ;;
     --gateway-env) gateway_env+=("$2"); shift 2 ;;
     --haproxy) haproxy=1; shift ;;
+    # Before anything is built: asking how to use it must not cost a Release build.
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) pass+=("$1"); shift ;;
   esac
 done
