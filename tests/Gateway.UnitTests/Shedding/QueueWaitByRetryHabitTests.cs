@@ -25,19 +25,10 @@ public sealed class QueueWaitByRetryHabitTests
         return shedder;
     }
 
+    /// <summary>As <see cref="SeeRetriesAtOnceWithin50Ms"/>, then a whole habit bucket later: the judgement stands.</summary>
     private void SeeClientsRetryAtOnce(ClusterShedder shedder)
     {
-        for (var i = 0; i < 20; i++)
-        {
-            shedder.Habit.Refused($"c{i}", s_route, _time.GetTimestamp());
-        }
-
-        _time.Advance(TimeSpan.FromMilliseconds(50));
-        for (var i = 0; i < 20; i++)
-        {
-            shedder.Habit.Arrived($"c{i}", s_route, _time.GetTimestamp());
-        }
-
+        SeeRetriesAtOnceWithin50Ms(shedder);
         _time.Advance(SheddingConstants.RetryHabitBucket);
         shedder.Habit.Arrived("next", s_route, _time.GetTimestamp());
         Assert.True(shedder.Habit.RetriesAtOnce(_time.GetTimestamp()));
