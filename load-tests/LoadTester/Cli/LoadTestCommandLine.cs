@@ -35,9 +35,10 @@ internal static class LoadTestCommandLine
           --paths P1,P2             steady/spike/region-outage paths, round robin; default /api/steady
 
         clients
-          --policy LIST             retry policies, one run each: none, immediate, exponential-jitter, honour-retry-after
+          --policy LIST             retry policies, one run each: none, immediate, exponential-jitter, honour-retry-after,
+                                    fixed (waits --retry-base before every retry, whatever the server says)
           --max-retries N           default 5
-          --retry-base DUR          first backoff of the exponential policies; default 100ms
+          --retry-base DUR          first backoff of the exponential policies, every pause of fixed; default 100ms
           --retry-max DUR           longest wait, Retry-After included; default 10s
           --connection MODE         keep-alive | per-session; default per-session for reconnect-storm, else keep-alive
           --settle DUR              pause between policy runs; default 5s

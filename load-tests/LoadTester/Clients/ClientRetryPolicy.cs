@@ -14,6 +14,12 @@ internal enum ClientRetryPolicy
 
     /// <summary>Waits what the server's <c>Retry-After</c> says; exponential with jitter when it says nothing.</summary>
     HonourRetryAfter,
+
+    /// <summary>
+    /// Tries again after the same short pause every time (<c>--retry-base</c>), whatever the server says: the naive
+    /// client of a reconnect loop with a sleep in it, as in issue 15's storm ("naive clients retrying after 50 ms").
+    /// </summary>
+    Fixed,
 }
 
 internal static class ClientRetryPolicyNames
@@ -22,6 +28,7 @@ internal static class ClientRetryPolicyNames
     {
         ["none"] = ClientRetryPolicy.None,
         ["immediate"] = ClientRetryPolicy.Immediate,
+        ["fixed"] = ClientRetryPolicy.Fixed,
         ["exponential-jitter"] = ClientRetryPolicy.ExponentialJitter,
         ["honour-retry-after"] = ClientRetryPolicy.HonourRetryAfter,
     };

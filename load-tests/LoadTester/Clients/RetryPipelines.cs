@@ -25,6 +25,10 @@ internal static class RetryPipelines
                 options.BackoffType = DelayBackoffType.Constant;
                 options.Delay = TimeSpan.Zero;
                 break;
+            case ClientRetryPolicy.Fixed:
+                options.BackoffType = DelayBackoffType.Constant;
+                options.Delay = settings.BaseDelay;
+                break;
             case ClientRetryPolicy.ExponentialJitter:
                 options.BackoffType = DelayBackoffType.Exponential;
                 options.UseJitter = true;

@@ -36,6 +36,18 @@ public sealed class RetryPipelinesTests
     }
 
     [Fact]
+    public async Task Fixed_AlwaysFailing_WaitsTheBaseDelayEveryTime_IgnoringRetryAfter()
+    {
+        var settings = RetrySettings.Default with { MaxRetries = 4, BaseDelay = TimeSpan.FromMilliseconds(50) };
+
+        var attempts = await RunAsync(ClientRetryPolicy.Fixed, settings, _ => s_unavailable with { RetryAfter = TimeSpan.FromSeconds(3) });
+
+        var gaps = attempts.Zip(attempts.Skip(1), (a, b) => b - a).ToList();
+        Assert.Equal(5, attempts.Count);
+        Assert.All(gaps, g => Assert.InRange(g, settings.BaseDelay, settings.BaseDelay + s_step));
+    }
+
+    [Fact]
     public async Task ExponentialJitter_AlwaysFailing_WaitsJitteredAndCapped()
     {
         var settings = new RetrySettings(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
@@ -87,6 +99,7 @@ public sealed class RetryPipelinesTests
     [InlineData("immediate", 1)]
     [InlineData("exponential-jitter", 2)]
     [InlineData("Honour-Retry-After", 3)]
+    [InlineData("fixed", 4)]
     public void Parse_Names_RoundTrip(string name, int policy)
     {
         Assert.Equal((ClientRetryPolicy)policy, ClientRetryPolicyNames.Parse(name));
