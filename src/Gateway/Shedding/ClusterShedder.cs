@@ -5,7 +5,8 @@ namespace Gateway.Shedding;
 /// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
 /// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
 /// up to PacedQueueTimeout, or QueueTimeout while the cluster's clients are seen retrying refusals at once
-/// (<see cref="RetryHabit"/>); a freed slot goes to the oldest waiter of the highest priority that fits. A full queue makes
+/// (<see cref="RetryHabit"/>), a critical one no longer than CriticalQueueTimeout; a freed slot goes to the oldest waiter
+/// of the highest priority that fits, so while a higher priority's queue stands the lower ones are refused. A full queue makes
 /// room for a higher priority by refusing the oldest waiter of the lowest one. A priority's queue that stands (has not
 /// emptied for StandingQueueInterval) drops, as CoDel does, the waiters that have waited longer than StandingQueueWait.
 /// </summary>
@@ -47,6 +48,7 @@ internal sealed class ClusterShedder
     private readonly long _sweepInterval;
     private readonly long _queueTimeout;
     private readonly long _pacedQueueTimeout;
+    private readonly long _criticalQueueTimeout;
     private readonly long _sheddableCalm;
     private readonly ClientPatience _patience;
     private long _lastSweep;
@@ -57,6 +59,10 @@ internal sealed class ClusterShedder
     // When a request above sheddable last had to queue; under _queueLock. Far enough back to be "never" without the
     // subtraction from a timestamp overflowing.
     private long _aboveSheddableQueuedAt = long.MinValue / 2;
+
+    // When each priority's queue was last seen standing (HigherPriorityStands); under _queueLock. "Never" as above.
+    private readonly long[] _stoodAt = [long.MinValue / 2, long.MinValue / 2, long.MinValue / 2];
+    private readonly long _standingCalm;
 
     public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null, ILogger? logger = null)
     {
@@ -72,9 +78,11 @@ internal sealed class ClusterShedder
         _standingInterval = (long)(options.StandingQueueInterval.TotalSeconds * time.TimestampFrequency);
         _queueTimeout = (long)(options.QueueTimeout.TotalSeconds * time.TimestampFrequency);
         _pacedQueueTimeout = Math.Min(_queueTimeout, (long)(options.PacedQueueTimeout.TotalSeconds * time.TimestampFrequency));
+        _criticalQueueTimeout = (long)(options.CriticalQueueTimeout.TotalSeconds * time.TimestampFrequency);
         _drainBucket = (long)(SheddingConstants.DrainRateBucket.TotalSeconds * time.TimestampFrequency);
         _sweepInterval = (long)(SheddingConstants.QueueSweepInterval.TotalSeconds * time.TimestampFrequency);
         _sheddableCalm = (long)(SheddingConstants.SheddableQueueCalm.TotalSeconds * time.TimestampFrequency);
+        _standingCalm = (long)(SheddingConstants.HigherQueueStandingCalm.TotalSeconds * time.TimestampFrequency);
         _patience = new ClientPatience(time);
         Habit = new RetryHabit(time, clusterId, logger, options.QueueTimeout, TimeSpan.FromSeconds(_pacedQueueTimeout / (double)time.TimestampFrequency));
     }
@@ -152,10 +160,11 @@ internal sealed class ClusterShedder
                 ? long.MaxValue
                 : now + (long)(clientBudget.TotalSeconds * _time.TimestampFrequency);
             var ownWait = clientDeadline == long.MaxValue ? long.MaxValue : clientDeadline - (2 * LatencyTicks) - now;
-            var queueWait = QueueWait(now);
+            var queueWait = QueueWait(priority, now);
             if (queueWait <= 0)
             {
-                // PacedQueueTimeout 0: clients that wait out Retry-After are refused rather than queued.
+                // PacedQueueTimeout 0: clients that wait out Retry-After are refused rather than queued (and
+                // CriticalQueueTimeout 0, critical requests).
                 return SheddingReasons.QueueFull;
             }
 
@@ -316,17 +325,20 @@ internal sealed class ClusterShedder
     /// </summary>
     private void RefuseSheddableWaiters()
     {
-        const int sheddable = (int)RequestPriority.Sheddable;
-        if (_queuedByPriority[sheddable] == 0)
+        if (_queuedByPriority[(int)RequestPriority.Sheddable] > 0)
         {
-            return;
+            RefuseAll((int)RequestPriority.Sheddable);
         }
+    }
 
-        while (_queues[sheddable].TryDequeue(out var waiter))
+    /// <summary>Refuses, as <c>backlog</c>, every waiter of <paramref name="priority"/>; under _queueLock.</summary>
+    private void RefuseAll(int priority)
+    {
+        while (_queues[priority].TryDequeue(out var waiter))
         {
             if (waiter.TryExpire())
             {
-                CountOut(sheddable);
+                CountOut(priority);
             }
         }
     }
@@ -358,7 +370,7 @@ internal sealed class ClusterShedder
     /// Refusing such a request on arrival answers it in microseconds instead of after QueueTimeout, holds no timer,
     /// and lets the queue serve the ones it can: a storm is refused at the door, not at the end of the queue.
     /// </summary>
-    /// <param name="queueWait">The queue's wait now (<see cref="QueueWait"/>), in ticks: QueueTimeout or, for paced clients, less.</param>
+    /// <param name="queueWait">The queue's wait now (<see cref="QueueWait(RequestPriority, long)"/>), in ticks: QueueTimeout or, for paced clients, less.</param>
     /// <param name="ownWait">The longest this request may wait by its client's own deadline, in ticks; long.MaxValue for none.</param>
     private bool BacklogOutlastsWait(RequestPriority priority, long now, long queueWait, long ownWait)
     {
@@ -377,12 +389,26 @@ internal sealed class ClusterShedder
             return false;
         }
 
+        if (HigherPriorityStands((int)priority, now))
+        {
+            // Every slot that frees goes to the standing queue above: this request would wait only to be refused at
+            // the end of its wait (a storm of critical calls at the backend's whole capacity, 5,000 sessions within
+            // 2 s, refused 45% of the default calls after they had waited, by the sweep once their pace was measured).
+            return true;
+        }
+
         var wait = IsStanding((int)priority, now) ? Math.Min(_standingWait, queueWait) : queueWait;
         if (ownWait < wait)
         {
             // Its client's own deadline, with room for the queue's pace to slip: a request let in at the very edge of
             // it missed it whenever the pace fell a few percent, and was refused at that deadline instead of now.
             wait = Math.Min(wait, ownWait - (long)(ownWait * SheddingConstants.ClientDeadlinePaceSlip));
+        }
+        else if (priority == RequestPriority.Critical && queueWait == _criticalQueueTimeout)
+        {
+            // The critical wait is a few service times, so a few percent of slip in the pace is most of it: let in only
+            // those the queue reaches within half of it (a storm refused 300 critical waiters at the end of 50 ms).
+            wait -= (long)(wait * SheddingConstants.CriticalQueuePaceSlip);
         }
         else if (queueWait < _queueTimeout)
         {
@@ -518,7 +544,19 @@ internal sealed class ClusterShedder
         var patience = _patience.Wait(long.MaxValue, latency, now);
         for (var p = 0; p < RequestPriorities.Count; p++)
         {
-            if (_queuedByPriority[p] == 0 || !TryMeasureDrain(p, now, out var grants, out var over))
+            if (_queuedByPriority[p] == 0)
+            {
+                continue;
+            }
+
+            if (HigherPriorityStands(p, now))
+            {
+                // As on arrival: they would only wait out their wait. Told now, not when their pace has been measured.
+                RefuseAll(p);
+                continue;
+            }
+
+            if (!TryMeasureDrain(p, now, out var grants, out var over))
             {
                 continue;
             }
@@ -557,6 +595,36 @@ internal sealed class ClusterShedder
     /// PacedQueueTimeout (no more than QueueTimeout) while they wait out Retry-After or before refusals said which.
     /// </summary>
     private long QueueWait(long now) => Habit.RetriesAtOnce(now) ? _queueTimeout : _pacedQueueTimeout;
+
+    /// <summary>The longest a request of <paramref name="priority"/> may wait now, in ticks: a critical one no more than CriticalQueueTimeout.</summary>
+    private long QueueWait(RequestPriority priority, long now) =>
+        priority == RequestPriority.Critical ? Math.Min(QueueWait(now), _criticalQueueTimeout) : QueueWait(now);
+
+    /// <summary>
+    /// Whether a priority above <paramref name="priority"/> has held waiters for StandingQueueInterval without emptying,
+    /// or did within the last HigherQueueStandingCalm: its arrivals then outrun the slots that free, each of which goes
+    /// to it first, so this priority's waiters would be served only once that ends. Under _queueLock.
+    /// </summary>
+    private bool HigherPriorityStands(int priority, long now)
+    {
+        for (var p = 0; p < priority; p++)
+        {
+            if (_queuedByPriority[p] > 0 && now - _nonEmptySince[p] >= _standingInterval)
+            {
+                _stoodAt[p] = now;
+                return true;
+            }
+
+            if (now - _stoodAt[p] < _standingCalm)
+            {
+                // Its queue empties for moments between bursts and stands again StandingQueueInterval later: default
+                // requests queued in those moments were refused then, after waiting (the storm's late refusals).
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The backend latency a request granted now should see, in ticks, for the patience deadline: the last window's

@@ -42,6 +42,15 @@ public sealed record SheddingOptions
     public TimeSpan PacedQueueTimeout { get; init; } = SheddingConstants.DefaultPacedQueueTimeout;
 
     /// <summary>
+    /// The longest a <c>critical</c> request waits in the queue, whichever of the two waits above is in force: critical
+    /// routes are the ones whose latency matters, and one that would wait longer is refused with a <c>Retry-After</c>
+    /// instead (on arrival when its queue's pace says so). Default 50 ms (with a backend answering within 50 ms, an
+    /// answer within 100 ms), range 0 to 10 s; 0 refuses a critical request that finds no slot, and the queue's wait or
+    /// more gives critical requests the same wait as others.
+    /// </summary>
+    public TimeSpan CriticalQueueTimeout { get; init; } = SheddingConstants.DefaultCriticalQueueTimeout;
+
+    /// <summary>
     /// CoDel's drop for a queue that stands: once the queue has not emptied for <see cref="StandingQueueInterval"/>, a
     /// waiter that has waited longer than this is refused (reason <c>queue_standing</c>) instead of served, and a
     /// newcomer is refused on arrival when the backlog ahead would outlast this rather than <see cref="QueueTimeout"/>.

@@ -435,7 +435,7 @@ public sealed class ClusterShedderTests
     {
         var shedder = new ClusterShedder(
             "api",
-            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds), PacedQueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds) },
+            new SheddingOptions { Enabled = true, MinLimit = 1, MaxLimit = 1, InitialLimit = 1, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds), PacedQueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds), CriticalQueueTimeout = TimeSpan.FromSeconds(queueTimeoutSeconds) },
             _time);
         Assert.True(shedder.TryEnter(RequestPriority.Default));
         var waiters = Enumerable.Range(0, 30).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();

@@ -93,6 +93,7 @@ public sealed class SheddingOptionsTests
         { new SheddingOptions { QueueTimeout = TimeSpan.FromSeconds(11) }, "QueueTimeout", "between 00:00:00 and 00:00:10" },
         { new SheddingOptions { QueueTimeout = TimeSpan.FromMilliseconds(-1) }, "QueueTimeout", "between 00:00:00 and 00:00:10" },
         { new SheddingOptions { PacedQueueTimeout = TimeSpan.FromSeconds(11) }, "PacedQueueTimeout", "between 00:00:00 and 00:00:10" },
+        { new SheddingOptions { CriticalQueueTimeout = TimeSpan.FromSeconds(-1) }, "CriticalQueueTimeout", "between 00:00:00 and 00:00:10" },
         { new SheddingOptions { CriticalReservedFraction = 0.95 }, "CriticalReservedFraction", "between 0 and 0.9" },
         { new SheddingOptions { SheddableFraction = double.NaN }, "SheddableFraction", "between 0 and 1" },
         { new SheddingOptions { Tolerance = 0.9 }, "Tolerance", "between 1 and 10" },

@@ -21,6 +21,7 @@ internal static class SheddingValidator
         errors.RequireRange($"{Path}:QueueLimit", shedding.QueueLimit, SheddingConstants.MinQueueLimit, SheddingConstants.MaxQueueLimit);
         errors.RequireRange($"{Path}:QueueTimeout", shedding.QueueTimeout, SheddingConstants.MinQueueTimeout, SheddingConstants.MaxQueueTimeout);
         errors.RequireRange($"{Path}:PacedQueueTimeout", shedding.PacedQueueTimeout, SheddingConstants.MinQueueTimeout, SheddingConstants.MaxQueueTimeout);
+        errors.RequireRange($"{Path}:CriticalQueueTimeout", shedding.CriticalQueueTimeout, SheddingConstants.MinQueueTimeout, SheddingConstants.MaxQueueTimeout);
         errors.RequireRange($"{Path}:StandingQueueWait", shedding.StandingQueueWait, SheddingConstants.MinQueueTimeout, SheddingConstants.MaxQueueTimeout);
         errors.RequireRange($"{Path}:StandingQueueInterval", shedding.StandingQueueInterval, SheddingConstants.MinStandingQueueInterval, SheddingConstants.MaxQueueTimeout);
         errors.RequireRange($"{Path}:CriticalReservedFraction", shedding.CriticalReservedFraction, SheddingConstants.MinCriticalReservedFraction, SheddingConstants.MaxCriticalReservedFraction);
