@@ -36,6 +36,7 @@ public sealed class SheddingTests(ITestOutputHelper output)
                 // Long enough that a critical request never times out in the queue on a machine busy with the rest
                 // of the suite: critical waiters take every slot that frees before anyone else.
                 ["QueueTimeout"] = "00:00:00.500",
+                ["CriticalQueueTimeout"] = "00:00:00.500",
             },
         };
         return config;
