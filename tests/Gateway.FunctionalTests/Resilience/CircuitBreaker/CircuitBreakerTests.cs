@@ -130,12 +130,49 @@ public sealed class CircuitBreakerTests(ITestOutputHelper output)
         Assert.Equal("closed", await CircuitAsync(gateway, "eu-2"));
     }
 
-    [Fact]
-    public async Task ClientErrors_DoNotOpenTheCircuit()
+    // With retries on (2 attempts) the breaker's report on a first attempt rides on the total timeout's await; with
+    // them off (1) the breaker step awaits the attempt itself. Both must judge alike.
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    public async Task TimedOutAttempts_OpenTheCircuit(int maxAttempts, bool attemptTimeout)
+    {
+        await using var backends = await Backends.StartAsync("eu-1@eu-west");
+        backends.Instances[0].Faults.Hang = true;
+        var policy = Policy(breakDuration: "00:00:30", maxBreakDuration: "00:01:00");
+        policy["CircuitBreaker"]!["MinimumThroughput"] = 2;
+        policy["Retry"] = new JsonObject { ["MaxAttempts"] = maxAttempts };
+        policy["Timeout"] = attemptTimeout ? "00:00:05" : "00:00:00.300";
+        if (attemptTimeout)
+        {
+            policy["AttemptTimeout"] = "00:00:00.300";
+        }
+
+        await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, policy));
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Proxy.GetAsync("/api/x");
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.Equal("upstream-timeout", Reason(response));
+        }
+
+        Assert.Equal("open", await CircuitAsync(gateway, "eu-1"));
+        using var refused = await gateway.Proxy.GetAsync("/api/x");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("circuit-open", Reason(refused));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ClientErrors_DoNotOpenTheCircuit(int maxAttempts)
     {
         await using var backends = await Backends.StartAsync("eu-1@eu-west");
         var policy = Policy();
         policy["CircuitBreaker"]!["MinimumThroughput"] = 2;
+        policy["Retry"] = new JsonObject { ["MaxAttempts"] = maxAttempts };
         backends.Instances[0].Faults.LatencyMs = 2000;
         await using var gateway = await GatewayTestHost.StartAsync(SingleCluster(backends.Instances, policy));
 
