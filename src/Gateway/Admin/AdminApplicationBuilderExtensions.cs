@@ -14,7 +14,7 @@ internal static class AdminApplicationBuilderExtensions
     {
         listener.Use(static next => connection =>
         {
-            connection.Features.Set(AdminConnectionFeature.Instance);
+            AdminConnectionFeature.Mark(connection);
             return next(connection);
         });
         return listener;

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Configuration;
+using Gateway.Utilities;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Admin;
 
@@ -12,7 +14,9 @@ internal sealed class AdminKeyMiddleware(RequestDelegate next, ConfigSnapshotSou
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var metadata = context.GetEndpoint()?.Metadata.GetMetadata<AdminEndpointMetadata>();
+        // The endpoint through the feature indexer: GetEndpoint() calls the feature collection's generic Get, a virtual
+        // dispatch through the runtime's helper on every request (FeatureLookup).
+        var metadata = context.Feature<IEndpointFeature>()?.Endpoint?.Metadata.GetMetadata<AdminEndpointMetadata>();
         if (metadata is null)
         {
             return next(context);

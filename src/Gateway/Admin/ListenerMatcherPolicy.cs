@@ -70,6 +70,6 @@ internal sealed class ListenerMatcherPolicy : MatcherPolicy, INodeBuilderPolicy
     private sealed class ListenerJumpTable(int admin, int proxy) : PolicyJumpTable
     {
         public override int GetDestination(HttpContext httpContext) =>
-            httpContext.Feature<AdminConnectionFeature>() is not null ? admin : proxy;
+            AdminConnectionFeature.IsAdmin(httpContext) ? admin : proxy;
     }
 }

@@ -84,6 +84,9 @@ internal sealed class ClientIpResolver
         return false;
     }
 
+    /// <summary>Whether any proxy is trusted, that is whether <c>X-Forwarded-For</c> can change what <see cref="Resolve"/> says.</summary>
+    public bool TrustsProxies => _trusted.Length > 0;
+
     public IPAddress? Resolve(IPAddress? peer, StringValues forwardedFor)
     {
         if (peer is null)

@@ -59,6 +59,8 @@ internal sealed class ForwardedHeaderTransformProvider : ITransformProvider
     /// <summary>YARP's own <c>X-Forwarded-*</c> transforms, in YARP's order, with the action chosen per request.</summary>
     private sealed class TrustAwareXForwardedTransform : RequestTransform
     {
+        private const int StepCount = 4;
+
         private static readonly RequestHeaderXForwardedForTransform s_setFor = new(Prefix + "For", ForwardedTransformActions.Set);
         private static readonly RequestHeaderXForwardedForTransform s_appendFor = new(Prefix + "For", ForwardedTransformActions.Append);
         private static readonly RequestHeaderXForwardedPrefixTransform s_setPrefix = new(Prefix + "Prefix", ForwardedTransformActions.Set);
@@ -68,26 +70,41 @@ internal sealed class ForwardedHeaderTransformProvider : ITransformProvider
         public static TrustAwareXForwardedTransform Instance { get; } = new();
 
         // Without the edge guard's word nobody asked whom to trust, so every header is set.
-        public override async ValueTask ApplyAsync(RequestTransformContext context)
+        public override ValueTask ApplyAsync(RequestTransformContext context)
         {
             var trusted = ProxyRequestState.Find(context.HttpContext)?.Headers?.Forwarded ?? TrustedForwarded.None;
 
-            // A trusted proxy's headers were copied to the outgoing request with the rest, so keeping one is doing
-            // nothing. YARP's transforms finish synchronously, so these awaits allocate nothing.
-            await ((trusted & TrustedForwarded.For) != 0 ? s_appendFor : s_setFor).ApplyAsync(context);
-            if ((trusted & TrustedForwarded.Prefix) == 0)
+            // YARP's transforms finish synchronously, so the request passes without an async frame of its own; one that
+            // did not would be awaited, and the rest after it.
+            for (var step = 0; step < StepCount; step++)
             {
-                await s_setPrefix.ApplyAsync(context);
+                var pending = Step(step, trusted, context);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    return FinishAsync(context, trusted, step, pending);
+                }
+
+                pending.GetAwaiter().GetResult();
             }
 
-            if ((trusted & TrustedForwarded.Host) == 0)
-            {
-                await s_setHost.ApplyAsync(context);
-            }
+            return ValueTask.CompletedTask;
+        }
 
-            if ((trusted & TrustedForwarded.Proto) == 0)
+        // A trusted proxy's headers were copied to the outgoing request with the rest, so keeping one is doing nothing.
+        private static ValueTask Step(int step, TrustedForwarded trusted, RequestTransformContext context) => step switch
+        {
+            0 => ((trusted & TrustedForwarded.For) != 0 ? s_appendFor : s_setFor).ApplyAsync(context),
+            1 => (trusted & TrustedForwarded.Prefix) == 0 ? s_setPrefix.ApplyAsync(context) : ValueTask.CompletedTask,
+            2 => (trusted & TrustedForwarded.Host) == 0 ? s_setHost.ApplyAsync(context) : ValueTask.CompletedTask,
+            _ => (trusted & TrustedForwarded.Proto) == 0 ? s_setProto.ApplyAsync(context) : ValueTask.CompletedTask,
+        };
+
+        private static async ValueTask FinishAsync(RequestTransformContext context, TrustedForwarded trusted, int step, ValueTask pending)
+        {
+            await pending;
+            for (step++; step < StepCount; step++)
             {
-                await s_setProto.ApplyAsync(context);
+                await Step(step, trusted, context);
             }
         }
     }

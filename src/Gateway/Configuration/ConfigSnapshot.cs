@@ -50,12 +50,15 @@ public sealed class ConfigSnapshot : IProxyConfig, IAppliedConfig
 
     internal void MarkSuperseded() => _superseded.Cancel();
 
-    /// <inheritdoc/>
+    /// <summary>The feature's section of <c>Gateway</c>, e.g. <c>Section&lt;SheddingOptions&gt;()</c>.</summary>
     public T Section<T>()
-        where T : class =>
-        _sections.TryGetValue(typeof(T), out var section)
-            ? (T)section
-            : throw new InvalidOperationException($"{typeof(T).Name} is not a section of {GatewayOptions.SectionName}.");
+        where T : class => (T)Section(typeof(T));
+
+    /// <inheritdoc/>
+    public object Section(Type sectionType) =>
+        _sections.TryGetValue(sectionType, out var section)
+            ? section
+            : throw new InvalidOperationException($"{sectionType.Name} is not a section of {GatewayOptions.SectionName}.");
 
     // Each section's options type appears once in GatewayOptions, so the type names the section.
     private static FrozenDictionary<Type, object> SectionsOf(GatewayOptions gateway)

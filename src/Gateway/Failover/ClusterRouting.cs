@@ -50,12 +50,29 @@ internal sealed class ClusterRouting
         }
     }
 
+    /// <summary>
+    /// The current plan if nothing it was built from has changed, else null: what a request needs to know before any
+    /// input of a rebuild is gathered. The clock is read only for a plan that expires (a ramp, evidence followed).
+    /// </summary>
+    public RegionPlan? CurrentFor(ClusterState cluster, long drainVersion, long revision, TimeProvider time)
+    {
+        var plan = Volatile.Read(ref _plan);
+        return plan is not null &&
+            IsCurrentAsBuilt(plan, cluster, drainVersion, revision) &&
+            (plan.ValidUntil == long.MaxValue || time.GetTimestamp() < plan.ValidUntil)
+            ? plan
+            : null;
+    }
+
     private static bool IsCurrent(RegionPlan plan, ClusterState cluster, in PlanInputs inputs) =>
+        IsCurrentAsBuilt(plan, cluster, inputs.DrainVersion, inputs.Revision) &&
+        inputs.Now < plan.ValidUntil;
+
+    private static bool IsCurrentAsBuilt(RegionPlan plan, ClusterState cluster, long drainVersion, long revision) =>
         ReferenceEquals(plan.Source, cluster.DestinationsState) &&
         ReferenceEquals(plan.Model, cluster.Model) &&
-        plan.DrainVersion == inputs.DrainVersion &&
-        plan.Revision == inputs.Revision &&
-        inputs.Now < plan.ValidUntil;
+        plan.DrainVersion == drainVersion &&
+        plan.Revision == revision;
 
     private RegionPlan Build(ClusterState cluster, in PlanInputs inputs)
     {

@@ -16,6 +16,14 @@ internal sealed class FailoverRouter(IConfigSource config, RegionDrains drains, 
     public RegionPlan GetPlan(ClusterState cluster)
     {
         var routing = _clusters.GetValue(cluster, static _ => new ClusterRouting());
+
+        // Every request asks; the plan rarely changes. Its inputs (the cluster's policy, two config sections, the drains,
+        // the clock) are gathered only when it must be rebuilt.
+        if (routing.CurrentFor(cluster, drains.Version, config.Current.Revision, time) is { } current)
+        {
+            return current;
+        }
+
         var inputs = Inputs(cluster);
         var before = routing.Current;
         var plan = routing.GetPlan(cluster, inputs);

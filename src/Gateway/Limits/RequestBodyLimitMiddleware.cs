@@ -17,14 +17,16 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, GatewayRe
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var limit = context.ProxyFeature().Route.Config.MaxRequestBodySize;
-        if (context.Request.ContentLength is { } length && limit is { } max && max >= 0 && length > max)
+        if (context.Request.ContentLength is { } length)
         {
-            return writer.WriteAsync(context, LimitsProblems.RequestTooLarge);
+            // The route's limit is looked up only for a request that declares a length (most requests have no body).
+            return context.ProxyFeature().Route.Config.MaxRequestBodySize is { } max && max >= 0 && length > max
+                ? writer.WriteAsync(context, LimitsProblems.RequestTooLarge)
+                : next(context);
         }
 
         // Only a body of unknown length (chunked) can meet the limit while it streams.
-        return context.Request.ContentLength is null && context.Feature<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
+        return context.Feature<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
             ? InvokeStreamingAsync(context)
             : next(context);
     }

@@ -9,6 +9,9 @@ internal sealed class LocalRateLimitPolicy : IRateLimitPolicy
     private readonly TimeSpan _fullAfter;
     private readonly TimeSpan _defaultRetry;
 
+    // Only a Concurrency permit must be given back; the others' leases hold nothing.
+    private readonly bool _keepsLease;
+
     public LocalRateLimitPolicy(string name, RateLimitPolicyOptions options, TimeProvider time)
     {
         Name = name;
@@ -17,6 +20,7 @@ internal sealed class LocalRateLimitPolicy : IRateLimitPolicy
         _limiter = new LocalPartitionedRateLimiter(options, time);
         _fullAfter = RateLimitHeaders.FullAfter(options);
         _defaultRetry = LocalPartitionedRateLimiter.ReplenishmentPeriod(options) ?? TimeSpan.FromSeconds(1);
+        _keepsLease = options.Algorithm == RateLimitingConstants.Concurrency;
     }
 
     public string Name { get; }
@@ -49,8 +53,7 @@ internal sealed class LocalRateLimitPolicy : IRateLimitPolicy
         var remaining = limiter.GetStatistics()?.CurrentAvailablePermits ?? 0;
         if (lease.IsAcquired)
         {
-            // Only a Concurrency permit must be given back; the others' leases hold nothing.
-            var keep = Options.Algorithm == RateLimitingConstants.Concurrency ? lease : null;
+            var keep = _keepsLease ? lease : null;
             if (keep is null)
             {
                 lease.Dispose();

@@ -80,7 +80,9 @@ internal sealed class PartitionKey
                     ? Bounded(claim)
                     : RateLimitingConstants.MissingPartition;
             case Kind.ClientIp:
-                var address = clientIp.Resolve(context.Connection.RemoteIpAddress, context.Request.Headers[RateLimitingConstants.ForwardedForHeader]);
+                // The header is looked up only when a trusted proxy could make it count.
+                var forwardedFor = clientIp.TrustsProxies ? context.Request.Headers[RateLimitingConstants.ForwardedForHeader] : default;
+                var address = clientIp.Resolve(context.Connection.RemoteIpAddress, forwardedFor);
                 return address is null ? RateLimitingConstants.MissingPartition : clientIp.Group(address).ToString();
             case Kind.Route:
                 return route.Config.RouteId;

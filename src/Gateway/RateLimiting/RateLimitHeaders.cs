@@ -36,6 +36,34 @@ internal static class RateLimitHeaders
     public static string RateLimit(string quotedName, long remaining, TimeSpan reset) =>
         string.Create(CultureInfo.InvariantCulture, $"{quotedName};r={Math.Max(0, remaining)};t={Seconds(reset)}");
 
+    /// <summary>
+    /// <c>RateLimit</c> as <see cref="RateLimit(string, long, TimeSpan)"/> writes it, from the route's
+    /// <see cref="RemainingPrefix"/>: every allowed request sets it, so it is written in one pass on the stack, without
+    /// the interpolation's pooled buffer.
+    /// </summary>
+    public static string RateLimitFromPrefix(string remainingPrefix, long remaining, TimeSpan reset)
+    {
+        // The prefix is a quoted policy name (printable ASCII, a few dozen characters); the numbers take at most 30.
+        const int NumbersAndSeparator = 32;
+        if (remainingPrefix.Length > 256)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{remainingPrefix}{Math.Max(0, remaining)};t={Seconds(reset)}");
+        }
+
+        Span<char> text = stackalloc char[remainingPrefix.Length + NumbersAndSeparator];
+        remainingPrefix.CopyTo(text);
+        var length = remainingPrefix.Length;
+        Math.Max(0, remaining).TryFormat(text[length..], out var written, default, CultureInfo.InvariantCulture);
+        length += written;
+        ";t=".CopyTo(text[length..]);
+        length += 3;
+        Seconds(reset).TryFormat(text[length..], out written, default, CultureInfo.InvariantCulture);
+        return new string(text[..(length + written)]);
+    }
+
+    /// <summary>What <c>RateLimit</c> starts with for a policy: its quoted name and <c>;r=</c>.</summary>
+    public static string RemainingPrefix(string quotedName) => quotedName + ";r=";
+
     /// <summary>Whole seconds, rounded up: a client told 0 would come back at once.</summary>
     public static int Seconds(TimeSpan value) => value <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalSeconds));
 

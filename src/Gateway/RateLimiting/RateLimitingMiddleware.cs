@@ -50,7 +50,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitingT
     private Task ContinueAsync(HttpContext context, RouteRateLimit limit, RateLimitDecision decision)
     {
         limit.Decisions.Count(decision.Allowed);
-        var rateLimit = RateLimitHeaders.RateLimit(limit.QuotedName, decision.Remaining, decision.Reset);
+        var rateLimit = RateLimitHeaders.RateLimitFromPrefix(limit.RemainingPrefix, decision.Remaining, decision.Reset);
         if (!decision.Allowed)
         {
             return writer.WriteAsync(

@@ -30,4 +30,8 @@ internal sealed class RateLimitingTable
 }
 
 /// <summary>A route's policy and how it partitions requests.</summary>
-internal sealed record RouteRateLimit(IRateLimitPolicy Policy, PartitionKey Partition, string QuotedName, RateLimitDecisionCounts Decisions);
+internal sealed record RouteRateLimit(IRateLimitPolicy Policy, PartitionKey Partition, string QuotedName, RateLimitDecisionCounts Decisions)
+{
+    /// <summary><see cref="QuotedName"/> and <c>;r=</c>, what every <c>RateLimit</c> header of the route starts with.</summary>
+    public string RemainingPrefix { get; } = RateLimitHeaders.RemainingPrefix(QuotedName);
+}

@@ -15,7 +15,7 @@ internal sealed class ListenerTagMiddleware(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Feature<AdminConnectionFeature>() is not null)
+        if (AdminConnectionFeature.IsAdmin(context))
         {
             context.Feature<IHttpMetricsTagsFeature>()?.Tags.Add(AdminTag);
         }

@@ -99,9 +99,14 @@ internal sealed class TraceContextTransformProvider : ITransformProvider
     {
         Span<char> text = stackalloc char[TraceParentLength];
         "00-".CopyTo(text);
+
+        // A new trace's id and the span id from one draw (a caller's trace keeps its id and draws the span id alone).
+        Span<byte> random = stackalloc byte[TraceIdBytes + SpanIdBytes];
+        var ids = traceId.IsEmpty ? random : random[TraceIdBytes..];
+        DrawNonZero(ids, traceId.IsEmpty ? TraceIdBytes : 0);
         if (traceId.IsEmpty)
         {
-            WriteRandomHex(text.Slice(TraceIdOffset, TraceIdBytes * 2));
+            Convert.TryToHexStringLower(random[..TraceIdBytes], text.Slice(TraceIdOffset, TraceIdBytes * 2), out _);
         }
         else
         {
@@ -109,22 +114,20 @@ internal sealed class TraceContextTransformProvider : ITransformProvider
         }
 
         text[TraceIdOffset + (TraceIdBytes * 2)] = '-';
-        WriteRandomHex(text.Slice(SpanIdOffset, SpanIdBytes * 2));
+        Convert.TryToHexStringLower(random[TraceIdBytes..], text.Slice(SpanIdOffset, SpanIdBytes * 2), out _);
         text[FlagsOffset - 1] = '-';
         ((byte)flags).TryFormat(text[FlagsOffset..], out _, "x2", CultureInfo.InvariantCulture);
         return new string(text);
     }
 
-    // W3C forbids an all-zero id; Random.Shared gives one with a chance of 2^-64 or less, so draw again then.
-    private static void WriteRandomHex(Span<char> destination)
+    // W3C forbids an all-zero id; Random.Shared gives one with a chance of 2^-64 or less, so draw again then. The ids
+    // are the bytes before and after split (a trace id and a span id), or all of them when split is 0 (a span id).
+    private static void DrawNonZero(Span<byte> bytes, int split)
     {
-        Span<byte> bytes = stackalloc byte[destination.Length / 2];
         do
         {
             Random.Shared.NextBytes(bytes);
         }
-        while (!bytes.ContainsAnyExcept((byte)0));
-
-        Convert.TryToHexStringLower(bytes, destination, out _);
+        while ((split > 0 && !bytes[..split].ContainsAnyExcept((byte)0)) || !bytes[split..].ContainsAnyExcept((byte)0));
     }
 }

@@ -17,7 +17,21 @@ internal interface IAppliedConfig
 
     IReadOnlyList<ClusterConfig> Clusters { get; }
 
+    /// <summary>
+    /// The feature's section of <c>Gateway</c> by its options type; features call
+    /// <see cref="AppliedConfigExtensions.Section{T}(IAppliedConfig)"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The type is not a section of <c>Gateway</c>.</exception>
+    object Section(Type sectionType);
+}
+
+internal static class AppliedConfigExtensions
+{
     /// <summary>The feature's section of <c>Gateway</c>, e.g. <c>Section&lt;SheddingOptions&gt;()</c>.</summary>
-    T Section<T>()
-        where T : class;
+    /// <remarks>
+    /// An extension over a plain interface call rather than a generic interface method: a generic virtual call resolves
+    /// its target through the runtime's dispatch helper on every call, and some steps ask once per request.
+    /// </remarks>
+    public static T Section<T>(this IAppliedConfig config)
+        where T : class => (T)config.Section(typeof(T));
 }
