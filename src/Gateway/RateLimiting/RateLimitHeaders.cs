@@ -33,13 +33,9 @@ internal static class RateLimitHeaders
         _ => options.Window,
     };
 
-    public static string RateLimit(string quotedName, long remaining, TimeSpan reset) =>
-        string.Create(CultureInfo.InvariantCulture, $"{quotedName};r={Math.Max(0, remaining)};t={Seconds(reset)}");
-
     /// <summary>
-    /// <c>RateLimit</c> as <see cref="RateLimit(string, long, TimeSpan)"/> writes it, from the route's
-    /// <see cref="RemainingPrefix"/>: every allowed request sets it, so it is written in one pass on the stack, without
-    /// the interpolation's pooled buffer.
+    /// <c>RateLimit</c> (<c>"name";r=remaining;t=seconds</c>) from the route's <see cref="RemainingPrefix"/>: every
+    /// allowed request sets it, so it is written in one pass on the stack, without an interpolation's pooled buffer.
     /// </summary>
     public static string RateLimitFromPrefix(string remainingPrefix, long remaining, TimeSpan reset)
     {
