@@ -14,6 +14,8 @@ public sealed class RedisConnectionTests(RedisServerFixture redis) : IClassFixtu
     private static bool IsLeaseOk(CollectedMeasurement<long> m) =>
         (string?)m.Tags["operation"] == "lease" && (string?)m.Tags["outcome"] == "ok";
 
+    private static bool IsSlowRedis(CollectedMeasurement<long> m) => (string?)m.Tags["reason"] == "timeout";
+
     private static async Task<(HttpStatusCode Status, TimeSpan Took)> TimedSendAsync(GatewayTestHost gateway)
     {
         var clock = Stopwatch.StartNew();
@@ -67,9 +69,11 @@ public sealed class RedisConnectionTests(RedisServerFixture redis) : IClassFixtu
         await redis.StartAsync();
         await RedisTestConfig.WaitForLiveInstancesAsync(gateway, 1);
         var leasesBefore = trips.GetMeasurementSnapshot().Count(IsLeaseOk);
+        var slowBefore = fallbacks.GetMeasurementSnapshot().Count(IsSlowRedis);
 
         // The restarted Redis is empty, so its bucket is whole; the fallback's is spent (and does not refill): every
-        // request that passes now came through Redis. A busy machine still misses the 5 ms bound now and then.
+        // request that passes now came through Redis, by a lease call of its own or, when a busy machine makes that
+        // call miss the 5 ms bound, against Redis's last answer and charged to Redis with the next call.
         var after = new List<HttpStatusCode>();
         for (var i = 0; i < 30 && after.Count(s => s == HttpStatusCode.OK) < 5; i++)
         {
@@ -77,7 +81,10 @@ public sealed class RedisConnectionTests(RedisServerFixture redis) : IClassFixtu
         }
 
         var leasesAfter = trips.GetMeasurementSnapshot().Count(IsLeaseOk);
+        var slowAfter = fallbacks.GetMeasurementSnapshot().Count(IsSlowRedis);
         Assert.True(after.Count(s => s == HttpStatusCode.OK) >= 5, string.Join(", ", after));
-        Assert.True(leasesAfter >= leasesBefore + 5, $"lease calls {leasesBefore} -> {leasesAfter}");
+        Assert.True(
+            leasesAfter - leasesBefore + (slowAfter - slowBefore) >= 5,
+            $"lease calls {leasesBefore} -> {leasesAfter}, decided while Redis was slow {slowBefore} -> {slowAfter}");
     }
 }
