@@ -19,23 +19,7 @@ public sealed class ClientDeadlineAdmissionTests
         _time);
 
     /// <summary>A limit of 10 held by critical requests after a window of 100 ms requests: default slots free at 80 a second.</summary>
-    private ClusterShedder FullAtTenAfterHundredMillisecondRequests()
-    {
-        var shedder = Shedder(10);
-        _time.Advance(TimeSpan.FromMilliseconds(200));
-        for (var i = 0; i < 3; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
-        }
-
-        for (var i = 0; i < 10; i++)
-        {
-            Assert.True(shedder.TryEnter(RequestPriority.Critical));
-        }
-
-        return shedder;
-    }
+    private ClusterShedder FullAtTenAfterHundredMillisecondRequests() => FullShedderAtTen.Create(_time);
 
     private static List<Task<string?>> Enter(ClusterShedder shedder, int count, TimeSpan budget) =>
         [.. Enumerable.Range(0, count).Select(_ => shedder.EnterAsync(RequestPriority.Default, budget, CancellationToken.None).AsTask())];

@@ -11,36 +11,9 @@ public sealed class CriticalQueueTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    /// <summary>A limit fixed at 10, 100 ms requests measured, a 2 s queue for everyone but critical requests.</summary>
-    private ClusterShedder Shedder(TimeSpan? criticalQueueTimeout = null)
-    {
-        var options = new SheddingOptions
-        {
-            Enabled = true,
-            MinLimit = 10,
-            MaxLimit = 10,
-            InitialLimit = 10,
-            QueueLimit = 1000,
-            QueueTimeout = TimeSpan.FromSeconds(2),
-            PacedQueueTimeout = TimeSpan.FromSeconds(2),
-        };
-        var shedder = new ClusterShedder("api", criticalQueueTimeout is { } wait ? options with { CriticalQueueTimeout = wait } : options, _time);
-
-        // Three 100 ms requests close a window, so the limit has a latency and is no longer finding capacity.
-        _time.Advance(TimeSpan.FromMilliseconds(200));
-        for (var i = 0; i < 3; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-            shedder.Limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
-        }
-
-        for (var i = 0; i < 10; i++)
-        {
-            Assert.True(shedder.TryEnter(RequestPriority.Critical));
-        }
-
-        return shedder;
-    }
+    /// <summary><see cref="FullShedderAtTen"/>, with critical requests waiting <paramref name="criticalQueueTimeout"/> if given.</summary>
+    private ClusterShedder Shedder(TimeSpan? criticalQueueTimeout = null) =>
+        FullShedderAtTen.Create(_time, criticalQueueTimeout is { } wait ? o => o with { CriticalQueueTimeout = wait } : null);
 
     private static Task<string?> Enter(ClusterShedder shedder, RequestPriority priority) =>
         shedder.EnterAsync(priority, CancellationToken.None).AsTask();
