@@ -13,9 +13,17 @@ internal sealed class SheddingMetrics
         HistogramBucketBoundaries = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 60, 120, 300, 600],
     };
 
+    // From a microsecond's refusal on arrival to QueueTimeout's 2 s: what matters is whether a refusal came within 5 ms
+    // or only after a wait, and how long the granted waited.
+    private static readonly InstrumentAdvice<double> s_queueTimeBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    };
+
     private readonly Meter _meter;
     private readonly Counter<long> _rejections;
     private readonly Histogram<int> _retryAfter;
+    private readonly Histogram<double> _timeInQueue;
 
     public SheddingMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +38,12 @@ internal sealed class SheddingMetrics
             description: "The Retry-After that load shedding's pacer gave each refusal, by cluster and priority: when it sent refused clients back.",
             tags: null,
             advice: s_retryAfterBuckets);
+        _timeInQueue = _meter.CreateHistogram(
+            "gateway.shedding.time_in_queue",
+            unit: "s",
+            description: "How long a request that found no free slot spent in load shedding's admission, by cluster, priority and outcome (granted, or the reason it was refused): 0 for one refused on arrival.",
+            tags: null,
+            advice: s_queueTimeBuckets);
     }
 
     /// <summary>Registers the per-cluster gauges, read from the registry at collection time.</summary>
@@ -61,6 +75,19 @@ internal sealed class SheddingMetrics
                 new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
                 new KeyValuePair<string, object?>(MetricTags.SheddingReason, reason),
                 new KeyValuePair<string, object?>(MetricTags.Priority, RequestPriorities.Name(priority)));
+        }
+    }
+
+    /// <summary>A request that found no free slot left admission after <paramref name="seconds"/>, granted or refused for <paramref name="reason"/>.</summary>
+    public void TimeInQueue(string cluster, RequestPriority priority, string? reason, double seconds)
+    {
+        if (_timeInQueue.Enabled)
+        {
+            _timeInQueue.Record(
+                seconds,
+                new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+                new KeyValuePair<string, object?>(MetricTags.Priority, RequestPriorities.Name(priority)),
+                new KeyValuePair<string, object?>(MetricTags.SheddingOutcome, reason ?? SheddingReasons.Granted));
         }
     }
 

@@ -51,7 +51,9 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
     private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RouteModel route, RequestPriority priority)
     {
         // Read here, not on the way in: only a request that must wait has a use for its client's deadline.
+        var arrived = time.GetTimestamp();
         var refused = await shedder.EnterAsync(priority, ClientDeadline.Of(context.Request), context.RequestAborted);
+        metrics.TimeInQueue(shedder.ClusterId, priority, refused, time.GetElapsedTime(arrived).TotalSeconds);
         if (refused is null)
         {
             await RunAsync(context, shedder);

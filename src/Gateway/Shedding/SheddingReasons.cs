@@ -1,6 +1,9 @@
 namespace Gateway.Shedding;
 
-/// <summary>Values of the <c>gateway.shedding.reason</c> tag on <c>gateway.shedding.rejections</c>.</summary>
+/// <summary>
+/// Values of the <c>gateway.shedding.reason</c> tag on <c>gateway.shedding.rejections</c>, and with <see cref="Granted"/>
+/// of the <c>gateway.shedding.outcome</c> tag on <c>gateway.shedding.time_in_queue</c>.
+/// </summary>
 internal static class SheddingReasons
 {
     /// <summary>The queue was full (or there is none) when the request came over its share of the limit.</summary>
@@ -21,6 +24,9 @@ internal static class SheddingReasons
     /// StandingQueueWait: CoDel's drop, so a standing queue adds little latency and its slots go to newer waiters.
     /// </summary>
     public const string QueueStanding = "queue_standing";
+
+    /// <summary>Not a refusal: the request waited for a slot and got one.</summary>
+    public const string Granted = "granted";
 
     /// <summary>The client went away while waiting; nobody is answered.</summary>
     public const string ClientGone = "client_gone";

@@ -22,6 +22,7 @@ internal static class MetricTags
     public const string Reason = "gateway.reason";
     public const string Priority = "gateway.priority";
     public const string SheddingReason = "gateway.shedding.reason";
+    public const string SheddingOutcome = "gateway.shedding.outcome";
     public const string TimeoutKind = "gateway.timeout.kind";
     public const string ConnectionReason = "gateway.connection.reason";
     public const string RateLimitPolicy = "gateway.ratelimit.policy";

@@ -102,6 +102,7 @@ public sealed class SheddingTests(ITestOutputHelper output)
 
         var cluster = gateway.Services.GetRequiredService<SheddingRegistry>().All().Single();
         using var retryAfters = new MetricCollector<int>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.shedding.retry_after");
+        using var timesInQueue = new MetricCollector<double>(gateway.Services.GetRequiredService<IMeterFactory>(), "Gateway", "gateway.shedding.time_in_queue");
         using var stop = new CancellationTokenSource();
         var maxInFlight = 0;
         var maxLimit = 0;
@@ -145,6 +146,18 @@ public sealed class SheddingTests(ITestOutputHelper output)
                 recorded.Where(m => (string?)m.Tags["gateway.priority"] == priority).Select(m => m.Value).Order());
         }
 
+        // Every refusal's time in admission is recorded with its reason; each granted waiter's with "granted", and only
+        // requests that were served were granted.
+        var inQueue = timesInQueue.GetMeasurementSnapshot();
+        foreach (var (path, priority) in new[] { ("/critical/x", "critical"), ("/api/x", "default"), ("/sync/x", "sheddable") })
+        {
+            var ofPriority = inQueue.Where(m => (string?)m.Tags["gateway.priority"] == priority).ToList();
+            Assert.Equal(Count(path, HttpStatusCode.ServiceUnavailable), ofPriority.Count(m => (string?)m.Tags["gateway.shedding.outcome"] != "granted"));
+            Assert.InRange(ofPriority.Count(m => (string?)m.Tags["gateway.shedding.outcome"] == "granted"), 0, Count(path, HttpStatusCode.OK));
+            Assert.All(ofPriority, m => Assert.InRange(m.Value, 0, 2.5));
+        }
+
+        Assert.Contains(inQueue, m => (string?)m.Tags["gateway.shedding.outcome"] == "granted");
         var sheddableRefused = Count("/sync/x", HttpStatusCode.ServiceUnavailable) / 150.0;
         var defaultRefused = Count("/api/x", HttpStatusCode.ServiceUnavailable) / 120.0;
         Assert.True(sheddableRefused > 0, "no sheddable request was refused");
