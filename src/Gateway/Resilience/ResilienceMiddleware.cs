@@ -74,8 +74,10 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
     {
         try
         {
+            // One clock read for the budget's bucket and the deadline.
+            var now = time.GetTimestamp();
             // Only admitted requests earn retries: a refused one must not grow the budget of a cluster in trouble.
-            resilience.Budget.RecordRequest();
+            resilience.Budget.RecordRequest(now);
             var clientAborted = context.RequestAborted;
             if (UpgradeRequest.IsForwardedAsUpgrade(context))
             {
@@ -84,8 +86,10 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
                 timeout = System.Threading.Timeout.InfiniteTimeSpan;
             }
 
-            var deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
-            ProxyRequestState.Of(context).Resilience = new ResilienceScope(resilience, timeout, deadline, clientAborted);
+            var deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : now + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+            var state = ProxyRequestState.Of(context);
+            var scope = new ResilienceScope(resilience, timeout, deadline, clientAborted);
+            state.Resilience = scope;
             if (clientAborted.IsCancellationRequested)
             {
                 // The client is gone already; nobody is left to answer.
@@ -107,8 +111,6 @@ internal sealed class ResilienceMiddleware(RequestDelegate next, ResilienceRegis
             }
 
             var (source, link) = TotalTimeout.Rent(timeout, time, clientAborted);
-            var state = ProxyRequestState.Of(context);
-            var scope = state.Resilience!;
             scope.TotalTimer = source;
             bool timedOut;
             context.RequestAborted = source.Token;

@@ -80,7 +80,13 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, GatewayResp
         // No token for the run: Polly would not run a callback for a cancelled one, and the breaker must hear a timed-out
         // attempt as the failure it is.
         var polly = ResilienceContextPool.Shared.Get();
-        polly.Properties.Set(ResilienceScope.PropertyKey, feature);
+        if (attempt.Exception is not null || attempt.Result == AttemptVerdict.ClientAborted)
+        {
+            // Only the breaker's judgement of a cancellation or an abandoned attempt reads the scope (DestinationCircuit):
+            // a plain verdict, nearly every attempt, spares a property write and its clearing.
+            polly.Properties.Set(ResilienceScope.PropertyKey, feature);
+        }
+
         try
         {
             // Completes without awaiting: the callback and the breaker's bookkeeping are synchronous.

@@ -31,9 +31,12 @@ internal sealed class RetryBudget
     }
 
     /// <summary>Counts one request (a first attempt) to the cluster.</summary>
-    public void RecordRequest()
+    public void RecordRequest() => RecordRequest(_time.GetTimestamp());
+
+    /// <summary>Counts one request (a first attempt) to the cluster at <paramref name="now"/>, a timestamp the caller read.</summary>
+    public void RecordRequest(long now)
     {
-        var index = CurrentBucket(out _);
+        var index = BucketAt(now, out _);
         Interlocked.Increment(ref _requests[index]);
     }
 
@@ -67,9 +70,11 @@ internal sealed class RetryBudget
     /// <summary>Retries allowed in a window that saw <paramref name="requests"/> requests.</summary>
     public long Allowed(long requests) => Math.Max((long)Math.Floor(requests * _ratio), _minPerWindow);
 
-    private int CurrentBucket(out long epoch)
+    private int CurrentBucket(out long epoch) => BucketAt(_time.GetTimestamp(), out epoch);
+
+    private int BucketAt(long now, out long epoch)
     {
-        epoch = _time.GetTimestamp() / _bucketTicks;
+        epoch = now / _bucketTicks;
         var index = (int)(epoch % ResilienceConstants.BudgetBuckets);
         var seen = Volatile.Read(ref _epochs[index]);
         if (seen != epoch && Interlocked.CompareExchange(ref _epochs[index], epoch, seen) == seen)

@@ -36,7 +36,8 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
     public Task InvokeAsync(HttpContext context)
     {
         var options = CurrentOptions();
-        var policy = ProxyRequestState.Find(context)?.Resilience?.Cluster;
+        var found = ProxyRequestState.Find(context);
+        var policy = found?.Resilience?.Cluster;
         if (!options.Enabled || policy is { RetryPipeline: null })
         {
             return next(context);
@@ -45,7 +46,7 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
         if (!RetryEligibility.IsRetryable(context.Request, options.MaxBufferedBodySize, out var mustBuffer))
         {
             // Not to be sent twice, but a connect that failed sent nothing: that much is retried, without buffering.
-            return InvokeRetryableAsync(context, policy, connectFailuresOnly: true);
+            return InvokeRetryableAsync(context, found, policy, connectFailuresOnly: true);
         }
 
         if (mustBuffer)
@@ -53,15 +54,16 @@ internal sealed class RetryMiddleware(RequestDelegate next, FailoverRouter route
             context.Request.EnableBuffering((int)Math.Min(options.MaxBufferedBodySize, int.MaxValue));
         }
 
-        return InvokeRetryableAsync(context, policy, connectFailuresOnly: false);
+        return InvokeRetryableAsync(context, found, policy, connectFailuresOnly: false);
     }
 
-    private Task InvokeRetryableAsync(HttpContext context, ClusterResilience? policy, bool connectFailuresOnly)
+    /// <param name="found">The request's state when a step before set one (looked up once, by the caller).</param>
+    private Task InvokeRetryableAsync(HttpContext context, ProxyRequestState? found, ClusterResilience? policy, bool connectFailuresOnly)
     {
         // A pipeline run would have thrown at once (Polly checks the token before the first attempt).
         context.RequestAborted.ThrowIfCancellationRequested();
         var attempt = new RetryAttempt { Resilience = policy, RetriesLeft = policy?.MaxRetries ?? 1, ConnectFailuresOnly = connectFailuresOnly };
-        var state = ProxyRequestState.Of(context);
+        var state = found ?? ProxyRequestState.Of(context);
         state.Retry = attempt;
         // Every attempt from here on is awaited by this step or its host, which then judge its health too.
         state.AttemptHealthHosted = true;

@@ -15,6 +15,13 @@ namespace Gateway.Resilience;
 /// </summary>
 internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformProvider
 {
+    // A power of two: a budget's slot is its low bits.
+    private const int CachedTexts = 16;
+
+    // The header's text of recent budgets by their low bits. Nearly every attempt is sent with its whole budget left,
+    // so a few values recur and their text is not a new string per request; a miss formats and replaces the slot.
+    private readonly string?[] _texts = new string?[CachedTexts];
+
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -54,7 +61,7 @@ internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformP
         if (ProxyRequestState.Find(context.HttpContext)?.Resilience is { Unbounded: false } feature)
         {
             var remaining = feature.RemainingAttemptMilliseconds(time.GetTimestamp(), time);
-            headers.TryAddWithoutValidation(ResilienceConstants.DeadlineHeader, remaining.ToString(CultureInfo.InvariantCulture));
+            headers.TryAddWithoutValidation(ResilienceConstants.DeadlineHeader, Text(remaining));
             if (GrpcProtocol.IsGrpc(context.HttpContext.Request))
             {
                 headers.Remove(GrpcConstants.TimeoutHeader);
@@ -63,5 +70,23 @@ internal sealed class DeadlineTransformProvider(TimeProvider time) : ITransformP
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The header's text for <paramref name="milliseconds"/>, from the cache when a recent attempt was sent the same.</summary>
+    internal string Text(long milliseconds)
+    {
+        Span<char> text = stackalloc char[20];
+        milliseconds.TryFormat(text, out var length, default, CultureInfo.InvariantCulture);
+        text = text[..length];
+        ref var slot = ref _texts[(int)(milliseconds & (CachedTexts - 1))];
+        var cached = Volatile.Read(ref slot);
+        if (cached is not null && text.SequenceEqual(cached))
+        {
+            return cached;
+        }
+
+        cached = new string(text);
+        Volatile.Write(ref slot, cached);
+        return cached;
     }
 }
