@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Primitives;
 
 namespace Gateway.ClientIdentity;
@@ -12,6 +13,10 @@ internal sealed class ClientIpResolver
 {
     private readonly IPNetwork[] _trusted;
     private readonly int _ipv6PrefixLength;
+
+    // The group's text by the peer's address object (Kestrel's one per connection), for IPv6 peers: their group, and
+    // an IPv4-mapped peer's IPv4 address, are new objects, each formatted anew, on every request of the connection.
+    private readonly ConditionalWeakTable<IPAddress, string> _peerGroupTexts = [];
 
     private ClientIpResolver(IPNetwork[] trusted, int ipv6PrefixLength)
     {
@@ -64,6 +69,27 @@ internal sealed class ClientIpResolver
         }
 
         return new IPAddress(bytes);
+    }
+
+    /// <summary>
+    /// The text of the group of <paramref name="peer"/>, the socket's peer, when no trusted proxy stands in front of it
+    /// (<see cref="Resolve"/> would return the peer itself): formatted once per address object rather than per request.
+    /// </summary>
+    public string PeerGroupText(IPAddress peer)
+    {
+        if (peer.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            // An IPv4 address keeps its own text once formatted.
+            return peer.ToString();
+        }
+
+        if (!_peerGroupTexts.TryGetValue(peer, out var text))
+        {
+            text = Group(peer).ToString();
+            _peerGroupTexts.AddOrUpdate(peer, text);
+        }
+
+        return text;
     }
 
     /// <summary>Accepts <c>a.b.c.d/n</c>, <c>v6/n</c> or a bare address (one host).</summary>

@@ -80,9 +80,20 @@ internal sealed class PartitionKey
                     ? Bounded(claim)
                     : RateLimitingConstants.MissingPartition;
             case Kind.ClientIp:
+                var peer = context.Connection.RemoteIpAddress;
+                if (peer is null)
+                {
+                    return RateLimitingConstants.MissingPartition;
+                }
+
+                if (!clientIp.IsTrustedPeer(peer))
+                {
+                    // The peer is the client, as on every request of its connection.
+                    return clientIp.PeerGroupText(peer);
+                }
+
                 // The header is looked up only when a trusted proxy could make it count.
-                var forwardedFor = clientIp.TrustsProxies ? context.Request.Headers[RateLimitingConstants.ForwardedForHeader] : default;
-                var address = clientIp.Resolve(context.Connection.RemoteIpAddress, forwardedFor);
+                var address = clientIp.Resolve(peer, context.Request.Headers[RateLimitingConstants.ForwardedForHeader]);
                 return address is null ? RateLimitingConstants.MissingPartition : clientIp.Group(address).ToString();
             case Kind.Route:
                 return route.Config.RouteId;

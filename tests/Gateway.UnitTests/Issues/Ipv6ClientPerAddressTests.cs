@@ -39,6 +39,37 @@ public sealed class Ipv6ClientPerAddressTests
         Assert.Equal("192.0.2.1", PartitionOf("::ffff:192.0.2.1", ClientIpResolver.None));
     }
 
+    [Theory]
+    [InlineData("::ffff:192.0.2.1", "192.0.2.1")]
+    [InlineData("2001:db8:1:2:ffff:abcd:1234:5678", "2001:db8:1:2::")]
+    public void ClientIpPartition_SameConnectionsPeer_TextFormattedOnce(string address, string expected)
+    {
+        // Behind a dual-stack listener every IPv4 client is IPv4-mapped: its key must not be a new string per request.
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(address);
+        var key = PartitionKey.Parse("ClientIp")!;
+
+        var first = key.Resolve(context, ClientIpResolver.None, Route);
+        var second = key.Resolve(context, ClientIpResolver.None, Route);
+
+        Assert.Equal(expected, first);
+        Assert.Same(first, second);
+    }
+
+    [Fact]
+    public void ClientIpPartition_TrustedProxyPeer_StillReadsForwardedForPerRequest()
+    {
+        var resolver = ClientIpResolver.From(["10.0.0.0/8"]);
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse("::ffff:10.0.0.5");
+        var key = PartitionKey.Parse("ClientIp")!;
+
+        context.Request.Headers["X-Forwarded-For"] = "2001:db8:1:2::1";
+        Assert.Equal("2001:db8:1:2::", key.Resolve(context, resolver, Route));
+        context.Request.Headers["X-Forwarded-For"] = "192.0.2.7";
+        Assert.Equal("192.0.2.7", key.Resolve(context, resolver, Route));
+    }
+
     [Fact]
     public void ClientIpPartition_ConfiguredPrefix_GroupsByIt()
     {
