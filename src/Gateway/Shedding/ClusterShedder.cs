@@ -51,6 +51,9 @@ internal sealed class ClusterShedder
     private readonly long _criticalQueueTimeout;
     private readonly long _sheddableCalm;
     private readonly ClientPatience _patience;
+
+    // Debug events tell which of the queue's rules refused waiters after they had waited, and when.
+    private readonly ILogger _logger;
     private long _lastSweep;
 
     // The limit the last Grant saw; under _queueLock. A lower one now sweeps the queue at once.
@@ -84,6 +87,7 @@ internal sealed class ClusterShedder
         _sheddableCalm = (long)(SheddingConstants.SheddableQueueCalm.TotalSeconds * time.TimestampFrequency);
         _standingCalm = (long)(SheddingConstants.HigherQueueStandingCalm.TotalSeconds * time.TimestampFrequency);
         _patience = new ClientPatience(time);
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         Habit = new RetryHabit(time, clusterId, logger, options.QueueTimeout, TimeSpan.FromSeconds(_pacedQueueTimeout / (double)time.TimestampFrequency));
     }
 
@@ -226,10 +230,16 @@ internal sealed class ClusterShedder
                 lock (_queueLock)
                 {
                     CountOut((int)priority);
+                    var now = _time.GetTimestamp();
                     if (outcome == Waiter.Cancelled)
                     {
-                        var now = _time.GetTimestamp();
                         _patience.Abandoned(now - waiter.EnqueuedAt, now);
+                    }
+                    else if (_logger.IsEnabled(LogLevel.Debug))
+                    {
+                        var name = RequestPriorities.Name(priority);
+                        var waited = Milliseconds(now - waiter.EnqueuedAt);
+                        Log.WaiterTimedOut(_logger, ClusterId, name, waited, _queued, InFlight, Limit.Current);
                     }
                 }
 
@@ -327,21 +337,35 @@ internal sealed class ClusterShedder
     {
         if (_queuedByPriority[(int)RequestPriority.Sheddable] > 0)
         {
-            RefuseAll((int)RequestPriority.Sheddable);
+            RefuseAll((int)RequestPriority.Sheddable, "a higher priority waits");
         }
     }
 
     /// <summary>Refuses, as <c>backlog</c>, every waiter of <paramref name="priority"/>; under _queueLock.</summary>
-    private void RefuseAll(int priority)
+    /// <param name="why">For the debug event.</param>
+    private void RefuseAll(int priority, string why)
     {
+        var refused = 0;
+        var oldest = 0L;
         while (_queues[priority].TryDequeue(out var waiter))
         {
             if (waiter.TryExpire())
             {
                 CountOut(priority);
+                refused++;
+                oldest = oldest == 0 ? waiter.EnqueuedAt : oldest;
             }
         }
+
+        if (refused > 0 && _logger.IsEnabled(LogLevel.Debug))
+        {
+            var name = RequestPriorities.Name((RequestPriority)priority);
+            var waited = Milliseconds(_time.GetTimestamp() - oldest);
+            Log.WaitersRefused(_logger, ClusterId, refused, name, waited, why, _queued, InFlight, Limit.Current);
+        }
     }
+
+    private double Milliseconds(long ticks) => ticks * 1000.0 / _time.TimestampFrequency;
 
     /// <summary>Makes room in a full queue by refusing the oldest waiter of the lowest priority below <paramref name="priority"/>.</summary>
     private bool EvictBelow(RequestPriority priority)
@@ -552,7 +576,7 @@ internal sealed class ClusterShedder
             if (HigherPriorityStands(p, now))
             {
                 // As on arrival: they would only wait out their wait. Told now, not when their pace has been measured.
-                RefuseAll(p);
+                RefuseAll(p, "a higher priority's queue stands");
                 continue;
             }
 
@@ -562,6 +586,8 @@ internal sealed class ClusterShedder
             }
 
             var position = 0;
+            var refused = 0;
+            var oldest = 0L;
             foreach (var waiter in _queues[p])
             {
                 if (waiter.Ended)
@@ -585,7 +611,17 @@ internal sealed class ClusterShedder
                     // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
                     CountOut(p);
                     position--;
+                    refused++;
+                    oldest = oldest == 0 ? waiter.EnqueuedAt : oldest;
                 }
+            }
+
+            if (refused > 0 && _logger.IsEnabled(LogLevel.Debug))
+            {
+                var why = $"their queue's pace ({grants * _time.TimestampFrequency / over:F0}/s at the limit now) would not reach them in time";
+                var name = RequestPriorities.Name((RequestPriority)p);
+                var waited = Milliseconds(now - oldest);
+                Log.WaitersRefused(_logger, ClusterId, refused, name, waited, why, _queued, InFlight, Limit.Current);
             }
         }
     }

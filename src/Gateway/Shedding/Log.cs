@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = EventIds.SheddingRetryHabitChanged, Level = LogLevel.Information, Message = "Cluster {Cluster}: its refused clients {Habit}, so its queue holds a request up to {QueueWait}")]
     public static partial void RetryHabitChanged(ILogger logger, string cluster, string habit, TimeSpan queueWait);
+
+    [LoggerMessage(EventId = EventIds.SheddingWaitersRefused, Level = LogLevel.Debug, Message = "Cluster {Cluster}: {Count} {Priority} waiters refused after waiting up to {WaitedMs:F0} ms, {Why}; {Queued} still queued, {InFlight} in flight, limit {Limit}")]
+    public static partial void WaitersRefused(ILogger logger, string cluster, int count, string priority, double waitedMs, string why, int queued, int inFlight, int limit);
+
+    [LoggerMessage(EventId = EventIds.SheddingWaiterTimedOut, Level = LogLevel.Debug, Message = "Cluster {Cluster}: a {Priority} waiter timed out after {WaitedMs:F0} ms; {Queued} still queued, {InFlight} in flight, limit {Limit}")]
+    public static partial void WaiterTimedOut(ILogger logger, string cluster, string priority, double waitedMs, int queued, int inFlight, int limit);
 }

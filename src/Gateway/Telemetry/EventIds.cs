@@ -50,6 +50,8 @@ internal static class EventIds
     public const int SheddingLimitRestarted = 6003;
     public const int SheddingDestinationShared = 6004;
     public const int SheddingRetryHabitChanged = 6005;
+    public const int SheddingWaitersRefused = 6006;
+    public const int SheddingWaiterTimedOut = 6007;
 
     // 7xxx: the access log.
     public const int AccessLogWriteFailed = 7001;

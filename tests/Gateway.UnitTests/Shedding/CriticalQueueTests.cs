@@ -1,4 +1,6 @@
 using Gateway.Shedding;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.UnitTests.Shedding;
@@ -104,6 +106,27 @@ public sealed class CriticalQueueTests
 
         Assert.False(critical[2].IsCompleted);
         Assert.Equal(1, shedder.Queued);
+    }
+
+    [Fact]
+    public async Task DefaultWaitersRefusedAfterWaiting_OneDebugEventSaysHowManyAndWhy()
+    {
+        var logger = new FakeLogger<ClusterShedder>();
+        var shedder = FullShedderAtTen.Create(_time, o => o with { CriticalQueueTimeout = TimeSpan.FromSeconds(1) }, logger);
+        var defaults = Enumerable.Range(0, 3).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
+        var critical = Enumerable.Range(0, 2).Select(_ => Enter(shedder, RequestPriority.Critical)).ToList();
+
+        Advance(110);
+        shedder.Exit();
+        foreach (var waiter in defaults)
+        {
+            Assert.Equal(SheddingReasons.Backlog, await waiter);
+        }
+
+        var refused = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 6006);
+        Assert.Equal(LogLevel.Debug, refused.Level);
+        Assert.Contains("3 default waiters refused after waiting up to 110 ms, a higher priority's queue stands", refused.Message, StringComparison.Ordinal);
+        Assert.Null(await critical[0]);
     }
 
     [Fact]

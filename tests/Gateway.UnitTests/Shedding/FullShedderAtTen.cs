@@ -1,4 +1,5 @@
 using Gateway.Shedding;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.UnitTests.Shedding;
@@ -10,7 +11,7 @@ internal static class FullShedderAtTen
     /// A limit fixed at 10 held by critical requests after a window of three 100 ms requests (so the limit has a
     /// latency and is no longer finding capacity; default slots free at 80 a second), a 2 s queue of up to 1000.
     /// </summary>
-    public static ClusterShedder Create(FakeTimeProvider time, Func<SheddingOptions, SheddingOptions>? configure = null)
+    public static ClusterShedder Create(FakeTimeProvider time, Func<SheddingOptions, SheddingOptions>? configure = null, ILogger? logger = null)
     {
         var options = new SheddingOptions
         {
@@ -22,7 +23,7 @@ internal static class FullShedderAtTen
             QueueTimeout = TimeSpan.FromSeconds(2),
             PacedQueueTimeout = TimeSpan.FromSeconds(2),
         };
-        var shedder = new ClusterShedder("api", configure is null ? options : configure(options), time);
+        var shedder = new ClusterShedder("api", configure is null ? options : configure(options), time, logger: logger);
         time.Advance(TimeSpan.FromMilliseconds(200));
         for (var i = 0; i < 3; i++)
         {
