@@ -359,10 +359,16 @@ internal sealed class ClusterShedder
 
         if (refused > 0 && _logger.IsEnabled(LogLevel.Debug))
         {
-            var name = RequestPriorities.Name((RequestPriority)priority);
-            var waited = Milliseconds(_time.GetTimestamp() - oldest);
-            Log.WaitersRefused(_logger, ClusterId, refused, name, waited, why, _queued, InFlight, Limit.Current);
+            LogWaitersRefused(priority, refused, _time.GetTimestamp() - oldest, why);
         }
+    }
+
+    /// <summary>The debug event for <paramref name="refused"/> waiters refused after waiting up to <paramref name="waited"/> ticks; under _queueLock.</summary>
+    private void LogWaitersRefused(int priority, int refused, long waited, string why)
+    {
+        var name = RequestPriorities.Name((RequestPriority)priority);
+        var milliseconds = Milliseconds(waited);
+        Log.WaitersRefused(_logger, ClusterId, refused, name, milliseconds, why, _queued, InFlight, Limit.Current);
     }
 
     private double Milliseconds(long ticks) => ticks * 1000.0 / _time.TimestampFrequency;
@@ -619,9 +625,7 @@ internal sealed class ClusterShedder
             if (refused > 0 && _logger.IsEnabled(LogLevel.Debug))
             {
                 var why = $"their queue's pace ({grants * _time.TimestampFrequency / over:F0}/s at the limit now) would not reach them in time";
-                var name = RequestPriorities.Name((RequestPriority)p);
-                var waited = Milliseconds(now - oldest);
-                Log.WaitersRefused(_logger, ClusterId, refused, name, waited, why, _queued, InFlight, Limit.Current);
+                LogWaitersRefused(p, refused, now - oldest, why);
             }
         }
     }
