@@ -20,8 +20,30 @@ wait_for() {
   exit 1
 }
 
-# free_port: prints a TCP port on 127.0.0.1 that nothing listens on now.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on now and that this script has not been given before:
+# the kernel may hand the same free port to two calls in a row, and a proxy and its admin listener once got one port
+# between them (the gateway then refused to start). Ports given out are kept in a file named for the script's process.
+free_port() {
+  python3 - "${TMPDIR:-/tmp}/load-tests-ports.$$" <<'PY'
+import socket, sys
+path = sys.argv[1]
+try:
+    with open(path) as f:
+        given = {line.strip() for line in f}
+except FileNotFoundError:
+    given = set()
+for _ in range(100):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = str(s.getsockname()[1])
+    s.close()
+    if port not in given:
+        break
+with open(path, "a") as f:
+    f.write(port + "\n")
+print(port)
+PY
+}
 
 # stop_and_clean: kills every process in the caller's pids array, waits for them and removes $work. Meant for
 # `pids=(); trap stop_and_clean EXIT INT TERM`.
