@@ -9,13 +9,15 @@
 # fresh connection and the figures are CPU µs per new connection.
 # BEFORE_DIR and AFTER_DIR hold a built Gateway.dll each (copy src/Gateway/bin/Release/net10.0 after building each
 # commit). An ab.env file beside a Gateway.dll (shell assignments, KEY=VALUE, one a line) is sourced and exported into
-# that side's environment, so one build can be compared with itself under a runtime setting. Prints one line per run
-# and the medians. Everything listens on 127.0.0.1; every run is bounded.
+# that side's environment, so one build can be compared with itself under a runtime setting. A side may instead hold
+# plain YARP (load-tests/PlainYarp's bin, PlainYarp.dll; with an empty file named slim beside it, the slim host that
+# bench.sh calls yarp-slim), so the gateway can be held against the baseline with this script's own alternation.
+# Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
 # Each run line also gives the machine's speed just before and just after its window (load-tests/cpu-speed.py: ms for
 # a fixed piece of work, about 30 on this VM when fast and about 47 when slow), since the host's speed moves a run's
 # CPU per request by more than most changes do.
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n 2,12p "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,15p "$0" >&2; exit 2; }
 before="$(cd "$1" && pwd)"; after="$(cd "$2" && pwd)"; shift 2
 config=full; rounds=4; duration=8; warmup=8; connections=32; close=(); unit=request
 while [ $# -gt 0 ]; do
@@ -53,7 +55,13 @@ for round in $(seq "$rounds"); do
     dll="$build_dir/Gateway.dll"
     # ab.env beside a build (KEY=VALUE assignments) sets that side's environment: one build against itself with a
     # runtime setting is the same comparison as two builds.
-    (cd "$dir" && { [ ! -f "$build_dir/ab.env" ] || { set -a; . "$build_dir/ab.env"; set +a; }; } && exec dotnet "$dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
+    args=(--urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port")
+    if [ -f "$build_dir/PlainYarp.dll" ]; then
+      dll="$build_dir/PlainYarp.dll"
+      args=(--urls "http://127.0.0.1:$proxy_port" --destination "$backend_url")
+      [ ! -f "$build_dir/slim" ] || args=(--slim "${args[@]}")
+    fi
+    (cd "$dir" && { [ ! -f "$build_dir/ab.env" ] || { set -a; . "$build_dir/ab.env"; set +a; }; } && exec dotnet "$dll" "${args[@]}" >"$dir/out.log" 2>&1) &
     pid=$!
     wait_for "http://127.0.0.1:$proxy_port/bench" "$dir"
     wrk -t2 -c"$connections" -d"${warmup}s" "${close[@]}" "http://127.0.0.1:$proxy_port/bench" >/dev/null
