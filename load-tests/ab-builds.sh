@@ -15,12 +15,14 @@
 # that side's environment, so one build can be compared with itself under a runtime setting. A side may instead hold
 # plain YARP (load-tests/PlainYarp's bin, PlainYarp.dll; with an empty file named slim beside it, the slim host that
 # bench.sh calls yarp-slim), so the gateway can be held against the baseline with this script's own alternation.
+# An ab.config file beside a build names that side's config instead of --config (one of bench-configs.sh's, e.g. norl),
+# so one build can be compared with itself with one feature off.
 # Prints one line per run and the medians. Everything listens on 127.0.0.1; every run is bounded.
 # Each run line also gives the machine's speed just before and just after its window (load-tests/cpu-speed.py: ms for
 # a fixed piece of work, about 30 on this VM when fast and about 47 when slow), since the host's speed moves a run's
 # CPU per request by more than most changes do.
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n 2,18p "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,20p "$0" >&2; exit 2; }
 before="$(cd "$1" && pwd)"; after="$(cd "$2" && pwd)"; shift 2
 config=full; rounds=4; duration=8; warmup=8; connections=32; warmup_connections=""; close=(); unit=request
 while [ $# -gt 0 ]; do
@@ -54,8 +56,9 @@ for round in $(seq "$rounds"); do
   order="before after"; [ $((round % 2)) -eq 0 ] && order="after before"
   for build in $order; do
     dir="$work/$build"; mkdir -p "$dir"
-    gateway_config "$config" > "$dir/appsettings.json"
     build_dir="$before"; [ "$build" = after ] && build_dir="$after"
+    side_config="$config"; [ ! -f "$build_dir/ab.config" ] || side_config="$(cat "$build_dir/ab.config")"
+    gateway_config "$side_config" > "$dir/appsettings.json"
     dll="$build_dir/Gateway.dll"
     # ab.env beside a build (KEY=VALUE assignments) sets that side's environment: one build against itself with a
     # runtime setting is the same comparison as two builds.

@@ -61,7 +61,7 @@ end
 EOF
 }
 
-gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (full with the access log to a file)|jwt|jwt-flood|jwt-ratelimit-flood
+gateway_config() { # $1: full|none|noshed (full with shedding off)|norl (full without the rate limit)|accesslog (full with the access log to a file)|jwt|jwt-flood|jwt-ratelimit-flood
   local cluster_meta="" route_extra="" extra_routes="" gateway_section='{}'
   case "$1" in jwt*)
     route_extra='"AuthorizationPolicy": "bench-jwt",'
@@ -77,14 +77,14 @@ gateway_config() { # $1: full|none|noshed (full with shedding off)|accesslog (fu
       \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } },
       \"RateLimiting\": { \"Policies\": { \"refuse\": { \"Algorithm\": \"FixedWindow\", \"Scope\": \"Local\", \"PartitionBy\": \"ClientIp\", \"PermitLimit\": 1, \"Window\": \"01:00:00\" } } } }"
   esac
-  if [ "$1" = full ] || [ "$1" = noshed ] || [ "$1" = accesslog ]; then
+  if [ "$1" = full ] || [ "$1" = noshed ] || [ "$1" = norl ] || [ "$1" = accesslog ]; then
     cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
     route_extra='"Metadata": { "Priority": "default" },'
     gateway_section='{
       "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
       "Resilience": { "Policies": { "standard": { "Timeout": "00:00:10" } } }
     }'
-    if [ -d "$root/src/Gateway/RateLimiting" ]; then
+    if [ -d "$root/src/Gateway/RateLimiting" ] && [ "$1" != norl ]; then
       route_extra='"RateLimiterPolicy": "never-trips", "Metadata": { "Priority": "default" },'
       gateway_section='{
         "Failover": { "Policies": { "local-first": { "Regions": [ "local", "remote" ] } } },
