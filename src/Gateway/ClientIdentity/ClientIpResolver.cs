@@ -92,11 +92,21 @@ internal sealed class ClientIpResolver
         return text;
     }
 
-    /// <summary>Accepts <c>a.b.c.d/n</c>, <c>v6/n</c> or a bare address (one host).</summary>
+    // The bits of ::ffff:0:0/96 in front of an IPv4-mapped address.
+    private const int MappedPrefixBits = 96;
+
+    /// <summary>Accepts <c>a.b.c.d/n</c>, <c>v6/n</c> or a bare address (one host); an IPv4-mapped network is read as the IPv4 one it maps.</summary>
     public static bool TryParseNetwork(string text, out IPNetwork network)
     {
         if (IPNetwork.TryParse(text, out network))
         {
+            // Peers are compared as IPv4 (Normalize), so a network written IPv4-mapped (::ffff:10.0.0.0/104) is too;
+            // kept as written it matched no peer at all.
+            if (network.BaseAddress.IsIPv4MappedToIPv6 && network.PrefixLength >= MappedPrefixBits)
+            {
+                network = new IPNetwork(network.BaseAddress.MapToIPv4(), network.PrefixLength - MappedPrefixBits);
+            }
+
             return true;
         }
 

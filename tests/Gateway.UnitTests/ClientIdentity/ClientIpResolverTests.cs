@@ -28,6 +28,18 @@ public sealed class ClientIpResolverTests
         Assert.Equal(expected, s_trusting.IsTrustedPeer(IPAddress.Parse(peer)));
     }
 
+    [Theory]
+    [InlineData("::ffff:10.0.0.0/104", "10.0.0.5", true)]
+    [InlineData("::ffff:10.0.0.0/104", "::ffff:10.0.0.5", true)]
+    [InlineData("::ffff:10.0.0.0/104", "11.0.0.5", false)]
+    [InlineData("::ffff:192.168.1.1/128", "192.168.1.1", true)]
+    [InlineData("::ffff:0.0.0.0/96", "203.0.113.9", true)]
+    public void IsTrustedPeer_NetworkWrittenIpv4Mapped_MatchesTheIpv4PeersItCovers(string cidr, string peer, bool expected)
+    {
+        // Peers are compared as IPv4 (a dual-stack listener reports them mapped), so a network written mapped must be too.
+        Assert.Equal(expected, ClientIpResolver.From([cidr]).IsTrustedPeer(IPAddress.Parse(peer)));
+    }
+
     [Fact]
     public void IsTrustedPeer_NoPeerOrNoTrustedProxies_IsFalse()
     {
