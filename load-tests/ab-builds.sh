@@ -43,11 +43,7 @@ root="$(pwd)"
 . load-tests/bench-configs.sh
 work="$(mktemp -d)"; backend_port=$(free_port); proxy_port=$(free_port); admin_port=$(free_port); pids=()
 trap stop_and_clean EXIT INT TERM
-write_nginx_backend "$backend_port"
-nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
-pids+=($!)
-backend_url="http://127.0.0.1:$backend_port/"
-wait_for "$backend_url" "$work"
+start_nginx_backend "$backend_port"
 : > "$work/results"
 for side in "$before" "$after"; do
   [ ! -f "$side/ab.env" ] || echo "$side/ab.env: $(tr '\n' ' ' < "$side/ab.env")"

@@ -2,6 +2,16 @@
 # repository root after setting root (the repository), work (a scratch directory) and, before gateway_config,
 # backend_url.
 
+# start_nginx_backend PORT: write_nginx_backend, then start it, add its pid to pids, set backend_url and wait until it
+# answers (needs lib.sh's wait_for).
+start_nginx_backend() {
+  write_nginx_backend "$1"
+  nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
+  pids+=($!)
+  backend_url="http://127.0.0.1:$1/"
+  wait_for "$backend_url" "$work"
+}
+
 # write_nginx_backend PORT: the backend's nginx.conf in $work/nginx-backend: one worker, a fixed 128-byte JSON body
 # from memory. Start it with: nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend"
 write_nginx_backend() {

@@ -80,11 +80,7 @@ admin_port=$(free_port)
 pids=()
 trap stop_and_clean EXIT INT TERM
 
-write_nginx_backend "$backend_port"
-nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
-pids+=($!)
-backend_url="http://127.0.0.1:$backend_port/"
-wait_for "$backend_url" "$work"
+start_nginx_backend "$backend_port"
 
 # The runtime writes /tmp/perf-<pid>.map for JIT-compiled code; without W^X the code is not double-mapped, so perf
 # can find it there.

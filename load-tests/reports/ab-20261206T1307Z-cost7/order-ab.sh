@@ -11,11 +11,7 @@ rounds="$1"; config="$2"; shift 2
 . load-tests/bench-configs.sh
 work="$(mktemp -d)"; backend_port=$(free_port); pids=()
 trap stop_and_clean EXIT INT TERM
-write_nginx_backend "$backend_port"
-nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
-pids+=($!)
-backend_url="http://127.0.0.1:$backend_port/"
-wait_for "$backend_url" "$work"
+start_nginx_backend "$backend_port"
 variants=("$@")
 queued() { { curl -s "http://127.0.0.1:$admin_port/metrics" 2>/dev/null || true; } | awk '/^gateway_shedding_time_in_queue_seconds_count/ {s += $NF} END {print s + 0}'; }
 for round in $(seq "$rounds"); do

@@ -10,11 +10,7 @@ build="$(cd "${2:?BUILD_DIR}" && pwd)"
 . load-tests/bench-configs.sh
 work="$(mktemp -d)"; backend_port=$(free_port); proxy_port=$(free_port); admin_port=$(free_port); pids=()
 trap stop_and_clean EXIT INT TERM
-write_nginx_backend "$backend_port"
-nginx -c "$work/nginx-backend/nginx.conf" -p "$work/nginx-backend" &
-pids+=($!)
-backend_url="http://127.0.0.1:$backend_port/"
-wait_for "$backend_url" "$work"
+start_nginx_backend "$backend_port"
 dir="$work/gw"; mkdir -p "$dir"
 gateway_config "${1:-none}" > "$dir/appsettings.json"
 (cd "$dir" && exec dotnet "$build/Gateway.dll" --urls "http://127.0.0.1:$proxy_port" "--Gateway:Admin:Urls=http://127.0.0.1:$admin_port" >"$dir/out.log" 2>&1) &
