@@ -23,8 +23,9 @@ namespace Gateway.Shedding;
 /// bucket's end with at least that many refusals, fewer than a tenth retried early makes them paced, and between a
 /// tenth and a quarter the judgement stands. It holds for <see cref="SheddingConstants.ClientPatienceMemory"/> after the
 /// last bucket that showed it.
-/// A connection shared by many callers (a server-side pool, HTTP/2) looks naive, which is the long queue the gateway
-/// had before it told the two apart.
+/// The connection's next request settles its mark: a connection shared by many callers (a server-side pool, HTTP/2)
+/// looks naive only when that request asks for the refused route again, which then gets the long queue the gateway had
+/// before it told the two apart.
 /// </remarks>
 internal sealed class RetryHabit
 {
@@ -95,10 +96,14 @@ internal sealed class RetryHabit
     public void Arrived(string connectionId, RouteModel route, long now)
     {
         RollIfDue(now);
-        if (_marks.TryGetValue(connectionId, out var mark) && ReferenceEquals(mark.Route, route) && _marks.TryRemove(connectionId, out _))
+        // The connection's next request settles its mark, whatever its route: on a keep-alive pool's connection, which
+        // carries many callers, the refused route came back within the window only because other callers' requests
+        // kept the connection busy (a steady warm-up's two dozen refusals on pooled connections judged the clients
+        // naive, and the storm that followed queued its patient clients for 2 s, docs/load-shedding.md).
+        if (_marks.TryRemove(connectionId, out var mark))
         {
             Interlocked.Decrement(ref _marked);
-            if (now - mark.At < _window)
+            if (ReferenceEquals(mark.Route, route) && now - mark.At < _window)
             {
                 var early = Interlocked.Increment(ref _retriedEarly);
                 // Against the refusals of this bucket or the last, whichever fewer: a storm's refusals grow from one

@@ -164,8 +164,12 @@ internal static class SheddingConstants
     /// </summary>
     public static readonly TimeSpan HigherQueueStandingCalm = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Refusals a bucket must hold before its early retries say how the clients retry.</summary>
-    public const int MinRefusalsToJudgeHabit = 10;
+    /// <summary>
+    /// Refusals a bucket must hold before its early retries say how the clients retry: a storm's worth (200 a second),
+    /// not the few dozen a cold gateway refuses while it measures its backend's baseline, whose retries on pooled
+    /// connections judged the clients naive for the storm that came next.
+    /// </summary>
+    public const int MinRefusalsToJudgeHabit = 50;
 
     /// <summary>
     /// The most the abandoned waits of a second may spread (standard deviation over mean) and still say how long clients

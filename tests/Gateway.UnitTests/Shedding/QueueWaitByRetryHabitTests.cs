@@ -50,16 +50,16 @@ public sealed class QueueWaitByRetryHabitTests
         return (shedder, waiters);
     }
 
-    /// <summary>Twenty refused connections ask again 50 ms later: the clients retry at once, judged on the spot.</summary>
+    /// <summary>A storm's worth of refused connections ask again 50 ms later: the clients retry at once, judged on the spot.</summary>
     private void SeeRetriesAtOnceWithin50Ms(ClusterShedder shedder)
     {
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < SheddingConstants.MinRefusalsToJudgeHabit; i++)
         {
             shedder.Habit.Refused($"early{i}", s_route, _time.GetTimestamp());
         }
 
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < SheddingConstants.MinRefusalsToJudgeHabit; i++)
         {
             shedder.Habit.Arrived($"early{i}", s_route, _time.GetTimestamp());
         }
@@ -67,10 +67,10 @@ public sealed class QueueWaitByRetryHabitTests
         Assert.True(shedder.Habit.RetriesAtOnce(_time.GetTimestamp()));
     }
 
-    /// <summary>A bucket of twenty refusals that nobody retries early: the clients wait out Retry-After.</summary>
+    /// <summary>A storm's bucket of refusals that nobody retries early: the clients wait out Retry-After.</summary>
     private void SeeClientsWaitOutRetryAfter(ClusterShedder shedder)
     {
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < SheddingConstants.MinRefusalsToJudgeHabit; i++)
         {
             shedder.Habit.Refused($"paced{i}", s_route, _time.GetTimestamp());
         }

@@ -11,6 +11,9 @@ public sealed class RetryHabitTests
     private static readonly RouteModel s_state = new(new RouteConfig { RouteId = "state" }, cluster: null, HttpTransformer.Empty);
     private static readonly RouteModel s_heartbeat = new(new RouteConfig { RouteId = "heartbeat" }, cluster: null, HttpTransformer.Empty);
 
+    // Twice the refusals a bucket needs before it judges anything.
+    private const int Many = 2 * SheddingConstants.MinRefusalsToJudgeHabit;
+
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     private long Now => _time.GetTimestamp();
@@ -42,11 +45,11 @@ public sealed class RetryHabitTests
     public void RefusalsRetriedOnTheSameConnectionWithin50ms_ClientsRetryAtOnce()
     {
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 20, s_state);
+        RefuseAll(habit, Many, s_state);
         Assert.True(habit.Watching);
 
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        ArriveAll(habit, 20, s_state);
+        ArriveAll(habit, Many, s_state);
         CloseBucket(habit);
 
         Assert.True(habit.RetriesAtOnce(Now));
@@ -57,11 +60,11 @@ public sealed class RetryHabitTests
     public void RefusalsNotRetriedWithinTheWindow_ClientsWaitOutRetryAfter()
     {
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 20, s_state);
+        RefuseAll(habit, Many, s_state);
 
         // They come back when the one-second Retry-After says.
         _time.Advance(TimeSpan.FromSeconds(1));
-        ArriveAll(habit, 20, s_state);
+        ArriveAll(habit, Many, s_state);
         CloseBucket(habit);
 
         Assert.False(habit.RetriesAtOnce(Now));
@@ -73,12 +76,32 @@ public sealed class RetryHabitTests
     {
         // A session whose heartbeat was refused goes on with its next call: that is not the heartbeat retried.
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 20, s_heartbeat);
+        RefuseAll(habit, Many, s_heartbeat);
 
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        ArriveAll(habit, 20, s_state);
+        ArriveAll(habit, Many, s_state);
         CloseBucket(habit);
 
+        Assert.True(habit.WaitsOutRetryAfter(Now));
+    }
+
+    [Fact]
+    public void AnotherRouteOnTheRefusedConnection_SettlesItsMark_SoTheRouteBackSoonAfterIsNoRetry()
+    {
+        // A keep-alive pool's connections carry many callers: a refused heartbeat's connection carries someone's state
+        // call next, and another caller's heartbeat 100 ms later. That is busy connections, not a retry (a steady
+        // warm-up refused on pooled connections once judged the storm's patient clients naive).
+        var habit = new RetryHabit(_time);
+        RefuseAll(habit, Many, s_heartbeat);
+
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, Many, s_state);
+        Assert.False(habit.Watching);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        ArriveAll(habit, Many, s_heartbeat);
+        CloseBucket(habit);
+
+        Assert.False(habit.RetriesAtOnce(Now));
         Assert.True(habit.WaitsOutRetryAfter(Now));
     }
 
@@ -86,9 +109,9 @@ public sealed class RetryHabitTests
     public void AQuarterRetriedAtOnce_CountsAsClientsThatRetryAtOnce()
     {
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 40, s_state);
+        RefuseAll(habit, 2 * Many, s_state);
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        ArriveAll(habit, 10, s_state);
+        ArriveAll(habit, Many / 2, s_state);
         CloseBucket(habit);
 
         Assert.True(habit.RetriesAtOnce(Now));
@@ -111,9 +134,9 @@ public sealed class RetryHabitTests
     public void AJudgement_LapsesAfterTheMemoryWithoutRefusals()
     {
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 20, s_state);
+        RefuseAll(habit, Many, s_state);
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        ArriveAll(habit, 20, s_state);
+        ArriveAll(habit, Many, s_state);
         CloseBucket(habit);
         Assert.True(habit.RetriesAtOnce(Now));
 
@@ -126,7 +149,7 @@ public sealed class RetryHabitTests
     public void MarksPastTheWindow_AreForgotten_SoRequestsStopBeingChecked()
     {
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 20, s_state);
+        RefuseAll(habit, Many, s_state);
         _time.Advance(SheddingConstants.EarlyRetryWindow);
 
         // The next judgement drops every mark at least the window old.
@@ -136,10 +159,10 @@ public sealed class RetryHabitTests
     }
 
     [Fact]
-    public void TenEarlyRetries_JudgeTheClientsNaiveAtOnce_WithoutWaitingForTheBucket()
+    public void TheMinimumOfEarlyRetries_JudgesTheClientsNaiveAtOnce_WithoutWaitingForTheBucket()
     {
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 20, s_state);
+        RefuseAll(habit, Many, s_state);
         _time.Advance(TimeSpan.FromMilliseconds(50));
         ArriveAll(habit, SheddingConstants.MinRefusalsToJudgeHabit - 1, s_state);
         Assert.False(habit.RetriesAtOnce(Now));
@@ -153,19 +176,20 @@ public sealed class RetryHabitTests
     public void NaiveClients_ABurstWhoseRetriesComeLater_DoesNotTurnThemPaced()
     {
         var habit = new RetryHabit(_time);
-        RefuseAll(habit, 20, s_state);
+        RefuseAll(habit, Many, s_state);
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        ArriveAll(habit, 20, s_state);
+        ArriveAll(habit, Many, s_state);
         Assert.True(habit.RetriesAtOnce(Now));
 
-        // The next bucket: 100 refusals, and only 15 of their retries in it yet (the rest come in the bucket after).
+        // The next bucket: five times the refusals, and only 15 in 100 of their retries in it yet (the rest come in
+        // the bucket after).
         _time.Advance(SheddingConstants.RetryHabitBucket);
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 5 * Many; i++)
         {
             habit.Refused($"b{i}", s_state, Now);
         }
 
-        for (var i = 0; i < 15; i++)
+        for (var i = 0; i < 3 * Many / 4; i++)
         {
             habit.Arrived($"b{i}", s_state, Now);
         }
