@@ -71,7 +71,7 @@ end
 EOF
 }
 
-gateway_config() { # $1: full|none|noshed (full with shedding off)|norl (full without the rate limit)|accesslog (full with the access log to a file)|jwt|jwt-flood|jwt-ratelimit-flood
+gateway_config() { # $1: full|none|noshed (full with shedding off)|norl (full without the rate limit)|nores (full without the cluster's ResiliencePolicy)|nofail (full without its FailoverPolicy)|noprio (full without the route's Priority)|accesslog (full with the access log to a file)|jwt|jwt-flood|jwt-ratelimit-flood
   local cluster_meta="" route_extra="" extra_routes="" gateway_section='{}'
   case "$1" in jwt*)
     route_extra='"AuthorizationPolicy": "bench-jwt",'
@@ -87,7 +87,7 @@ gateway_config() { # $1: full|none|noshed (full with shedding off)|norl (full wi
       \"Policies\": { \"bench-jwt\": { \"Scheme\": \"Jwt\" } } },
       \"RateLimiting\": { \"Policies\": { \"refuse\": { \"Algorithm\": \"FixedWindow\", \"Scope\": \"Local\", \"PartitionBy\": \"ClientIp\", \"PermitLimit\": 1, \"Window\": \"01:00:00\" } } } }"
   esac
-  if [ "$1" = full ] || [ "$1" = noshed ] || [ "$1" = norl ] || [ "$1" = accesslog ]; then
+  case "$1" in full|noshed|norl|nores|nofail|noprio|accesslog)
     cluster_meta='"Metadata": { "FailoverPolicy": "local-first", "ResiliencePolicy": "standard" },'
     route_extra='"Metadata": { "Priority": "default" },'
     gateway_section='{
@@ -102,7 +102,14 @@ gateway_config() { # $1: full|none|noshed (full with shedding off)|norl (full wi
         "RateLimiting": { "Policies": { "never-trips": { "Algorithm": "TokenBucket", "Scope": "Local", "PartitionBy": "ClientIp", "TokenLimit": 1000000, "TokensPerPeriod": 1000000, "ReplenishmentPeriod": "00:00:01" } } }
       }'
     fi
-  fi
+    # "Full minus one feature" (issue 16, round 8): the policy stays defined in the Gateway section, only its use is
+    # dropped, so each differs from full by the per-request work of that one feature.
+    case "$1" in
+      nores) cluster_meta='"Metadata": { "FailoverPolicy": "local-first" },' ;;
+      nofail) cluster_meta='"Metadata": { "ResiliencePolicy": "standard" },' ;;
+      noprio) route_extra="${route_extra%%\"Metadata\"*}" ;;
+    esac
+  esac
   if [ "$1" = noshed ]; then
     gateway_section="{ \"Shedding\": { \"Enabled\": false },${gateway_section#\{}"
   fi
