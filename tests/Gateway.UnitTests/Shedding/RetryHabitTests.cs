@@ -72,25 +72,12 @@ public sealed class RetryHabitTests
     }
 
     [Fact]
-    public void AnotherRouteOnTheRefusedConnection_IsNotARetry()
+    public void AnotherRouteOnTheRefusedConnection_IsNotARetry_AndSettlesItsMark()
     {
-        // A session whose heartbeat was refused goes on with its next call: that is not the heartbeat retried.
-        var habit = new RetryHabit(_time);
-        RefuseAll(habit, Many, s_heartbeat);
-
-        _time.Advance(TimeSpan.FromMilliseconds(50));
-        ArriveAll(habit, Many, s_state);
-        CloseBucket(habit);
-
-        Assert.True(habit.WaitsOutRetryAfter(Now));
-    }
-
-    [Fact]
-    public void AnotherRouteOnTheRefusedConnection_SettlesItsMark_SoTheRouteBackSoonAfterIsNoRetry()
-    {
-        // A keep-alive pool's connections carry many callers: a refused heartbeat's connection carries someone's state
-        // call next, and another caller's heartbeat 100 ms later. That is busy connections, not a retry (a steady
-        // warm-up refused on pooled connections once judged the storm's patient clients naive).
+        // A session whose heartbeat was refused goes on with its next call: that is not the heartbeat retried. And a
+        // keep-alive pool's connections carry many callers: another caller's heartbeat on that connection 100 ms later
+        // is a busy connection, not a retry either (a steady warm-up refused on pooled connections once judged the
+        // storm's patient clients naive).
         var habit = new RetryHabit(_time);
         RefuseAll(habit, Many, s_heartbeat);
 
