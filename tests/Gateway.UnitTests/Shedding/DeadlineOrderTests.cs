@@ -73,17 +73,37 @@ public sealed class DeadlineOrderTests
         }
     }
 
-    [Fact]
-    public async Task Default_CriticalCallsComingAtTheClustersWholePace_RefusedOnArrival()
+    /// <summary>Default requests let into the queue one after another until one is refused on arrival.</summary>
+    private static int DefaultsLetIn(ClusterShedder shedder)
     {
-        // Slots free at 10 / 0.1 s = 100 a second. With no critical calls coming, a default request queues.
+        for (var letIn = 0; ; letIn++)
+        {
+            var entering = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+            if (entering.IsCompleted)
+            {
+                Assert.Equal(SheddingReasons.Backlog, entering.Result);
+                return letIn;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Default_CriticalCallsComingAtNearlyTheClustersWholePace_LeaveFewDefaultRequestsAPlace()
+    {
+        // Without critical calls coming: nothing completed yet, so slots free at the floor, 10 / 0.1 s = 100 a second,
+        // 200 within the 2 s wait, and 0.8 x 200 = 160 of them for default waiters: 160 are let in.
+        var calm = FullShedderAtTen.Create(new FakeTimeProvider(_time.GetUtcNow()));
+        var letInCalm = DefaultsLetIn(calm);
+        Assert.InRange(letInCalm, 150, 160);
+
         var shedder = FullShedderAtTen.Create(_time);
         var first = Enter(shedder, RequestPriority.Default);
         Assert.False(first.IsCompleted);
 
-        // Critical calls come at 200 a second (two every 10 ms for a quarter of a second, each let in through the
-        // queue as slots free), more than the slots that free: every slot of the next default waiter's 2 s goes to
-        // them first, so it would wait only to be refused.
+        // A second later critical calls come at 200 a second (two every 10 ms for a quarter of a second, each let in
+        // through the queue as the slots they wait for free, ahead of the default waiter due 2 s after it came), and
+        // the cluster completes as many: that is its whole pace. Critical admissions cannot outrun completions for
+        // long; here they nearly match them.
         Advance(1000);
         for (var i = 0; i < 25; i++)
         {
@@ -95,7 +115,15 @@ public sealed class DeadlineOrderTests
             Assert.Null(await critical[1]);
         }
 
-        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
+        // The pace: 50 completions in the 240 ms since the first, 208.3 a second, 416.7 slots within a newcomer's 2 s.
+        // The critical calls: the first one's enqueue rolled their count to the second it came in (it went to the
+        // second before), and 49 came in the quarter second since, 196 a second: 392 of those slots go to critical
+        // calls still to come, ahead of it. A newcomer with n default waiters ahead fits while n + 1 + 392 <= 416.7,
+        // so n <= 23: with the first waiter ahead, 23 more are let in where 160 fit without the critical calls. Every
+        // slot the critical calls will take is one a default waiter would have waited for only to be refused.
+        var letInAfterStorm = DefaultsLetIn(shedder);
+        Assert.InRange(letInAfterStorm, 15, 35);
+        Assert.True(letInAfterStorm * 4 < letInCalm, $"{letInAfterStorm} default requests let in after the critical calls, {letInCalm} without");
         Assert.False(first.IsCompleted);
     }
 
