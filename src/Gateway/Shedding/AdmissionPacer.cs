@@ -61,6 +61,23 @@ internal sealed class AdmissionPacer
     public long CompletionsPerSecond => Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions));
 
     /// <summary>
+    /// Requests the cluster completes per second, as <see cref="CompletionsPerSecond"/>, but with a count that began
+    /// within this second scaled to a whole second, as <see cref="WindowSeconds"/> does: taken as a second's, the first
+    /// tenth of a storm's first second would promise a tenth of its pace.
+    /// </summary>
+    public double CompletionRate(long now)
+    {
+        var completed = Volatile.Read(ref _completions);
+        if (Volatile.Read(ref _previousWhole) != 0)
+        {
+            return Math.Max(Volatile.Read(ref _lastCompletions), completed);
+        }
+
+        var counting = Math.Max(now - (Volatile.Read(ref _bucketEnd) - _bucket), _minCounting);
+        return (double)completed * _bucket / counting;
+    }
+
+    /// <summary>
     /// The second the next refused client is sent to: the backlog in seconds of the cluster's work, bounded. With
     /// shared pacing and a fresh answer from Redis, the fleet's backlog and throughput (every priority's refusals: the
     /// fleet's counts do not tell them apart); otherwise this instance's refusals of <paramref name="priority"/> and above.

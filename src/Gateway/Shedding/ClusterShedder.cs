@@ -67,6 +67,21 @@ internal sealed class ClusterShedder
     private readonly long[] _stoodAt = [long.MinValue / 2, long.MinValue / 2, long.MinValue / 2];
     private readonly long _standingCalm;
 
+    // Critical requests admitted (at once or into the queue) in the current second, and in the last whole one: the
+    // critical work that will take slots ahead of a default waiter, whose deadline is later (see FitsByDeadline).
+    private int _criticalAdmitted;
+    private int _criticalLast;
+    private long _criticalBucketStart;
+
+    // The limit over about the last second, for scaling a completion rate counted under a higher one (see ClusterPace);
+    // under _queueLock.
+    private double _meanLimit;
+    private long _meanLimitAt;
+
+    // The fewest slots any default waiter has to spare before its deadline at the cluster's pace, as the last sweep
+    // found it, less the critical waiters let in since: each of those goes ahead of every default waiter. Under _queueLock.
+    private double _defaultSlack = double.MaxValue;
+
     public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null, ILogger? logger = null)
     {
         ClusterId = clusterId;
@@ -132,7 +147,17 @@ internal sealed class ClusterShedder
             return false;
         }
 
-        return TryIncrement(Threshold(priority, Limit.Current));
+        if (!TryIncrement(Threshold(priority, Limit.Current)))
+        {
+            return false;
+        }
+
+        if (priority == RequestPriority.Critical)
+        {
+            Interlocked.Increment(ref _criticalAdmitted);
+        }
+
+        return true;
     }
 
     /// <summary>Waits in the queue for a slot, up to QueueTimeout.</summary>
@@ -172,7 +197,7 @@ internal sealed class ClusterShedder
                 return SheddingReasons.QueueFull;
             }
 
-            if (ownWait <= 0 || BacklogOutlastsWait(priority, now, queueWait, ownWait))
+            if (ownWait <= 0 || BacklogOutlastsWait(priority, now, queueWait, ownWait, now + Math.Min(queueWait, ownWait)))
             {
                 // A client with no more than the backend's answer time left would get its answer after it gave up.
                 return SheddingReasons.Backlog;
@@ -196,7 +221,7 @@ internal sealed class ClusterShedder
                 _drainLimitTotal[(int)priority] = 0;
             }
 
-            waiter = new Waiter(now, clientDeadline, queueWait);
+            waiter = new Waiter(now, clientDeadline, queueWait, now + Math.Min(queueWait, ownWait));
             // The queue's wait as it stands now, or its client's own deadline if sooner, which ends the wait with a
             // 503 and a Retry-After while the client still listens, in case the sweep has no pace to judge it by (the
             // limit still finding capacity, the queue just filled).
@@ -209,6 +234,12 @@ internal sealed class ClusterShedder
             {
                 _aboveSheddableQueuedAt = now;
                 RefuseSheddableWaiters();
+            }
+
+            if (priority == RequestPriority.Critical)
+            {
+                Interlocked.Increment(ref _criticalAdmitted);
+                _defaultSlack--;
             }
         }
 
@@ -247,9 +278,10 @@ internal sealed class ClusterShedder
         }
     }
 
-    /// <summary>Gives back a slot and hands it to a waiter if one fits.</summary>
+    /// <summary>Gives back the slot of a request that completed, counts it for the pace, and hands the slot to a waiter if one fits.</summary>
     public void Exit()
     {
+        Pacer.Completed(_time.GetTimestamp());
         Interlocked.Decrement(ref _inFlight);
         if (Volatile.Read(ref _queued) > 0)
         {
@@ -263,6 +295,9 @@ internal sealed class ClusterShedder
         {
             var now = _time.GetTimestamp();
             var limit = Limit.Current;
+            FollowLimit(limit, now);
+            // Rolls the critical calls' count to the second they came in, whether or not a default request asks.
+            _ = CriticalRate(now);
             GrantWaiters(limit, now);
             var fell = limit < _limitSeen;
             _limitSeen = limit;
@@ -278,52 +313,117 @@ internal sealed class ClusterShedder
         }
     }
 
-    /// <summary>Hands free slots to waiters, highest priority and oldest first; under _queueLock.</summary>
+    /// <summary>
+    /// Hands free slots to waiters: critical and default ones earliest deadline first (ties to critical), a default one
+    /// within its share of the limit until its deadline is a critical wait away and then within the whole limit;
+    /// sheddable ones, oldest first, only when no one above them waits. Under _queueLock.
+    /// </summary>
+    /// <remarks>
+    /// Strict priority broke the queue's promise to default waiters whenever critical calls came back in a batch: the
+    /// critical queue took every slot, and default waiters let in before it were refused after waiting (storm 115231:
+    /// 1,412 of 1,413 late default refusals). Deadline order keeps critical calls first (their deadline is a critical
+    /// wait away, a default one's the paced wait) unless a default waiter is about to run out; admission
+    /// (<see cref="FitsByDeadline"/>) lets in only those the order serves in time.
+    /// </remarks>
     private void GrantWaiters(int limit, long now)
     {
-        for (var p = 0; p < RequestPriorities.Count; p++)
+        var critical = _queues[(int)RequestPriority.Critical];
+        var standard = _queues[(int)RequestPriority.Default];
+        var criticalStanding = IsStanding((int)RequestPriority.Critical, now);
+        var defaultStanding = IsStanding((int)RequestPriority.Default, now);
+        while (true)
         {
-            var queue = _queues[p];
-            var standing = IsStanding(p, now);
-            while (queue.TryPeek(out var waiter))
+            var c = LiveHead((int)RequestPriority.Critical, now, criticalStanding);
+            var d = LiveHead((int)RequestPriority.Default, now, defaultStanding);
+            if (c is null && d is null)
             {
-                if (waiter.Ended)
+                break;
+            }
+
+            if (d is not null && (c is null || d.Deadline < c.Deadline))
+            {
+                var due = d.Deadline - now <= _criticalQueueTimeout;
+                if (TryIncrement(due ? limit : Threshold(RequestPriority.Default, limit)))
                 {
-                    // Already counted out: by its own request when it gave up, or by the sweep that refused it.
-                    queue.Dequeue();
+                    Hand(standard, d, (int)RequestPriority.Default, now, limit);
                     continue;
                 }
 
-                if (standing && now - waiter.EnqueuedAt > _standingWait)
+                if (c is null)
                 {
-                    // CoDel's drop, at once rather than when a slot frees: first come first served puts the
-                    // oldest at the head, so every waiter past the bound is here, and its client hears now.
-                    queue.Dequeue();
-                    if (waiter.TryDrop())
-                    {
-                        CountOut(p);
-                    }
-
-                    continue;
-                }
-
-                if (!TryIncrement(Threshold((RequestPriority)p, limit)))
-                {
-                    // Lower priorities have smaller shares: none of them fits either.
+                    // Sheddable's share is smaller than default's: it does not fit either.
                     return;
                 }
-
-                queue.Dequeue();
-                if (waiter.TryGrant())
-                {
-                    CountOut(p);
-                    CountGrant(p, now, limit);
-                }
-                else
-                {
-                    Interlocked.Decrement(ref _inFlight);
-                }
             }
+
+            if (!TryIncrement(limit))
+            {
+                return;
+            }
+
+            Hand(critical, c!, (int)RequestPriority.Critical, now, limit);
+        }
+
+        var shed = (int)RequestPriority.Sheddable;
+        var sheddable = _queues[shed];
+        var sheddableStanding = IsStanding(shed, now);
+        while (LiveHead(shed, now, sheddableStanding) is { } waiter)
+        {
+            if (!TryIncrement(Threshold(RequestPriority.Sheddable, limit)))
+            {
+                return;
+            }
+
+            Hand(sheddable, waiter, shed, now, limit);
+        }
+    }
+
+    /// <summary>
+    /// The first waiter of <paramref name="priority"/> still waiting, or null; drops the ended ones before it, and, from
+    /// a standing queue, those that waited past StandingQueueWait (CoDel's drop, at once rather than when a slot frees:
+    /// its client hears now). Under _queueLock.
+    /// </summary>
+    private Waiter? LiveHead(int priority, long now, bool standing)
+    {
+        var queue = _queues[priority];
+        while (queue.TryPeek(out var waiter))
+        {
+            if (waiter.Ended)
+            {
+                // Already counted out: by its own request when it gave up, or by the sweep that refused it.
+                queue.Dequeue();
+                continue;
+            }
+
+            if (standing && now - waiter.EnqueuedAt > _standingWait)
+            {
+                queue.Dequeue();
+                if (waiter.TryDrop())
+                {
+                    CountOut(priority);
+                }
+
+                continue;
+            }
+
+            return waiter;
+        }
+
+        return null;
+    }
+
+    /// <summary>Gives the slot already taken for <paramref name="waiter"/>, the head of <paramref name="queue"/>, to it; under _queueLock.</summary>
+    private void Hand(Queue<Waiter> queue, Waiter waiter, int priority, long now, int limit)
+    {
+        queue.Dequeue();
+        if (waiter.TryGrant())
+        {
+            CountOut(priority);
+            CountGrant(priority, now, limit);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 
@@ -402,7 +502,8 @@ internal sealed class ClusterShedder
     /// </summary>
     /// <param name="queueWait">The queue's wait now (<see cref="QueueWait(RequestPriority, long)"/>), in ticks: QueueTimeout or, for paced clients, less.</param>
     /// <param name="ownWait">The longest this request may wait by its client's own deadline, in ticks; long.MaxValue for none.</param>
-    private bool BacklogOutlastsWait(RequestPriority priority, long now, long queueWait, long ownWait)
+    /// <param name="deadline">When its wait would end: the queue's wait, or its client's deadline if sooner.</param>
+    private bool BacklogOutlastsWait(RequestPriority priority, long now, long queueWait, long ownWait, long deadline)
     {
         if (priority == RequestPriority.Sheddable && (HasWaitersAtOrAbove(RequestPriority.Default) || now - _aboveSheddableQueuedAt < _sheddableCalm))
         {
@@ -419,11 +520,10 @@ internal sealed class ClusterShedder
             return false;
         }
 
-        if (HigherPriorityStands((int)priority, now))
+        if (priority == RequestPriority.Sheddable && HigherPriorityStands((int)priority, now))
         {
             // Every slot that frees goes to the standing queue above: this request would wait only to be refused at
-            // the end of its wait (a storm of critical calls at the backend's whole capacity, 5,000 sessions within
-            // 2 s, refused 45% of the default calls after they had waited, by the sweep once their pace was measured).
+            // the end of its wait. Default requests are judged by deadline instead (FitsByDeadline).
             return true;
         }
 
@@ -449,6 +549,11 @@ internal sealed class ClusterShedder
         }
 
         wait = _patience.Wait(wait, LatencyTicks, now);
+        if (priority != RequestPriority.Sheddable)
+        {
+            return !FitsByDeadline(priority, now, wait, deadline);
+        }
+
         var queuedOfItsOwn = _queuedByPriority[(int)priority];
         if (queuedOfItsOwn > 0 && TryMeasureDrain((int)priority, now, out var grants, out var over))
         {
@@ -477,6 +582,121 @@ internal sealed class ClusterShedder
         var perSecond = Math.Max(Threshold(priority, Limit.Current) / latency, Pacer.CompletionsPerSecond);
         var drainedInWait = perSecond * wait / _time.TimestampFrequency;
         return ahead > 0 && ahead >= drainedInWait;
+    }
+
+    /// <summary>
+    /// Whether a critical or default request let in now would be granted by its deadline, granted as
+    /// <see cref="GrantWaiters"/> does (earliest deadline first) at the cluster's pace (<see cref="ClusterPace"/>):
+    /// <list type="bullet">
+    /// <item>a default one comes after every critical and default waiter, and after the critical calls that will arrive
+    /// within its wait (their deadline is sooner), and within its share of the limit;</item>
+    /// <item>a critical one comes after the critical waiters and the default ones due before it, and it puts back
+    /// every later default waiter by one slot: while none has a slot to spare, it is let in only within the critical
+    /// share.</item>
+    /// </list>
+    /// Refused on arrival otherwise, in microseconds, instead of after waiting: a refusal after waiting is what made the
+    /// storm's refusals late. Under _queueLock.
+    /// </summary>
+    /// <param name="wait">How long it may wait, in ticks, less the room left for the pace to slip.</param>
+    /// <param name="deadline">When its wait ends (timestamp), which places it among the waiters.</param>
+    private bool FitsByDeadline(RequestPriority priority, long now, long wait, long deadline)
+    {
+        var pace = ClusterPace(now);
+        if (!(pace > 0))
+        {
+            // Nothing measured yet: the queue's own bounds (QueueLimit, QueueTimeout) are all there is.
+            return true;
+        }
+
+        var slots = pace * wait / _time.TimestampFrequency;
+        var criticalWaiting = _queuedByPriority[(int)RequestPriority.Critical];
+        var defaultWaiting = _queuedByPriority[(int)RequestPriority.Default];
+        if (priority == RequestPriority.Default)
+        {
+            var criticalComing = CriticalRate(now) * wait / _time.TimestampFrequency;
+            return criticalWaiting + defaultWaiting + 1 + criticalComing <= slots
+                && defaultWaiting + 1 <= slots * _defaultShare;
+        }
+
+        if (criticalWaiting + DefaultsDueBy(deadline) + 1 > slots)
+        {
+            return false;
+        }
+
+        return _defaultSlack >= 1 || criticalWaiting + 1 <= slots * (1 - _defaultShare);
+    }
+
+    /// <summary>The default waiters due before <paramref name="deadline"/> (ties go to critical); under _queueLock.</summary>
+    private int DefaultsDueBy(long deadline)
+    {
+        var due = 0;
+        foreach (var waiter in _queues[(int)RequestPriority.Default])
+        {
+            if (waiter.Deadline >= deadline)
+            {
+                // In arrival order, and a default request's wait is the same for all but a change of the clients' habit.
+                break;
+            }
+
+            if (!waiter.Ended)
+            {
+                due++;
+            }
+        }
+
+        return due;
+    }
+
+    /// <summary>
+    /// How many requests the cluster serves per second now: the completions of the last second (a count begun within
+    /// this one scaled to a second), scaled down by the limit now over the limit of about the last second when that fell,
+    /// and at least the limit over the backend's latency (Little's law). Under _queueLock.
+    /// </summary>
+    /// <remarks>
+    /// Completions are what the cluster did, with the gateway's own CPU and every priority in them, which a
+    /// per-priority pace missed once critical calls took the slots; the floor keeps a moment without a core (a GC
+    /// pause, the load generator) from refusing what the cluster serves.
+    /// </remarks>
+    private double ClusterPace(long now)
+    {
+        var limit = Limit.Current;
+        var latency = Limit.LatencySeconds;
+        var floor = latency > 0 ? limit / latency : 0;
+        var completions = Pacer.CompletionRate(now);
+        if (_meanLimit > limit)
+        {
+            completions *= limit / _meanLimit;
+        }
+
+        return Math.Max(completions, floor);
+    }
+
+    /// <summary>Follows the limit with a time constant of about a second, for <see cref="ClusterPace"/>; under _queueLock.</summary>
+    private void FollowLimit(int limit, long now)
+    {
+        var weight = Math.Min(1, (now - _meanLimitAt) / (double)_time.TimestampFrequency);
+        _meanLimit += (limit - _meanLimit) * weight;
+        _meanLimitAt = now;
+    }
+
+    /// <summary>Critical requests admitted per second: the last whole second's, or the current one's so far if faster; under _queueLock.</summary>
+    private double CriticalRate(long now)
+    {
+        var second = _time.TimestampFrequency;
+        var elapsed = now - _criticalBucketStart;
+        if (elapsed >= second)
+        {
+            var counted = Interlocked.Exchange(ref _criticalAdmitted, 0);
+            var adjacent = elapsed < 2 * second;
+            _criticalLast = adjacent ? counted : 0;
+            _criticalBucketStart = adjacent ? _criticalBucketStart + second : now;
+            elapsed = now - _criticalBucketStart;
+        }
+
+        // A count begun a moment ago is scaled to a second, but from no less than a quarter of one: ten calls in the
+        // first millisecond are not ten thousand a second.
+        var current = Volatile.Read(ref _criticalAdmitted) * (double)second / Math.Max(elapsed, second / 4);
+        return Math.Max(_criticalLast, current);
     }
 
     /// <summary>
@@ -572,7 +792,8 @@ internal sealed class ClusterShedder
         // it would be served to nobody. long.MaxValue while it is not known.
         var latency = LatencyTicks;
         var patience = _patience.Wait(long.MaxValue, latency, now);
-        for (var p = 0; p < RequestPriorities.Count; p++)
+        RefuseLateByDeadline(now, patience);
+        for (var p = (int)RequestPriority.Sheddable; p < RequestPriorities.Count; p++)
         {
             if (_queuedByPriority[p] == 0)
             {
@@ -628,6 +849,103 @@ internal sealed class ClusterShedder
                 LogWaitersRefused(p, refused, now - oldest, why);
             }
         }
+    }
+
+    /// <summary>
+    /// The sweep for critical and default waiters, in the order <see cref="GrantWaiters"/> grants them (earliest deadline
+    /// first): refuses, as <c>backlog</c>, those that the cluster's pace (<see cref="ClusterPace"/>) will not reach by
+    /// their deadline even at QueueSweepPaceMargin times that pace, and finds the default waiters' slack for critical
+    /// admission (<see cref="FitsByDeadline"/>). Under _queueLock.
+    /// </summary>
+    /// <param name="patience">How long the clients were seen waiting before they gave up, in ticks; long.MaxValue while not known.</param>
+    private void RefuseLateByDeadline(long now, long patience)
+    {
+        var slack = double.MaxValue;
+        var pace = ClusterPace(now);
+        var critical = (int)RequestPriority.Critical;
+        var standard = (int)RequestPriority.Default;
+        if (!(pace > 0) || _queuedByPriority[critical] + _queuedByPriority[standard] == 0)
+        {
+            _defaultSlack = slack;
+            return;
+        }
+
+        var perTick = pace / _time.TimestampFrequency;
+        var refusedCritical = 0;
+        var refusedDefault = 0;
+        var oldestCritical = 0L;
+        var oldestDefault = 0L;
+        var position = 0;
+        // Struct enumerators, advanced by reference; disposing one does nothing.
+        var criticals = _queues[critical].GetEnumerator();
+        var defaults = _queues[standard].GetEnumerator();
+        var c = NextLive(ref criticals);
+        var d = NextLive(ref defaults);
+        while (c is not null || d is not null)
+        {
+            var isDefault = d is not null && (c is null || d.Deadline < c.Deadline);
+            var waiter = isDefault ? d! : c!;
+            position++;
+            var left = Math.Min(waiter.Deadline, waiter.EnqueuedAt + Math.Min(waiter.AdmittedWait, patience)) - now;
+            var reached = perTick * left;
+            if (position > SheddingConstants.QueueSweepPaceMargin * reached && waiter.TryExpire())
+            {
+                // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
+                CountOut(isDefault ? standard : critical);
+                position--;
+                if (isDefault)
+                {
+                    refusedDefault++;
+                    oldestDefault = oldestDefault == 0 ? waiter.EnqueuedAt : oldestDefault;
+                }
+                else
+                {
+                    refusedCritical++;
+                    oldestCritical = oldestCritical == 0 ? waiter.EnqueuedAt : oldestCritical;
+                }
+            }
+            else if (isDefault)
+            {
+                slack = Math.Min(slack, reached - position);
+            }
+
+            if (isDefault)
+            {
+                d = NextLive(ref defaults);
+            }
+            else
+            {
+                c = NextLive(ref criticals);
+            }
+        }
+
+        _defaultSlack = slack;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var why = $"the cluster's pace ({pace:F0}/s) would not reach them by their deadline";
+            if (refusedCritical > 0)
+            {
+                LogWaitersRefused(critical, refusedCritical, now - oldestCritical, why);
+            }
+
+            if (refusedDefault > 0)
+            {
+                LogWaitersRefused(standard, refusedDefault, now - oldestDefault, why);
+            }
+        }
+    }
+
+    private static Waiter? NextLive(ref Queue<Waiter>.Enumerator waiters)
+    {
+        while (waiters.MoveNext())
+        {
+            if (!waiters.Current.Ended)
+            {
+                return waiters.Current;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -746,12 +1064,16 @@ internal sealed class ClusterShedder
         private readonly TaskCompletionSource<int> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state;
 
-        public Waiter(long enqueuedAt, long clientDeadline, long queueWait)
+        public Waiter(long enqueuedAt, long clientDeadline, long queueWait, long deadline)
         {
             EnqueuedAt = enqueuedAt;
             ClientDeadline = clientDeadline;
             AdmittedWait = queueWait;
+            Deadline = deadline;
         }
+
+        /// <summary>When its wait ends (<see cref="TimeProvider"/> timestamp): the queue's wait or its client's deadline, whichever is sooner.</summary>
+        public long Deadline { get; }
 
         /// <summary>When it joined the queue (<see cref="TimeProvider"/> timestamp).</summary>
         public long EnqueuedAt { get; }

@@ -91,7 +91,6 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
         }
         finally
         {
-            shedder.Pacer.Completed(time.GetTimestamp());
             shedder.Exit();
         }
     }

@@ -18,7 +18,7 @@ public sealed class ClientDeadlineAdmissionTests
         new SheddingOptions { Enabled = true, MinLimit = limit, MaxLimit = limit, InitialLimit = limit, QueueLimit = 1000, QueueTimeout = TimeSpan.FromSeconds(2), PacedQueueTimeout = TimeSpan.FromSeconds(2) },
         _time);
 
-    /// <summary>A limit of 10 held by critical requests after a window of 100 ms requests: default slots free at 80 a second.</summary>
+    /// <summary>A limit of 10 held by critical requests after a window of 100 ms requests: the cluster's pace is at least 10 / 0.1 s = 100 a second.</summary>
     private ClusterShedder FullAtTenAfterHundredMillisecondRequests() => FullShedderAtTen.Create(_time);
 
     private static List<Task<string?>> Enter(ClusterShedder shedder, int count, TimeSpan budget) =>
@@ -33,19 +33,21 @@ public sealed class ClientDeadlineAdmissionTests
     [Fact]
     public async Task EnterAsync_QueueNotReachedBeforeTheClientsDeadline_RefusedOnArrival_OthersStillQueue()
     {
-        // 80 a second: within 1 s less twice the 100 ms latency, less a tenth for the pace to slip (0.72 s), 58 of
-        // them. Without the deadlines 160 would be let into the 2 s queue, and the last hundred served after their
-        // clients had gone.
+        // Nothing completed yet: the pace is limit / latency, 100 a second. Within 1 s less twice the 100 ms latency,
+        // less a tenth for the pace to slip (0.72 s), 72 slots, 0.8 x 72 = 57.6 of them for default waiters: 57 wait,
+        // the 58th is refused. Without the deadlines 160 would be let into the 2 s queue, and the last hundred served
+        // after their clients had gone.
         var shedder = FullAtTenAfterHundredMillisecondRequests();
-        var waiting = Enter(shedder, 58, s_oneSecond);
+        var waiting = Enter(shedder, 57, s_oneSecond);
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
 
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, s_oneSecond, CancellationToken.None));
 
-        // A request that names no deadline, or a longer one, is judged by its own: the queue's 2 s.
+        // A request that names no deadline, or a longer one, is judged by its own: the queue's 2 s, 200 slots, 160 of
+        // them for default waiters.
         Assert.False(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask().IsCompleted);
         Assert.False(shedder.EnterAsync(RequestPriority.Default, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().IsCompleted);
-        Assert.Equal(60, shedder.Queued);
+        Assert.Equal(59, shedder.Queued);
     }
 
     [Fact]
@@ -90,24 +92,30 @@ public sealed class ClientDeadlineAdmissionTests
         Assert.True(shedder.TryEnter(RequestPriority.Default));
         var waiters = Enter(shedder, 30, s_oneSecond);
         var patient = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
-        for (var i = 0; i < 3; i++)
+
+        // 100 ms in, the first completion: counted over no less than 100 ms, 10 a second (no latency is known). Even at
+        // twice that, 2 x 10 x 0.9 = 18 of the 29 left are reached within their clients' second: waiters 19 to 29 hear
+        // so now (by the queue's own 2 s, 2 x 10 x 1.9 = 38, all would have been kept).
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        shedder.Exit();
+        Assert.Null(await waiters[0]);
+        foreach (var refused in waiters.Skip(19))
+        {
+            Assert.Equal(SheddingReasons.Backlog, await refused.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
+        }
+
+        // 300 ms in, 3 served, 3 completions in 200 ms: 15 a second, 2 x 15 x 0.7 = 21 reach the 16 left.
+        for (var i = 0; i < 2; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(100));
             shedder.Exit();
         }
 
-        // 300 ms in, 3 served at 10 a second: even at twice that pace those after the 17th are not reached within
-        // their clients' second (the queue's own 2 s would have kept them all), and hear so now.
         Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
-        foreach (var refused in waiters.Skip(17))
-        {
-            Assert.Equal(SheddingReasons.Backlog, await refused.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
-        }
+        Assert.All(waiters.Skip(3).Take(16), w => Assert.False(w.IsCompleted));
 
-        Assert.All(waiters.Skip(3).Take(14), w => Assert.False(w.IsCompleted));
-
-        // The one without a deadline moved up to 15th, reached well within its 2 s.
+        // The one without a deadline, due last, moved up to 17th: reached well within its 2 s (2 x 15 x 1.7 = 51).
         Assert.False(patient.IsCompleted);
-        Assert.Equal(15, shedder.Queued);
+        Assert.Equal(17, shedder.Queued);
     }
 }

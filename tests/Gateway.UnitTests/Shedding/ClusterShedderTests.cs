@@ -446,20 +446,35 @@ public sealed class ClusterShedderTests
     public async Task Exit_QueueServedTooSlowlyForItsTail_RefusesTheTailAsBacklogBeforeQueueTimeout()
     {
         var (shedder, waiters) = QueueServedAtTenASecond();
-        for (var i = 0; i < 3; i++)
+
+        // 100 ms in, the first completion: counted over no less than 100 ms, 10 a second (no latency is known, so no
+        // floor of limit / latency). With 900 ms left even twice that pace reaches 2 x 10 x 0.9 = 18 of the 29 left:
+        // waiters 19 to 29 hear so now rather than at their QueueTimeout 900 ms later; 1 to 18 keep waiting.
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        shedder.Exit();
+        Assert.Null(await waiters[0]);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(19));
+        Assert.All(waiters.Skip(1).Take(18), w => Assert.False(w.IsCompleted));
+        Assert.Equal(18, shedder.Queued);
+
+        // 2 completions in the 100 ms since the first, then 3 in 200 ms: 20 and 15 a second, and at twice that,
+        // 2 x 20 x 0.8 = 32 and 2 x 15 x 0.7 = 21 reach all 17 and 16 left.
+        for (var i = 0; i < 2; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(100));
             shedder.Exit();
         }
 
-        // 300 ms in, 3 granted at 10 a second: even at twice that pace waiters 18 to 30 are not reached by 1 s, and
-        // hear so now rather than at their QueueTimeout 700 ms later; 4 to 17 keep waiting.
         Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(17));
-        Assert.All(waiters.Skip(3).Take(14), w => Assert.False(w.IsCompleted));
-        Assert.Equal(14, shedder.Queued);
+        Assert.All(waiters.Skip(3).Take(16), w => Assert.False(w.IsCompleted));
+        Assert.Equal(16, shedder.Queued);
 
-        // As the time left shrinks, the sweep keeps cutting the tail; the kept are served at the queue's pace.
+        // As the time left shrinks, the sweep keeps cutting the tail; the kept are served at the cluster's pace.
+        // n completions over (n - 1) x 100 ms, after each grant, against twice that pace over the time left:
+        // 400 ms: 13.3/s, 2 x 13.3 x 0.6 = 16 for 15 left, none refused;
+        // 500 ms: 12.5/s, 2 x 12.5 x 0.5 = 12.5 for 14 left, waiters 17 and 18 refused;
+        // 600 ms: 12/s, 9.6 for 11 left, 15 and 16; 700 ms: 11.7/s, 7 for 8 left, 14;
+        // 800 ms: 11.4/s, 4.6 for 6 left, 12 and 13; 900 ms: 11.25/s, 2.25 for 3 left, 11.
         for (var i = 0; i < 6; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(100));
@@ -467,14 +482,19 @@ public sealed class ClusterShedderTests
         }
 
         Assert.All(waiters.Take(9), w => Assert.Null(w.Result));
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(11).Take(8));
+        Assert.Equal(2, shedder.Queued);
+
+        // Waiters 9 and 10 were within reach at twice the pace, not at the pace: their wait ends at its QueueTimeout.
         _time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal(SheddingReasons.QueueTimeout, await waiters[9]);
+        Assert.Equal(SheddingReasons.QueueTimeout, await waiters[10]);
         // The last waiters leave the queue's count on their own continuations (one failed CI-like run read 1 here).
         Assert.True(SpinWait.SpinUntil(() => shedder.Queued == 0, TimeSpan.FromSeconds(2)), $"{shedder.Queued} still queued");
     }
 
     [Fact]
-    public async Task EnterAsync_OwnQueueServedSlowerThanTheWait_RefusedOnArrivalByItsMeasuredPace()
+    public async Task EnterAsync_ClusterCompletesTooFewWithinTheWait_RefusedOnArrivalByItsCompletions()
     {
         var (shedder, waiters) = QueueServedAtTenASecond();
         for (var i = 0; i < 3; i++)
@@ -483,23 +503,17 @@ public sealed class ClusterShedderTests
             shedder.Exit();
         }
 
-        // 14 wait; at 10 a second the queue serves 10 within a QueueTimeout, so a newcomer would not make it (judged
-        // at the pace as measured, without the sweep's margin). No latency was ever recorded: the estimate alone
-        // would have queued it.
-        Assert.Equal(14, shedder.Queued);
+        // 16 wait (the first sweep refused 19 to 29, see above). The cluster completed 3 in the 200 ms since its first
+        // completion, 15 a second: within the 1 s wait 15 slots, and a newcomer would be 17th (and past the default
+        // share, 0.8 x 15 = 12). No latency was ever recorded: there is no floor of limit / latency to lift the pace.
+        Assert.Equal(16, shedder.Queued);
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
 
-        // A critical request is measured against its own queue, which has no pace yet: it queues, and goes first.
-        var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
-        _time.Advance(TimeSpan.FromMilliseconds(100));
-        shedder.Exit();
-        Assert.Null(await critical);
-
-        // That slot was not the default queue's: its pace fell to 3 in 400 ms, and those it no longer reaches by 1 s
-        // even at twice that pace are refused now (waiters 13 to 17); 4 to 12 keep their place.
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(12).Take(5));
-        Assert.All(waiters.Skip(3).Take(9), w => Assert.False(w.IsCompleted));
-        Assert.Equal(9, shedder.Queued);
+        // A critical request here may wait as long as they (CriticalQueueTimeout 1 s): due after all 16, it would be
+        // 17th in deadline order, past the 15 x 0.5 s = 7.5 slots within half its wait. Refused on arrival too.
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None));
+        Assert.Equal(16, shedder.Queued);
+        Assert.All(waiters.Skip(3).Take(16), w => Assert.False(w.IsCompleted));
     }
 
     [Fact]
@@ -532,22 +546,21 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
-    public async Task EnterAsync_QueueHeldWaitersBrieflyOnly_NoMeasuredPaceYet_QueuesAsBefore()
+    public async Task EnterAsync_NothingCompletedYet_NoPaceToJudgeBy_QueuesAsBefore()
     {
         var (shedder, waiters) = QueueServedAtTenASecond();
         _time.Advance(TimeSpan.FromMilliseconds(100));
-        shedder.Exit();
 
-        // 100 ms of waiters is shorter than a drain bucket (250 ms): nobody is refused on a pace not yet measured.
-        Assert.Null(await waiters[0]);
-        Assert.All(waiters.Skip(1), w => Assert.False(w.IsCompleted));
+        // Nothing has completed and no latency is known: no pace to refuse anyone on, on arrival or by the sweep (each
+        // EnterAsync grants and sweeps). QueueLimit and QueueTimeout are all that bound the queue.
         var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
-        Assert.Equal(30, shedder.Queued);
         Assert.False(joined.IsCompleted);
+        Assert.All(waiters, w => Assert.False(w.IsCompleted));
+        Assert.Equal(31, shedder.Queued);
     }
 
     [Fact]
-    public async Task Exit_AfterAPauseInGrants_JudgesByThePaceSinceTheQueueFilled()
+    public async Task Exit_AfterAPauseInCompletions_JudgesByTheCountSinceItBegan_NotTheLastMoments()
     {
         var (shedder, waiters) = QueueServedAtTenASecond(queueTimeoutSeconds: 2);
         for (var i = 0; i < 5; i++)
@@ -556,18 +569,19 @@ public sealed class ClusterShedderTests
             shedder.Exit();
         }
 
-        // 10 a second and 2 s to wait: at twice that pace all 25 left would be reached in time.
+        // 5 completions in the 400 ms since the first, 12.5 a second, and 1.5 s left: at twice it all 25 left are
+        // reached (2 x 12.5 x 1.5 = 37.5).
         Assert.Equal(25, shedder.Queued);
 
-        // A 400 ms pause (a GC, a moment without a core), then a grant: the last buckets say 4 a second, the queue's
-        // whole wait 6 in 0.9 s. Judged by the latter (twice it, 13.3 a second, for 1.1 s), waiters 7 to 20 are still
-        // reached and keep waiting; by the former only 7 to 14 would be.
+        // A 400 ms pause (a GC, a moment without a core), then a completion: the last 400 ms alone say 2.5 a second,
+        // the count since it began 6 in 0.8 s, 7.5. Judged by the latter (twice it for the 1.1 s left, 16.5), waiters
+        // 6 to 21 are still reached and keep waiting; by the former only 6 to 10 (5.5) would be.
         _time.Advance(TimeSpan.FromMilliseconds(400));
         shedder.Exit();
         Assert.Null(await waiters[5]);
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(20));
-        Assert.All(waiters.Skip(6).Take(14), w => Assert.False(w.IsCompleted));
-        Assert.Equal(14, shedder.Queued);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(22));
+        Assert.All(waiters.Skip(6).Take(16), w => Assert.False(w.IsCompleted));
+        Assert.Equal(16, shedder.Queued);
     }
 
     /// <summary>Closes a sample window with three requests of <paramref name="seconds"/> each, ending now.</summary>
@@ -580,11 +594,11 @@ public sealed class ClusterShedderTests
     }
 
     /// <summary>
-    /// A limit of 12 past slow start (no-load latency 100 ms), its 9 default slots held, a 1 s queue of
-    /// <paramref name="waiting"/> default waiters, then a slot freed every 100 ms for 500 ms: 5 granted, the last
-    /// 250 ms at 12 a second, all under a limit of 12.
+    /// A limit of 12 past slow start over a backend that answers in 1 s (so limit / latency, the floor of the cluster's
+    /// pace, is 12 a second), its 9 default slots held, 9 default waiters in a 1 s queue (the 10th is refused), then a
+    /// slot freed at 100 ms and 200 ms, a pause (the backend slowing), and one more at 650 ms: 3 granted, 6 left.
     /// </summary>
-    private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedUnderALimitOfTwelve(int waiting)
+    private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedUnderALimitOfTwelve()
     {
         var shedder = new ClusterShedder(
             "api",
@@ -603,73 +617,89 @@ public sealed class ClusterShedderTests
             _time);
 
         // The first window measures the no-load latency; one at twice it ends slow start at 16 x 0.5 + 4 = 12; one
-        // at the baseline again holds it there.
-        foreach (var seconds in new[] { 0.1, 0.2, 0.1 })
+        // at the baseline again holds it there. Each window's requests begin after the last window closed (2.5 s
+        // apart), or the baseline measurement and slow start would not count them.
+        foreach (var seconds in new[] { 1.0, 2.0, 1.0 })
         {
-            _time.Advance(TimeSpan.FromMilliseconds(200));
+            _time.Advance(TimeSpan.FromMilliseconds(2500));
             RecordWindowEndingNow(shedder, _time, seconds);
         }
 
         Assert.False(shedder.Limit.FindingCapacity);
         Assert.Equal(12, shedder.Limit.Current);
         Assert.Equal(9, Fill(shedder, RequestPriority.Default, 9));
-        var waiters = Enumerable.Range(0, waiting).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
-        for (var i = 0; i < 5; i++)
+
+        // Nothing completed yet: the pace is the floor, 12 / 1 s, so the 1 s wait holds 12 slots, 0.8 x 12 = 9.6 of
+        // them for default waiters: the 10th is refused on arrival.
+        var waiters = Enumerable.Range(0, 9).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        var tenth = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+        Assert.True(tenth.IsCompleted, "the 10th refused on arrival");
+        Assert.Equal(SheddingReasons.Backlog, tenth.Result);
+
+        // The sweeps keep them all: at 100 ms, max(1 completion over 100 ms, 12) = 12 a second, 2 x 12 x 0.9 = 21.6
+        // reached; at 200 ms 2 in 100 ms, 20 a second, 32; at 650 ms 3 in 550 ms is 5.5 a second, so the floor's 12,
+        // 2 x 12 x 0.35 = 8.4 for the 6 left.
+        foreach (var milliseconds in new[] { 100, 100, 450 })
         {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
+            _time.Advance(TimeSpan.FromMilliseconds(milliseconds));
             shedder.Exit();
         }
 
-        Assert.All(waiters.Take(5), w => Assert.Null(w.Result));
-        Assert.Equal(waiting - 5, shedder.Queued);
+        Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
+        Assert.All(waiters.Skip(3), w => Assert.False(w.IsCompleted));
+        Assert.Equal(6, shedder.Queued);
         return (shedder, waiters);
     }
 
-    /// <summary>A window at twice the no-load latency: the limit of 12 falls to 12 x 0.5 + 3.5 = 9 (default share 7).</summary>
+    /// <summary>
+    /// A window at twice the no-load latency: the limit of 12 falls to 12 x 0.5 + 3.5 = 9 (default share 7), and the
+    /// floor of the pace to 9 / 2 s = 4.5 a second.
+    /// </summary>
     private void FallToNine(ClusterShedder shedder)
     {
-        RecordWindowEndingNow(shedder, _time, 0.2);
+        RecordWindowEndingNow(shedder, _time, 2.0);
         Assert.Equal(9, shedder.Limit.Current);
     }
 
     [Fact]
-    public void EnterAsync_LimitHolds_NewcomerTheMeasuredPaceReachesQueues()
+    public void EnterAsync_LimitHolds_NewcomerThePaceReachesQueues()
     {
-        var (shedder, _) = QueueServedUnderALimitOfTwelve(waiting: 15);
+        var (shedder, _) = QueueServedUnderALimitOfTwelve();
 
-        // 10 ahead and 12 a second for 1 s: reached in time, so it queues.
+        // 6 ahead, and 12 a second (the floor; 3 completions in 550 ms are 5.5) for 1 s: 7th of 12 slots and of the
+        // default share's 9.6, so it queues.
         var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
         Assert.False(joined.IsCompleted);
-        Assert.Equal(11, shedder.Queued);
+        Assert.Equal(7, shedder.Queued);
     }
 
     [Fact]
     public async Task EnterAsync_LimitFellSinceThePaceWasMeasured_SameNewcomerRefusedOnArrival()
     {
-        var (shedder, _) = QueueServedUnderALimitOfTwelve(waiting: 15);
+        var (shedder, _) = QueueServedUnderALimitOfTwelve();
 
-        // The pace of 12 a second was measured under a limit of 12; under 9 the queue is served at 9 a second at best
-        // (and at none until in-flight requests drop under the new share), so the 10 ahead take more than the wait.
+        // Under 9 at 2 s the floor is 4.5 a second, and the 5.5 completed a second under a limit of about 12 scale to
+        // 5.5 x 9 / 12 = 4.1: 4.5 slots within the wait, and the same newcomer would be 7th.
         FallToNine(shedder);
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
-        Assert.Equal(10, shedder.Queued);
+        Assert.Equal(6, shedder.Queued);
     }
 
     [Fact]
     public async Task Exit_LimitFalls_WaitersTheFallenPaceWillNotReachRefusedAtOnce()
     {
-        var (shedder, waiters) = QueueServedUnderALimitOfTwelve(waiting: 16);
+        var (shedder, waiters) = QueueServedUnderALimitOfTwelve();
 
-        // 11 wait with 500 ms left: at twice 12 a second all are reached, so the sweep keeps them.
-        Assert.All(waiters.Skip(5), w => Assert.False(w.IsCompleted));
-
-        // The limit falls to 9; the next release frees no slot for them (9 in flight over a share of 7) but sweeps
-        // at once, without waiting for the sweep interval: at twice 9 a second waiters 10 and 11 are not reached in
-        // the 500 ms they have left and hear it now, not at their QueueTimeout.
+        // 6 wait with 350 ms left: at twice 12 a second (8.4) all are reached, so the sweep kept them.
+        // The limit falls to 9; the next release, at the same moment, frees no slot for them (8 in flight over a share
+        // of 7, and none due within CriticalQueueTimeout) but sweeps at once, without waiting for the sweep interval:
+        // 4 completions in 550 ms, 7.3 a second counted under a limit of 12, are 7.3 x 9 / 12 = 5.5 under 9 (more than
+        // the floor's 4.5), and at twice that, 2 x 5.5 x 0.35 = 3.8 of them are reached: waiters 6 to 8 hear it now,
+        // not at their QueueTimeout. (Unscaled, 7.3 a second would keep all but the last.)
         FallToNine(shedder);
         shedder.Exit();
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(14));
-        Assert.All(waiters.Skip(5).Take(9), w => Assert.False(w.IsCompleted));
-        Assert.Equal(9, shedder.Queued);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(6));
+        Assert.All(waiters.Skip(3).Take(3), w => Assert.False(w.IsCompleted));
+        Assert.Equal(3, shedder.Queued);
     }
 }

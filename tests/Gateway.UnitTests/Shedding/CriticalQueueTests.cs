@@ -7,7 +7,7 @@ namespace Gateway.UnitTests.Shedding;
 
 /// <summary>
 /// <see cref="ClusterShedder"/> under a storm of critical calls: a critical request waits no longer than
-/// CriticalQueueTimeout, and while the critical queue stands the lower priorities, whose slots it takes, are refused.
+/// CriticalQueueTimeout, and default waiters let in before the critical queue stood are still served by their deadline.
 /// </summary>
 public sealed class CriticalQueueTests
 {
@@ -66,99 +66,68 @@ public sealed class CriticalQueueTests
     }
 
     [Fact]
-    public async Task Default_WhileCriticalQueueStands_RefusedOnArrivalAsBacklog_NotBeforeItStands()
-    {
-        var shedder = Shedder(TimeSpan.FromSeconds(1));
-        var critical = Enter(shedder, RequestPriority.Critical);
-
-        // 50 ms in, the critical queue is a burst, not yet standing: a default request may wait behind it.
-        Advance(50);
-        var earlyDefault = Enter(shedder, RequestPriority.Default);
-        Assert.False(earlyDefault.IsCompleted);
-
-        // At StandingQueueInterval (100 ms) without emptying it stands: every slot that frees goes to it first.
-        Advance(50);
-        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
-        Assert.False(critical.IsCompleted);
-    }
-
-    [Fact]
-    public async Task DefaultWaiters_CriticalQueueStartsStanding_RefusedAtTheNextSweep_CriticalServedFirst()
+    public async Task DefaultWaiters_CriticalQueueStands_NotRefusedForIt_CriticalServedFirst()
     {
         var shedder = Shedder(TimeSpan.FromSeconds(1));
         var defaults = Enumerable.Range(0, 3).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
         var critical = Enumerable.Range(0, 3).Select(_ => Enter(shedder, RequestPriority.Critical)).ToList();
 
-        Advance(99);
-        shedder.Exit();
-        Assert.Null(await critical[0]);
-        Assert.All(defaults, d => Assert.False(d.IsCompleted));
-
-        // The critical queue has now held waiters for 100 ms: the next grant's sweep refuses the default waiters.
-        Advance(11);
-        shedder.Exit();
-
-        Assert.Null(await critical[1]);
-        foreach (var waiter in defaults)
-        {
-            Assert.Equal(SheddingReasons.Backlog, await waiter);
-        }
-
-        Assert.False(critical[2].IsCompleted);
-        Assert.Equal(1, shedder.Queued);
-    }
-
-    [Fact]
-    public async Task DefaultWaitersRefusedAfterWaiting_OneDebugEventSaysHowManyAndWhy()
-    {
-        var logger = new FakeLogger<ClusterShedder>();
-        var shedder = FullShedderAtTen.Create(_time, o => o with { CriticalQueueTimeout = TimeSpan.FromSeconds(1) }, logger);
-        var defaults = Enumerable.Range(0, 3).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
-        var critical = Enumerable.Range(0, 2).Select(_ => Enter(shedder, RequestPriority.Critical)).ToList();
-
+        // The critical queue has held waiters for 110 ms, past StandingQueueInterval: its waiters are due sooner (1 s)
+        // than the default ones (2 s), so they go first, and the default waiters keep their place. The rule that
+        // refused them here refused a storm's default waiters after up to 0.25 s in the queue (storm 115231).
         Advance(110);
         shedder.Exit();
-        foreach (var waiter in defaults)
+        Assert.Null(await critical[0]);
+        shedder.Exit();
+        Assert.Null(await critical[1]);
+        Assert.All(defaults, d => Assert.False(d.IsCompleted));
+        Assert.False(critical[2].IsCompleted);
+        Assert.Equal(4, shedder.Queued);
+
+        // A default request arriving now still queues: the cluster's 100 a second reach it well within its 2 s.
+        var later = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
+        Assert.False(later.IsCompleted);
+    }
+
+    [Fact]
+    public async Task WaitersTheClustersPaceWillNotReach_RefusedBySweep_OneDebugEventSaysHowManyAndWhy()
+    {
+        var logger = new FakeLogger<ClusterShedder>();
+        var shedder = FullShedderAtTen.Create(_time, logger: logger);
+
+        // 150 default waiters: slots free at 100 a second, 160 within the 2 s default share's reach.
+        var defaults = Enumerable.Range(0, 150).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
+        Assert.All(defaults, d => Assert.False(d.IsCompleted));
+
+        // Nothing completes for 1.9 s. With 100 ms left, even twice the pace reaches 20 of them: the next release's
+        // sweep refuses the other 130 now rather than at the end of their wait.
+        Advance(1900);
+        shedder.Exit();
+        foreach (var waiter in defaults.Skip(20))
         {
             Assert.Equal(SheddingReasons.Backlog, await waiter);
         }
 
+        Assert.All(defaults.Take(20), d => Assert.False(d.IsCompleted));
         var refused = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 6006);
         Assert.Equal(LogLevel.Debug, refused.Level);
-        Assert.Contains("3 default waiters refused after waiting up to 110 ms, a higher priority's queue stands", refused.Message, StringComparison.Ordinal);
-        Assert.Null(await critical[0]);
-    }
-
-    [Fact]
-    public async Task Default_WithinTheCalmAfterTheCriticalQueueStood_RefusedOnArrival_QueuesOnceItEnds()
-    {
-        var shedder = Shedder(TimeSpan.FromSeconds(1));
-        var critical = Enter(shedder, RequestPriority.Critical);
-        Advance(100);
-        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
-
-        // The critical queue empties: the next burst may stand again in 100 ms, so default requests are still refused.
-        shedder.Exit();
-        Assert.Null(await critical);
-        Advance(200);
-        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
-
-        // 250 ms after it was last seen standing, a default request queues again.
-        Advance(50);
-        var queued = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
-        Assert.False(queued.IsCompleted);
+        Assert.Contains(
+            "130 default waiters refused after waiting up to 1900 ms, the cluster's pace (100/s) would not reach them by their deadline",
+            refused.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Critical_QueueWouldNotReachItWithinHalfItsWait_RefusedOnArrivalAsBacklog()
     {
-        // Slots free at 10 / 0.1 s = 100 a second: 2.5 within half of the 50 ms critical wait.
+        // Slots free at 10 / 0.1 s = 100 a second (nothing completed yet): 2.5 within half of the 50 ms critical wait.
+        // Two critical waiters are 1st and 2nd; a third would be 3rd, past 2.5.
         var shedder = Shedder();
-        var waiting = Enumerable.Range(0, 3).Select(_ => Enter(shedder, RequestPriority.Critical)).ToList();
+        var waiting = Enumerable.Range(0, 2).Select(_ => Enter(shedder, RequestPriority.Critical)).ToList();
 
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None));
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
-        Assert.Equal(3, shedder.Queued);
+        Assert.Equal(2, shedder.Queued);
     }
 
     private static async Task AssertRefusedOnArrivalAsync(ValueTask<string?> entering)

@@ -130,18 +130,28 @@ public sealed class QueueWaitByRetryHabitTests
         // once, which lengthens the wait for newcomers only: those queued still time out at 500 ms.
         var (shedder, waiters) = HeldAtOne(12);
         SeeRetriesAtOnceWithin50Ms(shedder);
+
+        // 110 ms in, the first completion: counted over no less than 100 ms, 10 a second (no latency is known). With
+        // 390 ms left of the 500 ms they were let in on, even twice that reaches 2 x 10 x 0.39 = 7.8 of the 11 left:
+        // waiters 8 to 11 hear now, not from their timers at 500 ms as queue_timeout (judged on the 2 s wait, with
+        // 1.89 s left, 37.8 would be reached: nobody would be refused).
+        _time.Advance(TimeSpan.FromMilliseconds(60));
         shedder.Exit();
+        Assert.Null(await waiters[0]);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(8));
+        Assert.All(waiters.Skip(1).Take(7), w => Assert.False(w.IsCompleted));
+
+        // Then n completions over (n - 1) x 100 ms: at 210 ms 20 a second, 2 x 20 x 0.29 = 11.6 for 6 left; at 310 ms
+        // 15, 5.7 for 5; at 410 ms 13.3, 2 x 13.3 x 0.09 = 2.4 for 4: waiters 6 and 7 hear now, 4 and 5 keep waiting.
         for (var i = 0; i < 3; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(100));
             shedder.Exit();
         }
 
-        // 4 served in 350 ms, 11 a second. With 150 ms left, even at twice that pace only the next 3 are reached: the
-        // other 5 hear now, not from their timers at 500 ms as queue_timeout (judged on the 2 s wait, nobody would be).
         Assert.All(waiters.Take(4), w => Assert.Null(w.Result));
-        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(7));
-        Assert.All(waiters.Skip(4).Take(3), w => Assert.False(w.IsCompleted));
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(6).Take(2));
+        Assert.All(waiters.Skip(4).Take(2), w => Assert.False(w.IsCompleted));
     }
 
     [Fact]
