@@ -5,10 +5,12 @@ namespace Gateway.Shedding;
 /// <c>critical</c> may use the whole limit; <c>default</c> only limit × (1 − CriticalReservedFraction);
 /// <c>sheddable</c> only limit × min(SheddableFraction, 1 − CriticalReservedFraction). A request over its share waits
 /// up to PacedQueueTimeout, or QueueTimeout while the cluster's clients are seen retrying refusals at once
-/// (<see cref="RetryHabit"/>), a critical one no longer than CriticalQueueTimeout; a freed slot goes to the oldest waiter
-/// of the highest priority that fits, so while a higher priority's queue stands the lower ones are refused. A full queue makes
-/// room for a higher priority by refusing the oldest waiter of the lowest one. A priority's queue that stands (has not
-/// emptied for StandingQueueInterval) drops, as CoDel does, the waiters that have waited longer than StandingQueueWait.
+/// (<see cref="RetryHabit"/>), a critical one no longer than CriticalQueueTimeout. Critical and default waiters are
+/// granted earliest deadline first, and let in only if that order reaches them by their deadline at the cluster's pace
+/// (<see cref="FitsByDeadline"/>); sheddable ones get what is left, and are refused while anyone above them waits. A
+/// full queue makes room for a higher priority by refusing the oldest waiter of the lowest one. A priority's queue that
+/// stands (has not emptied for StandingQueueInterval) drops, as CoDel does, the waiters that have waited longer than
+/// StandingQueueWait.
 /// </summary>
 /// <remarks>
 /// Admission and release are lock-free (<see cref="Interlocked"/> on the in-flight count); the queue takes a lock, but
