@@ -102,7 +102,9 @@ curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # answers over 100 ms (the two criteria on the gateway's clock), and the gateway's garbage-collection pauses in ms, so
 # that a run that misses one says when, and whether the gateway had stopped for its GC then; then whether the limit was
 # still finding capacity (slow start) and the default priority's refusals so far as backlog and as queue_timeout, which
-# tell a refusal on the queue's pace from one at the end of the wait. SHEDDING_SAMPLE_SECONDS=0.1 samples finer.
+# tell a refusal on the queue's pace from one at the end of the wait; then the gateway process itself (thread-pool queue
+# and threads, Kestrel connections open on the proxy port, requests answered so far, JIT time and garbage collections
+# so far), which tell a gateway that stalls from one that refuses. SHEDDING_SAMPLE_SECONDS=0.1 samples finer.
 mkdir -p "$out/gateway"
 python3 -c '
 import json, re, sys, time, urllib.request
@@ -118,11 +120,22 @@ def slow_counts():
     late = refusals.get(float("inf"), 0) - refusals.get(0.005, 0)
     slow = critical.get(float("inf"), 0) - critical.get(0.1, 0)
     return late, slow, int(1000 * counter(scrape, "dotnet_gc_pause_time_seconds_total"))
+def process():
+    """The gateway process: thread-pool queue and threads, Kestrel connections open, requests answered, JIT ms, collections."""
+    conns = 0
+    with open(scrape, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("kestrel_active_connections{") and "server_port=\"28080\"" in line:
+                conns += int(float(line.split()[-1]))
+    return (int(counter(scrape, "dotnet_thread_pool_queue_length_total")), int(counter(scrape, "dotnet_thread_pool_thread_count_total")),
+            conns, int(counter(scrape, "http_server_request_duration_seconds_count")),
+            int(1000 * counter(scrape, "dotnet_jit_compilation_time_seconds_total")), int(counter(scrape, "dotnet_gc_collections_total")))
 def refused(reason):
     pattern = re.compile(r"^gateway_shedding_rejections_total\{.*gateway_priority=\"default\".*gateway_shedding_reason=\"" + reason + r"\"\} (\d+)")
     with open(scrape, encoding="utf-8") as f:
         return sum(int(m.group(1)) for m in map(pattern.match, f) if m)
-print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms finding_capacity default_backlog default_queue_timeout", flush=True)
+print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms finding_capacity default_backlog default_queue_timeout"
+      " pool_queue pool_threads connections requests jit_ms collections", flush=True)
 while True:
     time.sleep(interval)
     try:
@@ -131,7 +144,7 @@ while True:
         late, critical, gc = slow_counts()
         finding = {True: 1, False: 0}.get(c.get("findingCapacity"), "-")
         print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, gc,
-              finding, refused("backlog"), refused("queue_timeout"), flush=True)
+              finding, refused("backlog"), refused("queue_timeout"), *process(), flush=True)
     except Exception as e:
         print(f"{time.monotonic() - begin:.1f} error {e}", flush=True)
 ' "$logs/metrics-now.txt" "${SHEDDING_SAMPLE_SECONDS:-0.5}" >"$out/gateway/limit-timeline.txt" &
