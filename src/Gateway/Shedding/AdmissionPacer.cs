@@ -62,8 +62,8 @@ internal sealed class AdmissionPacer
 
     /// <summary>
     /// Requests the cluster completes per second, as <see cref="CompletionsPerSecond"/>, but with a count that began
-    /// within this second scaled to a whole second, as <see cref="WindowSeconds"/> does: taken as a second's, the first
-    /// tenth of a storm's first second would promise a tenth of its pace.
+    /// within this second scaled to a whole second: taken as a second's, the first tenth of a storm's first second would
+    /// promise a tenth of its pace (and overstate a refusal's window by a second over the time counted, tenfold 100 ms in).
     /// </summary>
     public double CompletionRate(long now)
     {
@@ -95,15 +95,7 @@ internal sealed class AdmissionPacer
             rejections += Volatile.Read(ref _lastRejections[p]) + Volatile.Read(ref _rejections[p]);
         }
 
-        if (Volatile.Read(ref _previousWhole) != 0)
-        {
-            return Window(rejections, Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions)));
-        }
-
-        // Counting began within this second: its completions cover less than a second, and taken as a second's they
-        // would overstate the window by a second over the time counted (tenfold 100 ms in).
-        var completed = Volatile.Read(ref _completions);
-        if (completed == 0)
+        if (Volatile.Read(ref _previousWhole) == 0 && Volatile.Read(ref _completions) == 0)
         {
             // Nothing says how fast this instance serves yet (the first completion is one backend latency away), and a
             // backlog in seconds of no throughput is no measure: the minimum. A backend that completes nothing for a
@@ -111,8 +103,7 @@ internal sealed class AdmissionPacer
             return Window(0, 1);
         }
 
-        var counting = Math.Max(now - (Volatile.Read(ref _bucketEnd) - _bucket), _minCounting);
-        return Window(rejections, completed * _bucket / counting);
+        return Window(rejections, (long)CompletionRate(now));
     }
 
     private int Window(long rejections, long throughput)

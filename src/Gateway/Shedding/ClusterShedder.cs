@@ -421,7 +421,11 @@ internal sealed class ClusterShedder
         if (waiter.TryGrant())
         {
             CountOut(priority);
-            CountGrant(priority, now, limit);
+            if (priority == (int)RequestPriority.Sheddable)
+            {
+                // Only the sheddable queue is still judged by its own measured pace; the others by the cluster's.
+                CountGrant(priority, now, limit);
+            }
         }
         else
         {
