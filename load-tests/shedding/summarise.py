@@ -124,6 +124,7 @@ def main():
         row("attempts refused (429/503)", lambda r: f"{r['overall']['statusCodes'].get('503', 0) + r['overall']['statusCodes'].get('429', 0):,}"),
         row("refusals answered in, client's clock p50 / p99", lambda r: f"{ms(r['overall']['rejectionLatency']['p50Ms'])} / {ms(r['overall']['rejectionLatency']['p99Ms'])}" if r["overall"].get("rejectionLatency", {}).get("count") else "-"),
         row("load generator start lag p99", lambda r: ms(r["sessions"]["startLag"]["p99Ms"])),
+        row("load generator CPU (its own, per attempt)", lambda r: f"{r['generatorCpuSeconds']:.2f} s ({r['generatorCpuSeconds'] * 1e6 / max(1, r['overall']['attempts']):,.0f} µs)" if r.get("generatorCpuSeconds") else "-"),
     ]
     # A run that mixes sessions sending their deadline with sessions that do not (--send-deadline-fraction): each kind.
     for i, kind in enumerate(k["name"] for k in (first.get("byDeadline") or [])):

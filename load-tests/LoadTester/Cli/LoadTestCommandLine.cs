@@ -41,6 +41,10 @@ internal static class LoadTestCommandLine
           --retry-base DUR          first backoff of the exponential policies, every pause of fixed; default 100ms
           --retry-max DUR           longest wait, Retry-After included; default 10s
           --connection MODE         keep-alive | per-session; default per-session for reconnect-storm, else keep-alive
+          --client raw|dotnet       what a per-session connection sends with: raw (a minimal HTTP/1.1 client on a
+                                    bare socket, cheap enough that a storm measures the target rather than the tool;
+                                    plain http only, https falls back to dotnet) or dotnet (a SocketsHttpHandler per
+                                    session, as a .NET app); default raw
           --settle DUR              pause between policy runs; default 5s
           --max-connections N       connections the tool holds open at most; default 90% of its open-file limit
 
@@ -124,6 +128,7 @@ internal static class LoadTestCommandLine
                     "--retry-base" => options with { Retry = options.Retry with { BaseDelay = Duration(value, TimeSpan.Zero, TimeSpan.FromMinutes(1)) } },
                     "--retry-max" => options with { Retry = options.Retry with { MaxDelay = Duration(value, TimeSpan.Zero, TimeSpan.FromMinutes(10)) } },
                     "--connection" => options with { Connection = ConnectionModeNames.Parse(value) },
+                    "--client" => options with { Client = ClientStackNames.Parse(value) },
                     "--max-connections" => options with { MaxConnections = (int)Whole(value, 1, 1_000_000) },
                     "--settle" => options with { Settle = Duration(value, TimeSpan.Zero, TimeSpan.FromMinutes(10)) },
                     "--clients" => options with { Clients = (int)Whole(value, 1, 1_000_000) },

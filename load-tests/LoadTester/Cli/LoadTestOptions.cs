@@ -67,6 +67,9 @@ internal sealed record LoadTestOptions
     /// <summary>Default: per-session for reconnect-storm, keep-alive otherwise.</summary>
     public ConnectionMode? Connection { get; init; }
 
+    /// <summary>What a session's own connection sends with (per-session only; the shared pool is .NET's). Default raw.</summary>
+    public ClientStack Client { get; init; } = ClientStack.Raw;
+
     public RetrySettings Retry { get; init; } = RetrySettings.Default;
 
     /// <summary>Per attempt, connect included. Default 10 s.</summary>

@@ -79,7 +79,7 @@ internal static class HttpAttempt
         };
     }
 
-    private static string SocketError(SocketException socket) => socket.SocketErrorCode switch
+    internal static string SocketError(SocketException socket) => socket.SocketErrorCode switch
     {
         System.Net.Sockets.SocketError.ConnectionRefused => "connection-refused",
         System.Net.Sockets.SocketError.ConnectionReset => "connection-reset",

@@ -11,6 +11,9 @@ internal sealed record LoadReport(
 
 /// <summary>One run of a scenario with one client policy.</summary>
 /// <param name="DurationSeconds">From the first scheduled start to the last completion; goodput divides by it.</param>
+/// <param name="GeneratorCpuSeconds">
+/// The load tester's own CPU time over the run: on a machine it shares with the target, what it took from the target.
+/// </param>
 internal sealed record RunReport(
     string Name,
     string Model,
@@ -25,7 +28,8 @@ internal sealed record RunReport(
     IReadOnlyList<RunEvent> Events,
     IReadOnlyList<TimelinePoint> Timeline,
     string? Aborted,
-    IReadOnlyList<ClientKindReport>? ByDeadline = null);
+    IReadOnlyList<ClientKindReport>? ByDeadline = null,
+    double GeneratorCpuSeconds = 0);
 
 /// <summary>
 /// One step (a call path) of the sessions. Calls are logical calls after retries; attempts include every retry.

@@ -45,7 +45,7 @@ internal static class MarkdownReport
 
             var s = run.Sessions;
             Line(md, $"Sessions: {s.Planned:N0} planned, {s.Started:N0} started, {s.Bootstrapped:N0} bootstrapped, {s.Failed:N0} failed. Served 50 %: {Seconds(s.HalfServedSeconds)}, 99 %: {Seconds(s.Served99Seconds)}, all (for a storm: time until it was fully served): {Seconds(s.FullyServedSeconds)}.");
-            Line(md, $"Load generator start lag (session start against its schedule): p50 {s.StartLag.P50Ms:0.#} ms, p99 {s.StartLag.P99Ms:0.#} ms, max {s.StartLag.MaxMs:0.#} ms; sessions that waited for one of the tool's own connections (--max-connections): {s.ConnectionSlotWaits:N0}.");
+            Line(md, $"Load generator start lag (session start against its schedule): p50 {s.StartLag.P50Ms:0.#} ms, p99 {s.StartLag.P99Ms:0.#} ms, max {s.StartLag.MaxMs:0.#} ms; sessions that waited for one of the tool's own connections (--max-connections): {s.ConnectionSlotWaits:N0}; its own CPU over the run {run.GeneratorCpuSeconds:0.00} s ({CpuPerAttempt(run)}).");
             if (run.Backend is { Count: > 0 } backend)
             {
                 md.AppendLine();
@@ -123,6 +123,10 @@ internal static class MarkdownReport
             md.AppendLine();
         }
     }
+
+    private static string CpuPerAttempt(RunReport run) => run.Overall.Attempts > 0
+        ? $"{run.GeneratorCpuSeconds * 1e6 / run.Overall.Attempts:0} µs per attempt"
+        : "no attempts";
 
     private static string Seconds(double? seconds) =>
         seconds is { } s ? s.ToString("0.00 's'", CultureInfo.InvariantCulture) : "never";

@@ -50,11 +50,12 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
         var name = $"{policy.Name()}, {scenario.Connection.Name()}";
         using var hardStop = new CancellationTokenSource(options.MaxDuration, time);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hardStop.Token);
-        using var shared = scenario.Connection == ConnectionMode.KeepAlive ? new HttpMessageInvoker(ClientHandlers.Create(options.Timeout, options.MaxConnections)) : null;
+        using var channels = new SessionChannels(scenario.Connection, options.Client, options.Target, options.Timeout, options.MaxConnections, time);
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var stats = new RunStats(time, time.GetTimestamp());
         stats.DeclareSteps(scenario.Steps);
         using var context = new SessionContext(
-            stats, RetryPipelines.Create(policy, options.Retry, time), shared, options, time, run);
+            stats, RetryPipelines.Create(policy, options.Retry, time), channels, options, time, run);
         using var progressStop = new CancellationTokenSource();
         var progress = options.Quiet
             ? Task.CompletedTask
@@ -114,6 +115,7 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
             backendReport = SampleBackendControl.Compare(before, await backend.DrainedAsync(TimeSpan.FromSeconds(30), time, timeout.Token));
         }
 
+        var generatorCpu = (Environment.CpuUsage.TotalTime - cpuBefore).TotalSeconds;
         var (steps, overall, duration, timeline) = stats.Summarise();
         var planned = scenario.ClosedModel ? stats.SessionsStarted : scenario.PlannedSessions;
         lock (events)
@@ -123,7 +125,7 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
                 scenario.Model,
                 string.Join(", ", scenario.Phases),
                 policy.Name(),
-                scenario.Connection.Name(),
+                channels.PerSession ? $"{scenario.Connection.Name()} ({channels.Stack.Name()} client)" : scenario.Connection.Name(),
                 duration,
                 steps,
                 overall,
@@ -132,7 +134,8 @@ internal sealed class ScenarioRunner(TimeProvider time, TextWriter output)
                 events.OrderBy(e => e.AtSeconds).ToList(),
                 timeline,
                 aborted,
-                stats.SummariseKinds());
+                stats.SummariseKinds(),
+                Math.Round(generatorCpu, 3));
         }
     }
 

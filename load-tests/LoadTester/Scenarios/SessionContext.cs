@@ -5,11 +5,11 @@ using Polly;
 
 namespace LoadTests.Scenarios;
 
-/// <summary>What every session of one run shares: where to record, how to retry, the connection pool if shared.</summary>
+/// <summary>What every session of one run shares: where to record, how to retry, how it gets its connection.</summary>
 internal sealed class SessionContext(
     RunStats stats,
     ResiliencePipeline<AttemptOutcome> retry,
-    HttpMessageInvoker? shared,
+    SessionChannels channels,
     LoadTestOptions options,
     TimeProvider time,
     CancellationTokenSource run) : IDisposable
@@ -32,10 +32,10 @@ internal sealed class SessionContext(
         var bootstrapped = false;
         var token = run.Token;
         var holdsConnection = false;
-        HttpMessageInvoker? own = null;
+        ISessionChannel? channel = null;
         try
         {
-            if (shared is null)
+            if (channels.PerSession)
             {
                 // Past the tool's own file-descriptor budget a session waits for a slot, and the wait shows in its
                 // latency (counted from the schedule), rather than failing as if the target had refused it.
@@ -46,14 +46,13 @@ internal sealed class SessionContext(
                 }
 
                 holdsConnection = true;
-                own = new HttpMessageInvoker(ClientHandlers.Create(options.Timeout, 1));
             }
 
-            var client = shared ?? own!;
+            channel = channels.Open();
             var callStart = scheduled;
             foreach (var path in plan.Bootstrap)
             {
-                if (!await CallAsync(client, path, callStart, sendsDeadline, token))
+                if (!await CallAsync(channel, path, callStart, sendsDeadline, token))
                 {
                     stats.SessionFailed();
                     return;
@@ -67,7 +66,7 @@ internal sealed class SessionContext(
             for (var beat = 0; beat < plan.Heartbeats && plan.HeartbeatPath is { } heartbeat; beat++)
             {
                 await Task.Delay(plan.HeartbeatInterval, time, token);
-                await CallAsync(client, heartbeat, time.GetTimestamp(), sendsDeadline, token);
+                await CallAsync(channel, heartbeat, time.GetTimestamp(), sendsDeadline, token);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -77,7 +76,7 @@ internal sealed class SessionContext(
         finally
         {
             stats.KindSessionEnded(sendsDeadline, bootstrapped);
-            own?.Dispose();
+            channel?.Dispose();
             if (holdsConnection)
             {
                 _connections.Release();
@@ -91,9 +90,8 @@ internal sealed class SessionContext(
     /// </summary>
     internal static bool SendsDeadline(long n, double fraction) => Math.Floor((n + 1) * fraction) > Math.Floor(n * fraction);
 
-    private async Task<bool> CallAsync(HttpMessageInvoker client, string path, long callStart, bool sendsDeadline, CancellationToken token)
+    private async Task<bool> CallAsync(ISessionChannel channel, string path, long callStart, bool sendsDeadline, CancellationToken token)
     {
-        var uri = new Uri(options.Target, path.TrimStart('/'));
         var outcome = await retry.ExecuteAsync(
             async ct =>
             {
@@ -106,7 +104,7 @@ internal sealed class SessionContext(
 
                 stats.AttemptStarted();
                 var sent = time.GetTimestamp();
-                var result = await HttpAttempt.SendAsync(client, uri, options.Timeout, time, ct, sendsDeadline);
+                var result = await channel.SendAsync(path, options.Timeout, sendsDeadline, ct);
                 stats.RecordAttempt(path, result, time.GetElapsedTime(sent), sendsDeadline);
                 return result;
             },
