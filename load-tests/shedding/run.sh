@@ -72,7 +72,8 @@ dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@
 backend=$!
 gateway=""
 sampler=""
-trap 'kill $gateway $sampler 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
+observer_warm=""
+trap 'kill $gateway $sampler $observer_warm 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
 
 # One storm. Exit code 1 means the load tester wrote its report but cancelled sessions still in flight at the end of
 # --drain (clients that never stop retrying a target that never recovers: the collapse a proof must be able to show);
@@ -103,7 +104,19 @@ sleep 10 # the backend drains its queue and sockets leave TIME_WAIT before the s
   --urls http://127.0.0.1:28080 --Gateway:Admin:Urls=http://127.0.0.1:29901 "${gateway_args[@]}") >"$logs/gateway.log" 2>&1 &
 gateway=$!
 wait_for http://127.0.0.1:28080/api/ready "$logs"
+# The sampler below reads /metrics and /admin/clusters twice a second through the storm. Read cold, their first calls
+# and their tier-up were 40% of the methods the gateway JIT-compiled in the storm (docs/load-shedding.md, "Precompiled
+# (ReadyToRun)"): the observer's cost, not the gateway's. Read them through the warm-up as well, ten times a second.
+(while :; do
+   curl -fs -o /dev/null http://127.0.0.1:29901/metrics || true
+   curl -fs -o /dev/null http://127.0.0.1:29901/admin/clusters || true
+   sleep 0.1
+ done) &
+observer_warm=$!
 warm http://127.0.0.1:28080
+kill "$observer_warm" 2>/dev/null || true
+wait "$observer_warm" 2>/dev/null || true
+observer_warm=""
 curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second, and,
 # from the gateway's own request-duration histogram, how many refusals so far took over 5 ms and how many critical
