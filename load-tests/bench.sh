@@ -49,7 +49,7 @@
 # Usage: load-tests/bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--connections "16 64 256"] [--rate R]
 #                            [--proxies "gateway-full yarp ..."] [--baseline default|slim] [--tls]
 #                            [--mode keep-alive|new-connections|both] [--backend-capacity N:MS] [--interleave]
-#                            [--starts K] [--probe] [--out DIR]
+#                            [--starts K] [--probe] [--gateway-dll PATH] [--out DIR]
 #   --quick   one round, 1 s per run, 16 connections, no open-model run: a smoke test, not a measurement. The
 #             gateways also stop without their 5 s drain delay (Gateway:Shutdown:DrainDelay=0): nothing is measured
 #             after a proxy is stopped, and the smoke tests stop a gateway about 15 times.
@@ -57,6 +57,8 @@
 #             code: under load plain YARP took 8 to 12 s to reach its steady CPU cost per request (135, 69, then
 #             39 µs in successive 4 s runs), so a shorter warm-up measures the JIT rather than the proxy.
 #   --no-build  use what is built (Release) instead of building the solution first.
+#   --gateway-dll  the gateway proxies start this Gateway.dll instead of src/Gateway/bin/Release/net10.0's, e.g. a
+#             ReadyToRun publish (docs/load-shedding.md, "Precompiled (ReadyToRun)"): its steady cost beside the JIT-only build's.
 #   --baseline slim  also run yarp-slim (added after yarp unless --proxies names it) and give every ratio to both
 #             plain YARP hosts. The default baseline is yarp alone.
 #   --mode    keep-alive (default): wrk on keep-alive connections, CPU per request. new-connections: each request
@@ -114,6 +116,7 @@ rate_given=0
 interleave=0
 probe=0
 starts=1
+gateway_dll=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; rounds=1; duration=1; warmup=1; connections="16"; rate=0; shift ;;
@@ -132,6 +135,7 @@ while [ $# -gt 0 ]; do
     --interleave) interleave=1; shift ;;
     --probe) probe=1; shift ;;
     --starts) starts="$2"; shift 2 ;;
+    --gateway-dll) gateway_dll="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -203,7 +207,7 @@ if [ "$build" -eq 1 ] && ! build_log=$(dotnet build Gateway.sln -c Release --nol
   echo "$build_log" >&2
   exit 1
 fi
-gateway_dll="$root/src/Gateway/bin/Release/net10.0/Gateway.dll"
+gateway_dll="${gateway_dll:-$root/src/Gateway/bin/Release/net10.0/Gateway.dll}"
 yarp_dll="$root/load-tests/PlainYarp/bin/Release/net10.0/PlainYarp.dll"
 loadtests_dll="$root/load-tests/LoadTester/bin/Release/net10.0/LoadTester.dll"
 backend_dll="$root/src/SampleBackend/bin/Release/net10.0/SampleBackend.dll"

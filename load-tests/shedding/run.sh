@@ -13,12 +13,14 @@
 # Routes (appsettings.json): /session/* critical, /api/* default, /sync/* sheddable (the heartbeats: background sync).
 #
 # Usage: load-tests/shedding/run.sh [--full] [--capacity N] [--service-ms N] [--no-build] [--generator-nice N]
-#                                  [--gateway-set Key=Value ...] [load-test options...]
+#                                  [--gateway-set Key=Value ...] [--gateway-dll PATH] [load-test options...]
 #   e.g. load-tests/shedding/run.sh --clients 5000 --window 5s --policy immediate,honour-retry-after
 #   --generator-nice -10 runs the load generator at a higher CPU priority (root only), so that on a machine it shares
 #   with the gateway and the backend its clock measures them rather than its own wait for a core.
 #   --gateway-set overrides one gateway config key, e.g. --gateway-set Gateway:Shedding:StandingQueueWait=00:00:00.005
 #   --gateway-env sets one environment variable for the gateway alone, e.g. --gateway-env DOTNET_gcServer=0
+#   --gateway-dll starts another build of the gateway instead of src/Gateway/bin/Release/net10.0/Gateway.dll, e.g. a
+#   ReadyToRun publish (docs/load-shedding.md, "Precompiled (ReadyToRun)"), to compare the JIT time each spends in the storm
 #   --haproxy adds a third storm through HAProxy tuned to the backend (maxconn = capacity, 100 ms queue), port 27080
 # Ports apart from the demo and the tests: backend 25101, control 25100, gateway 28080, admin 29901.
 set -euo pipefail
@@ -31,6 +33,8 @@ clients=5000
 build=1
 nice_level=0
 haproxy=0
+gateway_dll=src/Gateway/bin/Release/net10.0/Gateway.dll
+gateway_named=()
 gateway_args=()
 gateway_env=()
 pass=()
@@ -44,13 +48,17 @@ while [ $# -gt 0 ]; do
     --generator-nice) nice_level="$2"; shift 2 ;;
     --gateway-set) gateway_args+=("--$2"); shift 2 ;;
     --gateway-env) gateway_env+=("$2"); shift 2 ;;
+    --gateway-dll) gateway_dll="$2"; gateway_named=(--gateway-dll "$2"); shift 2 ;;
     --haproxy) haproxy=1; shift ;;
     # Before anything is built: asking how to use it must not cost a Release build.
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) pass+=("$1"); shift ;;
   esac
 done
 [ "$build" -eq 1 ] && dotnet build Gateway.sln -c Release --nologo -v quiet -clp:ErrorsOnly
+# The gateway starts in this script's folder (its appsettings.json): the path must not depend on where that is.
+[ -f "$gateway_dll" ] || { echo "no gateway at $gateway_dll (build it, or name another with --gateway-dll)" >&2; exit 2; }
+gateway_dll="$(cd "$(dirname "$gateway_dll")" && pwd)/$(basename "$gateway_dll")"
 
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 out="load-tests/reports/shedding-$stamp"
@@ -64,7 +72,8 @@ dotnet src/SampleBackend/bin/Release/net10.0/SampleBackend.dll --instances eu-1@
 backend=$!
 gateway=""
 sampler=""
-trap 'kill $gateway $sampler 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
+observer_warm=""
+trap 'kill $gateway $sampler $observer_warm 2>/dev/null || true; kill -KILL "$backend" 2>/dev/null || true; echo "logs in $logs"' EXIT INT TERM
 
 # One storm. Exit code 1 means the load tester wrote its report but cancelled sessions still in flight at the end of
 # --drain (clients that never stop retrying a target that never recovers: the collapse a proof must be able to show);
@@ -91,11 +100,23 @@ storm --target http://127.0.0.1:25101 --control http://127.0.0.1:25100 \
   --out "$out/direct" --quiet "${storm[@]}"
 sleep 10 # the backend drains its queue and sockets leave TIME_WAIT before the second storm
 
-(cd load-tests/shedding && exec env "${gateway_env[@]}" dotnet ../../src/Gateway/bin/Release/net10.0/Gateway.dll \
+(cd load-tests/shedding && exec env "${gateway_env[@]}" dotnet "$gateway_dll" \
   --urls http://127.0.0.1:28080 --Gateway:Admin:Urls=http://127.0.0.1:29901 "${gateway_args[@]}") >"$logs/gateway.log" 2>&1 &
 gateway=$!
 wait_for http://127.0.0.1:28080/api/ready "$logs"
+# The sampler below reads /metrics and /admin/clusters twice a second through the storm. Read cold, their first calls
+# and their tier-up were 40% of the methods the gateway JIT-compiled in the storm (docs/load-shedding.md, "Precompiled
+# (ReadyToRun)"): the observer's cost, not the gateway's. Read them through the warm-up as well, ten times a second.
+(while :; do
+   curl -fs -o /dev/null http://127.0.0.1:29901/metrics || true
+   curl -fs -o /dev/null http://127.0.0.1:29901/admin/clusters || true
+   sleep 0.1
+ done) &
+observer_warm=$!
 warm http://127.0.0.1:28080
+kill "$observer_warm" 2>/dev/null || true
+wait "$observer_warm" 2>/dev/null || true
+observer_warm=""
 curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # What the limit did during the storm: the api cluster's limit, in-flight and queued requests twice a second, and,
 # from the gateway's own request-duration histogram, how many refusals so far took over 5 ms and how many critical
@@ -104,7 +125,7 @@ curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # still finding capacity (slow start) and the default priority's refusals so far as backlog and as queue_timeout, which
 # tell a refusal on the queue's pace from one at the end of the wait; then the gateway process itself (thread-pool queue
 # and threads, Kestrel connections open on the proxy port, requests answered so far, JIT time and garbage collections
-# so far), which tell a gateway that stalls from one that refuses. SHEDDING_SAMPLE_SECONDS=0.1 samples finer.
+# so far, and methods JIT-compiled so far), which tell a gateway that stalls from one that refuses. SHEDDING_SAMPLE_SECONDS=0.1 samples finer.
 mkdir -p "$out/gateway"
 python3 -c '
 import json, re, sys, time, urllib.request
@@ -121,7 +142,7 @@ def slow_counts():
     slow = critical.get(float("inf"), 0) - critical.get(0.1, 0)
     return late, slow, int(1000 * counter(scrape, "dotnet_gc_pause_time_seconds_total"))
 def process():
-    """The gateway process: thread-pool queue and threads, Kestrel connections open, requests answered, JIT ms, collections."""
+    """The gateway process: thread-pool queue and threads, Kestrel connections open, requests answered, JIT ms, collections, JIT methods."""
     conns = 0
     with open(scrape, encoding="utf-8") as f:
         for line in f:
@@ -129,13 +150,14 @@ def process():
                 conns += int(float(line.split()[-1]))
     return (int(counter(scrape, "dotnet_thread_pool_queue_length_total")), int(counter(scrape, "dotnet_thread_pool_thread_count_total")),
             conns, int(counter(scrape, "http_server_request_duration_seconds_count")),
-            int(1000 * counter(scrape, "dotnet_jit_compilation_time_seconds_total")), int(counter(scrape, "dotnet_gc_collections_total")))
+            int(1000 * counter(scrape, "dotnet_jit_compilation_time_seconds_total")), int(counter(scrape, "dotnet_gc_collections_total")),
+            int(counter(scrape, "dotnet_jit_compiled_methods_total")))
 def refused(reason):
     pattern = re.compile(r"^gateway_shedding_rejections_total\{.*gateway_priority=\"default\".*gateway_shedding_reason=\"" + reason + r"\"\} (\d+)")
     with open(scrape, encoding="utf-8") as f:
         return sum(int(m.group(1)) for m in map(pattern.match, f) if m)
 print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms finding_capacity default_backlog default_queue_timeout"
-      " pool_queue pool_threads connections requests jit_ms collections", flush=True)
+      " pool_queue pool_threads connections requests jit_ms collections jit_methods", flush=True)
 while True:
     time.sleep(interval)
     try:
@@ -191,4 +213,4 @@ EOF
 fi
 
 python3 load-tests/shedding/summarise.py "$out" "$capacity" "$service_ms" "$logs/metrics-before.txt" "$logs/metrics-after.txt" \
-  "load-tests/shedding/run.sh --capacity $capacity --service-ms $service_ms --clients $clients --generator-nice $nice_level ${gateway_env[*]/#/--gateway-env } ${gateway_args[*]/#--/--gateway-set } ${pass[*]}" | tee "$out/summary.md"
+  "load-tests/shedding/run.sh --capacity $capacity --service-ms $service_ms --clients $clients --generator-nice $nice_level ${gateway_env[*]/#/--gateway-env } ${gateway_args[*]/#--/--gateway-set } ${gateway_named[*]} ${pass[*]}" | tee "$out/summary.md"

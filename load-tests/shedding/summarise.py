@@ -150,6 +150,12 @@ def main():
         + (f" ({critical_within / critical:.2%})" if critical else ""),
         f"- garbage collection: {counter(after, 'dotnet_gc_collections_total') - counter(before, 'dotnet_gc_collections_total'):.0f} "
         f"collections paused the gateway {1000 * (counter(after, 'dotnet_gc_pause_time_seconds_total') - counter(before, 'dotnet_gc_pause_time_seconds_total')):,.0f} ms in all",
+        # Tiered JIT work competes for the same two cores as the refusals; tells a precompiled (ReadyToRun) gateway
+        # from one that compiles as it goes.
+        f"- JIT: {1000 * counter(before, 'dotnet_jit_compilation_time_seconds_total'):,.0f} ms compiling "
+        f"{counter(before, 'dotnet_jit_compiled_methods_total'):,.0f} methods from the gateway's start through its warm-up, "
+        f"then {1000 * (counter(after, 'dotnet_jit_compilation_time_seconds_total') - counter(before, 'dotnet_jit_compilation_time_seconds_total')):,.0f} ms "
+        f"compiling {counter(after, 'dotnet_jit_compiled_methods_total') - counter(before, 'dotnet_jit_compiled_methods_total'):,.0f} during the storm",
         "",
         "The client's clock includes the load generator's own queueing (its start lag above) on a machine whose two "
         "cores run the generator, the gateway and the backend together.",

@@ -1,0 +1,29 @@
+import os, time, subprocess, sys
+end = time.time() + 300
+prev = {}
+def pid_of(pat):
+    r = subprocess.run(["pgrep", "-f", pat], capture_output=True, text=True).stdout.split()
+    return r[0] if r else None
+while time.time() < end:
+    g = pid_of("Gateway.dll --urls http://127.0.0.1:28080")
+    if not g:
+        time.sleep(0.3); continue
+    rows = []
+    for label, pid in (("G", g), ("L", pid_of("LoadTester.dll reconnect-storm"))):
+        if not pid: continue
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    comm = open(f"/proc/{pid}/task/{tid}/comm").read().strip()
+                    f = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+                    t = int(f[11]) + int(f[12])
+                except OSError:
+                    continue
+                key = (pid, tid)
+                d = t - prev.get(key, t)
+                prev[key] = t
+                if d >= 5: rows.append(f"{label}{pid}/{tid} {comm} {d}")
+        except OSError:
+            pass
+    print(time.strftime("%T"), " | ".join(sorted(rows, key=lambda r: -int(r.split()[-1]))[:12]), flush=True)
+    time.sleep(1)
