@@ -614,7 +614,7 @@ internal sealed class ClusterShedder
             return true;
         }
 
-        var slots = pace * wait / _time.TimestampFrequency * SheddingConstants.AdmissionPaceShare;
+        var slots = pace * wait / _time.TimestampFrequency;
         var criticalWaiting = _queuedByPriority[(int)RequestPriority.Critical];
         var defaultWaiting = _queuedByPriority[(int)RequestPriority.Default];
         if (priority == RequestPriority.Default)

@@ -99,13 +99,6 @@ internal static class SheddingConstants
     // in a storm, short enough to follow a limit that halves within a second.
     public static readonly TimeSpan DrainRateBucket = TimeSpan.FromMilliseconds(250);
 
-    // The share of the slots the cluster's measured pace promises within a wait that admission counts on. The pace is
-    // the last second's; the clients that honour Retry-After come back in batches a second apart, each of which also
-    // takes the gateway's CPU, so the pace the queue meets is lower than the one it was let in on. Counting on all of
-    // it let in waiters that were refused after waiting (84.2-93.1% of refusals within 5 ms in four runs of issue
-    // 15's storm); three quarters, alternated with it, 93.9-97.3% (docs/load-shedding.md, "2026-12-06 20:45-22:30 UTC").
-    public const double AdmissionPaceShare = 0.75;
-
     // How often the queue is checked for waiters its drain rate will not reach in time: a refusal's p99 is held to
     // about this much past the moment it became certain, for one pass over the waiters at most this often.
     public static readonly TimeSpan QueueSweepInterval = TimeSpan.FromMilliseconds(10);

@@ -34,20 +34,20 @@ public sealed class ClientDeadlineAdmissionTests
     public async Task EnterAsync_QueueNotReachedBeforeTheClientsDeadline_RefusedOnArrival_OthersStillQueue()
     {
         // Nothing completed yet: the pace is limit / latency, 100 a second. Within 1 s less twice the 100 ms latency,
-        // less a tenth for the pace to slip (0.72 s), 72 slots, admission counts on 0.75 x 72 = 54 of them and the
-        // default share on 0.8 x 54 = 43.2: 43 wait, the 44th is refused. Without the deadlines 120 would be let into
-        // the 2 s queue, and the last 77 served after their clients had gone.
+        // less a tenth for the pace to slip (0.72 s), 72 slots, 0.8 x 72 = 57.6 of them for default waiters: 57 wait,
+        // the 58th is refused. Without the deadlines 160 would be let into the 2 s queue, and the last hundred served
+        // after their clients had gone.
         var shedder = FullAtTenAfterHundredMillisecondRequests();
-        var waiting = Enter(shedder, 43, s_oneSecond);
+        var waiting = Enter(shedder, 57, s_oneSecond);
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
 
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, s_oneSecond, CancellationToken.None));
 
-        // A request that names no deadline, or a longer one, is judged by its own: the queue's 2 s, 200 slots, 150
-        // counted on, 120 of them for default waiters.
+        // A request that names no deadline, or a longer one, is judged by its own: the queue's 2 s, 200 slots, 160 of
+        // them for default waiters.
         Assert.False(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask().IsCompleted);
         Assert.False(shedder.EnterAsync(RequestPriority.Default, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask().IsCompleted);
-        Assert.Equal(45, shedder.Queued);
+        Assert.Equal(59, shedder.Queued);
     }
 
     [Fact]

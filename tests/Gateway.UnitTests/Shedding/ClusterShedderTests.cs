@@ -207,52 +207,30 @@ public sealed class ClusterShedderTests
     public async Task EnterAsync_QueueAheadCannotDrainWithinTheWait_RefusedOnArrivalAsBacklog()
     {
         var shedder = Fixed(10);
-        // Three 100 ms requests close a window: slots free at 10 / 0.1 s = 100 a second, 5 within QueueTimeout
-        // (50 ms), of which admission counts on three quarters (3.75) and the default share on 0.8 x 3.75 = 3:
-        // 3 wait, the 4th is refused (at the whole pace 4 would wait).
+        // Three 100 ms requests close a window: slots free at 10 / 0.1 s, the default share's 8 at 80 a second,
+        // so 4 of them within QueueTimeout (50 ms).
         RecordWindowOfHundredMillisecondRequests(shedder);
 
         Assert.Equal(0.1, shedder.Limit.LatencySeconds, 3);
         Assert.Equal(10, Fill(shedder, RequestPriority.Critical, 10));
 
-        var waiting = Enumerable.Range(0, 3).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        var waiting = Enumerable.Range(0, 4).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
-        Assert.Equal(3, shedder.Queued);
+        Assert.Equal(4, shedder.Queued);
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
 
         // A critical request still queues: none of its class waits ahead of it.
         var critical = shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask();
-        Assert.Equal(4, shedder.Queued);
+        Assert.Equal(5, shedder.Queued);
         shedder.Exit();
         Assert.Null(await critical);
     }
 
     [Fact]
-    public async Task EnterAsync_FitsInTheMeasuredPaceButNotInTheShareAdmissionCountsOn_RefusedOnArrivalAsBacklog()
-    {
-        // Limit 10 held by critical requests after a window of 100 ms requests: the cluster's pace P = 10 / 0.1 s = 100
-        // a second, the wait W = 1 s, so P x W = 100 slots, of which admission counts on 0.75 x 100 = 75. No share is
-        // reserved for critical calls and none are coming, so only that count bounds the default waiters.
-        var shedder = FullShedderAtTen.Create(_time, o => o with
-        {
-            QueueTimeout = TimeSpan.FromSeconds(1),
-            PacedQueueTimeout = TimeSpan.FromSeconds(1),
-            CriticalReservedFraction = 0,
-        });
-
-        // The 75th is within 0.75 x P x W and queues; the 76th would fit in P x W but not in 75: refused on arrival.
-        var waiting = Enumerable.Range(0, 75).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
-        Assert.All(waiting, w => Assert.False(w.IsCompleted));
-        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
-        Assert.Equal(75, shedder.Queued);
-    }
-
-    [Fact]
     public async Task EnterAsync_ClientsSeenGivingUpAfterOneSecond_QueueHeldUnderTheirPatience()
     {
-        // Limit 10, 100 ms requests: slots free at 100 a second, and admission counts on three quarters of them, the
-        // default share on 0.8 of those. With the 2 s wait 100 x 2 x 0.75 x 0.8 = 120 default requests may queue;
-        // once a dozen clients are seen leaving after 1 s, the wait is held to 1 s less twice the latency.
+        // Limit 10, 100 ms requests: default slots free at 80 a second. With the 2 s wait 160 default requests may
+        // queue; once a dozen clients are seen leaving after 1 s, the wait is held to 1 s less twice the latency.
         var shedder = FullAtTenWithATwoSecondQueue();
         using var leaving = new CancellationTokenSource();
         var impatient = Enumerable.Range(0, 12).Select(_ => shedder.EnterAsync(RequestPriority.Default, leaving.Token).AsTask()).ToList();
@@ -261,9 +239,8 @@ public sealed class ClusterShedderTests
         Assert.All(await Task.WhenAll(impatient), r => Assert.Equal(SheddingReasons.ClientGone, r));
         Assert.Equal(0, shedder.Queued);
 
-        // 100 a second for 0.8 s is 80 slots, three quarters of them 60, the default share 0.8 x 60 = 48: 48 wait, the
-        // 49th is refused on arrival.
-        var waiting = Enumerable.Range(0, 48).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        // 80 a second for 0.8 s: 64 wait, the 65th is refused on arrival.
+        var waiting = Enumerable.Range(0, 64).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
     }
@@ -322,10 +299,8 @@ public sealed class ClusterShedderTests
     [Fact]
     public async Task EnterAsync_NoClientSeenGivingUp_QueueHoldsTheConfiguredWait()
     {
-        // 100 a second for the 2 s wait is 200 slots, three quarters of them 150, the default share 0.8 x 150 = 120:
-        // 120 wait, the 121st is refused on arrival.
         var shedder = FullAtTenWithATwoSecondQueue();
-        var waiting = Enumerable.Range(0, 120).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        var waiting = Enumerable.Range(0, 160).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
         Assert.All(waiting, w => Assert.False(w.IsCompleted));
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
     }
@@ -620,8 +595,8 @@ public sealed class ClusterShedderTests
 
     /// <summary>
     /// A limit of 12 past slow start over a backend that answers in 1 s (so limit / latency, the floor of the cluster's
-    /// pace, is 12 a second), its 9 default slots held, 7 default waiters in a 1 s queue (the 8th is refused), then a
-    /// slot freed at 100 ms and 200 ms, a pause (the backend slowing), and one more at 650 ms: 3 granted, 4 left.
+    /// pace, is 12 a second), its 9 default slots held, 9 default waiters in a 1 s queue (the 10th is refused), then a
+    /// slot freed at 100 ms and 200 ms, a pause (the backend slowing), and one more at 650 ms: 3 granted, 6 left.
     /// </summary>
     private (ClusterShedder Shedder, List<Task<string?>> Waiters) QueueServedUnderALimitOfTwelve()
     {
@@ -654,16 +629,16 @@ public sealed class ClusterShedderTests
         Assert.Equal(12, shedder.Limit.Current);
         Assert.Equal(9, Fill(shedder, RequestPriority.Default, 9));
 
-        // Nothing completed yet: the pace is the floor, 12 / 1 s, so the 1 s wait holds 12 slots, admission counts on
-        // 0.75 x 12 = 9 of them and 0.8 x 9 = 7.2 for default waiters: the 8th is refused on arrival.
-        var waiters = Enumerable.Range(0, 7).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
-        var eighth = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
-        Assert.True(eighth.IsCompleted, "the 8th refused on arrival");
-        Assert.Equal(SheddingReasons.Backlog, eighth.Result);
+        // Nothing completed yet: the pace is the floor, 12 / 1 s, so the 1 s wait holds 12 slots, 0.8 x 12 = 9.6 of
+        // them for default waiters: the 10th is refused on arrival.
+        var waiters = Enumerable.Range(0, 9).Select(_ => shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask()).ToList();
+        var tenth = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None).AsTask();
+        Assert.True(tenth.IsCompleted, "the 10th refused on arrival");
+        Assert.Equal(SheddingReasons.Backlog, tenth.Result);
 
         // The sweeps keep them all: at 100 ms, max(1 completion over 100 ms, 12) = 12 a second, 2 x 12 x 0.9 = 21.6
         // reached; at 200 ms 2 in 100 ms, 20 a second, 32; at 650 ms 3 in 550 ms is 5.5 a second, so the floor's 12,
-        // 2 x 12 x 0.35 = 8.4 for the 4 left.
+        // 2 x 12 x 0.35 = 8.4 for the 6 left.
         foreach (var milliseconds in new[] { 100, 100, 450 })
         {
             _time.Advance(TimeSpan.FromMilliseconds(milliseconds));
@@ -672,7 +647,7 @@ public sealed class ClusterShedderTests
 
         Assert.All(waiters.Take(3), w => Assert.Null(w.Result));
         Assert.All(waiters.Skip(3), w => Assert.False(w.IsCompleted));
-        Assert.Equal(4, shedder.Queued);
+        Assert.Equal(6, shedder.Queued);
         return (shedder, waiters);
     }
 
@@ -691,11 +666,11 @@ public sealed class ClusterShedderTests
     {
         var (shedder, _) = QueueServedUnderALimitOfTwelve();
 
-        // 4 ahead, and 12 a second (the floor; 3 completions in 550 ms are 5.5) for 1 s: 5th of the 0.75 x 12 = 9 slots
-        // admission counts on and of the default share's 0.8 x 9 = 7.2, so it queues.
+        // 6 ahead, and 12 a second (the floor; 3 completions in 550 ms are 5.5) for 1 s: 7th of 12 slots and of the
+        // default share's 9.6, so it queues.
         var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
         Assert.False(joined.IsCompleted);
-        Assert.Equal(5, shedder.Queued);
+        Assert.Equal(7, shedder.Queued);
     }
 
     [Fact]
@@ -704,11 +679,10 @@ public sealed class ClusterShedderTests
         var (shedder, _) = QueueServedUnderALimitOfTwelve();
 
         // Under 9 at 2 s the floor is 4.5 a second, and the 5.5 completed a second under a limit of about 12 scale to
-        // 5.5 x 9 / 12 = 4.1: 4.5 slots within the wait, admission counts on 0.75 x 4.5 = 3.4 of them (the default
-        // share on 0.8 x 3.4 = 2.7), and the same newcomer would be 5th.
+        // 5.5 x 9 / 12 = 4.1: 4.5 slots within the wait, and the same newcomer would be 7th.
         FallToNine(shedder);
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Default, CancellationToken.None));
-        Assert.Equal(4, shedder.Queued);
+        Assert.Equal(6, shedder.Queued);
     }
 
     [Fact]
@@ -716,12 +690,12 @@ public sealed class ClusterShedderTests
     {
         var (shedder, waiters) = QueueServedUnderALimitOfTwelve();
 
-        // 4 wait with 350 ms left: at twice 12 a second (8.4) all are reached, so the sweep kept them.
+        // 6 wait with 350 ms left: at twice 12 a second (8.4) all are reached, so the sweep kept them.
         // The limit falls to 9; the next release, at the same moment, frees no slot for them (8 in flight over a share
         // of 7, and none due within CriticalQueueTimeout) but sweeps at once, without waiting for the sweep interval:
         // 4 completions in 550 ms, 7.3 a second counted under a limit of 12, are 7.3 x 9 / 12 = 5.5 under 9 (more than
-        // the floor's 4.5), and at twice that, 2 x 5.5 x 0.35 = 3.8 of them are reached: waiter 6, the 4th, hears it
-        // now, not at its QueueTimeout. (Unscaled, 7.3 a second would reach 2 x 7.3 x 0.35 = 5.1 and keep all 4.)
+        // the floor's 4.5), and at twice that, 2 x 5.5 x 0.35 = 3.8 of them are reached: waiters 6 to 8 hear it now,
+        // not at their QueueTimeout. (Unscaled, 7.3 a second would keep all but the last.)
         FallToNine(shedder);
         shedder.Exit();
         await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(6));

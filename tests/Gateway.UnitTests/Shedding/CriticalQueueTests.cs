@@ -95,13 +95,12 @@ public sealed class CriticalQueueTests
         var logger = new FakeLogger<ClusterShedder>();
         var shedder = FullShedderAtTen.Create(_time, logger: logger);
 
-        // 110 default waiters: slots free at 100 a second, 200 within the 2 s wait, admission counts on three quarters
-        // of them (150) and the default share on 0.8 x 150 = 120.
-        var defaults = Enumerable.Range(0, 110).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
+        // 150 default waiters: slots free at 100 a second, 160 within the 2 s default share's reach.
+        var defaults = Enumerable.Range(0, 150).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
         Assert.All(defaults, d => Assert.False(d.IsCompleted));
 
         // Nothing completes for 1.9 s. With 100 ms left, even twice the pace reaches 20 of them: the next release's
-        // sweep refuses the other 90 now rather than at the end of their wait.
+        // sweep refuses the other 130 now rather than at the end of their wait.
         Advance(1900);
         shedder.Exit();
         foreach (var waiter in defaults.Skip(20))
@@ -113,7 +112,7 @@ public sealed class CriticalQueueTests
         var refused = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 6006);
         Assert.Equal(LogLevel.Debug, refused.Level);
         Assert.Contains(
-            "90 default waiters refused after waiting up to 1900 ms, the cluster's pace (100/s) would not reach them by their deadline",
+            "130 default waiters refused after waiting up to 1900 ms, the cluster's pace (100/s) would not reach them by their deadline",
             refused.Message,
             StringComparison.Ordinal);
     }
@@ -121,15 +120,14 @@ public sealed class CriticalQueueTests
     [Fact]
     public async Task Critical_QueueWouldNotReachItWithinHalfItsWait_RefusedOnArrivalAsBacklog()
     {
-        // Slots free at 10 / 0.1 s = 100 a second (nothing completed yet): 2.5 within half of the 50 ms critical wait,
-        // of which admission counts on three quarters, 1.875. One critical waiter is 1st; a second would be 2nd, past
-        // 1.875 (at the whole pace it would queue).
+        // Slots free at 10 / 0.1 s = 100 a second (nothing completed yet): 2.5 within half of the 50 ms critical wait.
+        // Two critical waiters are 1st and 2nd; a third would be 3rd, past 2.5.
         var shedder = Shedder();
-        var waiting = Enter(shedder, RequestPriority.Critical);
+        var waiting = Enumerable.Range(0, 2).Select(_ => Enter(shedder, RequestPriority.Critical)).ToList();
 
         await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None));
-        Assert.False(waiting.IsCompleted);
-        Assert.Equal(1, shedder.Queued);
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        Assert.Equal(2, shedder.Queued);
     }
 
     private static async Task AssertRefusedOnArrivalAsync(ValueTask<string?> entering)
