@@ -1,3 +1,7 @@
+#!/usr/bin/env python3
+# Each thread's CPU in the storm's gateway (port 28080) and load tester, from /proc once a second, for up to 300 s:
+# one line a second with the busiest threads and their CPU ticks (1/100 s) over it. Start it beside
+# load-tests/shedding/run.sh and redirect it to a file (e.g. the report's gateway/thread-cpu.txt).
 import os, time, subprocess, sys
 end = time.time() + 300
 prev = {}
