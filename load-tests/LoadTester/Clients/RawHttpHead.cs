@@ -87,9 +87,13 @@ internal readonly record struct RawHttpHead(int Status, long ContentLength, bool
         }
 
         return DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
-            ? date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero
+            ? Until(date, time)
             : null;
     }
+
+    /// <summary>A Retry-After date as a delay from now; a date already past is no delay.</summary>
+    public static TimeSpan Until(DateTimeOffset date, TimeProvider time) =>
+        date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
 
     private static bool Is(ReadOnlySpan<byte> name, ReadOnlySpan<byte> expected) => Ascii.EqualsIgnoreCase(name, expected);
 
