@@ -518,11 +518,15 @@ internal sealed class ClusterShedder
             return true;
         }
 
-        if (Limit.FindingCapacity)
+        var findingCapacity = Limit.FindingCapacity;
+        if (findingCapacity && priority != RequestPriority.Critical)
         {
             // The queue drains at the start-up limit's pace, which says how cautious the gateway still is, not how
             // fast the backend serves: a gateway started just before a 200-client storm refused 60 of them as backlog
             // although its backend could serve them all within the wait. QueueLimit and QueueTimeout still bound it.
+            // A critical wait is shorter than a window, in which the limit doubles at most once, and half of it is
+            // slip (CriticalQueuePaceSlip, with the default SampleWindow and CriticalQueueTimeout): judged below on the
+            // pace now, as after slow start.
             return false;
         }
 
@@ -557,7 +561,7 @@ internal sealed class ClusterShedder
         wait = _patience.Wait(wait, LatencyTicks, now);
         if (priority != RequestPriority.Sheddable)
         {
-            return !FitsByDeadline(priority, now, wait, deadline);
+            return !FitsByDeadline(priority, now, wait, deadline, findingCapacity);
         }
 
         var queuedOfItsOwn = _queuedByPriority[(int)priority];
@@ -605,7 +609,8 @@ internal sealed class ClusterShedder
     /// </summary>
     /// <param name="wait">How long it may wait, in ticks, less the room left for the pace to slip.</param>
     /// <param name="deadline">When its wait ends (timestamp), which places it among the waiters.</param>
-    private bool FitsByDeadline(RequestPriority priority, long now, long wait, long deadline)
+    /// <param name="findingCapacity">The limit is still in slow start: no sweep has judged the default waiters' slack.</param>
+    private bool FitsByDeadline(RequestPriority priority, long now, long wait, long deadline, bool findingCapacity)
     {
         var pace = ClusterPace(now);
         if (!(pace > 0))
@@ -629,7 +634,9 @@ internal sealed class ClusterShedder
             return false;
         }
 
-        return _defaultSlack >= 1 || criticalWaiting + 1 <= slots * (1 - _defaultShare);
+        // In slow start the sweep, which measures that slack, does not run, and each critical waiter let in since took
+        // one off it: judged on that stale count, critical requests were held to a fifth of the slots.
+        return findingCapacity || _defaultSlack >= 1 || criticalWaiting + 1 <= slots * (1 - _defaultShare);
     }
 
     /// <summary>The default waiters due before <paramref name="deadline"/> (ties go to critical); under _queueLock.</summary>

@@ -546,6 +546,33 @@ public sealed class ClusterShedderTests
     }
 
     [Fact]
+    public async Task EnterAsync_LimitStillInSlowStart_CriticalNewcomerThePaceWillNotReachRefusedOnArrival()
+    {
+        // A critical wait (50 ms) is shorter than a window (100 ms), in which slow start doubles the limit at most once,
+        // and half of it is left for slip: judged on the pace now even in slow start. Let in on no pace at all, critical
+        // waiters of storm 233318 timed out after 51-72 ms while the limit went from 20 to 40 to 80.
+        var shedder = new ClusterShedder(
+            "api",
+            new SheddingOptions { Enabled = true, MinLimit = 1, InitialLimit = 4, MaxLimit = 100, QueueLimit = 100, QueueTimeout = TimeSpan.FromSeconds(1), PacedQueueTimeout = TimeSpan.FromSeconds(1) },
+            _time);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        RecordWindowEndingNow(shedder, _time, 0.02);
+        Assert.True(shedder.Limit.FindingCapacity);
+        Assert.Equal(4, shedder.Limit.Current);
+        Assert.Equal(4, Fill(shedder, RequestPriority.Critical, 4));
+
+        // 4 in flight over 20 ms, 200 a second, is 5 slots within half of the 50 ms wait: five queue, the sixth is refused.
+        var waiters = Enumerable.Range(0, 5).Select(_ => shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None).AsTask()).ToList();
+        Assert.All(waiters, w => Assert.False(w.IsCompleted));
+        await AssertRefusedOnArrivalAsync(shedder.EnterAsync(RequestPriority.Critical, CancellationToken.None));
+
+        // A default request, whose wait spans windows of doubling, is still not judged on the start-up limit's pace.
+        var joined = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
+        Assert.False(joined.IsCompleted);
+        Assert.Equal(6, shedder.Queued);
+    }
+
+    [Fact]
     public async Task EnterAsync_NothingCompletedYet_NoPaceToJudgeBy_QueuesAsBefore()
     {
         var (shedder, waiters) = QueueServedAtTenASecond();
