@@ -223,11 +223,12 @@ internal sealed class ClusterShedder
                 _drainLimitTotal[(int)priority] = 0;
             }
 
-            waiter = new Waiter(now, clientDeadline, queueWait, now + Math.Min(queueWait, ownWait));
-            // The queue's wait as it stands now, or its client's own deadline if sooner, which ends the wait with a
-            // 503 and a Retry-After while the client still listens, in case the sweep has no pace to judge it by (the
-            // limit still finding capacity, the queue just filled).
-            timeout = TimeSpan.FromSeconds(Math.Min(queueWait, ownWait) / (double)_time.TimestampFrequency);
+            var hold = HoldFor(priority, queueWait);
+            waiter = new Waiter(now, clientDeadline, queueWait, now + Math.Min(queueWait, ownWait), now + Math.Min(hold, ownWait));
+            // The queue's wait as it stands now (with a paced default waiter's overrun), or its client's own deadline if
+            // sooner, which ends the wait with a 503 and a Retry-After while the client still listens, in case the sweep
+            // has no pace to judge it by (the limit still finding capacity, the queue just filled).
+            timeout = TimeSpan.FromSeconds(Math.Min(hold, ownWait) / (double)_time.TimestampFrequency);
 
             _queues[(int)priority].Enqueue(waiter);
             _queuedByPriority[(int)priority]++;
@@ -899,9 +900,10 @@ internal sealed class ClusterShedder
             var isDefault = d is not null && (c is null || d.Deadline < c.Deadline);
             var waiter = isDefault ? d! : c!;
             position++;
-            var left = Math.Min(waiter.Deadline, waiter.EnqueuedAt + Math.Min(waiter.AdmittedWait, patience)) - now;
-            var reached = perTick * left;
-            if (position > SheddingConstants.QueueSweepPaceMargin * reached && waiter.TryExpire())
+            // Refused only past its hold (the paced default wait's overrun), while its slack, which admits critical
+            // calls ahead of it, is counted to the deadline it was promised.
+            var held = waiter.EnqueuedAt + Math.Min(waiter.HoldUntil - waiter.EnqueuedAt, patience) - now;
+            if (position > SheddingConstants.QueueSweepPaceMargin * perTick * held && waiter.TryExpire())
             {
                 // Still in the queue object; Grant skips it as ended. It no longer counts as ahead of anyone.
                 CountOut(isDefault ? standard : critical);
@@ -919,7 +921,8 @@ internal sealed class ClusterShedder
             }
             else if (isDefault)
             {
-                slack = Math.Min(slack, reached - position);
+                var left = Math.Min(waiter.Deadline, waiter.EnqueuedAt + Math.Min(waiter.AdmittedWait, patience)) - now;
+                slack = Math.Min(slack, (perTick * left) - position);
             }
 
             if (isDefault)
@@ -966,6 +969,19 @@ internal sealed class ClusterShedder
     /// PacedQueueTimeout (no more than QueueTimeout) while they wait out Retry-After or before refusals said which.
     /// </summary>
     private long QueueWait(long now) => Habit.RetriesAtOnce(now) ? _queueTimeout : _pacedQueueTimeout;
+
+    /// <summary>
+    /// How long a waiter let in on <paramref name="queueWait"/> is held before the queue refuses it, in ticks: a default
+    /// one on the paced wait that much and PacedQueueOverrun more (no more than QueueTimeout), any other its wait.
+    /// </summary>
+    /// <remarks>
+    /// Admission promises the wait; the overrun absorbs what admission could not foresee (critical calls coming back in
+    /// a batch), so that such a waiter is served a little late instead of refused after half a second.
+    /// </remarks>
+    private long HoldFor(RequestPriority priority, long queueWait) =>
+        priority == RequestPriority.Default && queueWait < _queueTimeout
+            ? Math.Min(_queueTimeout, queueWait + (long)(queueWait * SheddingConstants.PacedQueueOverrun))
+            : queueWait;
 
     /// <summary>The longest a request of <paramref name="priority"/> may wait now, in ticks: a critical one no more than CriticalQueueTimeout.</summary>
     private long QueueWait(RequestPriority priority, long now) =>
@@ -1077,16 +1093,20 @@ internal sealed class ClusterShedder
         private readonly TaskCompletionSource<int> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state;
 
-        public Waiter(long enqueuedAt, long clientDeadline, long queueWait, long deadline)
+        public Waiter(long enqueuedAt, long clientDeadline, long queueWait, long deadline, long holdUntil)
         {
             EnqueuedAt = enqueuedAt;
             ClientDeadline = clientDeadline;
             AdmittedWait = queueWait;
             Deadline = deadline;
+            HoldUntil = holdUntil;
         }
 
         /// <summary>When its wait ends (<see cref="TimeProvider"/> timestamp): the queue's wait or its client's deadline, whichever is sooner.</summary>
         public long Deadline { get; }
+
+        /// <summary>When the queue refuses it if not served (<see cref="TimeProvider"/> timestamp): <see cref="Deadline"/>, or for a paced default waiter, later by its overrun.</summary>
+        public long HoldUntil { get; }
 
         /// <summary>When it joined the queue (<see cref="TimeProvider"/> timestamp).</summary>
         public long EnqueuedAt { get; }
