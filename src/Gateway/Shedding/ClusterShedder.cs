@@ -223,7 +223,7 @@ internal sealed class ClusterShedder
                 _drainLimitTotal[(int)priority] = 0;
             }
 
-            var hold = HoldFor(priority, queueWait);
+            var hold = HoldFor(priority, queueWait, now);
             waiter = new Waiter(now, clientDeadline, queueWait, now + Math.Min(queueWait, ownWait), now + Math.Min(hold, ownWait));
             // The queue's wait as it stands now (with a paced default waiter's overrun), or its client's own deadline if
             // sooner, which ends the wait with a 503 and a Retry-After while the client still listens, in case the sweep
@@ -972,14 +972,18 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// How long a waiter let in on <paramref name="queueWait"/> is held before the queue refuses it, in ticks: a default
-    /// one on the paced wait that much and PacedQueueOverrun more (no more than QueueTimeout), any other its wait.
+    /// one on the paced wait, while the clients are seen waiting out Retry-After, that much and PacedQueueOverrun more
+    /// (no more than QueueTimeout); any other its wait.
     /// </summary>
     /// <remarks>
     /// Admission promises the wait; the overrun absorbs what admission could not foresee (critical calls coming back in
-    /// a batch), so that such a waiter is served a little late instead of refused after half a second.
+    /// a batch when their Retry-After is up), so that such a waiter is served a little late instead of refused after
+    /// half a second. Not before the clients' habit is known: with the overrun from the first refusal on, storms of
+    /// naive clients (judged so a moment later) had 74-83% of their critical calls answered within 100 ms against
+    /// 88-94% without it, in three alternated pairs; only from the judgement on, 92% and 84% against 93% and 79%.
     /// </remarks>
-    private long HoldFor(RequestPriority priority, long queueWait) =>
-        priority == RequestPriority.Default && queueWait < _queueTimeout
+    private long HoldFor(RequestPriority priority, long queueWait, long now) =>
+        priority == RequestPriority.Default && queueWait < _queueTimeout && Habit.WaitsOutRetryAfter(now)
             ? Math.Min(_queueTimeout, queueWait + (long)(queueWait * SheddingConstants.PacedQueueOverrun))
             : queueWait;
 

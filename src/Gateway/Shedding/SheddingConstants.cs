@@ -120,11 +120,12 @@ internal static class SheddingConstants
     // (423 of 12,862 refusals in storm 161217, without this and without refusing sheddable waiters early).
     public const double PacedQueuePaceSlip = 0.2;
 
-    // A default waiter let in on the paced wait is refused only this much later than that wait, when the queue still
-    // has not reached it: it was let in on a pace that critical calls coming back in a batch (whole-second
-    // Retry-After) then took, with their sooner deadlines, so the order that admitted it was upset by work nobody could
-    // foresee. In storm 000628, 300 default waiters let in at a pace of 2,575/s were refused at 498-503 ms while that
-    // batch was served; a quarter second more is about 600 slots at that pace. Still within a 1 s client's patience.
+    // A default waiter let in on the paced wait while the clients are seen waiting out Retry-After is refused only
+    // this much later than that wait, when the queue still has not reached it: it was let in on a pace that critical
+    // calls coming back in a batch (whole-second Retry-After) then took, with their sooner deadlines, so the order
+    // that admitted it was upset by work nobody could foresee. In storm 000628, 300 default waiters let in at a pace
+    // of 2,575/s were refused at 498-503 ms while that batch was served; a quarter second more is about 600 slots at
+    // that pace, and still within a 1 s client's patience.
     public const double PacedQueueOverrun = 0.5;
 
     // The same on the critical wait (CriticalQueueTimeout), which is only a few service times long: with a fifth of it

@@ -126,24 +126,49 @@ public sealed class QueueWaitByRetryHabitTests
     [Fact]
     public async Task WaitLengthensWhileQueued_WaitersTheirOwnWaitWillNotReachHearNow()
     {
-        // Admitted under the paced 500 ms wait (no refusals yet), 16 waiters, each held 750 ms with the wait's overrun;
-        // the clients are then seen retrying at once, which lengthens the wait for newcomers only: those queued still
-        // time out at 750 ms.
-        var (shedder, waiters) = HeldAtOne(16);
+        // Admitted under the paced 500 ms wait (no refusals yet), 12 waiters; the clients are then seen retrying at
+        // once, which lengthens the wait for newcomers only: those queued still time out at 500 ms.
+        var (shedder, waiters) = HeldAtOne(12);
         SeeRetriesAtOnceWithin50Ms(shedder);
 
         // 110 ms in, the first completion: counted over no less than 100 ms, 10 a second (no latency is known). With
-        // 640 ms left of the 750 ms they are held on, even twice that reaches 2 x 10 x 0.64 = 12.8 of the 15 left:
-        // waiters 13 to 15 hear now, not from their timers at 750 ms as queue_timeout (judged on the 2 s wait, with
+        // 390 ms left of the 500 ms they were let in on, even twice that reaches 2 x 10 x 0.39 = 7.8 of the 11 left:
+        // waiters 8 to 11 hear now, not from their timers at 500 ms as queue_timeout (judged on the 2 s wait, with
         // 1.89 s left, 37.8 would be reached: nobody would be refused).
         _time.Advance(TimeSpan.FromMilliseconds(60));
+        shedder.Exit();
+        Assert.Null(await waiters[0]);
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(8));
+        Assert.All(waiters.Skip(1).Take(7), w => Assert.False(w.IsCompleted));
+
+        // Then n completions over (n - 1) x 100 ms: at 210 ms 20 a second, 2 x 20 x 0.29 = 11.6 for 6 left; at 310 ms
+        // 15, 5.7 for 5; at 410 ms 13.3, 2 x 13.3 x 0.09 = 2.4 for 4: waiters 6 and 7 hear now, 4 and 5 keep waiting.
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            shedder.Exit();
+        }
+
+        Assert.All(waiters.Take(4), w => Assert.Null(w.Result));
+        await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(6).Take(2));
+        Assert.All(waiters.Skip(4).Take(2), w => Assert.False(w.IsCompleted));
+    }
+
+    [Fact]
+    public async Task ClientsThatWaitOutRetryAfter_TheSweepRefusesOnlyWhomTheQueueWillNotReachWithinTheOverrun()
+    {
+        // Paced clients: 16 waiters let in on the 500 ms wait, each held 750 ms with its overrun.
+        var (shedder, waiters) = HeldAtOne(16, SeeClientsWaitOutRetryAfter);
+
+        // 110 ms in, the first completion, 10 a second: with 640 ms left of the 750 ms, even twice that reaches
+        // 2 x 10 x 0.64 = 12.8 of the 15 left: waiters 13 to 15 hear now (judged by the 500 ms alone, 7.8: 8 to 15).
+        _time.Advance(TimeSpan.FromMilliseconds(110));
         shedder.Exit();
         Assert.Null(await waiters[0]);
         await AssertRefusedAsBacklogWithoutWaitingAsync(waiters.Skip(13));
         Assert.All(waiters.Skip(1).Take(12), w => Assert.False(w.IsCompleted));
 
-        // Then n completions over (n - 1) x 100 ms: at 210 ms 20 a second, 2 x 20 x 0.54 = 21.6 for 11 left; at 310 ms
-        // 15, 2 x 15 x 0.44 = 13.2 for 10 left: the rest keep waiting.
+        // At 210 ms 20 a second, 2 x 20 x 0.54 = 21.6 for 11 left; at 310 ms 15, 2 x 15 x 0.44 = 13.2 for 10: all kept.
         for (var i = 0; i < 2; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(100));
@@ -155,9 +180,23 @@ public sealed class QueueWaitByRetryHabitTests
     }
 
     [Fact]
-    public async Task BeforeRefusalsSayHowClientsRetry_ADefaultWaiterWaitsThePacedQueueTimeoutAndItsOverrun()
+    public async Task BeforeRefusalsSayHowClientsRetry_AWaiterWaitsThePacedQueueTimeout()
     {
         var shedder = Full();
+
+        var entering = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(499));
+        Assert.False(entering.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(SheddingReasons.QueueTimeout, await entering);
+    }
+
+    [Fact]
+    public async Task ClientsThatWaitOutRetryAfter_ADefaultWaiterWaitsThePacedQueueTimeoutAndItsOverrun()
+    {
+        var shedder = Full();
+        SeeClientsWaitOutRetryAfter(shedder);
 
         // 500 ms, and half as much again for what admission could not foresee (PacedQueueOverrun).
         var entering = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
@@ -173,6 +212,7 @@ public sealed class QueueWaitByRetryHabitTests
     {
         // Let in on the paced 500 ms; the slot it was promised went elsewhere (critical calls in a batch, say).
         var shedder = Full();
+        SeeClientsWaitOutRetryAfter(shedder);
         var entering = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
         _time.Advance(TimeSpan.FromMilliseconds(600));
         Assert.False(entering.IsCompleted);
@@ -192,8 +232,8 @@ public sealed class QueueWaitByRetryHabitTests
         var entering = shedder.EnterAsync(RequestPriority.Default, CancellationToken.None);
         _time.Advance(TimeSpan.FromMilliseconds(2000));
 
-        Assert.True(entering.IsCompleted);
-        Assert.Equal(SheddingReasons.QueueTimeout, await entering);
+        // Its continuation runs on the pool: a bounded wait, so that a waiter still held fails the test, not hangs it.
+        Assert.Equal(SheddingReasons.QueueTimeout, await entering.AsTask().WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
     }
 
     [Fact]
