@@ -125,7 +125,8 @@ curl -fs -o "$logs/metrics-before.txt" http://127.0.0.1:29901/metrics
 # still finding capacity (slow start) and the default priority's refusals so far as backlog and as queue_timeout, which
 # tell a refusal on the queue's pace from one at the end of the wait; then the gateway process itself (thread-pool queue
 # and threads, Kestrel connections open on the proxy port, requests answered so far, JIT time and garbage collections
-# so far, and methods JIT-compiled so far), which tell a gateway that stalls from one that refuses. SHEDDING_SAMPLE_SECONDS=0.1 samples finer.
+# so far, and methods JIT-compiled so far), which tell a gateway that stalls from one that refuses; last the critical
+# refusals so far sent back for more than 2 s and all critical refusals so far, which tell when the pacer sent sessions far. SHEDDING_SAMPLE_SECONDS=0.1 samples finer.
 mkdir -p "$out/gateway"
 python3 -c '
 import json, re, sys, time, urllib.request
@@ -152,12 +153,20 @@ def process():
             conns, int(counter(scrape, "http_server_request_duration_seconds_count")),
             int(1000 * counter(scrape, "dotnet_jit_compilation_time_seconds_total")), int(counter(scrape, "dotnet_gc_collections_total")),
             int(counter(scrape, "dotnet_jit_compiled_methods_total")))
+def long_retry_after():
+    """Critical refusals so far sent back for more than 2 s, and all critical refusals so far (from the pacer histogram)."""
+    counts = {}
+    with open(scrape, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("gateway_shedding_retry_after_seconds_bucket{") and "gateway_priority=\"critical\"" in line:
+                counts[line.split("le=\"")[1].split("\"")[0]] = int(float(line.split()[-1]))
+    return counts.get("+Inf", 0) - counts.get("2", 0), counts.get("+Inf", 0)
 def refused(reason):
     pattern = re.compile(r"^gateway_shedding_rejections_total\{.*gateway_priority=\"default\".*gateway_shedding_reason=\"" + reason + r"\"\} (\d+)")
     with open(scrape, encoding="utf-8") as f:
         return sum(int(m.group(1)) for m in map(pattern.match, f) if m)
 print("t_s limit in_flight queued refusals_over_5ms critical_over_100ms gc_pause_ms finding_capacity default_backlog default_queue_timeout"
-      " pool_queue pool_threads connections requests jit_ms collections jit_methods", flush=True)
+      " pool_queue pool_threads connections requests jit_ms collections jit_methods critical_retry_after_over_2s critical_refused", flush=True)
 while True:
     time.sleep(interval)
     try:
@@ -166,7 +175,7 @@ while True:
         late, critical, gc = slow_counts()
         finding = {True: 1, False: 0}.get(c.get("findingCapacity"), "-")
         print(f"{time.monotonic() - begin:.1f}", c.get("concurrencyLimit"), c.get("inFlight"), c.get("queued"), late, critical, gc,
-              finding, refused("backlog"), refused("queue_timeout"), *process(), flush=True)
+              finding, refused("backlog"), refused("queue_timeout"), *process(), *long_retry_after(), flush=True)
     except Exception as e:
         print(f"{time.monotonic() - begin:.1f} error {e}", flush=True)
 ' "$logs/metrics-now.txt" "${SHEDDING_SAMPLE_SECONDS:-0.5}" >"$out/gateway/limit-timeline.txt" &
