@@ -13,7 +13,8 @@ namespace Gateway.Shedding;
 /// Counting that began less than a second ago (an instance that just started, or one a storm hits after a quiet
 /// spell) is scaled to a second, and refusals made before anything completed go to the minimum: an autoscaled instance
 /// that joined a storm once counted its first refusals against no completions, a second of backlog each, and sent
-/// four in ten of them to RetryAfterMaxSeconds while the fleet sent its own to one or two.
+/// four in ten of them to RetryAfterMaxSeconds while the fleet sent its own to one or two. While the cluster's limit is
+/// still finding capacity, its pace is the limit's caution, not the backend's, and no one is sent past the minimum + 1 s.
 /// </summary>
 internal sealed class AdmissionPacer
 {
@@ -21,18 +22,22 @@ internal sealed class AdmissionPacer
     private readonly long _bucket;
     private readonly long _minCounting;
     private readonly FleetCounts? _fleet;
+    private readonly GradientLimit? _limit;
     private long _bucketEnd;
     private int _previousWhole;
     private readonly long[] _rejections = new long[RequestPriorities.Count];
     private readonly long[] _lastRejections = new long[RequestPriorities.Count];
     private long _completions;
     private long _lastCompletions;
+    private long _criticalCompletions;
+    private long _lastCriticalCompletions;
     private int _rolling;
 
-    public AdmissionPacer(SheddingOptions options, TimeProvider time, FleetCounts? fleet = null)
+    public AdmissionPacer(SheddingOptions options, TimeProvider time, FleetCounts? fleet = null, GradientLimit? limit = null)
     {
         _options = options;
         _fleet = fleet;
+        _limit = limit;
         _bucket = time.TimestampFrequency;
         _minCounting = (long)(SheddingConstants.PacingMinCountingSpan.TotalSeconds * time.TimestampFrequency);
         // Already over: the first count starts the first bucket, so a pace counted since then is not spread over the
@@ -40,10 +45,15 @@ internal sealed class AdmissionPacer
         _bucketEnd = time.GetTimestamp() - _bucket;
     }
 
-    public void Completed(long now)
+    public void Completed(long now, RequestPriority priority = RequestPriority.Default)
     {
         Roll(now);
         Interlocked.Increment(ref _completions);
+        if (priority == RequestPriority.Critical)
+        {
+            Interlocked.Increment(ref _criticalCompletions);
+        }
+
         _fleet?.Completed();
     }
 
@@ -65,16 +75,33 @@ internal sealed class AdmissionPacer
     /// within this second scaled to a whole second: taken as a second's, the first tenth of a storm's first second would
     /// promise a tenth of its pace (and overstate a refusal's window by a second over the time counted, tenfold 100 ms in).
     /// </summary>
-    public double CompletionRate(long now)
+    public double CompletionRate(long now) => Rate(now, ref _completions, ref _lastCompletions);
+
+    private double Rate(long now, ref long current, ref long last)
     {
-        var completed = Volatile.Read(ref _completions);
+        var completed = Volatile.Read(ref current);
         if (Volatile.Read(ref _previousWhole) != 0)
         {
-            return Math.Max(Volatile.Read(ref _lastCompletions), completed);
+            return Math.Max(Volatile.Read(ref last), completed);
         }
 
         var counting = Math.Max(now - (Volatile.Read(ref _bucketEnd) - _bucket), _minCounting);
         return (double)completed * _bucket / counting;
+    }
+
+    /// <summary>
+    /// How fast refused requests of <paramref name="priority"/> will be served when they return: every completion for
+    /// default and sheddable ones (the slots they compete for), but for critical ones the critical completions, and at
+    /// least their reserved share of all: in a storm of sessions, each critical call let in brings its session's
+    /// default calls after it, which take two slots in three. Paced on every completion, refused critical calls came
+    /// back three times too soon, were refused again, and sessions ran out of retries (docs/load-shedding.md).
+    /// </summary>
+    private double ServedRate(long now, RequestPriority priority)
+    {
+        var all = CompletionRate(now);
+        return priority == RequestPriority.Critical
+            ? Math.Max(Rate(now, ref _criticalCompletions, ref _lastCriticalCompletions), all * _options.CriticalReservedFraction)
+            : all;
     }
 
     /// <summary>
@@ -103,7 +130,15 @@ internal sealed class AdmissionPacer
             return Window(0, 1);
         }
 
-        return Window(rejections, (long)CompletionRate(now));
+        var rate = (long)ServedRate(now, priority);
+        var window = Window(rejections, rate);
+
+        // While the limit is still looking for the backend's capacity, slots free at the pace its own caution allows
+        // (MinLimit while the first baseline is measured, then doubling per busy window), not at the backend's: a
+        // backlog sized on that pace sent a storm's first refusals 10-30 s out, and those sessions came back long
+        // after the gateway had gone idle (1.7x the ideal time, docs/load-shedding.md). Within the next second or two
+        // the pace is known. A cluster that completes nothing is not capped: its backlog is real.
+        return rate > 0 && _limit is { FindingCapacity: true } ? Math.Min(window, _options.RetryAfterMinSeconds + 1) : window;
     }
 
     private int Window(long rejections, long throughput)
@@ -135,6 +170,8 @@ internal sealed class AdmissionPacer
 
                 var completed = Interlocked.Exchange(ref _completions, 0);
                 Volatile.Write(ref _lastCompletions, stale ? 0 : completed);
+                var critical = Interlocked.Exchange(ref _criticalCompletions, 0);
+                Volatile.Write(ref _lastCriticalCompletions, stale ? 0 : critical);
                 Volatile.Write(ref _previousWhole, stale ? 0 : 1);
 
                 Volatile.Write(ref _bucketEnd, now + _bucket);

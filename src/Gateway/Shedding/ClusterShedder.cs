@@ -20,6 +20,11 @@ internal sealed class ClusterShedder
 {
     private readonly Queue<Waiter>[] _queues = [new(), new(), new()];
     private readonly int[] _queuedByPriority = new int[RequestPriorities.Count];
+
+    // The waiter each priority's queue took last, while it is a first attempt; under _queueLock. A returning client
+    // may take its place (TryDisplaceNewest).
+    private readonly Waiter?[] _newest = new Waiter?[RequestPriorities.Count];
+    private readonly long _freshWaiterAge;
     private readonly Lock _queueLock = new();
     private readonly TimeProvider _time;
     private readonly double _defaultShare;
@@ -90,7 +95,7 @@ internal sealed class ClusterShedder
         Options = options;
         _time = time;
         Limit = new GradientLimit(options, time);
-        Pacer = new AdmissionPacer(options, time, fleet);
+        Pacer = new AdmissionPacer(options, time, fleet, Limit);
         _defaultShare = 1 - options.CriticalReservedFraction;
         _sheddableShare = Math.Min(options.SheddableFraction, _defaultShare);
         _dropsStanding = options.StandingQueueWait < options.QueueTimeout;
@@ -99,6 +104,7 @@ internal sealed class ClusterShedder
         _queueTimeout = (long)(options.QueueTimeout.TotalSeconds * time.TimestampFrequency);
         _pacedQueueTimeout = Math.Min(_queueTimeout, (long)(options.PacedQueueTimeout.TotalSeconds * time.TimestampFrequency));
         _criticalQueueTimeout = (long)(options.CriticalQueueTimeout.TotalSeconds * time.TimestampFrequency);
+        _freshWaiterAge = (long)(SheddingConstants.FreshWaiterAge.TotalSeconds * time.TimestampFrequency);
         _drainBucket = (long)(SheddingConstants.DrainRateBucket.TotalSeconds * time.TimestampFrequency);
         _sweepInterval = (long)(SheddingConstants.QueueSweepInterval.TotalSeconds * time.TimestampFrequency);
         _sheddableCalm = (long)(SheddingConstants.SheddableQueueCalm.TotalSeconds * time.TimestampFrequency);
@@ -165,7 +171,11 @@ internal sealed class ClusterShedder
     /// <summary>Waits in the queue for a slot, up to QueueTimeout.</summary>
     /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
     public ValueTask<string?> EnterAsync(RequestPriority priority, CancellationToken cancellationToken) =>
-        EnterAsync(priority, Timeout.InfiniteTimeSpan, cancellationToken);
+        EnterAsync(priority, Timeout.InfiniteTimeSpan, returning: false, cancellationToken);
+
+    /// <summary>As <see cref="EnterAsync(RequestPriority, TimeSpan, bool, CancellationToken)"/>, for a first attempt.</summary>
+    public ValueTask<string?> EnterAsync(RequestPriority priority, TimeSpan clientBudget, CancellationToken cancellationToken) =>
+        EnterAsync(priority, clientBudget, returning: false, cancellationToken);
 
     /// <summary>
     /// Waits in the queue for a slot, up to QueueTimeout, and no longer than <paramref name="clientBudget"/> (the time
@@ -174,8 +184,15 @@ internal sealed class ClusterShedder
     /// <c>backlog</c>, when its queue would not reach it within that.
     /// </summary>
     /// <param name="clientBudget">The client's own deadline from now; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <param name="returning">
+    /// A client back from a refusal it waited out (<see cref="RetryHabit.Arrived"/>). When its queue would not reach it,
+    /// it takes the place of the newest first attempt of its priority if that joined within
+    /// <see cref="SheddingConstants.FreshWaiterAge"/>, which is refused instead, still within milliseconds of its arrival.
+    /// Without that, which sessions a storm refused again was chance: some were sent back five times, and the last of
+    /// them finished seconds after the gateway had gone idle (docs/load-shedding.md).
+    /// </param>
     /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
-    public async ValueTask<string?> EnterAsync(RequestPriority priority, TimeSpan clientBudget, CancellationToken cancellationToken)
+    public async ValueTask<string?> EnterAsync(RequestPriority priority, TimeSpan clientBudget, bool returning, CancellationToken cancellationToken)
     {
         if (Options.QueueLimit == 0 || Options.QueueTimeout <= TimeSpan.Zero)
         {
@@ -199,9 +216,14 @@ internal sealed class ClusterShedder
                 return SheddingReasons.QueueFull;
             }
 
-            if (ownWait <= 0 || BacklogOutlastsWait(priority, now, queueWait, ownWait, now + Math.Min(queueWait, ownWait)))
+            if (ownWait <= 0)
             {
                 // A client with no more than the backend's answer time left would get its answer after it gave up.
+                return SheddingReasons.Backlog;
+            }
+
+            if (BacklogOutlastsWait(priority, now, queueWait, ownWait, now + Math.Min(queueWait, ownWait)) && !(returning && TryDisplaceNewest(priority, now)))
+            {
                 return SheddingReasons.Backlog;
             }
 
@@ -231,6 +253,7 @@ internal sealed class ClusterShedder
             timeout = TimeSpan.FromSeconds(Math.Min(hold, ownWait) / (double)_time.TimestampFrequency);
 
             _queues[(int)priority].Enqueue(waiter);
+            _newest[(int)priority] = returning ? null : waiter;
             _queuedByPriority[(int)priority]++;
             Volatile.Write(ref _queued, _queued + 1);
             if (priority != RequestPriority.Sheddable)
@@ -281,10 +304,10 @@ internal sealed class ClusterShedder
         }
     }
 
-    /// <summary>Gives back the slot of a request that completed, counts it for the pace, and hands the slot to a waiter if one fits.</summary>
-    public void Exit()
+    /// <summary>Gives back the slot of a request of <paramref name="priority"/> that completed, counts it for the pace, and hands the slot to a waiter if one fits.</summary>
+    public void Exit(RequestPriority priority = RequestPriority.Default)
     {
-        Pacer.Completed(_time.GetTimestamp());
+        Pacer.Completed(_time.GetTimestamp(), priority);
         Interlocked.Decrement(ref _inFlight);
         if (Volatile.Read(ref _queued) > 0)
         {
@@ -479,6 +502,29 @@ internal sealed class ClusterShedder
     }
 
     private double Milliseconds(long ticks) => ticks * 1000.0 / _time.TimestampFrequency;
+
+    /// <summary>
+    /// Refuses, as <c>backlog</c>, the newest waiter of <paramref name="priority"/> if it is a first attempt that joined
+    /// within <see cref="SheddingConstants.FreshWaiterAge"/>, to make its place in the order over to a returning client;
+    /// under _queueLock. Sheddable waiters are refused on arrival or by priority anyway.
+    /// </summary>
+    private bool TryDisplaceNewest(RequestPriority priority, long now)
+    {
+        if (priority == RequestPriority.Sheddable || _newest[(int)priority] is not { } newest)
+        {
+            return false;
+        }
+
+        _newest[(int)priority] = null;
+        if (now - newest.EnqueuedAt > _freshWaiterAge || !newest.TryExpire())
+        {
+            return false;
+        }
+
+        // Left in its queue, ended, as the sweep leaves those it refuses: LiveHead drops it.
+        CountOut((int)priority);
+        return true;
+    }
 
     /// <summary>Makes room in a full queue by refusing the oldest waiter of the lowest priority below <paramref name="priority"/>.</summary>
     private bool EvictBelow(RequestPriority priority)

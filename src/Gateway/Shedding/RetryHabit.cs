@@ -37,6 +37,7 @@ internal sealed class RetryHabit
     private readonly long _window;
     private readonly long _bucket;
     private readonly long _memory;
+    private readonly long _frequency;
     private readonly ILogger? _logger;
     private readonly string _cluster;
     private readonly TimeSpan _atOnceWait;
@@ -56,6 +57,7 @@ internal sealed class RetryHabit
         _atOnceWait = atOnceWait;
         _pacedWait = pacedWait;
         var frequency = time.TimestampFrequency;
+        _frequency = frequency;
         _window = (long)(SheddingConstants.EarlyRetryWindow.TotalSeconds * frequency);
         _bucket = (long)(SheddingConstants.RetryHabitBucket.TotalSeconds * frequency);
         _memory = (long)(SheddingConstants.ClientPatienceMemory.TotalSeconds * frequency);
@@ -75,11 +77,14 @@ internal sealed class RetryHabit
     public string Describe(long now) => RetriesAtOnce(now) ? "at_once" : WaitsOutRetryAfter(now) ? "after_retry_after" : "unknown";
 
     /// <summary>A request of <paramref name="route"/> on connection <paramref name="connectionId"/> was refused.</summary>
-    public void Refused(string connectionId, RouteModel route, long now)
+    /// <param name="retryAfterSeconds">The <c>Retry-After</c> it was given: its connection is remembered until a second after it, so that its return is known (<see cref="Arrived"/>); with 0, for the early window only.</param>
+    public void Refused(string connectionId, RouteModel route, long now, int retryAfterSeconds = 0)
     {
         // First, so that this refusal counts in the bucket it falls in.
         RollIfDue(now);
-        var mark = new Mark(now, route);
+        // A Retry-After of 0 asks for the client at once: its return is a retry like any other.
+        var until = retryAfterSeconds > 0 ? now + ((retryAfterSeconds + SheddingConstants.ReturnGraceSeconds) * _frequency) : now + _window;
+        var mark = new Mark(now, until, route);
         if (_marks.TryAdd(connectionId, mark))
         {
             Interlocked.Increment(ref _marked);
@@ -93,7 +98,11 @@ internal sealed class RetryHabit
     }
 
     /// <summary>A request of <paramref name="route"/> arrived on connection <paramref name="connectionId"/>; call only while <see cref="Watching"/>.</summary>
-    public void Arrived(string connectionId, RouteModel route, long now)
+    /// <returns>
+    /// Whether it is a client back from a refusal of the same route that it waited out (past the early window): the
+    /// queue then prefers it over a first attempt (<see cref="ClusterShedder.EnterAsync(RequestPriority, TimeSpan, bool, CancellationToken)"/>).
+    /// </returns>
+    public bool Arrived(string connectionId, RouteModel route, long now)
     {
         RollIfDue(now);
         // The connection's next request settles its mark, whatever its route: on a keep-alive pool's connection, which
@@ -103,19 +112,28 @@ internal sealed class RetryHabit
         if (_marks.TryRemove(connectionId, out var mark))
         {
             Interlocked.Decrement(ref _marked);
-            if (ReferenceEquals(mark.Route, route) && now - mark.At < _window)
+            if (!ReferenceEquals(mark.Route, route))
             {
-                var early = Interlocked.Increment(ref _retriedEarly);
-                // Against the refusals of this bucket or the last, whichever fewer: a storm's refusals grow from one
-                // bucket to the next, and their retries come in the bucket after them.
-                if (early >= SheddingConstants.MinRefusalsToJudgeHabit && early * 4 >= Math.Min(Volatile.Read(ref _refused), Volatile.Read(ref _refusedBefore)))
-                {
-                    // Naive clients are told apart at once, not at the bucket's end: every refusal they get until then
-                    // is a retry spent under the shorter wait (the demo's storm lost sessions that way).
-                    Judge(AtOnce, now);
-                }
+                return false;
+            }
+
+            if (now - mark.At >= _window)
+            {
+                return now < mark.Until;
+            }
+
+            var early = Interlocked.Increment(ref _retriedEarly);
+            // Against the refusals of this bucket or the last, whichever fewer: a storm's refusals grow from one
+            // bucket to the next, and their retries come in the bucket after them.
+            if (early >= SheddingConstants.MinRefusalsToJudgeHabit && early * 4 >= Math.Min(Volatile.Read(ref _refused), Volatile.Read(ref _refusedBefore)))
+            {
+                // Naive clients are told apart at once, not at the bucket's end: every refusal they get until then
+                // is a retry spent under the shorter wait (the demo's storm lost sessions that way).
+                Judge(AtOnce, now);
             }
         }
+
+        return false;
     }
 
     private void RollIfDue(long now)
@@ -165,17 +183,17 @@ internal sealed class RetryHabit
         }
     }
 
-    /// <summary>Drops the marks past the early window: a return after it says nothing the counts need.</summary>
+    /// <summary>Drops the marks whose client is past its <c>Retry-After</c> and a second more: a return after that is not known as one.</summary>
     private void Forget(long now)
     {
         foreach (var (connectionId, mark) in _marks)
         {
-            if (now - mark.At >= _window && _marks.TryRemove(new KeyValuePair<string, Mark>(connectionId, mark)))
+            if (now >= mark.Until && _marks.TryRemove(new KeyValuePair<string, Mark>(connectionId, mark)))
             {
                 Interlocked.Decrement(ref _marked);
             }
         }
     }
 
-    private readonly record struct Mark(long At, RouteModel Route);
+    private readonly record struct Mark(long At, long Until, RouteModel Route);
 }

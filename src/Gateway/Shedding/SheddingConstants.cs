@@ -156,6 +156,19 @@ internal static class SheddingConstants
     public static readonly TimeSpan RetryHabitBucket = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// A refused client that comes back within this many seconds past its <c>Retry-After</c> is known as a return
+    /// (<see cref="RetryHabit.Arrived"/>): a client's own timers and its queue for a core make it a little late.
+    /// </summary>
+    public const int ReturnGraceSeconds = 1;
+
+    /// <summary>
+    /// A first attempt that joined the queue no longer ago than this may be refused to make way for a returning client
+    /// (<see cref="ClusterShedder.EnterAsync(RequestPriority, TimeSpan, bool, CancellationToken)"/>): its refusal then
+    /// is still well within the 5 ms that a refusal on arrival takes on a loaded machine.
+    /// </summary>
+    public static readonly TimeSpan FreshWaiterAge = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
     /// A sheddable request queues only when nobody above it has had to queue for this long: in a storm the default
     /// queue empties for moments between bursts, and sheddable requests queued in those moments were refused when the
     /// next default waiter came, after tens to hundreds of milliseconds (624 of 10,049 heartbeat refusals late in

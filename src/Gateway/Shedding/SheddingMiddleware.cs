@@ -25,16 +25,14 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return next(context);
         }
 
-        if (shedder.Habit.Watching)
-        {
-            // A storm's refusals are remembered by connection for EarlyRetryWindow (0.8 s): is this one of them, retried?
-            shedder.Habit.Arrived(context.Connection.Id, route, time.GetTimestamp());
-        }
+        // A storm's refusals are remembered by connection until their Retry-After is up: is this one of them, retried
+        // at once, or back when it was told?
+        var returning = shedder.Habit.Watching && shedder.Habit.Arrived(context.Connection.Id, route, time.GetTimestamp());
 
         var priority = PriorityOf(route);
         if (shedder.TryEnter(priority))
         {
-            return RunAsync(context, shedder);
+            return RunAsync(context, shedder, priority);
         }
 
         // Saturated: a region that carries no traffic now and has room takes the excess rather than the queue. Not
@@ -45,18 +43,18 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return next(context);
         }
 
-        return WaitAsync(context, shedder, route, priority);
+        return WaitAsync(context, shedder, route, priority, returning);
     }
 
-    private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RouteModel route, RequestPriority priority)
+    private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RouteModel route, RequestPriority priority, bool returning)
     {
         // Read here, not on the way in: only a request that must wait has a use for its client's deadline.
         var arrived = time.GetTimestamp();
-        var refused = await shedder.EnterAsync(priority, ClientDeadline.Of(context.Request), context.RequestAborted);
+        var refused = await shedder.EnterAsync(priority, ClientDeadline.Of(context.Request), returning, context.RequestAborted);
         metrics.TimeInQueue(shedder.ClusterId, priority, refused, time.GetElapsedTime(arrived).TotalSeconds);
         if (refused is null)
         {
-            await RunAsync(context, shedder);
+            await RunAsync(context, shedder, priority);
             return;
         }
 
@@ -67,13 +65,13 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
         }
 
         var now = time.GetTimestamp();
-        shedder.Habit.Refused(context.Connection.Id, route, now);
         var retryAfter = shedder.Pacer.Rejected(now, priority);
+        shedder.Habit.Refused(context.Connection.Id, route, now, retryAfter);
         metrics.RetryAfter(shedder.ClusterId, priority, retryAfter);
         await writer.WriteAsync(context, GatewayProblem.Overloaded, RetryAfter.Format(retryAfter));
     }
 
-    private async Task RunAsync(HttpContext context, ClusterShedder shedder)
+    private async Task RunAsync(HttpContext context, ClusterShedder shedder, RequestPriority priority)
     {
         // For the shedding transforms, which time each attempt for the limit.
         var state = ProxyRequestState.Of(context);
@@ -91,7 +89,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
         }
         finally
         {
-            shedder.Exit();
+            shedder.Exit(priority);
         }
     }
 

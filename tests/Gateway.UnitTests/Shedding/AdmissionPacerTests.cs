@@ -7,12 +7,12 @@ public sealed class AdmissionPacerTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    /// <summary>A second in which the cluster completed <paramref name="count"/> requests, then the next one begins.</summary>
-    private void CompletedOverASecond(AdmissionPacer pacer, int count)
+    /// <summary>A second in which the cluster completed <paramref name="count"/> requests, <paramref name="critical"/> of them critical, then the next one begins.</summary>
+    private void CompletedOverASecond(AdmissionPacer pacer, int count, int critical = 0)
     {
         for (var i = 0; i < count; i++)
         {
-            pacer.Completed(_time.GetTimestamp());
+            pacer.Completed(_time.GetTimestamp(), i < critical ? RequestPriority.Critical : RequestPriority.Default);
         }
 
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -63,7 +63,7 @@ public sealed class AdmissionPacerTests
         // A storm's heartbeats (sheddable) are nine in ten of its refusals; a default request refused beside them
         // competes, when it returns, only with default and critical ones, which the cluster serves within a second.
         var pacer = new AdmissionPacer(new SheddingOptions(), _time);
-        CompletedOverASecond(pacer, 1000);
+        CompletedOverASecond(pacer, 1000, critical: 1000);
 
         for (var i = 0; i < 9000; i++)
         {
@@ -102,6 +102,92 @@ public sealed class AdmissionPacerTests
         _time.Advance(TimeSpan.FromSeconds(1));
         pacer.Rejected(_time.GetTimestamp());
 
+        Assert.Equal(5, pacer.WindowSeconds(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void WindowSeconds_Critical_PacedOnTheCriticalCallsTheClusterServes()
+    {
+        // A storm of sessions: each critical call let in brings two default ones, so the cluster's 1,000 a second serve
+        // 300 critical calls. 900 critical refusals are three seconds of those, not one of all completions.
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        CompletedOverASecond(pacer, 1000, critical: 300);
+        for (var i = 0; i < 900; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp(), RequestPriority.Critical);
+        }
+
+        Assert.Equal(3, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
+        Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Default));
+    }
+
+    [Fact]
+    public void WindowSeconds_Critical_NoneServedLately_AtLeastTheirReservedShare()
+    {
+        // Critical calls may always use CriticalReservedFraction (a fifth) of the limit: 400 refused over 1,000 served
+        // a second are two seconds of that share, whatever the last second's mix.
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        CompletedOverASecond(pacer, 1000);
+        for (var i = 0; i < 400; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp(), RequestPriority.Critical);
+        }
+
+        Assert.Equal(2, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
+    }
+
+    [Fact]
+    public void WindowSeconds_LimitStillFindingCapacity_AtMostASecondPastTheMinimum()
+    {
+        // A storm's first half second: the limit is pinned at MinLimit for its baseline, so 200 completions a second
+        // is its caution's pace, not the backend's. Ten seconds of backlog on that pace sent sessions back after the
+        // storm was over.
+        var options = new SheddingOptions { Enabled = true, MinLimit = 4, MaxLimit = 1000 };
+        var limit = new GradientLimit(options, _time);
+        var pacer = new AdmissionPacer(options, _time, limit: limit);
+        CompletedOverASecond(pacer, 200, critical: 200);
+        for (var i = 0; i < 2000; i++)
+        {
+            Assert.InRange(pacer.Rejected(_time.GetTimestamp(), RequestPriority.Critical), 1, 2);
+        }
+
+        Assert.True(limit.FindingCapacity);
+        Assert.Equal(2, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
+    }
+
+    [Fact]
+    public void WindowSeconds_LimitDoneFindingCapacity_TheWholeBacklog()
+    {
+        // A limit that cannot grow (MinLimit = MaxLimit) has found all it will: its pace is the cluster's.
+        var options = new SheddingOptions { Enabled = true, MinLimit = 4, InitialLimit = 4, MaxLimit = 4 };
+        var limit = new GradientLimit(options, _time);
+        var pacer = new AdmissionPacer(options, _time, limit: limit);
+        CompletedOverASecond(pacer, 200, critical: 200);
+        for (var i = 0; i < 2000; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp(), RequestPriority.Critical);
+        }
+
+        Assert.False(limit.FindingCapacity);
+        Assert.Equal(10, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
+    }
+
+    [Fact]
+    public void WindowSeconds_LimitFindingCapacityButNothingCompletes_NotCapped()
+    {
+        // A backend that hangs keeps the limit measuring for ever; its backlog is real and grows a second per refusal.
+        var options = new SheddingOptions { Enabled = true, RetryAfterMaxSeconds = 5 };
+        var limit = new GradientLimit(options, _time);
+        var pacer = new AdmissionPacer(options, _time, limit: limit);
+        for (var i = 0; i < 1000; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp());
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        pacer.Rejected(_time.GetTimestamp());
+
+        Assert.True(limit.FindingCapacity);
         Assert.Equal(5, pacer.WindowSeconds(_time.GetTimestamp()));
     }
 

@@ -42,6 +42,55 @@ public sealed class RetryHabitTests
     }
 
     [Fact]
+    public void Arrived_SameRouteBackWhenItsRetryAfterWasUp_IsAReturn()
+    {
+        var habit = new RetryHabit(_time);
+        habit.Refused("c1", s_state, Now, retryAfterSeconds: 2);
+
+        _time.Advance(TimeSpan.FromSeconds(2.3));
+
+        Assert.True(habit.Watching);
+        Assert.True(habit.Arrived("c1", s_state, Now));
+        Assert.False(habit.Watching);
+    }
+
+    [Fact]
+    public void Arrived_RetriedAtOnceAnotherRouteOrPastItsGrace_NotAReturn()
+    {
+        var habit = new RetryHabit(_time);
+        habit.Refused("early", s_state, Now, retryAfterSeconds: 2);
+        habit.Refused("other", s_state, Now, retryAfterSeconds: 2);
+        habit.Refused("late", s_state, Now, retryAfterSeconds: 2);
+
+        // A naive retry, 50 ms later: counted for the habit, not preferred.
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.False(habit.Arrived("early", s_state, Now));
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(habit.Arrived("other", s_heartbeat, Now));
+
+        // Past Retry-After and ReturnGraceSeconds: forgotten at the next bucket, and not known as a return before then.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(habit.Arrived("late", s_state, Now));
+    }
+
+    [Fact]
+    public void Refused_MarkOutlivesTheEarlyWindowUntilItsRetryAfterAndGrace_ThenForgotten()
+    {
+        var habit = new RetryHabit(_time);
+        habit.Refused("c1", s_state, Now, retryAfterSeconds: 3);
+
+        // Another connection's request rolls the bucket, which forgets the marks that are done.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        habit.Arrived("other", s_state, Now);
+        Assert.True(habit.Watching);
+
+        _time.Advance(TimeSpan.FromSeconds(2.1));
+        habit.Arrived("other", s_state, Now);
+        Assert.False(habit.Watching);
+    }
+
+    [Fact]
     public void RefusalsRetriedOnTheSameConnectionWithin50ms_ClientsRetryAtOnce()
     {
         var habit = new RetryHabit(_time);
