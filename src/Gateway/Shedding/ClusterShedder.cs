@@ -89,13 +89,12 @@ internal sealed class ClusterShedder
     // found it, less the critical waiters let in since: each of those goes ahead of every default waiter. Under _queueLock.
     private double _defaultSlack = double.MaxValue;
 
-    /// <param name="lag">The gateway's scheduling lag, which the limit allows for (<see cref="GradientLimit"/>); null for none.</param>
-    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null, ILogger? logger = null, SchedulingLag? lag = null)
+    public ClusterShedder(string clusterId, SheddingOptions options, TimeProvider time, FleetCounts? fleet = null, ILogger? logger = null)
     {
         ClusterId = clusterId;
         Options = options;
         _time = time;
-        Limit = new GradientLimit(options, time, lag);
+        Limit = new GradientLimit(options, time);
         Pacer = new AdmissionPacer(options, time, fleet, Limit);
         _defaultShare = 1 - options.CriticalReservedFraction;
         _sheddableShare = Math.Min(options.SheddableFraction, _defaultShare);

@@ -8,9 +8,8 @@ namespace Gateway.Shedding;
 /// windows. (Envoy re-pins the limit to re-measure; in a storm that refuses almost everyone for a window, critical
 /// requests included, which is what this gateway must not do.) Every <see cref="SheddingOptions.SampleWindow"/> the
 /// mean latency of the window is compared with the baseline:
-/// <c>gradient = clamp((Tolerance × baseline + min(lag, Tolerance × baseline)) / latency, 0.5, 1)</c>,
-/// <c>estimate = limit × gradient + √limit</c>, smoothed and bounded by MinLimit and MaxLimit, where <c>lag</c> is the
-/// gateway's own scheduling lag (<see cref="SchedulingLag"/>) when the window closes, 0 without one.
+/// <c>gradient = clamp(Tolerance × baseline / latency, 0.5, 1)</c>,
+/// <c>estimate = limit × gradient + √limit</c>, smoothed and bounded by MinLimit and MaxLimit.
 /// The limit thus grows by √limit per busy window while latency stays within the tolerance (unsmoothed) and shrinks,
 /// smoothed, when it climbs.
 /// </summary>
@@ -26,7 +25,6 @@ internal sealed class GradientLimit
     private readonly double _frequency;
     private readonly long _sampleWindow;
     private readonly long _baselineWindow;
-    private readonly SchedulingLag? _lag;
 
     private long _sum;
     private int _count;
@@ -54,11 +52,9 @@ internal sealed class GradientLimit
     private int _measuring;
     private long _measureStart;
 
-    /// <param name="lag">The gateway's scheduling lag, the one its attempts are discounted by; null allows no rise for it.</param>
-    public GradientLimit(SheddingOptions options, TimeProvider time, SchedulingLag? lag = null)
+    public GradientLimit(SheddingOptions options, TimeProvider time)
     {
         _options = options;
-        _lag = lag;
         _frequency = time.TimestampFrequency;
         _sampleWindow = ToTicks(options.SampleWindow);
         _baselineWindow = ToTicks(options.BaselineWindow);
@@ -174,9 +170,8 @@ internal sealed class GradientLimit
         Volatile.Write(ref _baseline, Math.Min(_previousMin, _currentMin));
 
         var limit = _estimate;
-        var target = _options.Tolerance * _baseline;
-        var headroom = target / latency;
-        var gradient = Math.Clamp((target + LagAllowance(target)) / latency, MinGradient, 1.0);
+        var headroom = _options.Tolerance * _baseline / latency;
+        var gradient = Math.Clamp(headroom, MinGradient, 1.0);
         if (Volatile.Read(ref _slowStart) != 0)
         {
             if (gradient >= 1.0)
@@ -188,10 +183,6 @@ internal sealed class GradientLimit
                 if (maxInFlight >= Math.Max(1, (int)(Math.Round(limit) * (1 - _options.CriticalReservedFraction))))
                 {
                     _slowStartFloor = limit;
-                    // The headroom without the lag allowance: SlowStartGrowth reads a rise as the backend's queue and
-                    // grows to where that queue would reach the tolerance, while the allowance says only that the rise
-                    // may be the gateway's, not that the backend has room for more. A window past the tolerance that
-                    // the lag excuses thus grows the limit by √limit, unless within SlowStartLatencyRise of the baseline.
                     Volatile.Write(ref _estimate, Math.Clamp(SlowStartGrowth(limit, latency, headroom), _options.MinLimit, _options.MaxLimit));
                     Publish();
                 }
@@ -230,22 +221,6 @@ internal sealed class GradientLimit
         Volatile.Write(ref _estimate, Math.Clamp(limit, _options.MinLimit, _options.MaxLimit));
         Publish();
     }
-
-    /// <summary>
-    /// How much more than <paramref name="target"/> (Tolerance × baseline, in seconds) a window's latency may read
-    /// without cutting the limit: the gateway's scheduling lag now, at most <paramref name="target"/>.
-    /// </summary>
-    /// <remarks>
-    /// Discounting each attempt by the lag (<see cref="SheddingAttemptTimer"/>) does not take back all that starvation
-    /// adds: on a CPU-saturated 2-core host (0.1 ms backend, 256 connections) attempts took 2.4-8.6 ms, the probe read
-    /// 2-5 ms, and the discounted windows still read 0.9-3.9 ms against a baseline of 0.80-1.43 ms. Windows past the
-    /// tolerance came at random, the limit walked down to 125-230 and 17-45% of requests waited in admission's queue,
-    /// for a bottleneck that was the gateway's CPU; a build with this allowance held it at 512-534 there, 0-1% queued
-    /// (docs/benchmarks.md, Issue 16, the sixth round). Capped at the target so that a backend that queues still cuts
-    /// the limit while the gateway is starved: past 2 × Tolerance × baseline at the most.
-    /// </remarks>
-    private double LagAllowance(double target) =>
-        _lag is null ? 0 : Math.Min(_lag.Current / _frequency, target);
 
     /// <summary>
     /// Slow start's next limit after a window used <paramref name="limit"/> to the full within the tolerance: twice it

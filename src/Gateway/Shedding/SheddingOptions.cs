@@ -77,7 +77,6 @@ public sealed record SheddingOptions
 
     /// <summary>
     /// How far above the no-load baseline latency may go before the limit shrinks, as a ratio. Default 1.5, range 1 to 10.
-    /// A rise the gateway's own scheduling lag explains, up to Tolerance × baseline more, does not count.
     /// </summary>
     public double Tolerance { get; init; } = SheddingConstants.DefaultTolerance;
 

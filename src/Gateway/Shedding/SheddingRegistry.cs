@@ -14,14 +14,12 @@ internal sealed class SheddingRegistry
     private readonly ClusterStateCache<ClusterShedder> _clusters;
     private readonly TimeProvider _time;
     private readonly FleetPacing _fleet;
-    private readonly SchedulingLag _lag;
     private readonly ILogger<SheddingRegistry> _logger;
 
-    public SheddingRegistry(IConfigSource config, TimeProvider time, SheddingMetrics metrics, ResilienceRegistry resilience, FleetPacing fleet, SchedulingLag lag, ILogger<SheddingRegistry> logger)
+    public SheddingRegistry(IConfigSource config, TimeProvider time, SheddingMetrics metrics, ResilienceRegistry resilience, FleetPacing fleet, ILogger<SheddingRegistry> logger)
     {
         _time = time;
         _fleet = fleet;
-        _lag = lag;
         _logger = logger;
         _clusters = new ClusterStateCache<ClusterShedder>(config, Build);
         metrics.Observe(this);
@@ -74,7 +72,7 @@ internal sealed class SheddingRegistry
             Log.DestinationSharedWithCluster(_logger, cluster.ClusterId, address, other);
         }
 
-        return new ClusterShedder(cluster.ClusterId, options, _time, options.SharedPacing ? _fleet.For(cluster.ClusterId) : null, _logger, _lag);
+        return new ClusterShedder(cluster.ClusterId, options, _time, options.SharedPacing ? _fleet.For(cluster.ClusterId) : null, _logger);
     }
 
     /// <summary>

@@ -29,22 +29,10 @@ public sealed class GradientLimitTests
         }
     }
 
-    private GradientLimit Measured(SheddingOptions options, double baselineMs = 20, SchedulingLag? lag = null)
+    private GradientLimit Measured(SheddingOptions options, double baselineMs = 20)
     {
-        var limit = new GradientLimit(options, _time, lag);
+        var limit = new GradientLimit(options, _time);
         RunWindow(limit, baselineMs, options.MinLimit);
-        return limit;
-    }
-
-    /// <summary>A limit of 100 past slow start on a 20 ms baseline (Tolerance × baseline = 30 ms), the lag probe reading <paramref name="lagMs"/>.</summary>
-    private GradientLimit SettledAt100(double lagMs)
-    {
-        var lag = new SchedulingLag();
-        var limit = Measured(Options(initial: 100), lag: lag);
-        RunWindow(limit, 31, inFlight: 100);
-        Assert.False(limit.InSlowStart);
-        Assert.Equal(100, limit.Current);
-        lag.Sample((long)(lagMs / 1000 * _time.TimestampFrequency));
         return limit;
     }
 
@@ -295,56 +283,6 @@ public sealed class GradientLimitTests
 
         // gradient 1.5 × 20 / 80 = 0.375, clamped to 0.5: estimate 100 × 0.5 + 10 = 60; smoothed 0.8 × 100 + 0.2 × 60.
         Assert.Equal(92, limit.Current);
-    }
-
-    [Fact]
-    public void Record_RiseTheGatewaysLagExplains_LimitDoesNotShrink()
-    {
-        var limit = SettledAt100(lagMs: 20);
-
-        // 40 ms, twice the baseline, within 30 ms + the 20 ms the gateway's own continuations run late: the gradient
-        // is 1 and the busy limit grows by √100.
-        RunWindow(limit, 40, inFlight: 100);
-
-        Assert.Equal(110, limit.Current);
-    }
-
-    [Fact]
-    public void Record_SameRiseWithoutLag_LimitShrinks()
-    {
-        var limit = SettledAt100(lagMs: 0);
-
-        RunWindow(limit, 40, inFlight: 100);
-
-        // gradient 30 / 40 = 0.75: estimate 100 × 0.75 + 10 = 85; smoothed 0.8 × 100 + 0.2 × 85.
-        Assert.Equal(97, limit.Current);
-    }
-
-    [Fact]
-    public void Record_GatewayStarvedButRisePastTwiceTheTolerance_LimitStillShrinks()
-    {
-        var limit = SettledAt100(lagMs: 100);
-
-        RunWindow(limit, 80, inFlight: 100);
-
-        // The 100 ms of lag allows at most another 30 ms: gradient (30 + 30) / 80 = 0.75, the cut of a 40 ms window
-        // without lag. Uncapped, (30 + 100) / 80 would have grown the limit to 110.
-        Assert.Equal(97, limit.Current);
-    }
-
-    [Fact]
-    public void Record_SlowStart_RiseTheLagExplains_GrowsBySquareRootOnly()
-    {
-        var lag = new SchedulingLag();
-        var limit = Measured(Options(initial: 100), lag: lag);
-        lag.Sample((long)(0.020 * _time.TimestampFrequency));
-
-        RunWindow(limit, 40, inFlight: 80);
-
-        // Not cut (without the lag: to 100 × 0.75 + 10 = 85, slow start over), and not grown to where a backend queue
-        // would reach 30 + 20 ms (125): the lag excuses the rise, it does not show room at the backend.
-        Assert.True(limit.InSlowStart);
-        Assert.Equal(110, limit.Current);
     }
 
     [Fact]

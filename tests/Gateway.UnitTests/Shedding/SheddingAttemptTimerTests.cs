@@ -42,25 +42,6 @@ public sealed class SheddingAttemptTimerTests
     }
 
     [Fact]
-    public void Stop_GatewayStarvedPastWhatTheDiscountTakesBack_LimitAllowsTheRestAndDoesNotShrink()
-    {
-        var lag = new SchedulingLag();
-        var shedder = new ClusterShedder("api", new SheddingOptions { MinLimit = 4, InitialLimit = 20, MaxLimit = 20 }, _time, lag: lag);
-        var timer = new SheddingAttemptTimer(_time, lag);
-        Attempts(timer, shedder, 12, TimeSpan.FromMilliseconds(20));
-        var before = shedder.Limit.Current;
-
-        // 60 ms attempts with the probe at 20 ms: 40 ms once discounted, past the tolerance (30 ms), but within it and
-        // the 20 ms of lag the shedder's limit reads at the window's close.
-        lag.Sample((long)(0.02 * _time.TimestampFrequency));
-        Attempts(timer, shedder, 30, TimeSpan.FromMilliseconds(60));
-
-        Assert.Equal(0.04, shedder.Limit.LatencySeconds, 3);
-        Assert.Equal(before, shedder.Limit.Current);
-        Assert.True(shedder.Limit.InSlowStart);
-    }
-
-    [Fact]
     public void Stop_LagOverestimated_SamplesNeverFasterThanTheBaseline()
     {
         var shedder = new ClusterShedder("api", new SheddingOptions { MinLimit = 4, InitialLimit = 20, MaxLimit = 20 }, _time);
