@@ -122,6 +122,27 @@ public sealed class AdmissionPacerTests
     }
 
     [Fact]
+    public void WindowSeconds_Critical_StormAfterAQuietSecond_ThisSecondsCountScaledToASecond()
+    {
+        // The second before the storm served 10 critical calls; 200 ms into it, 200 served and 1,000 refused: a
+        // second of work at its 1,000 a second, not five at the 200 counted so far.
+        var pacer = new AdmissionPacer(new SheddingOptions(), _time);
+        CompletedOverASecond(pacer, 100, critical: 10);
+        for (var ms = 0; ms < 200; ms++)
+        {
+            pacer.Completed(_time.GetTimestamp(), RequestPriority.Critical);
+            for (var i = 0; i < 5; i++)
+            {
+                pacer.Rejected(_time.GetTimestamp(), RequestPriority.Critical);
+            }
+
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(1, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Critical));
+    }
+
+    [Fact]
     public void WindowSeconds_Critical_NoneServedLately_AtLeastTheirReservedShare()
     {
         // Critical calls may always use CriticalReservedFraction (a fifth) of the limit: 400 refused over 1,000 served
