@@ -171,11 +171,11 @@ internal sealed class ClusterShedder
     /// <summary>Waits in the queue for a slot, up to QueueTimeout.</summary>
     /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
     public ValueTask<string?> EnterAsync(RequestPriority priority, CancellationToken cancellationToken) =>
-        EnterAsync(priority, Timeout.InfiniteTimeSpan, returning: false, cancellationToken);
+        EnterAsync(priority, Timeout.InfiniteTimeSpan, refusedBefore: 0, cancellationToken);
 
-    /// <summary>As <see cref="EnterAsync(RequestPriority, TimeSpan, bool, CancellationToken)"/>, for a first attempt.</summary>
+    /// <summary>As <see cref="EnterAsync(RequestPriority, TimeSpan, int, CancellationToken)"/>, for a first attempt.</summary>
     public ValueTask<string?> EnterAsync(RequestPriority priority, TimeSpan clientBudget, CancellationToken cancellationToken) =>
-        EnterAsync(priority, clientBudget, returning: false, cancellationToken);
+        EnterAsync(priority, clientBudget, refusedBefore: 0, cancellationToken);
 
     /// <summary>
     /// Waits in the queue for a slot, up to QueueTimeout, and no longer than <paramref name="clientBudget"/> (the time
@@ -184,16 +184,18 @@ internal sealed class ClusterShedder
     /// <c>backlog</c>, when its queue would not reach it within that.
     /// </summary>
     /// <param name="clientBudget">The client's own deadline from now; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
-    /// <param name="returning">
-    /// A client back from a refusal it waited out (<see cref="RetryHabit.Arrived"/>). When its queue would not reach it,
-    /// it takes the place of the newest first attempt of its priority if that joined within
-    /// <see cref="SheddingConstants.FreshWaiterAge"/>, which is refused instead, still within milliseconds of its arrival.
-    /// Without that, which sessions a storm refused again was chance: some were sent back five times, and the last of
-    /// them finished seconds after the gateway had gone idle (docs/load-shedding.md).
+    /// <param name="refusedBefore">
+    /// For a client back from refusals it waited out, how many in a row (<see cref="RetryHabit.Arrived"/>); 0 for a
+    /// first attempt. When its queue would not reach a returning client, it takes the place of the newest first attempt
+    /// of its priority if that joined within <see cref="SheddingConstants.FreshWaiterAge"/>, which is refused instead,
+    /// still within milliseconds of its arrival; after <see cref="SheddingConstants.RefusalsBeforeAging"/> refusals it
+    /// is let in whatever the backlog. Without that, which sessions a storm refused again was chance: some were sent
+    /// back six times and ran out of retries (docs/load-shedding.md).
     /// </param>
     /// <returns>Null when admitted, otherwise the reason for refusing.</returns>
-    public async ValueTask<string?> EnterAsync(RequestPriority priority, TimeSpan clientBudget, bool returning, CancellationToken cancellationToken)
+    public async ValueTask<string?> EnterAsync(RequestPriority priority, TimeSpan clientBudget, int refusedBefore, CancellationToken cancellationToken)
     {
+        var returning = refusedBefore > 0;
         if (Options.QueueLimit == 0 || Options.QueueTimeout <= TimeSpan.Zero)
         {
             return SheddingReasons.QueueFull;
@@ -222,7 +224,10 @@ internal sealed class ClusterShedder
                 return SheddingReasons.Backlog;
             }
 
-            if (BacklogOutlastsWait(priority, now, queueWait, ownWait, now + Math.Min(queueWait, ownWait)) && !(returning && TryDisplaceNewest(priority, now)))
+            // A client refused RefusalsBeforeAging times in a row is let in whatever the backlog, as a scheduler ages a
+            // starved task: without that, a few sessions of every storm were refused six times and ran out of retries.
+            var aged = refusedBefore >= SheddingConstants.RefusalsBeforeAging && priority != RequestPriority.Sheddable;
+            if (!aged && BacklogOutlastsWait(priority, now, queueWait, ownWait, now + Math.Min(queueWait, ownWait)) && !(returning && TryDisplaceNewest(priority, now)))
             {
                 return SheddingReasons.Backlog;
             }

@@ -78,13 +78,14 @@ internal sealed class RetryHabit
 
     /// <summary>A request of <paramref name="route"/> on connection <paramref name="connectionId"/> was refused.</summary>
     /// <param name="retryAfterSeconds">The <c>Retry-After</c> it was given: its connection is remembered until a second after it, so that its return is known (<see cref="Arrived"/>); with 0, for the early window only.</param>
-    public void Refused(string connectionId, RouteModel route, long now, int retryAfterSeconds = 0)
+    /// <param name="refusals">How many times in a row this client has now been refused this route, this time included.</param>
+    public void Refused(string connectionId, RouteModel route, long now, int retryAfterSeconds = 0, int refusals = 1)
     {
         // First, so that this refusal counts in the bucket it falls in.
         RollIfDue(now);
         // A Retry-After of 0 asks for the client at once: its return is a retry like any other.
         var until = retryAfterSeconds > 0 ? now + ((retryAfterSeconds + SheddingConstants.ReturnGraceSeconds) * _frequency) : now + _window;
-        var mark = new Mark(now, until, route);
+        var mark = new Mark(now, until, route, refusals);
         if (_marks.TryAdd(connectionId, mark))
         {
             Interlocked.Increment(ref _marked);
@@ -99,10 +100,11 @@ internal sealed class RetryHabit
 
     /// <summary>A request of <paramref name="route"/> arrived on connection <paramref name="connectionId"/>; call only while <see cref="Watching"/>.</summary>
     /// <returns>
-    /// Whether it is a client back from a refusal of the same route that it waited out (past the early window): the
-    /// queue then prefers it over a first attempt (<see cref="ClusterShedder.EnterAsync(RequestPriority, TimeSpan, bool, CancellationToken)"/>).
+    /// For a client back from refusals of the same route that it waited out (past the early window), how many times in a
+    /// row it was refused; 0 for anyone else. The queue prefers such a client over a first attempt
+    /// (<see cref="ClusterShedder.EnterAsync(RequestPriority, TimeSpan, int, CancellationToken)"/>).
     /// </returns>
-    public bool Arrived(string connectionId, RouteModel route, long now)
+    public int Arrived(string connectionId, RouteModel route, long now)
     {
         RollIfDue(now);
         // The connection's next request settles its mark, whatever its route: on a keep-alive pool's connection, which
@@ -114,12 +116,12 @@ internal sealed class RetryHabit
             Interlocked.Decrement(ref _marked);
             if (!ReferenceEquals(mark.Route, route))
             {
-                return false;
+                return 0;
             }
 
             if (now - mark.At >= _window)
             {
-                return now < mark.Until;
+                return now < mark.Until ? mark.Refusals : 0;
             }
 
             var early = Interlocked.Increment(ref _retriedEarly);
@@ -133,7 +135,7 @@ internal sealed class RetryHabit
             }
         }
 
-        return false;
+        return 0;
     }
 
     private void RollIfDue(long now)
@@ -195,5 +197,5 @@ internal sealed class RetryHabit
         }
     }
 
-    private readonly record struct Mark(long At, long Until, RouteModel Route);
+    private readonly record struct Mark(long At, long Until, RouteModel Route, int Refusals);
 }

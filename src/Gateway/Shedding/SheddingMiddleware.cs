@@ -27,7 +27,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
         // A storm's refusals are remembered by connection until their Retry-After is up: is this one of them, retried
         // at once, or back when it was told?
-        var returning = shedder.Habit.Watching && shedder.Habit.Arrived(context.Connection.Id, route, time.GetTimestamp());
+        var refusedBefore = shedder.Habit.Watching ? shedder.Habit.Arrived(context.Connection.Id, route, time.GetTimestamp()) : 0;
 
         var priority = PriorityOf(route);
         if (shedder.TryEnter(priority))
@@ -43,14 +43,14 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
             return next(context);
         }
 
-        return WaitAsync(context, shedder, route, priority, returning);
+        return WaitAsync(context, shedder, route, priority, refusedBefore);
     }
 
-    private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RouteModel route, RequestPriority priority, bool returning)
+    private async Task WaitAsync(HttpContext context, ClusterShedder shedder, RouteModel route, RequestPriority priority, int refusedBefore)
     {
         // Read here, not on the way in: only a request that must wait has a use for its client's deadline.
         var arrived = time.GetTimestamp();
-        var refused = await shedder.EnterAsync(priority, ClientDeadline.Of(context.Request), returning, context.RequestAborted);
+        var refused = await shedder.EnterAsync(priority, ClientDeadline.Of(context.Request), refusedBefore, context.RequestAborted);
         metrics.TimeInQueue(shedder.ClusterId, priority, refused, time.GetElapsedTime(arrived).TotalSeconds);
         if (refused is null)
         {
@@ -66,7 +66,7 @@ internal sealed class SheddingMiddleware(RequestDelegate next, SheddingRegistry 
 
         var now = time.GetTimestamp();
         var retryAfter = shedder.Pacer.Rejected(now, priority);
-        shedder.Habit.Refused(context.Connection.Id, route, now, retryAfter);
+        shedder.Habit.Refused(context.Connection.Id, route, now, retryAfter, refusedBefore + 1);
         metrics.RetryAfter(shedder.ClusterId, priority, retryAfter);
         await writer.WriteAsync(context, GatewayProblem.Overloaded, RetryAfter.Format(retryAfter));
     }

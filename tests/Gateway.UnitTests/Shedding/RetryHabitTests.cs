@@ -50,8 +50,19 @@ public sealed class RetryHabitTests
         _time.Advance(TimeSpan.FromSeconds(2.3));
 
         Assert.True(habit.Watching);
-        Assert.True(habit.Arrived("c1", s_state, Now));
+        Assert.Equal(1, habit.Arrived("c1", s_state, Now));
         Assert.False(habit.Watching);
+    }
+
+    [Fact]
+    public void Arrived_BackAfterRefusalsInARow_SaysHowMany()
+    {
+        var habit = new RetryHabit(_time);
+        habit.Refused("c1", s_state, Now, retryAfterSeconds: 1, refusals: 3);
+
+        _time.Advance(TimeSpan.FromSeconds(1.2));
+
+        Assert.Equal(3, habit.Arrived("c1", s_state, Now));
     }
 
     [Fact]
@@ -64,14 +75,14 @@ public sealed class RetryHabitTests
 
         // A naive retry, 50 ms later: counted for the habit, not preferred.
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        Assert.False(habit.Arrived("early", s_state, Now));
+        Assert.Equal(0, habit.Arrived("early", s_state, Now));
 
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.False(habit.Arrived("other", s_heartbeat, Now));
+        Assert.Equal(0, habit.Arrived("other", s_heartbeat, Now));
 
         // Past Retry-After and ReturnGraceSeconds: forgotten at the next bucket, and not known as a return before then.
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.False(habit.Arrived("late", s_state, Now));
+        Assert.Equal(0, habit.Arrived("late", s_state, Now));
     }
 
     [Fact]

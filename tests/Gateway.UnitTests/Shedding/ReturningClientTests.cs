@@ -11,8 +11,8 @@ public sealed class ReturningClientTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private static Task<string?> Enter(ClusterShedder shedder, RequestPriority priority, bool returning = false) =>
-        shedder.EnterAsync(priority, Timeout.InfiniteTimeSpan, returning, CancellationToken.None).AsTask();
+    private static Task<string?> Enter(ClusterShedder shedder, RequestPriority priority, int refusedBefore = 0) =>
+        shedder.EnterAsync(priority, Timeout.InfiniteTimeSpan, refusedBefore, CancellationToken.None).AsTask();
 
     private void Advance(double milliseconds) => _time.Advance(TimeSpan.FromMilliseconds(milliseconds));
 
@@ -27,7 +27,7 @@ public sealed class ReturningClientTests
         var newest = Enter(shedder, RequestPriority.Critical);
         Advance(0.5);
 
-        var returning = Enter(shedder, RequestPriority.Critical, returning: true);
+        var returning = Enter(shedder, RequestPriority.Critical, refusedBefore: 1);
 
         Assert.Equal(SheddingReasons.Backlog, await newest.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System));
         Assert.False(returning.IsCompleted);
@@ -62,7 +62,7 @@ public sealed class ReturningClientTests
         var waiting = new[] { Enter(shedder, RequestPriority.Critical), Enter(shedder, RequestPriority.Critical) };
         _time.Advance(SheddingConstants.FreshWaiterAge + TimeSpan.FromMilliseconds(1));
 
-        var returning = Enter(shedder, RequestPriority.Critical, returning: true);
+        var returning = Enter(shedder, RequestPriority.Critical, refusedBefore: 1);
 
         Assert.True(returning.IsCompleted);
         Assert.Equal(SheddingReasons.Backlog, await returning);
@@ -76,12 +76,59 @@ public sealed class ReturningClientTests
         var first = Enter(shedder, RequestPriority.Critical);
         var newest = Enter(shedder, RequestPriority.Critical);
 
-        var returning = Enter(shedder, RequestPriority.Critical, returning: true);
-        var secondReturning = Enter(shedder, RequestPriority.Critical, returning: true);
+        var returning = Enter(shedder, RequestPriority.Critical, refusedBefore: 1);
+        var secondReturning = Enter(shedder, RequestPriority.Critical, refusedBefore: 1);
 
         Assert.Equal(SheddingReasons.Backlog, await newest.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System));
         Assert.Equal(SheddingReasons.Backlog, await secondReturning.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System));
         Assert.False(first.IsCompleted);
         Assert.False(returning.IsCompleted);
+    }
+
+    [Fact]
+    public async Task DefaultRefusedTwiceBefore_QueueWouldNotReachIt_LetInAnyway_SheddableNot()
+    {
+        // 200 default waiters fill what 100 slots a second reach within the 2 s wait.
+        var shedder = FullShedderAtTen.Create(_time);
+        var defaults = Enumerable.Range(0, 200).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
+        var firstAttempt = Enter(shedder, RequestPriority.Default);
+        Assert.True(firstAttempt.IsCompleted, "a first attempt is refused on arrival");
+        Assert.Equal(SheddingReasons.Backlog, await firstAttempt);
+
+        var refusedTwice = Enter(shedder, RequestPriority.Default, refusedBefore: SheddingConstants.RefusalsBeforeAging);
+        var sheddable = Enter(shedder, RequestPriority.Sheddable, refusedBefore: SheddingConstants.RefusalsBeforeAging);
+
+        Assert.False(refusedTwice.IsCompleted);
+        Assert.True(sheddable.IsCompleted, "sheddable requests are never let past the backlog");
+        Assert.Equal(SheddingReasons.Backlog, await sheddable);
+    }
+
+    [Fact]
+    public async Task CriticalRefusedTwiceBefore_QueueWouldNotReachIt_LetInAnyway_OthersAreNot()
+    {
+        // 160 default waiters let in on 100 slots a second and a 2 s wait; half a second later the last of them has 150
+        // slots before its deadline: no slack for a critical call to go ahead of it. A release runs the sweep that
+        // finds that (its slot, over the default share, goes to no default waiter), and a critical call takes it.
+        var shedder = FullShedderAtTen.Create(_time);
+        var defaults = Enumerable.Range(0, 160).Select(_ => Enter(shedder, RequestPriority.Default)).ToList();
+        Assert.All(defaults, d => Assert.False(d.IsCompleted));
+        Advance(500);
+        shedder.Exit();
+        Assert.True(shedder.TryEnter(RequestPriority.Critical));
+
+        var firstAttempt = Enter(shedder, RequestPriority.Critical);
+        var refusedOnce = Enter(shedder, RequestPriority.Critical, refusedBefore: 1);
+        var refusedTwice = Enter(shedder, RequestPriority.Critical, refusedBefore: SheddingConstants.RefusalsBeforeAging);
+
+        Assert.True(firstAttempt.IsCompleted, "a first attempt is refused on arrival");
+        Assert.Equal(SheddingReasons.Backlog, await firstAttempt);
+        Assert.True(refusedOnce.IsCompleted, "so is a client refused once, with no first attempt to take the place of");
+        Assert.Equal(SheddingReasons.Backlog, await refusedOnce);
+        Assert.False(refusedTwice.IsCompleted);
+        Assert.All(defaults, d => Assert.False(d.IsCompleted));
+
+        // It goes ahead of the default waiters, whose deadlines are later.
+        shedder.Exit();
+        Assert.Null(await refusedTwice.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System));
     }
 }
