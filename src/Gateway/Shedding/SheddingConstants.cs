@@ -172,9 +172,10 @@ internal static class SheddingConstants
     /// A critical or default client back after this many refusals in a row is let into the queue whatever its backlog
     /// (<see cref="ClusterShedder.EnterAsync(RequestPriority, TimeSpan, int, CancellationToken)"/>): no session is refused
     /// until it runs out of retries. Letting every returning client past the default waiters' slack instead put a
-    /// storm's backend queue at twice its capacity and more critical calls over 100 ms.
+    /// storm's backend queue at twice its capacity and more critical calls over 100 ms; after two refusals, so many
+    /// critical clients were let in that up to 349 a storm timed out in the queue (late refusals), after three 31-105.
     /// </summary>
-    public const int RefusalsBeforeAging = 2;
+    public const int RefusalsBeforeAging = 3;
 
     /// <summary>
     /// A sheddable request queues only when nobody above it has had to queue for this long: in a storm the default

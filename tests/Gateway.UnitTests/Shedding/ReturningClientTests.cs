@@ -86,7 +86,7 @@ public sealed class ReturningClientTests
     }
 
     [Fact]
-    public async Task DefaultRefusedTwiceBefore_QueueWouldNotReachIt_LetInAnyway_SheddableNot()
+    public async Task DefaultRefusedOftenBefore_QueueWouldNotReachIt_LetInAnyway_SheddableNot()
     {
         // 200 default waiters fill what 100 slots a second reach within the 2 s wait.
         var shedder = FullShedderAtTen.Create(_time);
@@ -95,16 +95,16 @@ public sealed class ReturningClientTests
         Assert.True(firstAttempt.IsCompleted, "a first attempt is refused on arrival");
         Assert.Equal(SheddingReasons.Backlog, await firstAttempt);
 
-        var refusedTwice = Enter(shedder, RequestPriority.Default, refusedBefore: SheddingConstants.RefusalsBeforeAging);
+        var refusedOften = Enter(shedder, RequestPriority.Default, refusedBefore: SheddingConstants.RefusalsBeforeAging);
         var sheddable = Enter(shedder, RequestPriority.Sheddable, refusedBefore: SheddingConstants.RefusalsBeforeAging);
 
-        Assert.False(refusedTwice.IsCompleted);
+        Assert.False(refusedOften.IsCompleted);
         Assert.True(sheddable.IsCompleted, "sheddable requests are never let past the backlog");
         Assert.Equal(SheddingReasons.Backlog, await sheddable);
     }
 
     [Fact]
-    public async Task CriticalRefusedTwiceBefore_QueueWouldNotReachIt_LetInAnyway_OthersAreNot()
+    public async Task CriticalRefusedOftenBefore_QueueWouldNotReachIt_LetInAnyway_OthersAreNot()
     {
         // 160 default waiters let in on 100 slots a second and a 2 s wait; half a second later the last of them has 150
         // slots before its deadline: no slack for a critical call to go ahead of it. A release runs the sweep that
@@ -117,18 +117,18 @@ public sealed class ReturningClientTests
         Assert.True(shedder.TryEnter(RequestPriority.Critical));
 
         var firstAttempt = Enter(shedder, RequestPriority.Critical);
-        var refusedOnce = Enter(shedder, RequestPriority.Critical, refusedBefore: 1);
-        var refusedTwice = Enter(shedder, RequestPriority.Critical, refusedBefore: SheddingConstants.RefusalsBeforeAging);
+        var refusedFewer = Enter(shedder, RequestPriority.Critical, refusedBefore: SheddingConstants.RefusalsBeforeAging - 1);
+        var refusedOften = Enter(shedder, RequestPriority.Critical, refusedBefore: SheddingConstants.RefusalsBeforeAging);
 
         Assert.True(firstAttempt.IsCompleted, "a first attempt is refused on arrival");
         Assert.Equal(SheddingReasons.Backlog, await firstAttempt);
-        Assert.True(refusedOnce.IsCompleted, "so is a client refused once, with no first attempt to take the place of");
-        Assert.Equal(SheddingReasons.Backlog, await refusedOnce);
-        Assert.False(refusedTwice.IsCompleted);
+        Assert.True(refusedFewer.IsCompleted, "so is a client refused fewer times, with no first attempt to take the place of");
+        Assert.Equal(SheddingReasons.Backlog, await refusedFewer);
+        Assert.False(refusedOften.IsCompleted);
         Assert.All(defaults, d => Assert.False(d.IsCompleted));
 
         // It goes ahead of the default waiters, whose deadlines are later.
         shedder.Exit();
-        Assert.Null(await refusedTwice.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System));
+        Assert.Null(await refusedOften.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System));
     }
 }
