@@ -75,19 +75,10 @@ internal sealed class AdmissionPacer
     /// within this second scaled to a whole second: taken as a second's, the first tenth of a storm's first second would
     /// promise a tenth of its pace (and overstate a refusal's window by a second over the time counted, tenfold 100 ms in).
     /// </summary>
-    public double CompletionRate(long now) => Rate(now, ref _completions, ref _lastCompletions);
-
-    private double Rate(long now, ref long current, ref long last)
-    {
-        var completed = Volatile.Read(ref current);
-        if (Volatile.Read(ref _previousWhole) != 0)
-        {
-            return Math.Max(Volatile.Read(ref last), completed);
-        }
-
-        var counting = Math.Max(now - (Volatile.Read(ref _bucketEnd) - _bucket), _minCounting);
-        return (double)completed * _bucket / counting;
-    }
+    public double CompletionRate(long now) =>
+        Volatile.Read(ref _previousWhole) != 0
+            ? Math.Max(Volatile.Read(ref _lastCompletions), Volatile.Read(ref _completions))
+            : CurrentRate(now, ref _completions);
 
     /// <summary>
     /// How fast refused requests of <paramref name="priority"/> will be served when they return: every completion for
@@ -96,19 +87,20 @@ internal sealed class AdmissionPacer
     /// default calls after it, which take two slots in three. Paced on every completion, refused critical calls came
     /// back three times too soon, were refused again, and sessions ran out of retries (docs/load-shedding.md).
     /// </summary>
+    /// <remarks>
+    /// The critical count of this second is always scaled to a second: a storm's first critical refusals, counted
+    /// against the critical calls of the quiet second before it and the first tenth of this one, were sent 3-15 s out
+    /// while the cluster served 2,000 of them a second.
+    /// </remarks>
     private double ServedRate(long now, RequestPriority priority)
     {
         var all = CompletionRate(now);
         return priority == RequestPriority.Critical
-            ? Math.Max(Math.Max(Rate(now, ref _criticalCompletions, ref _lastCriticalCompletions), CurrentRate(now, ref _criticalCompletions)), all * _options.CriticalReservedFraction)
+            ? Math.Max(Math.Max(Volatile.Read(ref _lastCriticalCompletions), CurrentRate(now, ref _criticalCompletions)), all * _options.CriticalReservedFraction)
             : all;
     }
 
-    /// <summary>
-    /// The count of this second so far, scaled to a whole second (from at least PacingMinCountingSpan): a storm's first
-    /// critical refusals, counted against the critical calls of the quiet second before it and the first tenth of this
-    /// one, were sent 3-15 s out while the cluster served 2,000 of them a second.
-    /// </summary>
+    /// <summary>The count of this second so far, scaled to a whole second from at least PacingMinCountingSpan.</summary>
     private double CurrentRate(long now, ref long current)
     {
         var counting = Math.Max(now - (Volatile.Read(ref _bucketEnd) - _bucket), _minCounting);
