@@ -143,6 +143,32 @@ public sealed class AdmissionPacerTests
     }
 
     [Fact]
+    public void WindowSeconds_StormAfterAQuietSecond_AtLeastTheLimitOverItsLatency()
+    {
+        // The limit was found in a warm-up (10 at 100 ms: 100 a second); the second before the storm completed 10. 200
+        // default refusals are two seconds of the limit's pace, not twenty of that quiet second's.
+        var options = new SheddingOptions { Enabled = true, MinLimit = 10, InitialLimit = 10, MaxLimit = 10, SampleWindow = TimeSpan.FromMilliseconds(100) };
+        var limit = new GradientLimit(options, _time);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            limit.Record(_time.GetTimestamp() - (_time.TimestampFrequency / 10), _time.GetTimestamp(), 10);
+        }
+
+        var pacer = new AdmissionPacer(options, _time, limit: limit);
+        CompletedOverASecond(pacer, 10);
+        for (var i = 0; i < 200; i++)
+        {
+            pacer.Rejected(_time.GetTimestamp(), RequestPriority.Default);
+        }
+
+        Assert.False(limit.FindingCapacity);
+        Assert.Equal(0.1, limit.LatencySeconds, 3);
+        Assert.Equal(2, pacer.WindowSeconds(_time.GetTimestamp(), RequestPriority.Default));
+    }
+
+    [Fact]
     public void WindowSeconds_Critical_NoneServedLately_AtLeastTheirReservedShare()
     {
         // Critical calls may always use CriticalReservedFraction (a fifth) of the limit: 400 refused over 1,000 served
