@@ -65,6 +65,35 @@ def share_within(before, after, status, route, bound):
     return within, total
 
 
+def late_refusals(before, after, bound=0.005):
+    """Refusals after more than `bound` seconds in admission, by priority and reason, from the gateway's
+    gateway.shedding.time_in_queue histogram: which of the queue's rules made the refusals late."""
+    pattern = re.compile(r'^gateway_shedding_time_in_queue_seconds_bucket\{(.*)\} (\d+)')
+
+    def read(path):
+        counts = {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = pattern.match(line)
+                if not m:
+                    continue
+                tags = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+                key = (tags.get("gateway_priority", "?"), tags.get("gateway_shedding_outcome", "?"), tags["le"])
+                counts[key] = counts.get(key, 0) + int(m.group(2))
+        return counts
+
+    b, a = read(before), read(after)
+    late = {}
+    for (priority, outcome, le), count in a.items():
+        if outcome in ("granted", "client_gone") or le != "+Inf":
+            continue
+        within = a.get((priority, outcome, f"{bound:g}"), 0) - b.get((priority, outcome, f"{bound:g}"), 0)
+        over = count - b.get((priority, outcome, le), 0) - within
+        if over > 0:
+            late[(priority, outcome)] = over
+    return late
+
+
 def counter(path, name):
     """The sum of a Prometheus counter's series in one /metrics file."""
     pattern = re.compile(rf'^{name}(\{{.*\}})? ([0-9.eE+-]+)$')
@@ -139,6 +168,7 @@ def main():
     refused_within, refused = share_within(before, after, 503, None, 0.005)
     sync_within, sync_refused = share_within(before, after, 503, "/sync/{**rest}", 0.005)
     critical_within, critical = share_within(before, after, 200, "/session/{**rest}", 0.1)
+    late = late_refusals(before, after)
     lines += [
         "",
         "The gateway's own clock (`http.server.request.duration`, from request to response, during the storm):",
@@ -148,6 +178,8 @@ def main():
         + (f" ({sync_within / sync_refused:.2%})" if sync_refused else ""),
         f"- `/session/*` (critical) answered within 100 ms: {critical_within:,} of {critical:,}"
         + (f" ({critical_within / critical:.2%})" if critical else ""),
+        "- refused after more than 5 ms in admission (`gateway.shedding.time_in_queue`), by priority and reason: "
+        + (", ".join(f"{p} {o} {n:,}" for (p, o), n in sorted(late.items())) or "none"),
         f"- garbage collection: {counter(after, 'dotnet_gc_collections_total') - counter(before, 'dotnet_gc_collections_total'):.0f} "
         f"collections paused the gateway {1000 * (counter(after, 'dotnet_gc_pause_time_seconds_total') - counter(before, 'dotnet_gc_pause_time_seconds_total')):,.0f} ms in all",
         # Tiered JIT work competes for the same two cores as the refusals; tells a precompiled (ReadyToRun) gateway
