@@ -75,10 +75,13 @@ public sealed class SampleBackendTests
     public async Task DownThenUp_RefusesConnectionsThenServesOnTheSamePort()
     {
         await using var host = await Backends.StartAsync("eu-1@eu-west");
+        // A client of its own: the class's shared one may hold an idle connection to this port from an earlier test's
+        // backend, which the first request here rode and had reset (seen on a clean clone, 2026-12-07).
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var instance = host.Instances[0];
         var url = instance.Url;
 
-        using var down = await s_client.PostAsync(new Uri(url, "/_fault/down"), null);
+        using var down = await client.PostAsync(new Uri(url, "/_fault/down"), null);
         // The control answers before the listener has closed; wait (bounded) for the port to refuse. Meanwhile a
         // request may still ride a pooled connection the shutdown resets (an IOException, seen in CI): not yet refused.
         HttpRequestException? refused = null;
@@ -86,7 +89,7 @@ public sealed class SampleBackendTests
         {
             try
             {
-                using var _ = await s_client.GetAsync(new Uri(url, "/x"));
+                using var _ = await client.GetAsync(new Uri(url, "/x"));
                 return false;
             }
             catch (HttpRequestException ex)
@@ -95,8 +98,8 @@ public sealed class SampleBackendTests
                 return ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
             }
         });
-        using var up = await s_client.PostAsync(new Uri(host.ControlUrl!, "/instances/eu-1/up"), null);
-        using var back = await s_client.GetAsync(new Uri(url, "/x"));
+        using var up = await client.PostAsync(new Uri(host.ControlUrl!, "/instances/eu-1/up"), null);
+        using var back = await client.GetAsync(new Uri(url, "/x"));
 
         Assert.Equal(HttpStatusCode.Accepted, down.StatusCode);
         Assert.Equal(SocketError.ConnectionRefused, Assert.IsType<SocketException>(refused!.InnerException).SocketErrorCode);
