@@ -1070,7 +1070,7 @@ internal sealed class ClusterShedder
 
     /// <summary>
     /// The backend latency a request granted now should see, in ticks, for the patience deadline: the last window's
-    /// mean, but no more than the latency the limit holds the backend to (Tolerance × baseline); 0 until a window
+    /// mean, but no more than the latency the limit holds the backend to (<see cref="GradientLimit.TargetSeconds"/>); 0 until a window
     /// closed. One window inflated by a moment without a core (not the backend's doing) once cut the deadline of 1 s
     /// clients from 0.85 s to 0.48 s, and the sweep refused 400 waiters at once after 0.6 s in the queue; a backend
     /// that really slows down is brought back to that latency by the limit within a few windows.
@@ -1085,7 +1085,7 @@ internal sealed class ClusterShedder
                 return 0;
             }
 
-            var target = Options.Tolerance * Limit.BaselineSeconds;
+            var target = Limit.TargetSeconds;
             return (long)(Math.Min(latency, target) * _time.TimestampFrequency);
         }
     }

@@ -8,7 +8,7 @@ namespace Gateway.Shedding;
 /// windows. (Envoy re-pins the limit to re-measure; in a storm that refuses almost everyone for a window, critical
 /// requests included, which is what this gateway must not do.) Every <see cref="SheddingOptions.SampleWindow"/> the
 /// mean latency of the window is compared with the baseline:
-/// <c>gradient = clamp(Tolerance × baseline / latency, 0.5, 1)</c>,
+/// <c>gradient = clamp(target / latency, 0.5, 1)</c>, where <c>target = max(Tolerance × baseline, baseline + ToleranceFloor)</c>,
 /// <c>estimate = limit × gradient + √limit</c>, smoothed and bounded by MinLimit and MaxLimit.
 /// The limit thus grows by √limit per busy window while latency stays within the tolerance (unsmoothed) and shrinks,
 /// smoothed, when it climbs.
@@ -25,6 +25,7 @@ internal sealed class GradientLimit
     private readonly double _frequency;
     private readonly long _sampleWindow;
     private readonly long _baselineWindow;
+    private readonly double _toleranceFloor;
 
     private long _sum;
     private int _count;
@@ -58,6 +59,7 @@ internal sealed class GradientLimit
         _frequency = time.TimestampFrequency;
         _sampleWindow = ToTicks(options.SampleWindow);
         _baselineWindow = ToTicks(options.BaselineWindow);
+        _toleranceFloor = options.ToleranceFloor.TotalSeconds;
         _estimate = options.InitialLimit;
         _slowStartFloor = options.MinLimit;
         var now = time.GetTimestamp();
@@ -74,6 +76,9 @@ internal sealed class GradientLimit
 
     /// <summary>The no-load latency in seconds; infinity until first measured.</summary>
     public double BaselineSeconds => Volatile.Read(ref _baseline);
+
+    /// <summary>The latency the limit holds the backend to, in seconds: the baseline raised by the tolerance, or by the floor where that is more.</summary>
+    public double TargetSeconds => Target(Volatile.Read(ref _baseline));
 
     /// <summary>The mean latency of the last closed window in seconds; NaN until one closed.</summary>
     public double LatencySeconds => Volatile.Read(ref _latency);
@@ -170,7 +175,7 @@ internal sealed class GradientLimit
         Volatile.Write(ref _baseline, Math.Min(_previousMin, _currentMin));
 
         var limit = _estimate;
-        var headroom = _options.Tolerance * _baseline / latency;
+        var headroom = Target(_baseline) / latency;
         var gradient = Math.Clamp(headroom, MinGradient, 1.0);
         if (Volatile.Read(ref _slowStart) != 0)
         {
@@ -226,7 +231,7 @@ internal sealed class GradientLimit
     /// Slow start's next limit after a window used <paramref name="limit"/> to the full within the tolerance: twice it
     /// while latency holds at the baseline. Once latency has risen (by more than SlowStartLatencyRise), the backend is
     /// queueing: its latency then grows in proportion to the requests in flight, so it reaches the tolerance at
-    /// limit × <paramref name="headroom"/> (Tolerance × baseline / latency), and the limit goes there rather than
+    /// limit × <paramref name="headroom"/> (the target latency / latency), and the limit goes there rather than
     /// doubling past it; at least √limit, as it would grow after slow start.
     /// </summary>
     private double SlowStartGrowth(double limit, double latency, double headroom)
@@ -238,6 +243,8 @@ internal sealed class GradientLimit
 
         return Math.Max(limit * Math.Min(2, headroom), limit + Math.Sqrt(limit));
     }
+
+    private double Target(double baseline) => Math.Max(_options.Tolerance * baseline, baseline + _toleranceFloor);
 
     /// <summary>
     /// Starts over from InitialLimit in slow start, keeping the baseline: for a cluster back from an outage, which

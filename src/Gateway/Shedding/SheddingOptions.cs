@@ -76,9 +76,17 @@ public sealed record SheddingOptions
     public double SheddableFraction { get; init; } = SheddingConstants.DefaultSheddableFraction;
 
     /// <summary>
-    /// How far above the no-load baseline latency may go before the limit shrinks, as a ratio. Default 1.5, range 1 to 10.
+    /// How far above the no-load baseline latency may go before the limit shrinks, as a ratio. Default 1.3, range 1 to 10.
     /// </summary>
     public double Tolerance { get; init; } = SheddingConstants.DefaultTolerance;
+
+    /// <summary>
+    /// The least latency may rise above the no-load baseline before the limit shrinks, whatever <see cref="Tolerance"/>
+    /// says: the limit holds latency to the larger of baseline × Tolerance and baseline + this. Default 5 ms, range 0 to
+    /// 10 s. It decides only for fast backends (below about 17 ms at the default tolerance), where a busy gateway's own
+    /// scheduling delays are a larger share of an attempt than the backend's queue.
+    /// </summary>
+    public TimeSpan ToleranceFloor { get; init; } = SheddingConstants.DefaultToleranceFloor;
 
     /// <summary>How much of each new limit estimate is taken at once (exponential smoothing). Default 0.2, range above 0 to 1.</summary>
     public double Smoothing { get; init; } = SheddingConstants.DefaultSmoothing;

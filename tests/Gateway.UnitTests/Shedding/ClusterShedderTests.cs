@@ -636,6 +636,7 @@ public sealed class ClusterShedderTests
                 InitialLimit = 16,
                 MaxLimit = 100,
                 Tolerance = 1,
+                ToleranceFloor = TimeSpan.Zero,
                 Smoothing = 1,
                 QueueLimit = 100,
                 QueueTimeout = TimeSpan.FromSeconds(1),

@@ -8,7 +8,9 @@ public sealed class GradientLimitTests
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(100);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private static SheddingOptions Options(int min = 4, int max = 1000, int initial = 20) => new()
+    // The gradient's arithmetic below is worked at a tolerance of 1.5 and no floor, so each figure in a comment can be
+    // checked by hand; the defaults (1.3, 5 ms) have tests of their own at the end.
+    private static SheddingOptions Options(int min = 4, int max = 1000, int initial = 20, double tolerance = 1.5, double floorMs = 0) => new()
     {
         Enabled = true,
         MinLimit = min,
@@ -16,6 +18,8 @@ public sealed class GradientLimitTests
         InitialLimit = initial,
         SampleWindow = Window,
         BaselineWindow = TimeSpan.FromSeconds(30),
+        Tolerance = tolerance,
+        ToleranceFloor = TimeSpan.FromMilliseconds(floorMs),
     };
 
     /// <summary>Records <paramref name="samples"/> requests of the given latency spread over one sample window.</summary>
@@ -283,6 +287,53 @@ public sealed class GradientLimitTests
 
         // gradient 1.5 × 20 / 80 = 0.375, clamped to 0.5: estimate 100 × 0.5 + 10 = 60; smoothed 0.8 × 100 + 0.2 × 60.
         Assert.Equal(92, limit.Current);
+    }
+
+    [Fact]
+    public void Record_FastBackendOutOfSlowStart_RiseWithinTheFloor_LimitDoesNotShrink()
+    {
+        // A 1 ms backend behind a gateway short of CPU: its attempts read 4 ms from the gateway's own delays. The
+        // tolerance alone (1.3 ms) would cut the limit; the floor (1 + 5 ms) lets the rise pass.
+        var defaults = new SheddingOptions();
+        var limit = Measured(Options(initial: 100, tolerance: defaults.Tolerance, floorMs: defaults.ToleranceFloor.TotalMilliseconds), baselineMs: 1);
+        RunWindow(limit, 7, inFlight: 100);
+        Assert.False(limit.InSlowStart);
+        var before = limit.Current;
+
+        for (var i = 0; i < 10; i++)
+        {
+            RunWindow(limit, 4, inFlight: limit.Current);
+        }
+
+        Assert.True(limit.Current > before, $"limit {before} -> {limit.Current}");
+    }
+
+    [Fact]
+    public void Record_FastBackendOutOfSlowStart_RisePastTheFloor_LimitShrinks()
+    {
+        var limit = Measured(Options(initial: 100, tolerance: 1.3, floorMs: 5), baselineMs: 1);
+
+        // The target is 1 + 5 = 6 ms (not 1.3): 7 ms ends slow start with a cut to 100 × 6 / 7 + 10 = 95.7.
+        RunWindow(limit, 7, inFlight: 100);
+        Assert.Equal(96, limit.Current);
+
+        // 12 ms: gradient 0.5, so 95.7 × 0.5 + √95.7 = 57.6, smoothed 0.8 × 95.7 + 0.2 × 57.6 = 88.1.
+        RunWindow(limit, 12, inFlight: limit.Current);
+        Assert.Equal(88, limit.Current);
+    }
+
+    [Fact]
+    public void Record_SlowBackend_TheToleranceDecidesNotTheFloor()
+    {
+        // 20 ms: the tolerance (26 ms) is above baseline + floor (25 ms), so 25.5 ms is within it and 27 ms past it.
+        var within = Measured(Options(initial: 100, tolerance: 1.3, floorMs: 5));
+        RunWindow(within, 25.5, inFlight: 100);
+        Assert.True(within.InSlowStart);
+
+        var past = Measured(Options(initial: 100, tolerance: 1.3, floorMs: 5));
+        RunWindow(past, 27, inFlight: 100);
+        Assert.False(past.InSlowStart);
+        Assert.True(past.Current <= 100, $"limit {past.Current}");
     }
 
     [Fact]

@@ -26,7 +26,8 @@ public sealed class SheddingOptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.StandingQueueInterval);
         Assert.Equal(0.2, options.CriticalReservedFraction);
         Assert.Equal(1.0, options.SheddableFraction);
-        Assert.Equal(1.5, options.Tolerance);
+        Assert.Equal(1.3, options.Tolerance);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), options.ToleranceFloor);
         Assert.Equal(0.2, options.Smoothing);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.SampleWindow);
         Assert.Equal(TimeSpan.FromSeconds(30), options.BaselineWindow);
@@ -49,6 +50,7 @@ public sealed class SheddingOptionsTests
             CriticalReservedFraction = 0,
             SheddableFraction = 0,
             Tolerance = 1,
+            ToleranceFloor = TimeSpan.Zero,
             Smoothing = 0.001,
             SampleWindow = TimeSpan.FromMilliseconds(10),
             BaselineWindow = TimeSpan.FromMilliseconds(10),
@@ -72,6 +74,7 @@ public sealed class SheddingOptionsTests
             CriticalReservedFraction = 0.9,
             SheddableFraction = 1,
             Tolerance = 10,
+            ToleranceFloor = TimeSpan.FromSeconds(10),
             Smoothing = 1,
             SampleWindow = TimeSpan.FromSeconds(10),
             BaselineWindow = TimeSpan.FromHours(1),
@@ -97,6 +100,8 @@ public sealed class SheddingOptionsTests
         { new SheddingOptions { CriticalReservedFraction = 0.95 }, "CriticalReservedFraction", "between 0 and 0.9" },
         { new SheddingOptions { SheddableFraction = double.NaN }, "SheddableFraction", "between 0 and 1" },
         { new SheddingOptions { Tolerance = 0.9 }, "Tolerance", "between 1 and 10" },
+        { new SheddingOptions { ToleranceFloor = TimeSpan.FromMilliseconds(-1) }, "ToleranceFloor", "between 00:00:00 and 00:00:10" },
+        { new SheddingOptions { ToleranceFloor = TimeSpan.FromSeconds(11) }, "ToleranceFloor", "between 00:00:00 and 00:00:10" },
         { new SheddingOptions { Smoothing = 0 }, "Smoothing", "above 0 and at most 1" },
         { new SheddingOptions { Smoothing = 1.1 }, "Smoothing", "above 0 and at most 1" },
         { new SheddingOptions { SampleWindow = TimeSpan.FromMilliseconds(9), BaselineWindow = TimeSpan.FromSeconds(1) }, "SampleWindow", "between 00:00:00.0100000 and 00:00:10" },

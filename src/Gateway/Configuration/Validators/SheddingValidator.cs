@@ -27,6 +27,7 @@ internal static class SheddingValidator
         errors.RequireRange($"{Path}:CriticalReservedFraction", shedding.CriticalReservedFraction, SheddingConstants.MinCriticalReservedFraction, SheddingConstants.MaxCriticalReservedFraction);
         errors.RequireRange($"{Path}:SheddableFraction", shedding.SheddableFraction, SheddingConstants.MinSheddableFraction, SheddingConstants.MaxSheddableFraction);
         errors.RequireRange($"{Path}:Tolerance", shedding.Tolerance, SheddingConstants.MinTolerance, SheddingConstants.MaxTolerance);
+        errors.RequireRange($"{Path}:ToleranceFloor", shedding.ToleranceFloor, TimeSpan.Zero, SheddingConstants.MaxToleranceFloor);
         if (double.IsNaN(shedding.Smoothing) || shedding.Smoothing <= SheddingConstants.SmoothingAbove || shedding.Smoothing > SheddingConstants.MaxSmoothing)
         {
             errors.Add($"{Path}:Smoothing", $"must be above {SheddingConstants.SmoothingAbove} and at most {SheddingConstants.MaxSmoothing} (was {shedding.Smoothing}).");
