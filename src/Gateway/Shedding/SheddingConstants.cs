@@ -72,10 +72,11 @@ internal static class SheddingConstants
     // The least rise over the baseline the limit lets pass, whatever the tolerance: for a backend that answers in a
     // millisecond, a CPU-bound gateway's own scheduling delays alone move the attempt's time by several (2.4-8.6 ms
     // measured against a 0.1 ms nginx at 256 connections), and a tolerance of 1.3 x 1 ms read them as the backend
-    // queueing: the limit walked down and up to a third of requests waited in admission's queue for nothing. At 20 ms
+    // queueing: the limit walked down and up to half the requests waited in admission's queue for nothing. At 20 ms
     // the tolerance (6 ms) decides.
     public static readonly TimeSpan DefaultToleranceFloor = TimeSpan.FromMilliseconds(5);
     public static readonly TimeSpan MaxToleranceFloor = TimeSpan.FromSeconds(10);
+
     public const double DefaultSmoothing = 0.2;
 
     // A smoothing of 0 would never move the limit, so the range excludes it.
