@@ -43,18 +43,31 @@ def wasted(run):
     return f"{extra:,} of {served:,} ({extra / served:.1%})" if served else "-"
 
 
-def buckets(path, status, route):
-    """Cumulative histogram buckets {le: count} of http.server.request.duration for one status and route (None: all)."""
+def histogram(path, metric):
+    """A Prometheus histogram's cumulative buckets in one /metrics file: {(labels without le, le): count}, the labels a
+    frozenset of (name, value) pairs, le a float (inf for +Inf). The one reader for every histogram summed below."""
     counts = {}
-    pattern = re.compile(r'^http_server_request_duration_seconds_bucket\{(.*)\} (\d+)')
+    pattern = re.compile(rf'^{metric}_bucket\{{(.*)\}} (\d+)')
     with open(path, encoding="utf-8") as f:
         for line in f:
             m = pattern.match(line)
-            if not m or f'http_response_status_code="{status}"' not in m.group(1) or (route is not None and f'http_route="{route}"' not in m.group(1)):
+            if not m:
                 continue
-            le = re.search(r'le="([^"]+)"', m.group(1)).group(1)
-            key = float("inf") if le == "+Inf" else float(le)
+            tags = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+            le = tags.pop("le")
+            key = (frozenset(tags.items()), float("inf") if le == "+Inf" else float(le))
             counts[key] = counts.get(key, 0) + int(m.group(2))
+    return counts
+
+
+def buckets(path, status, route):
+    """Cumulative histogram buckets {le: count} of http.server.request.duration for one status and route (None: all)."""
+    counts = {}
+    for (tags, le), count in histogram(path, "http_server_request_duration_seconds").items():
+        tags = dict(tags)
+        if tags.get("http_response_status_code") != str(status) or (route is not None and tags.get("http_route") != route):
+            continue
+        counts[le] = counts.get(le, 0) + count
     return counts
 
 
@@ -68,26 +81,21 @@ def share_within(before, after, status, route, bound):
 def late_refusals(before, after, bound=0.005):
     """Refusals after more than `bound` seconds in admission, by priority and reason, from the gateway's
     gateway.shedding.time_in_queue histogram: which of the queue's rules made the refusals late."""
-    pattern = re.compile(r'^gateway_shedding_time_in_queue_seconds_bucket\{(.*)\} (\d+)')
 
     def read(path):
         counts = {}
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                m = pattern.match(line)
-                if not m:
-                    continue
-                tags = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-                key = (tags.get("gateway_priority", "?"), tags.get("gateway_shedding_outcome", "?"), tags["le"])
-                counts[key] = counts.get(key, 0) + int(m.group(2))
+        for (tags, le), count in histogram(path, "gateway_shedding_time_in_queue_seconds").items():
+            tags = dict(tags)
+            key = (tags.get("gateway_priority", "?"), tags.get("gateway_shedding_outcome", "?"), le)
+            counts[key] = counts.get(key, 0) + count
         return counts
 
     b, a = read(before), read(after)
     late = {}
     for (priority, outcome, le), count in a.items():
-        if outcome in ("granted", "client_gone") or le != "+Inf":
+        if outcome in ("granted", "client_gone") or le != float("inf"):
             continue
-        within = a.get((priority, outcome, f"{bound:g}"), 0) - b.get((priority, outcome, f"{bound:g}"), 0)
+        within = a.get((priority, outcome, bound), 0) - b.get((priority, outcome, bound), 0)
         over = count - b.get((priority, outcome, le), 0) - within
         if over > 0:
             late[(priority, outcome)] = over
