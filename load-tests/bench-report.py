@@ -221,6 +221,25 @@ def add_intervals(runs, checks):
             interval = ratio_interval(windows(p, model, row["connections"]), windows(row["baseline"], model, row["connections"]))
             row["interval"] = interval
             row["settled"] = interval is not None and (interval[1] <= row["limit"] or interval[0] > row["limit"])
+            row["paired"] = paired_ratios(runs, p, row["baseline"], model, row["connections"])
+
+
+def paired_ratios(runs, proxy, baseline, model, connections):
+    """Round by round, the proxy's CPU ÷ the baseline's in the same round of the same start (the two windows seconds
+    apart): their median and its 95% interval (the rounds resampled), or None with too few rounds. Beside the ratio of
+    medians, which pools windows minutes apart: a slow stretch of the host that falls on some of one proxy's windows
+    moves that ratio, and a paired ratio only when it falls between the two windows of one round."""
+    def by_round(p):
+        return {(r.get("start", 1), r["round"]): cpu_of(r) for r in runs
+                if r["proxy"] == p and r["model"] == model and r["connections"] == connections}
+    mine, base = by_round(proxy), by_round(baseline)
+    ratios = [mine[k] / base[k] for k in mine if k in base and mine[k] is not None and base[k]]
+    if len(ratios) < INTERVAL_MIN_WINDOWS:
+        return None
+    rng = random.Random(16)
+    draws = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(INTERVAL_DRAWS))
+    return {"median": statistics.median(ratios), "interval": [draws[int(0.025 * INTERVAL_DRAWS)], draws[int(0.975 * INTERVAL_DRAWS) - 1]],
+            "rounds": len(ratios)}
 
 
 def intervals_table(checks):
@@ -232,13 +251,18 @@ def intervals_table(checks):
             lo, hi = row["interval"]
             verdict_cell = ("pass" if hi <= row["limit"] else "miss") if row["settled"] else "not settled"
             mode = "keep-alive" if row["mode"] == "keep-alive" else "new connections"
+            paired = row.get("paired")
+            paired_cells = ([f"{paired['median']:.2f}", f"{paired['interval'][0]:.2f}-{paired['interval'][1]:.2f}", str(paired["rounds"])]
+                            if paired else ["-", "-", "-"])
             rows.append([f"{p} ÷ {row['baseline']} {mode} c={row['connections']}",
-                         f"{row['value']:.2f}", f"{lo:.2f}-{hi:.2f}", f"{row['limit']:.2f}", verdict_cell])
+                         f"{row['value']:.2f}", f"{lo:.2f}-{hi:.2f}", f"{row['limit']:.2f}", verdict_cell] + paired_cells)
     if not rows:
         return []
     return ["", f"How sure each CPU target is: the 95% interval of the ratio of medians, each proxy's windows resampled "
-                f"({INTERVAL_DRAWS:,} draws); `pass` or `miss` only when the whole interval lies on one side of the limit.",
-            ""] + table("| target | ratio | 95% interval | limit | verdict |", rows)
+                f"({INTERVAL_DRAWS:,} draws); `pass` or `miss` only when the whole interval lies on one side of the limit. "
+                f"Paired: the median of the per-round ratios (each round's two windows seconds apart, the same start) and "
+                f"its 95% interval, the rounds resampled; shown beside the graded ratio, not graded.",
+            ""] + table("| target | ratio | 95% interval | limit | verdict | paired | paired 95% interval | rounds |", rows)
 
 
 def verdict(p, rows, targets):

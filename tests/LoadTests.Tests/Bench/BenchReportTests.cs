@@ -210,6 +210,25 @@ public sealed class BenchReportTests
     }
 
     [Fact]
+    public async Task Report_SlowStretchOnSomeWindows_PairsEachRoundsTwoWindowsBesideTheRatioOfMedians()
+    {
+        // gateway-full 1.10x the slim host in every round where both windows saw the same machine; a slow stretch
+        // (x1.5) fell on four of the slim host's windows but on only two of gateway-full's, which pulls the ratio of
+        // medians to 0.73 while the per-round ratios stay at 1.10 in four rounds of six.
+        double[] full = [44, 44, 44, 44, 66, 66], slim = [40, 40, 60, 60, 60, 60];
+        var runs = Enumerable.Range(0, 6).SelectMany(i => new[] { Started("gateway-full", 1, i + 1, full[i]), Started("yarp-slim", 1, i + 1, slim[i]) });
+
+        var report = await ReportTextAsync(["--interleave"], [.. runs]);
+
+        var intervals = Assert.Single(MarkdownTable.All(report, "target"));
+        Assert.Equal("0.73", intervals.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "ratio"));
+        Assert.Equal("1.10", intervals.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "paired"));
+        Assert.Equal("6", intervals.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "rounds"));
+        var paired = intervals.Cell("gateway-full ÷ yarp-slim keep-alive c=32", "paired 95% interval").Split('-');
+        Assert.True(double.Parse(paired[0], CultureInfo.InvariantCulture) <= 1.10 && double.Parse(paired[1], CultureInfo.InvariantCulture) >= 1.10);
+    }
+
+    [Fact]
     public async Task Merge_TwoReportsOfOneStartEach_NumbersTheStartsOnAndPoolsTheRuns()
     {
         var directory = Path.Combine(Path.GetTempPath(), "bench-merge-" + Guid.NewGuid().ToString("N"));
