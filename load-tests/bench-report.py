@@ -196,13 +196,17 @@ def check_targets(summary, baselines):
 
 
 def ratio_interval(xs, ys):
-    """The 95% interval of median(xs) ÷ median(ys), each side's windows resampled (a bootstrap). The seed is fixed so
-    the same runs give the same report."""
+    """The 95% interval of median(xs) ÷ median(ys), each side's windows resampled (a bootstrap)."""
     if len(xs) < INTERVAL_MIN_WINDOWS or len(ys) < INTERVAL_MIN_WINDOWS:
         return None
+    return bootstrap(lambda rng: statistics.median(rng.choices(xs, k=len(xs))) / statistics.median(rng.choices(ys, k=len(ys))))
+
+
+def bootstrap(statistic):
+    """The 95% interval of `statistic(rng)` over INTERVAL_DRAWS draws, each resampling with rng. The seed is fixed so
+    the same runs give the same report."""
     rng = random.Random(16)
-    draws = sorted(statistics.median(rng.choices(xs, k=len(xs))) / statistics.median(rng.choices(ys, k=len(ys)))
-                   for _ in range(INTERVAL_DRAWS))
+    draws = sorted(statistic(rng) for _ in range(INTERVAL_DRAWS))
     return [draws[int(0.025 * INTERVAL_DRAWS)], draws[int(0.975 * INTERVAL_DRAWS) - 1]]
 
 
@@ -236,9 +240,7 @@ def paired_ratios(runs, proxy, baseline, model, connections):
     ratios = [mine[k] / base[k] for k in mine if k in base and mine[k] is not None and base[k]]
     if len(ratios) < INTERVAL_MIN_WINDOWS:
         return None
-    rng = random.Random(16)
-    draws = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(INTERVAL_DRAWS))
-    return {"median": statistics.median(ratios), "interval": [draws[int(0.025 * INTERVAL_DRAWS)], draws[int(0.975 * INTERVAL_DRAWS) - 1]],
+    return {"median": statistics.median(ratios), "interval": bootstrap(lambda rng: statistics.median(rng.choices(ratios, k=len(ratios)))),
             "rounds": len(ratios)}
 
 
