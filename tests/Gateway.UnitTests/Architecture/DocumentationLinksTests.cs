@@ -6,7 +6,7 @@ namespace Gateway.UnitTests.Architecture;
 
 /// <summary>
 /// The README and docs/ cite run reports and each other's sections as evidence; a link that leads nowhere is a claim
-/// nobody can check. Eleven such links (reports never committed) were found by hand on 2026-12-07.
+/// nobody can check. Twelve were found on 2026-12-07: eleven to storm reports never committed, one to a heading renamed.
 /// </summary>
 public sealed partial class DocumentationLinksTests
 {
