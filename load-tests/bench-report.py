@@ -210,13 +210,17 @@ def bootstrap(statistic):
     return [draws[int(0.025 * INTERVAL_DRAWS)], draws[int(0.975 * INTERVAL_DRAWS) - 1]]
 
 
+def windows_of(runs, proxy, model, connections):
+    """The windows one proxy ran in one load model at one connection count, every start and round."""
+    return [r for r in runs if r["proxy"] == proxy and r["model"] == model and r["connections"] == connections]
+
+
 def add_intervals(runs, checks):
     """Each CPU check gets `interval` (95%, or None for too few windows) and `settled`: whether the whole interval lies
     on one side of its limit. A window's CPU moves by about 10% on this machine, so one run's ratio can pass or miss
     by luck (docs/benchmarks.md, "Issue 16: process starts")."""
     def windows(p, model, c):
-        return [v for v in (cpu_of(r) for r in runs if r["proxy"] == p and r["model"] == model and r["connections"] == c)
-                if v is not None]
+        return [v for v in map(cpu_of, windows_of(runs, p, model, c)) if v is not None]
     for p, rows in checks.items():
         for row in rows:
             if row["metric"] != "cpu":
@@ -234,8 +238,7 @@ def paired_ratios(runs, proxy, baseline, model, connections):
     medians, which pools windows minutes apart: a slow stretch of the host that falls on some of one proxy's windows
     moves that ratio, and a paired ratio only when it falls between the two windows of one round."""
     def by_round(p):
-        return {(r.get("start", 1), r["round"]): cpu_of(r) for r in runs
-                if r["proxy"] == p and r["model"] == model and r["connections"] == connections}
+        return {(r.get("start", 1), r["round"]): cpu_of(r) for r in windows_of(runs, p, model, connections)}
     mine, base = by_round(proxy), by_round(baseline)
     ratios = [mine[k] / base[k] for k in mine if k in base and mine[k] is not None and base[k]]
     if len(ratios) < INTERVAL_MIN_WINDOWS:
