@@ -288,13 +288,7 @@ public sealed class ClusterShedderTests
     }
 
     /// <summary>Closes the sample window (due by now) with three requests of <paramref name="seconds"/> each.</summary>
-    private void RecordWindow(ClusterShedder shedder, double seconds)
-    {
-        for (var i = 0; i < 3; i++)
-        {
-            shedder.Limit.Record(_time.GetTimestamp() - (long)(seconds * _time.TimestampFrequency), _time.GetTimestamp(), 1);
-        }
-    }
+    private void RecordWindow(ClusterShedder shedder, double seconds) => RecordWindowEndingNow(shedder, _time, seconds);
 
     [Fact]
     public async Task EnterAsync_NoClientSeenGivingUp_QueueHoldsTheConfiguredWait()
@@ -612,11 +606,15 @@ public sealed class ClusterShedderTests
     }
 
     /// <summary>Closes a sample window with three requests of <paramref name="seconds"/> each, ending now.</summary>
-    private static void RecordWindowEndingNow(ClusterShedder shedder, FakeTimeProvider time, double seconds)
+    /// <summary>
+    /// Three requests of <paramref name="seconds"/> each, ending now, with <paramref name="inFlight"/> in flight: by
+    /// default the limit used to the full (a window that used under half of it would not move it).
+    /// </summary>
+    private static void RecordWindowEndingNow(ClusterShedder shedder, FakeTimeProvider time, double seconds, int? inFlight = null)
     {
         for (var i = 0; i < 3; i++)
         {
-            shedder.Limit.Record(time.GetTimestamp() - (long)(seconds * time.TimestampFrequency), time.GetTimestamp(), 1);
+            shedder.Limit.Record(time.GetTimestamp() - (long)(seconds * time.TimestampFrequency), time.GetTimestamp(), inFlight ?? shedder.Limit.Current);
         }
     }
 
@@ -645,12 +643,12 @@ public sealed class ClusterShedderTests
             _time);
 
         // The first window measures the no-load latency; one at twice it ends slow start at 16 x 0.5 + 4 = 12; one
-        // at the baseline again holds it there. Each window's requests begin after the last window closed (2.5 s
-        // apart), or the baseline measurement and slow start would not count them.
-        foreach (var seconds in new[] { 1.0, 2.0, 1.0 })
+        // at the baseline again with one in flight holds it there. Each window's requests begin after the last window
+        // closed (2.5 s apart), or the baseline measurement and slow start would not count them.
+        foreach (var (seconds, inFlight) in new (double, int?)[] { (1.0, null), (2.0, null), (1.0, 1) })
         {
             _time.Advance(TimeSpan.FromMilliseconds(2500));
-            RecordWindowEndingNow(shedder, _time, seconds);
+            RecordWindowEndingNow(shedder, _time, seconds, inFlight);
         }
 
         Assert.False(shedder.Limit.FindingCapacity);

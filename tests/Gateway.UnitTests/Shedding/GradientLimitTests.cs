@@ -290,6 +290,40 @@ public sealed class GradientLimitTests
     }
 
     [Fact]
+    public void Record_LatencyClimbsWithUnderHalfTheLimitInFlight_LimitHolds()
+    {
+        var limit = Measured(Options(initial: 100));
+        RunWindow(limit, 31, inFlight: 100);
+        Assert.False(limit.InSlowStart);
+
+        // The gateway's own delays (new connections to accept) at 45 in flight: four times the baseline, but the
+        // limit of 100 was not what made it so.
+        for (var i = 0; i < 10; i++)
+        {
+            RunWindow(limit, 80, inFlight: 45);
+        }
+
+        Assert.Equal(100, limit.Current);
+
+        // Half the limit in flight is use enough: the same latency cuts it.
+        RunWindow(limit, 80, inFlight: 50);
+        Assert.Equal(92, limit.Current);
+    }
+
+    [Fact]
+    public void Record_SlowStart_LatencyClimbsWithUnderHalfTheLimitInFlight_StaysInSlowStart()
+    {
+        var limit = Measured(Options(initial: 80));
+        RunWindow(limit, 20, inFlight: 64);
+        Assert.Equal(160, limit.Current);
+
+        RunWindow(limit, 80, inFlight: 70);
+
+        Assert.True(limit.InSlowStart);
+        Assert.Equal(160, limit.Current);
+    }
+
+    [Fact]
     public void Record_FastBackendOutOfSlowStart_RiseWithinTheFloor_LimitDoesNotShrink()
     {
         // A 1 ms backend behind a gateway short of CPU: its attempts read 4 ms from the gateway's own delays. The
