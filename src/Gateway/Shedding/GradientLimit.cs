@@ -177,11 +177,11 @@ internal sealed class GradientLimit
         var limit = _estimate;
 
         // A window that used less than half the limit says nothing about the limit, either way (Netflix's Gradient2
-        // holds its limit when "app limited" for the same reason). Its latency then comes from something else than the
-        // concurrency admitted: measured, in every window where each request came on a new connection, attempts to a
-        // 0.1 ms backend read 7-22 ms from the gateway's own socket engines busy with accepts and closes, with 144-228
-        // in flight, and the limit fell from 568 to 303 within a second. In a storm the limit is used to the full and
-        // this never holds it.
+        // holds its limit when "app limited" for the same reason). Its latency then comes from something other than
+        // the concurrency admitted: measured, in every window where each request came on a new connection, attempts to
+        // a 0.1 ms backend read 7-22 ms from the gateway's own socket engines busy with accepts and closes, with
+        // 144-228 in flight, and the limit fell from 568 to 303 within a second. In a storm the limit is used to the
+        // full and this never holds it.
         if (maxInFlight * 2 < limit)
         {
             return;

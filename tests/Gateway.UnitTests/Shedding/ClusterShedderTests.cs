@@ -605,7 +605,6 @@ public sealed class ClusterShedderTests
         Assert.Equal(16, shedder.Queued);
     }
 
-    /// <summary>Closes a sample window with three requests of <paramref name="seconds"/> each, ending now.</summary>
     /// <summary>
     /// Three requests of <paramref name="seconds"/> each, ending now, with <paramref name="inFlight"/> in flight: by
     /// default the limit used to the full (a window that used under half of it would not move it).

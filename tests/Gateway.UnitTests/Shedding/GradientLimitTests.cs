@@ -40,6 +40,15 @@ public sealed class GradientLimitTests
         return limit;
     }
 
+    /// <summary>In slow start from 80, one window used to the default share at the baseline: doubled to 160.</summary>
+    private GradientLimit DoubledFrom80()
+    {
+        var limit = Measured(Options(initial: 80));
+        RunWindow(limit, 20, inFlight: 64);
+        Assert.Equal(160, limit.Current);
+        return limit;
+    }
+
     [Fact]
     public void New_PinsMinLimitUntilTheBaselineIsMeasured_ThenInitialLimit()
     {
@@ -221,9 +230,7 @@ public sealed class GradientLimitTests
     [Fact]
     public void Record_SlowStart_WindowAfterADoubling_JudgesOnlyAttemptsAdmittedUnderIt()
     {
-        var limit = Measured(Options(initial: 80));
-        RunWindow(limit, 20, inFlight: 64);
-        Assert.Equal(160, limit.Current);
+        var limit = DoubledFrom80();
 
         // Attempts admitted under 80 finish at the baseline early in the window while those admitted under 160 queue at
         // the backend: the window reads the latter alone, and 52 ms is past the tolerance. Counting the whole
@@ -249,9 +256,7 @@ public sealed class GradientLimitTests
     [Fact]
     public void Record_SlowStartOvershoot_CutsToTheEstimateAtOnce()
     {
-        var limit = Measured(Options(initial: 80));
-        RunWindow(limit, 20, inFlight: 64);
-        Assert.Equal(160, limit.Current);
+        var limit = DoubledFrom80();
 
         RunWindow(limit, 52, inFlight: 130);
 
@@ -313,9 +318,7 @@ public sealed class GradientLimitTests
     [Fact]
     public void Record_SlowStart_LatencyClimbsWithUnderHalfTheLimitInFlight_StaysInSlowStart()
     {
-        var limit = Measured(Options(initial: 80));
-        RunWindow(limit, 20, inFlight: 64);
-        Assert.Equal(160, limit.Current);
+        var limit = DoubledFrom80();
 
         RunWindow(limit, 80, inFlight: 70);
 
