@@ -40,6 +40,18 @@ public sealed class GradientLimitTests
         return limit;
     }
 
+    /// <summary>
+    /// Out of slow start at 100, whose first cut is not smoothed: 31 ms is just past the tolerance, a cut to 100 at most.
+    /// </summary>
+    private GradientLimit OutOfSlowStartAt100()
+    {
+        var limit = Measured(Options(initial: 100));
+        RunWindow(limit, 31, inFlight: 100);
+        Assert.False(limit.InSlowStart);
+        Assert.Equal(100, limit.Current);
+        return limit;
+    }
+
     /// <summary>In slow start from 80, one window used to the default share at the baseline: doubled to 160.</summary>
     private GradientLimit DoubledFrom80()
     {
@@ -282,11 +294,7 @@ public sealed class GradientLimitTests
     [Fact]
     public void Record_LatencyClimbsPastTolerance_LimitShrinks()
     {
-        var limit = Measured(Options(initial: 100));
-        // Out of slow start, whose first cut is not smoothed: 31 ms is just past the tolerance, a cut to 100 at most.
-        RunWindow(limit, 31, inFlight: 100);
-        Assert.False(limit.InSlowStart);
-        Assert.Equal(100, limit.Current);
+        var limit = OutOfSlowStartAt100();
 
         RunWindow(limit, 80, inFlight: 100);
 
@@ -297,9 +305,7 @@ public sealed class GradientLimitTests
     [Fact]
     public void Record_LatencyClimbsWithUnderHalfTheLimitInFlight_LimitHolds()
     {
-        var limit = Measured(Options(initial: 100));
-        RunWindow(limit, 31, inFlight: 100);
-        Assert.False(limit.InSlowStart);
+        var limit = OutOfSlowStartAt100();
 
         // The gateway's own delays (new connections to accept) at 45 in flight: four times the baseline, but the
         // limit of 100 was not what made it so.
